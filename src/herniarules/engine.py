@@ -1,0 +1,471 @@
+"""The engine: loads plugins, compiles rules once, and turns a patient into decisions.
+
+The engine owns its own pluggy manager (no global state), loads each plugin in its own
+``try`` and records failures in :attr:`Engine.plugins`, and evaluates the core rules once
+per patient. A plugin that raises, returns the wrong type or breaks the contract makes only
+its own techniques not permitted, with an ``engine.plugin-error`` finding naming it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import attrs
+import pluggy
+
+from herniarules import hookspecs
+from herniarules.courses import CoursePlan, default_plan
+from herniarules.facts import Facts, derive_facts
+from herniarules.model import Patient
+from herniarules.outcomes import Assessment, Decision, Finding, Outcome, PluginInfo, Protocol
+from herniarules.rules import CompiledRules, Rule, RuleError
+from herniarules.safety import DEFAULT_POLICY, Policy, core_rules
+from herniarules.technique import Technique
+from herniarules.terminology import DEFAULT_TERMINOLOGY, Terminology, ValueSet
+
+__all__ = ["ENTRY_POINT_GROUP", "Engine", "NotPermittedError", "PluginError"]
+
+#: Entry-point group plugins register under.
+ENTRY_POINT_GROUP = "herniarules"
+PLUGIN_ERROR = "engine.plugin-error"
+_RESERVED_PREFIXES = ("core.", "engine.")
+
+
+class PluginError(Exception):
+    """A plugin broke the contract; the message names the plugin and the hook."""
+
+
+class NotPermittedError(Exception):
+    """Raised when a course is planned for a patient the technique is not permitted for."""
+
+    def __init__(self, decision: Decision) -> None:
+        self.decision = decision
+        reasons = "; ".join(
+            f"{f.rule_id}: {f.message}" for f in decision.findings_at_least(decision.outcome)
+        )
+        super().__init__(
+            f"{decision.technique} is not permitted for patient {decision.patient_id} "
+            f"({decision.outcome.label}): {reasons}"
+        )
+
+
+@attrs.define
+class _Loaded:
+    """What one plugin contributed, or why it could not."""
+
+    name: str
+    version: str
+    plugin: object
+    techniques: list[Technique] = attrs.Factory(list)
+    rules: list[Rule] = attrs.Factory(list)
+    value_sets: list[ValueSet] = attrs.Factory(list)
+    error: str | None = None
+
+
+def _dist_version(ep: importlib.metadata.EntryPoint) -> tuple[str, str]:
+    dist = ep.dist
+    if dist is None:  # pragma: no cover - entry points always come from a distribution
+        return ep.name, "unknown"
+    return dist.metadata["Name"], dist.version
+
+
+def _call(pm: pluggy.PluginManager, loaded: _Loaded, hook: str, **kwargs: Any) -> Any:
+    """Call ``hook`` on one plugin only; return ``None`` if it does not implement it."""
+    for impl in getattr(pm.hook, hook).get_hookimpls():
+        if impl.plugin is loaded.plugin:
+            return impl.function(*(kwargs[name] for name in impl.argnames))
+    return None
+
+
+def _sequence_of(value: object, kind: type, what: str) -> list[Any]:
+    if not isinstance(value, list | tuple):
+        raise PluginError(f"{what} must return a list of {kind.__name__}, got {type(value).__name__}")
+    for item in value:
+        if not isinstance(item, kind):
+            raise PluginError(f"{what} returned {item!r}, which is not a {kind.__name__}")
+    return list(value)
+
+
+class Engine:
+    """Assess patients against the core rules and every loaded technique plugin.
+
+    :param plugins: plugin objects (modules or instances with ``@hookimpl`` functions) to
+        register in addition to, or instead of, the installed ones.
+    :param entry_points: load the plugins installed under the ``herniarules`` entry-point
+        group.
+    :param allow: if given, load only installed plugins whose entry-point or distribution
+        name is in it.
+    :param policy: the clinic's thresholds; stricter than the defaults or equal.
+    :param parameters: per technique id, a stricter instance of its parameter class.
+    """
+
+    def __init__(
+        self,
+        plugins: Iterable[object] = (),
+        *,
+        entry_points: bool = True,
+        allow: Collection[str] | None = None,
+        policy: Policy = DEFAULT_POLICY,
+        terminology: Terminology = DEFAULT_TERMINOLOGY,
+        parameters: Mapping[str, object] | None = None,
+    ) -> None:
+        if not isinstance(policy, Policy):
+            raise TypeError(f"policy must be a herniarules.Policy, got {policy!r}")
+        self.policy = policy
+        self._pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+        self._pm.add_hookspecs(hookspecs)
+        self._loaded: list[_Loaded] = []
+        if entry_points:
+            self._load_entry_points(allow)
+        for plugin in plugins:
+            name = getattr(plugin, "__name__", None) or type(plugin).__name__
+            self._register(plugin, name, "unregistered")
+        self._collect()
+        self.terminology = terminology.with_value_sets(
+            *(vs for loaded in self._loaded if loaded.error is None for vs in loaded.value_sets)
+        )
+        self._core = CompiledRules(core_rules(policy))
+        self._parameters = self._check_parameters(parameters or {})
+        self._compile_techniques()
+        self._fingerprint = self._make_fingerprint()
+
+    # -- loading ---------------------------------------------------------------------------
+    def _load_entry_points(self, allow: Collection[str] | None) -> None:
+        eps = sorted(
+            importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name
+        )
+        for ep in eps:
+            dist_name, version = _dist_version(ep)
+            if allow is not None and ep.name not in allow and dist_name not in allow:
+                continue
+            try:
+                plugin = ep.load()
+            except Exception as exc:  # any import failure: record it, keep loading the rest
+                self._loaded.append(
+                    _Loaded(dist_name, version, None, error=f"could not import {ep.value}: {exc!r}")
+                )
+                continue
+            self._register(plugin, dist_name, version)
+
+    def _register(self, plugin: object, name: str, version: str) -> None:
+        loaded = _Loaded(name, version, plugin)
+        self._loaded.append(loaded)
+        try:
+            self._pm.register(plugin, name=f"{name}#{len(self._loaded)}")
+        except Exception as exc:
+            loaded.error = f"could not register: {exc}"
+            return
+        unknown = [
+            hook.name
+            for hook in self._pm.get_hookcallers(plugin) or ()
+            if not hook.has_spec()
+        ]
+        if unknown:
+            loaded.error = f"implements unknown hooks {', '.join(sorted(unknown))}"
+            self._pm.unregister(plugin)
+
+    def _collect(self) -> None:
+        seen_techniques: dict[str, str] = {}
+        seen_rules: set[str] = {r.id for r in core_rules(self.policy)}
+        for loaded in self._loaded:
+            if loaded.error is not None:
+                continue
+            try:
+                techniques = _sequence_of(
+                    _call(self._pm, loaded, "herniarules_techniques") or [], Technique,
+                    "herniarules_techniques",
+                )
+                for technique in techniques:
+                    if technique.id in seen_techniques:
+                        raise PluginError(
+                            f"technique {technique.id!r} is already declared by "
+                            f"{seen_techniques[technique.id]}"
+                        )
+                    seen_techniques[technique.id] = loaded.name
+                loaded.techniques = techniques
+                rules = _sequence_of(
+                    _call(self._pm, loaded, "herniarules_rules", policy=self.policy) or [], Rule,
+                    "herniarules_rules",
+                )
+                own = {t.id for t in techniques}
+                for rule in rules:
+                    if rule.id.startswith(_RESERVED_PREFIXES):
+                        raise PluginError(f"rule {rule.id!r} uses a reserved prefix")
+                    if rule.id in seen_rules:
+                        raise PluginError(f"rule id {rule.id!r} is already taken")
+                    if rule.techniques is None or not rule.techniques or not rule.techniques <= own:
+                        raise PluginError(
+                            f"rule {rule.id!r} must name only this plugin's techniques "
+                            f"({', '.join(sorted(own)) or 'none'})"
+                        )
+                    seen_rules.add(rule.id)
+                loaded.rules = rules
+                loaded.value_sets = _sequence_of(
+                    _call(self._pm, loaded, "herniarules_value_sets") or [], ValueSet,
+                    "herniarules_value_sets",
+                )
+            except Exception as exc:  # a broken plugin fails alone
+                loaded.error = f"{type(exc).__name__}: {exc}"
+
+    def _check_parameters(self, parameters: Mapping[str, object]) -> dict[str, object]:
+        result: dict[str, object] = {}
+        techniques = {t.id: t for loaded in self._loaded for t in loaded.techniques}
+        for technique_id, value in parameters.items():
+            technique = techniques.get(technique_id)
+            if technique is None:
+                raise ValueError(f"parameters given for unknown technique {technique_id!r}")
+            if type(value) is not type(technique.parameters):
+                raise TypeError(
+                    f"parameters for {technique_id!r} must be a "
+                    f"{type(technique.parameters).__name__}, got {type(value).__name__}"
+                )
+            result[technique_id] = value
+        return result
+
+    def _compile_techniques(self) -> None:
+        self._techniques: dict[str, tuple[Technique, _Loaded]] = {}
+        self._compiled: dict[str, CompiledRules] = {}
+        for loaded in self._loaded:
+            for technique in loaded.techniques:
+                self._techniques[technique.id] = (technique, loaded)
+                if loaded.error is not None:
+                    continue
+                rules = [r for r in loaded.rules if r.techniques and technique.id in r.techniques]
+                try:
+                    self._compiled[technique.id] = CompiledRules(rules)
+                except RuleError as exc:  # pragma: no cover - ids were checked when collected
+                    loaded.error = str(exc)
+
+    def _make_fingerprint(self) -> str:
+        digest = hashlib.sha256()
+        for rule in self.rules:
+            line = f"{rule.id}|{sorted(rule.techniques or ['*'])}|{rule.outcome.label}|"
+            digest.update((line + rule.when.render() + "\n").encode())
+        digest.update(repr(attrs.asdict(self.policy)).encode())
+        for info in self.plugins:
+            digest.update(f"{info.name}=={info.version}\n".encode())
+        for technique_id, params in sorted(self._parameters.items()):
+            digest.update(f"{technique_id}:{params!r}\n".encode())
+        return digest.hexdigest()[:16]
+
+    # -- introspection ---------------------------------------------------------------------
+    @property
+    def plugins(self) -> tuple[PluginInfo, ...]:
+        """Return every plugin the engine tried to load, with version and any load error."""
+        return tuple(
+            PluginInfo(
+                name=loaded.name,
+                version=loaded.version,
+                techniques=tuple(t.id for t in loaded.techniques),
+                error=loaded.error,
+            )
+            for loaded in self._loaded
+        )
+
+    @property
+    def techniques(self) -> tuple[Technique, ...]:
+        """Return the declared techniques, sorted by id (including those of failed plugins)."""
+        return tuple(t for _, (t, _) in sorted(self._techniques.items()))
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """Return the core rules followed by every loaded plugin's rules."""
+        plugin_rules = [r for loaded in self._loaded if loaded.error is None for r in loaded.rules]
+        return (*self._core.rules, *plugin_rules)
+
+    @property
+    def fingerprint(self) -> str:
+        """Return a short hash of the rule set, policy, parameters and plugin versions."""
+        return self._fingerprint
+
+    def technique(self, technique_id: str) -> Technique:
+        """Return the technique ``technique_id``; raise ``KeyError`` naming the known ones."""
+        try:
+            return self._techniques[technique_id][0]
+        except KeyError:
+            known = ", ".join(sorted(self._techniques)) or "none"
+            raise KeyError(f"unknown technique {technique_id!r}; known: {known}") from None
+
+    def parameters(self, technique_id: str) -> object:
+        """Return the parameters in force for ``technique_id`` (the clinic's or the default)."""
+        return self._parameters.get(technique_id, self.technique(technique_id).parameters)
+
+    # -- evaluation ------------------------------------------------------------------------
+    def facts(self, patient: Patient, as_of: date | None = None) -> Facts:
+        """Return the facts the rules read for ``patient`` on ``as_of`` (default: today)."""
+        if not isinstance(patient, Patient):
+            raise TypeError(f"expected a herniarules.Patient, got {type(patient).__name__}")
+        return derive_facts(patient, as_of or date.today(), self.terminology)
+
+    def _findings(self, compiled: CompiledRules, facts: Facts) -> list[Finding]:
+        findings = []
+        for rule, result in compiled.fired(facts):
+            names = rule.when.reads()
+            if result is None:
+                missing = [n for n in names if getattr(facts, n) is None]
+                what = ", ".join(n.replace("_", " ") for n in missing) or "a value it needs"
+                findings.append(
+                    Finding(
+                        rule_id=rule.id,
+                        outcome=Outcome.INSUFFICIENT_DATA,
+                        message=f"Cannot check '{rule.title}': {what} not recorded. "
+                        + rule.message,
+                        source=rule.source,
+                        evidence=facts.evidence(names),
+                        explanation=rule.when.render(facts),
+                        site=rule.site,
+                    )
+                )
+            else:
+                findings.append(
+                    Finding(
+                        rule_id=rule.id,
+                        outcome=rule.outcome,
+                        message=rule.message,
+                        source=rule.source,
+                        evidence=facts.evidence(names),
+                        explanation=rule.when.render(facts),
+                        site=rule.site,
+                    )
+                )
+        return findings
+
+    def _plugin_failure(self, loaded: _Loaded, technique_id: str, what: str) -> Finding:
+        return Finding(
+            rule_id=PLUGIN_ERROR,
+            outcome=Outcome.INSUFFICIENT_DATA,
+            message=(
+                f"The plugin {loaded.name} {loaded.version} that provides {technique_id!r} "
+                f"failed ({what}); the technique cannot be assessed and is not permitted."
+            ),
+            source="herniarules fails closed: a technique whose plugin fails is not permitted.",
+        )
+
+    def _decide(
+        self, technique_id: str, patient: Patient, facts: Facts, core: list[Finding]
+    ) -> Decision:
+        technique, loaded = self._techniques[technique_id]
+        findings = list(core)
+        compiled = self._compiled.get(technique_id)
+        if loaded.error is not None or compiled is None:
+            findings.append(self._plugin_failure(loaded, technique_id, loaded.error or "no rules"))
+        else:
+            try:
+                findings.extend(self._findings(compiled, facts))
+            except Exception as exc:
+                findings.append(
+                    self._plugin_failure(loaded, technique_id, f"a rule raised {exc!r}")
+                )
+        clearance = next(
+            (
+                c
+                for c in patient.clearances
+                if c.technique == technique_id and c.is_valid_on(facts.as_of)
+            ),
+            None,
+        )
+        if clearance is not None:
+            findings = [
+                attrs.evolve(f, cleared_by=clearance.physician)
+                if f.outcome is Outcome.REQUIRES_CLEARANCE
+                else f
+                for f in findings
+            ]
+        decision = Decision(technique_id, patient.id, tuple(findings))
+        if not decision.permitted:
+            return decision
+        try:
+            protocol = _call(
+                self._pm,
+                loaded,
+                "herniarules_protocol",
+                technique=technique,
+                facts=facts,
+                parameters=self.parameters(technique_id),
+            )
+            if not isinstance(protocol, Protocol) or protocol.technique != technique_id:
+                raise PluginError(
+                    f"herniarules_protocol returned {type(protocol).__name__}, "
+                    f"not a Protocol for {technique_id!r}"
+                )
+        except Exception as exc:
+            failure = self._plugin_failure(loaded, technique_id, f"{exc}")
+            return Decision(technique_id, patient.id, (*findings, failure))
+        return Decision(technique_id, patient.id, tuple(findings), protocol)
+
+    def evaluate(self, patient: Patient, technique: str, *, as_of: date | None = None) -> Decision:
+        """Decide whether, and how, ``technique`` may be given to ``patient`` on ``as_of``."""
+        facts = self.facts(patient, as_of)
+        self.technique(technique)
+        return self._decide(technique, patient, facts, self._findings(self._core, facts))
+
+    def assess(
+        self,
+        patient: Patient,
+        *,
+        as_of: date | None = None,
+        techniques: Sequence[str] | None = None,
+    ) -> Assessment:
+        """Decide every technique (or those named) for ``patient``; core rules run once."""
+        facts = self.facts(patient, as_of)
+        ids = sorted(self._techniques) if techniques is None else list(techniques)
+        for technique_id in ids:
+            self.technique(technique_id)
+        core = self._findings(self._core, facts)
+        decisions = tuple(self._decide(t, patient, facts, core) for t in ids)
+        return Assessment(
+            patient_id=patient.id,
+            as_of=facts.as_of,
+            decisions=decisions,
+            plugins=self.plugins,
+            ruleset_fingerprint=self._fingerprint,
+            ranking=self._rank(decisions, facts),
+        )
+
+    def _rank(self, decisions: Sequence[Decision], facts: Facts) -> tuple[str, ...]:
+        def key(decision: Decision) -> tuple[int, int, str]:
+            technique = self._techniques[decision.technique][0]
+            matches = len(facts.indications.intersection(technique.indications))
+            return (-matches, int(decision.outcome), decision.technique)
+
+        return tuple(d.technique for d in sorted((d for d in decisions if d.permitted), key=key))
+
+    def plan_course(
+        self, patient: Patient, technique: str, start: date, *, as_of: date | None = None
+    ) -> CoursePlan:
+        """Return the dated sessions of a course; raise :class:`NotPermittedError` if refused."""
+        decision = self.evaluate(patient, technique, as_of=as_of or start)
+        if not decision.permitted or decision.protocol is None:
+            raise NotPermittedError(decision)
+        tech, loaded = self._techniques[technique]
+        facts = self.facts(patient, as_of or start)
+        break_days = self.policy.min_course_break_days
+        try:
+            plan = _call(
+                self._pm,
+                loaded,
+                "herniarules_plan_course",
+                technique=tech,
+                facts=facts,
+                parameters=self.parameters(technique),
+                protocol=decision.protocol,
+                start=start,
+            )
+        except Exception as exc:
+            failure = self._plugin_failure(loaded, technique, f"herniarules_plan_course: {exc}")
+            raise NotPermittedError(
+                Decision(technique, patient.id, (*decision.findings, failure))
+            ) from None
+        if plan is None:
+            return default_plan(decision.protocol, patient.id, start, break_days)
+        if not isinstance(plan, CoursePlan) or not plan.sessions:
+            failure = self._plugin_failure(
+                loaded, technique, "herniarules_plan_course returned no CoursePlan"
+            )
+            raise NotPermittedError(Decision(technique, patient.id, (*decision.findings, failure)))
+        return plan
+

@@ -1,0 +1,189 @@
+"""The outcome scale and the results built on it: findings, decisions, assessments.
+
+Outcomes are ordered from least to most restrictive. A decision is the most restrictive of its
+findings; nothing can lower it. A recorded physician clearance satisfies a *requires
+clearance* finding and nothing else.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "Assessment",
+    "Decision",
+    "Finding",
+    "Outcome",
+    "PluginInfo",
+    "Protocol",
+    "ProtocolStep",
+]
+
+#: Version of the JSON layout of decisions and assessments; bumped on any incompatible change.
+SCHEMA_VERSION = "1.0"
+
+
+class Outcome(enum.IntEnum):
+    """How restrictive a finding is; higher is stricter.
+
+    ``ALLOWED`` and ``ALLOWED_WITH_MODIFICATIONS`` permit the technique. ``REQUIRES_CLEARANCE``
+    permits it once a physician's clearance for the technique is recorded. Everything above
+    does not permit it: ``INSUFFICIENT_DATA`` until the missing values are recorded (or, for a
+    technique whose plugin failed, until the plugin is fixed), ``DEFER`` while a temporary
+    state lasts (acute phase, fever, severe pain), ``CONTRAINDICATED`` for lasting conditions
+    (cancer, bone tuberculosis).
+    """
+
+    ALLOWED = 0
+    ALLOWED_WITH_MODIFICATIONS = 1
+    REQUIRES_CLEARANCE = 2
+    INSUFFICIENT_DATA = 3
+    DEFER = 4
+    CONTRAINDICATED = 5
+
+    @property
+    def label(self) -> str:
+        """Return the stable kebab-case name used in JSON (``requires-clearance``)."""
+        return self.name.lower().replace("_", "-")
+
+    @property
+    def permits(self) -> bool:
+        """Return whether this outcome, as a verdict, lets the technique go ahead."""
+        return self <= Outcome.ALLOWED_WITH_MODIFICATIONS
+
+    @classmethod
+    def from_label(cls, label: str) -> Outcome:
+        """Return the outcome named by :attr:`label`; raise ``ValueError`` if there is none."""
+        try:
+            return cls[label.upper().replace("-", "_")]
+        except KeyError:
+            names = ", ".join(o.label for o in cls)
+            raise ValueError(f"unknown outcome {label!r}; expected one of {names}") from None
+
+
+@attrs.frozen
+class Finding:
+    """One rule's verdict on one patient, with the evidence that triggered it."""
+
+    rule_id: str
+    outcome: Outcome
+    message: str
+    source: str
+    """The passage of the clinical source (or the convention) the rule implements."""
+    evidence: Mapping[str, Any] = attrs.field(factory=dict)
+    """The fact values the rule read, by fact name."""
+    explanation: str = ""
+    """The rule's condition rendered with the patient's values: ``pain score 8 ≥ 7``."""
+    site: str | None = None
+    """Body area the finding is limited to, for local contraindications."""
+    cleared_by: str | None = None
+    """Physician whose recorded clearance satisfies this ``REQUIRES_CLEARANCE`` finding."""
+    effective_outcome: Outcome = attrs.field(init=False)
+    """The outcome after a recorded clearance: ``allowed`` for a cleared finding."""
+
+    @effective_outcome.default
+    def _effective(self) -> Outcome:
+        if self.cleared_by is not None and self.outcome is Outcome.REQUIRES_CLEARANCE:
+            return Outcome.ALLOWED
+        return self.outcome
+
+
+@attrs.frozen
+class ProtocolStep:
+    """One step of a session: what to do, how often, how long, how hard."""
+
+    name: str
+    description: str
+    repetitions: str | None = None
+    minutes: float | None = None
+    pressure: str | None = None
+
+
+@attrs.frozen
+class Protocol:
+    """How to perform a technique for this patient: the session plan a therapist follows."""
+
+    technique: str
+    steps: tuple[ProtocolStep, ...]
+    session_minutes: tuple[float, float]
+    """Shortest and longest session, in minutes."""
+    course_sessions: tuple[int, int]
+    """Fewest and most sessions in a course."""
+    pressure: str
+    avoid: tuple[str, ...] = ()
+    """Areas and manoeuvres to avoid."""
+    notes: tuple[str, ...] = ()
+    parameters: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class PluginInfo:
+    """A loaded (or failed) plugin: where it came from and what it declares."""
+
+    name: str
+    version: str
+    techniques: tuple[str, ...] = ()
+    error: str | None = None
+    """Why the plugin could not be loaded; its techniques are then not available."""
+
+
+def _most_restrictive(findings: tuple[Finding, ...]) -> Outcome:
+    return max((f.effective_outcome for f in findings), default=Outcome.ALLOWED)
+
+
+@attrs.frozen
+class Decision:
+    """Whether, and how, one technique may be given to one patient."""
+
+    technique: str
+    patient_id: str
+    findings: tuple[Finding, ...]
+    protocol: Protocol | None = None
+    """The session plan, present only when the technique is permitted."""
+    outcome: Outcome = attrs.field(init=False)
+    """The verdict: the most restrictive effective outcome of the findings."""
+    permitted: bool = attrs.field(init=False)
+    """Whether the technique may go ahead (outcome allowed or allowed with modifications)."""
+
+    @outcome.default
+    def _outcome_default(self) -> Outcome:
+        return _most_restrictive(self.findings)
+
+    @permitted.default
+    def _permitted_default(self) -> bool:
+        return self.outcome.permits
+
+    def findings_at_least(self, outcome: Outcome) -> tuple[Finding, ...]:
+        """Return the findings whose effective outcome is ``outcome`` or stricter."""
+        return tuple(f for f in self.findings if f.effective_outcome >= outcome)
+
+
+@attrs.frozen
+class Assessment:
+    """The decisions for every available technique for one patient, as an audit record."""
+
+    patient_id: str
+    as_of: date
+    decisions: tuple[Decision, ...]
+    plugins: tuple[PluginInfo, ...]
+    ruleset_fingerprint: str
+    schema_version: str = SCHEMA_VERSION
+    ranking: tuple[str, ...] = ()
+    """Permitted techniques, best match to the patient's indications first."""
+
+    def decision(self, technique: str) -> Decision:
+        """Return the decision for ``technique``; raise ``KeyError`` if it was not assessed."""
+        for decision in self.decisions:
+            if decision.technique == technique:
+                return decision
+        raise KeyError(technique)
+
+    @property
+    def permitted(self) -> tuple[str, ...]:
+        """Return the ids of the permitted techniques, in assessment order."""
+        return tuple(d.technique for d in self.decisions if d.permitted)

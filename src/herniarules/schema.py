@@ -1,0 +1,130 @@
+"""JSON Schemas generated from the model classes, never written by hand.
+
+:func:`patient_schema` describes what :func:`herniarules.io.patient_from_dict` accepts;
+:func:`assessment_schema` describes what :func:`herniarules.io.assessment_to_dict` writes.
+Both walk the attrs classes and their type hints, so they cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import enum
+import types
+import typing
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import attrs
+
+from herniarules.model import Patient
+from herniarules.outcomes import Assessment, Outcome
+
+__all__ = ["assessment_schema", "patient_schema"]
+
+_DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+
+class _Builder:
+    def __init__(self, *, output: bool) -> None:
+        self.output = output
+        self.defs: dict[str, Any] = {}
+
+    def of(self, tp: Any) -> dict[str, Any]:
+        origin = typing.get_origin(tp)
+        if origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            inner = self.of(args[0]) if len(args) == 1 else {"anyOf": [self.of(a) for a in args]}
+            return {"anyOf": [inner, {"type": "null"}]}
+        if origin in (tuple, frozenset):
+            args = typing.get_args(tp)
+            if origin is tuple and len(args) == 2 and args[1] is not Ellipsis:
+                return {"type": "array", "prefixItems": [self.of(a) for a in args], "minItems": 2, "maxItems": 2}
+            return {"type": "array", "items": self.of(args[0])}
+        if origin is not None and issubclass(origin, Mapping):
+            return {"type": "object"}
+        if tp is Outcome:
+            return {"type": "string", "enum": [o.label for o in Outcome]}
+        if isinstance(tp, type) and issubclass(tp, enum.Enum):
+            return {"type": "string", "enum": [m.value for m in tp]}
+        if isinstance(tp, type) and attrs.has(tp):
+            self.define(tp)
+            return {"$ref": f"#/$defs/{tp.__name__}"}
+        simple = {bool: "boolean", int: "integer", float: "number", str: "string"}
+        if tp in simple:
+            return {"type": simple[tp]}
+        if tp is date:
+            return {"type": "string", "format": "date"}
+        if tp is object or tp is Any:
+            return {}
+        raise TypeError(f"no schema for {tp!r}")  # pragma: no cover
+
+    def define(self, cls: type) -> None:
+        name = cls.__name__
+        if name in self.defs:
+            return
+        self.defs[name] = {}
+        hints = typing.get_type_hints(cls)
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        for field in attrs.fields(cls):
+            if not self.output and not field.init:
+                continue
+            prop = self.of(hints[field.name])
+            bounds = getattr(field.validator, "bounds", None)
+            if bounds is not None:
+                target = prop["anyOf"][0] if "anyOf" in prop else prop
+                target["minimum"], target["maximum"] = bounds
+            doc = _field_doc(cls, field.name)
+            if doc:
+                prop["description"] = doc
+            properties[field.name] = prop
+            if self.output or field.default is attrs.NOTHING:
+                required.append(field.name)
+        schema: dict[str, Any] = {
+            "type": "object",
+            "properties": properties,
+            "required": required,
+            "additionalProperties": False,
+        }
+        if cls.__doc__:
+            schema["description"] = cls.__doc__.strip().split("\n\n")[0]
+        self.defs[name] = schema
+
+
+def _field_doc(cls: type, name: str) -> str:
+    import ast
+    import inspect
+
+    try:
+        tree = ast.parse(inspect.getsource(cls))
+    except (OSError, TypeError):  # pragma: no cover - source always ships with the package
+        return ""
+    body = tree.body[0].body if isinstance(tree.body[0], ast.ClassDef) else []
+    for node, following in zip(body, body[1:], strict=False):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and node.target.id == name
+            and isinstance(following, ast.Expr)
+            and isinstance(following.value, ast.Constant)
+            and isinstance(following.value.value, str)
+        ):
+            return " ".join(following.value.value.split())
+    return ""
+
+
+def _schema(cls: type, title: str, *, output: bool) -> dict[str, Any]:
+    builder = _Builder(output=output)
+    builder.define(cls)
+    root = builder.defs.pop(cls.__name__)
+    return {"$schema": _DRAFT, "title": title, **root, "$defs": builder.defs}
+
+
+def patient_schema() -> dict[str, Any]:
+    """Return the JSON Schema of a patient record (input)."""
+    return _schema(Patient, "herniarules patient record", output=False)
+
+
+def assessment_schema() -> dict[str, Any]:
+    """Return the JSON Schema of an assessment (output)."""
+    return _schema(Assessment, "herniarules assessment", output=True)

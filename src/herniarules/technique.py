@@ -1,0 +1,61 @@
+"""What a technique plugin declares: :class:`Technique`."""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+__all__ = ["Technique"]
+
+_ID = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+_CONCEPT = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
+
+
+def _technique_id(instance: Technique, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not _ID.match(value):
+        raise ValueError(
+            f"technique id must be lower-case letters, digits and '-' (at most 40), got {value!r}"
+        )
+
+
+def _text(instance: Technique, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"technique {instance.id!r}: {attribute.name} must be non-empty text")
+
+
+def _indications(
+    instance: Technique, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]
+) -> None:
+    for item in value:
+        if not isinstance(item, str) or not _CONCEPT.match(item):
+            raise ValueError(f"technique {instance.id!r}: bad indication {item!r}")
+
+
+def _parameters(instance: Technique, attribute: attrs.Attribute[object], value: object) -> None:
+    if value is not None and not attrs.has(type(value)):
+        raise ValueError(
+            f"technique {instance.id!r}: parameters must be an attrs instance, got {value!r}"
+        )
+
+
+@attrs.frozen
+class Technique:
+    """A massage technique a plugin provides.
+
+    ``parameters`` is an instance of the plugin's own frozen attrs class holding the session
+    parameters with defaults from the source; a clinic passes a stricter instance to the engine.
+    """
+
+    id: str = attrs.field(validator=_technique_id)
+    name: str = attrs.field(validator=_text)
+    description: str = attrs.field(validator=_text)
+    source: str = attrs.field(validator=_text)
+    """The passage of the clinical source that describes the technique."""
+    indications: tuple[str, ...] = attrs.field(
+        default=(), converter=tuple, validator=_indications
+    )
+    """What the technique is for (``compression``, ``muscle-weakness``, ``circulation``)."""
+    parameters: object = attrs.field(default=None, validator=_parameters)
+    variant_of: str | None = None
+    """Id of the technique this one is a variant of (traction is a variant of classic)."""
