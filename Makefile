@@ -1,0 +1,33 @@
+# One command each; see README.md. Run `make setup` first (or the README's set-up commands).
+PY := .venv/bin/python
+
+.PHONY: setup assess test lint format typecheck docs bench fuzz mutate ci
+
+setup:
+	python3 -m venv .venv && .venv/bin/pip install -q -r requirements-dev.txt
+
+assess:
+	.venv/bin/herniarules assess examples/patients/*.json
+
+test:
+	$(PY) -m pytest -q
+
+lint:
+	.venv/bin/ruff check src plugins tests examples benchmarks
+	.venv/bin/ruff format --check src plugins tests examples benchmarks
+
+format:
+	.venv/bin/ruff format src plugins tests examples benchmarks
+	.venv/bin/ruff check --fix src plugins tests examples benchmarks
+
+typecheck:
+	.venv/bin/mypy
+
+docs:
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+
+bench:
+	$(PY) benchmarks/run.py
+
+ci:
+	bash .ci/run
