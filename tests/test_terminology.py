@@ -57,7 +57,7 @@ def test_normalize_code(raw: str, expected: str) -> None:
 @pytest.mark.parametrize(
     "raw",
     ["", "   ", "C3", "34.1", "CC34", "C34..1", "C3.41", "C34.", "C34.12345", "C34 1", "C-34",
-     "Ä34", "C3A4.1", "C34.1.2", "*C34"],
+     "Ä34", "C3A4.1", "C34.1.2", "*C34", "A18.0**"],
 )  # fmt: skip
 def test_invalid_codes_raise_value_error_with_message(raw: str) -> None:
     assert not is_icd10_code(raw)

@@ -140,7 +140,7 @@ class CodeRange:
     def contains(self, normalized_code: str) -> bool:
         """Return whether the normalized code lies in this range."""
         return (
-            normalized_code[: len(self.start)] > self.start
+            normalized_code[: len(self.start)] >= self.start
             and normalized_code[: len(self.end)] <= self.end
         )
 
