@@ -15,7 +15,14 @@ from herniarules.courses import CoursePlan, Session
 from herniarules.engine import Engine, NotPermittedError, PluginError
 from herniarules.facts import Facts, derive_facts
 from herniarules.hookspecs import hookimpl
-from herniarules.io import InputError, Problem, dumps, load_patient, loads_patient, patient_from_dict
+from herniarules.io import (
+    InputError,
+    Problem,
+    dumps,
+    load_patient,
+    loads_patient,
+    patient_from_dict,
+)
 from herniarules.model import (
     Allergy,
     Clearance,
@@ -41,7 +48,7 @@ from herniarules.outcomes import (
     Protocol,
     ProtocolStep,
 )
-from herniarules.rules import F, Custom, Rule, RuleError
+from herniarules.rules import Custom, F, Rule, RuleError
 from herniarules.safety import Policy, PolicyError
 from herniarules.technique import Technique
 from herniarules.terminology import CodeRange, CodeSystem, Concept, Terminology, ValueSet
@@ -70,6 +77,7 @@ __all__ = [
     "MassageCourse",
     "Medication",
     "NotPermittedError",
+    "Outcome",
     "Patient",
     "Phase",
     "PluginError",

@@ -47,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     assess.add_argument("files", nargs="+", metavar="FILE")
     assess.add_argument("--technique", action="append", metavar="ID", help="only this technique")
     assess.add_argument("--format", choices=("text", "json"), default="text")
-    assess.add_argument("--as-of", type=_date, metavar="DATE", help="assessment date (default today)")
+    assess.add_argument(
+        "--as-of", type=_date, metavar="DATE", help="assessment date (default today)"
+    )
     plan = sub.add_parser("plan", help="plan the dated sessions of a course")
     plan.add_argument("file", metavar="FILE")
     plan.add_argument("--technique", required=True, metavar="ID")
@@ -66,7 +68,9 @@ def _text_decision(decision: Decision, out: TextIO) -> None:
     out.write(f"  {decision.technique:<14} {verdict:<14} {decision.outcome.label}\n")
     for finding in sorted(decision.findings, key=lambda f: (-f.effective_outcome, f.rule_id)):
         cleared = f" (cleared by {finding.cleared_by})" if finding.cleared_by else ""
-        out.write(f"      - [{finding.outcome.label}{cleared}] {finding.rule_id}: {finding.message}\n")
+        out.write(
+            f"      - [{finding.outcome.label}{cleared}] {finding.rule_id}: {finding.message}\n"
+        )
         if finding.explanation:
             out.write(f"        because {finding.explanation}\n")
     protocol = decision.protocol
@@ -103,7 +107,9 @@ def _text_plan(plan: CoursePlan, out: TextIO) -> None:
         out.write(f"  note: {note}\n")
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     """Run the command line; return the exit status."""
     out = out or sys.stdout
     err = err or sys.stderr
@@ -128,7 +134,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return EXIT_OK
     if args.command == "rules":
         for rule in engine.rules:
-            scope = "all techniques" if rule.techniques is None else ", ".join(sorted(rule.techniques))
+            scope = (
+                "all techniques" if rule.techniques is None else ", ".join(sorted(rule.techniques))
+            )
             out.write(f"{rule.describe()}  [{scope}]\n    {rule.message}\n")
         out.write(f"ruleset fingerprint {engine.fingerprint}\n")
         return EXIT_OK

@@ -37,9 +37,7 @@ class CoursePlan:
         return self.sessions[-1].date
 
 
-def default_plan(
-    protocol: Protocol, patient_id: str, start: date, break_days: int
-) -> CoursePlan:
+def default_plan(protocol: Protocol, patient_id: str, start: date, break_days: int) -> CoursePlan:
     """Return one session a day: the protocol's fewest sessions, each its longest duration."""
     count = protocol.course_sessions[0]
     minutes = protocol.session_minutes[1]

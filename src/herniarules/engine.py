@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+import time
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -22,7 +23,7 @@ from herniarules.courses import CoursePlan, default_plan
 from herniarules.facts import Facts, derive_facts
 from herniarules.model import Patient
 from herniarules.outcomes import Assessment, Decision, Finding, Outcome, PluginInfo, Protocol
-from herniarules.rules import CompiledRules, Rule, RuleError
+from herniarules.rules import CompiledRules, Rule
 from herniarules.safety import DEFAULT_POLICY, Policy, core_rules
 from herniarules.technique import Technique
 from herniarules.terminology import DEFAULT_TERMINOLOGY, Terminology, ValueSet
@@ -32,6 +33,8 @@ __all__ = ["ENTRY_POINT_GROUP", "Engine", "NotPermittedError", "PluginError"]
 #: Entry-point group plugins register under.
 ENTRY_POINT_GROUP = "herniarules"
 PLUGIN_ERROR = "engine.plugin-error"
+#: Default longest time a plugin hook call may take, in seconds.
+DEFAULT_TIME_BUDGET_S = 1.0
 _RESERVED_PREFIXES = ("core.", "engine.")
 
 
@@ -66,6 +69,24 @@ class _Loaded:
     error: str | None = None
 
 
+@attrs.define
+class _Slot:
+    """One technique, ready to evaluate: its compiled rules and hook implementations."""
+
+    technique: Technique
+    loaded: _Loaded
+    parameters: object
+    compiled: CompiledRules | None = None
+    protocol: pluggy.HookImpl | None = None
+    plan: pluggy.HookImpl | None = None
+
+    def protocol_for(self, facts: Facts) -> object:
+        """Call the plugin's protocol hook for this technique with ``facts``."""
+        assert self.protocol is not None
+        values = {"technique": self.technique, "facts": facts, "parameters": self.parameters}
+        return self.protocol.function(*(values[name] for name in self.protocol.argnames))
+
+
 def _dist_version(ep: importlib.metadata.EntryPoint) -> tuple[str, str]:
     dist = ep.dist
     if dist is None:  # pragma: no cover - entry points always come from a distribution
@@ -73,17 +94,32 @@ def _dist_version(ep: importlib.metadata.EntryPoint) -> tuple[str, str]:
     return dist.metadata["Name"], dist.version
 
 
-def _call(pm: pluggy.PluginManager, loaded: _Loaded, hook: str, **kwargs: Any) -> Any:
-    """Call ``hook`` on one plugin only; return ``None`` if it does not implement it."""
-    for impl in getattr(pm.hook, hook).get_hookimpls():
-        if impl.plugin is loaded.plugin:
-            return impl.function(*(kwargs[name] for name in impl.argnames))
+def _impl(pm: pluggy.PluginManager, plugin: object, hook: str) -> pluggy.HookImpl | None:
+    """Return ``plugin``'s implementation of ``hook``, if it has one."""
+    caller: pluggy.HookCaller = getattr(pm.hook, hook)
+    for impl in caller.get_hookimpls():
+        if impl.plugin is plugin:
+            return impl
     return None
+
+
+def _timed(budget_s: float, impl: pluggy.HookImpl, **kwargs: Any) -> Any:
+    """Call one plugin's hook implementation; fail if it takes longer than ``budget_s``."""
+    started = time.perf_counter()
+    result = impl.function(*(kwargs[name] for name in impl.argnames))
+    elapsed = time.perf_counter() - started
+    if elapsed > budget_s:
+        raise PluginError(
+            f"{impl.function.__name__} took {elapsed:.3f} s, more than the {budget_s:g} s budget"
+        )
+    return result
 
 
 def _sequence_of(value: object, kind: type, what: str) -> list[Any]:
     if not isinstance(value, list | tuple):
-        raise PluginError(f"{what} must return a list of {kind.__name__}, got {type(value).__name__}")
+        raise PluginError(
+            f"{what} must return a list of {kind.__name__}, got {type(value).__name__}"
+        )
     for item in value:
         if not isinstance(item, kind):
             raise PluginError(f"{what} returned {item!r}, which is not a {kind.__name__}")
@@ -101,6 +137,11 @@ class Engine:
         name is in it.
     :param policy: the clinic's thresholds; stricter than the defaults or equal.
     :param parameters: per technique id, a stricter instance of its parameter class.
+    :param plugin_time_budget_s: longest a plugin hook call may take, in seconds. A call that
+        takes longer has its result discarded: at load time the plugin fails to load, per
+        patient its technique is not permitted. A hook that never returns cannot be
+        interrupted inside the process; run assessments under a process-level timeout if
+        untrusted plugins are installed.
     """
 
     def __init__(
@@ -112,10 +153,14 @@ class Engine:
         policy: Policy = DEFAULT_POLICY,
         terminology: Terminology = DEFAULT_TERMINOLOGY,
         parameters: Mapping[str, object] | None = None,
+        plugin_time_budget_s: float = DEFAULT_TIME_BUDGET_S,
     ) -> None:
         if not isinstance(policy, Policy):
             raise TypeError(f"policy must be a herniarules.Policy, got {policy!r}")
+        if not isinstance(plugin_time_budget_s, int | float) or not plugin_time_budget_s > 0:
+            raise ValueError(f"plugin_time_budget_s must be > 0, got {plugin_time_budget_s!r}")
         self.policy = policy
+        self.plugin_time_budget_s = float(plugin_time_budget_s)
         self._pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         self._pm.add_hookspecs(hookspecs)
         self._loaded: list[_Loaded] = []
@@ -160,9 +205,7 @@ class Engine:
             loaded.error = f"could not register: {exc}"
             return
         unknown = [
-            hook.name
-            for hook in self._pm.get_hookcallers(plugin) or ()
-            if not hook.has_spec()
+            hook.name for hook in self._pm.get_hookcallers(plugin) or () if not hook.has_spec()
         ]
         if unknown:
             loaded.error = f"implements unknown hooks {', '.join(sorted(unknown))}"
@@ -176,7 +219,8 @@ class Engine:
                 continue
             try:
                 techniques = _sequence_of(
-                    _call(self._pm, loaded, "herniarules_techniques") or [], Technique,
+                    self._call(loaded, "herniarules_techniques") or [],
+                    Technique,
                     "herniarules_techniques",
                 )
                 for technique in techniques:
@@ -188,7 +232,8 @@ class Engine:
                     seen_techniques[technique.id] = loaded.name
                 loaded.techniques = techniques
                 rules = _sequence_of(
-                    _call(self._pm, loaded, "herniarules_rules", policy=self.policy) or [], Rule,
+                    self._call(loaded, "herniarules_rules", policy=self.policy) or [],
+                    Rule,
                     "herniarules_rules",
                 )
                 own = {t.id for t in techniques}
@@ -205,11 +250,16 @@ class Engine:
                     seen_rules.add(rule.id)
                 loaded.rules = rules
                 loaded.value_sets = _sequence_of(
-                    _call(self._pm, loaded, "herniarules_value_sets") or [], ValueSet,
+                    self._call(loaded, "herniarules_value_sets") or [],
+                    ValueSet,
                     "herniarules_value_sets",
                 )
             except Exception as exc:  # a broken plugin fails alone
                 loaded.error = f"{type(exc).__name__}: {exc}"
+
+    def _call(self, loaded: _Loaded, hook: str, **kwargs: Any) -> Any:
+        impl = _impl(self._pm, loaded.plugin, hook)
+        return None if impl is None else _timed(self.plugin_time_budget_s, impl, **kwargs)
 
     def _check_parameters(self, parameters: Mapping[str, object]) -> dict[str, object]:
         result: dict[str, object] = {}
@@ -227,18 +277,28 @@ class Engine:
         return result
 
     def _compile_techniques(self) -> None:
-        self._techniques: dict[str, tuple[Technique, _Loaded]] = {}
-        self._compiled: dict[str, CompiledRules] = {}
+        self._slots: dict[str, _Slot] = {}
         for loaded in self._loaded:
             for technique in loaded.techniques:
-                self._techniques[technique.id] = (technique, loaded)
+                slot = _Slot(
+                    technique, loaded, self._parameters.get(technique.id, technique.parameters)
+                )
+                self._slots[technique.id] = slot
                 if loaded.error is not None:
                     continue
                 rules = [r for r in loaded.rules if r.techniques and technique.id in r.techniques]
-                try:
-                    self._compiled[technique.id] = CompiledRules(rules)
-                except RuleError as exc:  # pragma: no cover - ids were checked when collected
-                    loaded.error = str(exc)
+                slot.compiled = CompiledRules(rules)
+                slot.protocol = _impl(self._pm, loaded.plugin, "herniarules_protocol")
+                slot.plan = _impl(self._pm, loaded.plugin, "herniarules_plan_course")
+        self._plugin_infos = tuple(
+            PluginInfo(
+                name=loaded.name,
+                version=loaded.version,
+                techniques=tuple(t.id for t in loaded.techniques),
+                error=loaded.error,
+            )
+            for loaded in self._loaded
+        )
 
     def _make_fingerprint(self) -> str:
         digest = hashlib.sha256()
@@ -256,20 +316,12 @@ class Engine:
     @property
     def plugins(self) -> tuple[PluginInfo, ...]:
         """Return every plugin the engine tried to load, with version and any load error."""
-        return tuple(
-            PluginInfo(
-                name=loaded.name,
-                version=loaded.version,
-                techniques=tuple(t.id for t in loaded.techniques),
-                error=loaded.error,
-            )
-            for loaded in self._loaded
-        )
+        return self._plugin_infos
 
     @property
     def techniques(self) -> tuple[Technique, ...]:
         """Return the declared techniques, sorted by id (including those of failed plugins)."""
-        return tuple(t for _, (t, _) in sorted(self._techniques.items()))
+        return tuple(self._slots[t].technique for t in sorted(self._slots))
 
     @property
     def rules(self) -> tuple[Rule, ...]:
@@ -284,15 +336,18 @@ class Engine:
 
     def technique(self, technique_id: str) -> Technique:
         """Return the technique ``technique_id``; raise ``KeyError`` naming the known ones."""
+        return self._slot(technique_id).technique
+
+    def _slot(self, technique_id: str) -> _Slot:
         try:
-            return self._techniques[technique_id][0]
+            return self._slots[technique_id]
         except KeyError:
-            known = ", ".join(sorted(self._techniques)) or "none"
+            known = ", ".join(sorted(self._slots)) or "none"
             raise KeyError(f"unknown technique {technique_id!r}; known: {known}") from None
 
     def parameters(self, technique_id: str) -> object:
         """Return the parameters in force for ``technique_id`` (the clinic's or the default)."""
-        return self._parameters.get(technique_id, self.technique(technique_id).parameters)
+        return self._slot(technique_id).parameters
 
     # -- evaluation ------------------------------------------------------------------------
     def facts(self, patient: Patient, as_of: date | None = None) -> Facts:
@@ -301,37 +356,34 @@ class Engine:
             raise TypeError(f"expected a herniarules.Patient, got {type(patient).__name__}")
         return derive_facts(patient, as_of or date.today(), self.terminology)
 
-    def _findings(self, compiled: CompiledRules, facts: Facts) -> list[Finding]:
+    @staticmethod
+    def _findings(compiled: CompiledRules, facts: Facts) -> list[Finding]:
+        fired = compiled.fired_indices(facts)
+        if not fired:
+            return []
         findings = []
-        for rule, result in compiled.fired(facts):
-            names = rule.when.reads()
+        rules, reads = compiled.rules, compiled.reads
+        for index, result in fired:
+            rule, names = rules[index], reads[index]
+            evidence = facts.evidence(names)
             if result is None:
-                missing = [n for n in names if getattr(facts, n) is None]
+                missing = [n for n in names if evidence[n] is None]
                 what = ", ".join(n.replace("_", " ") for n in missing) or "a value it needs"
-                findings.append(
-                    Finding(
-                        rule_id=rule.id,
-                        outcome=Outcome.INSUFFICIENT_DATA,
-                        message=f"Cannot check '{rule.title}': {what} not recorded. "
-                        + rule.message,
-                        source=rule.source,
-                        evidence=facts.evidence(names),
-                        explanation=rule.when.render(facts),
-                        site=rule.site,
-                    )
-                )
+                outcome = Outcome.INSUFFICIENT_DATA
+                message = f"Cannot check '{rule.title}': {what} not recorded. {rule.message}"
             else:
-                findings.append(
-                    Finding(
-                        rule_id=rule.id,
-                        outcome=rule.outcome,
-                        message=rule.message,
-                        source=rule.source,
-                        evidence=facts.evidence(names),
-                        explanation=rule.when.render(facts),
-                        site=rule.site,
-                    )
+                outcome, message = rule.outcome, rule.message
+            findings.append(
+                Finding(
+                    rule.id,
+                    outcome,
+                    message,
+                    rule.source,
+                    evidence,
+                    rule.when.render(facts),
+                    rule.site,
                 )
+            )
         return findings
 
     def _plugin_failure(self, loaded: _Loaded, technique_id: str, what: str) -> Finding:
@@ -346,62 +398,70 @@ class Engine:
         )
 
     def _decide(
-        self, technique_id: str, patient: Patient, facts: Facts, core: list[Finding]
+        self, slot: _Slot, patient: Patient, facts: Facts, core: tuple[Finding, ...]
     ) -> Decision:
-        technique, loaded = self._techniques[technique_id]
-        findings = list(core)
-        compiled = self._compiled.get(technique_id)
+        technique_id = slot.technique.id
+        loaded = slot.loaded
+        findings = core
+        compiled = slot.compiled
         if loaded.error is not None or compiled is None:
-            findings.append(self._plugin_failure(loaded, technique_id, loaded.error or "no rules"))
-        else:
+            failure = self._plugin_failure(loaded, technique_id, loaded.error or "no rules")
+            findings = (*findings, failure)
+        elif compiled.rules:
             try:
-                findings.extend(self._findings(compiled, facts))
+                own = self._findings(compiled, facts)
             except Exception as exc:
-                findings.append(
-                    self._plugin_failure(loaded, technique_id, f"a rule raised {exc!r}")
-                )
-        clearance = next(
-            (
-                c
-                for c in patient.clearances
-                if c.technique == technique_id and c.is_valid_on(facts.as_of)
-            ),
-            None,
-        )
-        if clearance is not None:
-            findings = [
-                attrs.evolve(f, cleared_by=clearance.physician)
-                if f.outcome is Outcome.REQUIRES_CLEARANCE
-                else f
-                for f in findings
-            ]
-        decision = Decision(technique_id, patient.id, tuple(findings))
-        if not decision.permitted:
-            return decision
+                own = [self._plugin_failure(loaded, technique_id, f"a rule raised {exc!r}")]
+            if own:
+                findings = (*findings, *own)
+        if patient.clearances:
+            findings = self._apply_clearance(technique_id, patient, facts.as_of, findings)
+        worst = Outcome.ALLOWED
+        for finding in findings:
+            if finding.effective_outcome > worst:
+                worst = finding.effective_outcome
+        if worst > Outcome.ALLOWED_WITH_MODIFICATIONS:
+            return Decision(technique_id, patient.id, findings)
         try:
-            protocol = _call(
-                self._pm,
-                loaded,
-                "herniarules_protocol",
-                technique=technique,
-                facts=facts,
-                parameters=self.parameters(technique_id),
-            )
-            if not isinstance(protocol, Protocol) or protocol.technique != technique_id:
+            if slot.protocol is None:
+                raise PluginError("it does not implement herniarules_protocol")
+            started = time.perf_counter()
+            protocol = slot.protocol_for(facts)
+            elapsed = time.perf_counter() - started
+            if elapsed > self.plugin_time_budget_s:
+                raise PluginError(
+                    f"herniarules_protocol took {elapsed:.3f} s, more than the "
+                    f"{self.plugin_time_budget_s:g} s budget"
+                )
+            if type(protocol) is not Protocol or protocol.technique != technique_id:
                 raise PluginError(
                     f"herniarules_protocol returned {type(protocol).__name__}, "
                     f"not a Protocol for {technique_id!r}"
                 )
         except Exception as exc:
-            failure = self._plugin_failure(loaded, technique_id, f"{exc}")
+            failure = self._plugin_failure(loaded, technique_id, str(exc))
             return Decision(technique_id, patient.id, (*findings, failure))
-        return Decision(technique_id, patient.id, tuple(findings), protocol)
+        return Decision(technique_id, patient.id, findings, protocol)
+
+    @staticmethod
+    def _apply_clearance(
+        technique_id: str, patient: Patient, day: date, findings: tuple[Finding, ...]
+    ) -> tuple[Finding, ...]:
+        for clearance in patient.clearances:
+            if clearance.technique == technique_id and clearance.is_valid_on(day):
+                return tuple(
+                    attrs.evolve(f, cleared_by=clearance.physician)
+                    if f.outcome is Outcome.REQUIRES_CLEARANCE
+                    else f
+                    for f in findings
+                )
+        return findings
 
     def evaluate(self, patient: Patient, technique: str, *, as_of: date | None = None) -> Decision:
         """Decide whether, and how, ``technique`` may be given to ``patient`` on ``as_of``."""
+        slot = self._slot(technique)
         facts = self.facts(patient, as_of)
-        self.technique(technique)
-        return self._decide(technique, patient, facts, self._findings(self._core, facts))
+        return self._decide(slot, patient, facts, tuple(self._findings(self._core, facts)))
 
     def assess(
         self,
@@ -411,28 +471,34 @@ class Engine:
         techniques: Sequence[str] | None = None,
     ) -> Assessment:
         """Decide every technique (or those named) for ``patient``; core rules run once."""
+        if techniques is None:
+            slots = [self._slots[t] for t in sorted(self._slots)]
+        else:
+            slots = [self._slot(t) for t in techniques]
         facts = self.facts(patient, as_of)
-        ids = sorted(self._techniques) if techniques is None else list(techniques)
-        for technique_id in ids:
-            self.technique(technique_id)
-        core = self._findings(self._core, facts)
-        decisions = tuple(self._decide(t, patient, facts, core) for t in ids)
+        core = tuple(self._findings(self._core, facts))
+        decisions = tuple(self._decide(slot, patient, facts, core) for slot in slots)
         return Assessment(
             patient_id=patient.id,
             as_of=facts.as_of,
             decisions=decisions,
-            plugins=self.plugins,
+            plugins=self._plugin_infos,
             ruleset_fingerprint=self._fingerprint,
             ranking=self._rank(decisions, facts),
         )
 
     def _rank(self, decisions: Sequence[Decision], facts: Facts) -> tuple[str, ...]:
+        permitted = [d for d in decisions if d.permitted]
+        if not permitted:
+            return ()
+        wanted = facts.indications
+
         def key(decision: Decision) -> tuple[int, int, str]:
-            technique = self._techniques[decision.technique][0]
-            matches = len(facts.indications.intersection(technique.indications))
+            indications = self._slots[decision.technique].technique.indications
+            matches = len(wanted.intersection(indications)) if wanted else 0
             return (-matches, int(decision.outcome), decision.technique)
 
-        return tuple(d.technique for d in sorted((d for d in decisions if d.permitted), key=key))
+        return tuple(d.technique for d in sorted(permitted, key=key))
 
     def plan_course(
         self, patient: Patient, technique: str, start: date, *, as_of: date | None = None
@@ -441,20 +507,22 @@ class Engine:
         decision = self.evaluate(patient, technique, as_of=as_of or start)
         if not decision.permitted or decision.protocol is None:
             raise NotPermittedError(decision)
-        tech, loaded = self._techniques[technique]
+        slot = self._slots[technique]
+        loaded = slot.loaded
         facts = self.facts(patient, as_of or start)
         break_days = self.policy.min_course_break_days
         try:
-            plan = _call(
-                self._pm,
-                loaded,
-                "herniarules_plan_course",
-                technique=tech,
-                facts=facts,
-                parameters=self.parameters(technique),
-                protocol=decision.protocol,
-                start=start,
-            )
+            plan = None
+            if slot.plan is not None:
+                plan = _timed(
+                    self.plugin_time_budget_s,
+                    slot.plan,
+                    technique=slot.technique,
+                    facts=facts,
+                    parameters=slot.parameters,
+                    protocol=decision.protocol,
+                    start=start,
+                )
         except Exception as exc:
             failure = self._plugin_failure(loaded, technique, f"herniarules_plan_course: {exc}")
             raise NotPermittedError(
@@ -468,4 +536,3 @@ class Engine:
             )
             raise NotPermittedError(Decision(technique, patient.id, (*decision.findings, failure)))
         return plan
-

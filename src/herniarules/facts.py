@@ -49,7 +49,7 @@ class Facts:
     sex: str
     has_hernia: bool
     worst_phase: str | None
-    """The most severe hernia phase (acute > exacerbation > subacute > post-surgical > remission)."""
+    """The most severe hernia phase: acute, exacerbation, subacute, post-surgical, remission."""
     phases: frozenset[str]
     hernia_regions: frozenset[str]
     hernia_kinds: frozenset[str]
@@ -121,88 +121,118 @@ def bp_grade(systolic: int | None, diastolic: int | None) -> int | None:
     """
     if systolic is None or diastolic is None:
         return None
-
-    def grade(value: int, cuts: tuple[int, int, int]) -> int:
-        return sum(value >= cut for cut in cuts)
-
-    return max(grade(systolic, (140, 160, 180)), grade(diastolic, (90, 100, 110)))
+    if systolic >= 180 or diastolic >= 110:
+        return 3
+    if systolic >= 160 or diastolic >= 100:
+        return 2
+    if systolic >= 140 or diastolic >= 90:
+        return 1
+    return 0
 
 
 _PHASE_RANK = {phase: rank for rank, phase in enumerate(PHASE_SEVERITY)}
+_EMPTY: frozenset[str] = frozenset()
+_PREGNANCY = Concept.PREGNANCY.value
+_INFLAMMATORY = Concept.INFLAMMATORY_PROCESS.value
 
 
 def derive_facts(
     patient: Patient, as_of: date, terminology: Terminology = DEFAULT_TERMINOLOGY
 ) -> Facts:
     """Return the facts about ``patient`` on day ``as_of``."""
-    hernias = patient.hernias
-    worst: Phase | None = min((h.phase for h in hernias), key=_PHASE_RANK.__getitem__, default=None)
-    sizes = [h.size_mm for h in hernias]
-    max_size = None if not sizes or None in sizes else max(s for s in sizes if s is not None)
-    indicated = [h.surgery_indicated for h in hernias]
-    surgery_indicated = True if True in indicated else (None if None in indicated else False)
+    # This runs once per assessment and dominates its cost, so it is written as plain loops.
+    worst: Phase | None = None
+    worst_rank = len(PHASE_SEVERITY)
+    max_size: float | None = None
+    size_unknown = False
+    surgery_indicated: bool | None = False
+    phases: set[str] = set()
+    regions: set[str] = set()
+    kinds: set[str] = set()
+    for hernia in patient.hernias:
+        phase = hernia.phase
+        rank = _PHASE_RANK[phase]
+        if rank < worst_rank:
+            worst, worst_rank = phase, rank
+        phases.add(phase.value)
+        regions.add(hernia.region.value)
+        kinds.add(hernia.kind.value)
+        size = hernia.size_mm
+        if size is None:
+            size_unknown = True
+        elif max_size is None or size > max_size:
+            max_size = size
+        indicated = hernia.surgery_indicated
+        if indicated:
+            surgery_indicated = True
+        elif indicated is None and surgery_indicated is False:
+            surgery_indicated = None
+    if size_unknown:
+        max_size = None
 
     concepts: set[str] = set()
     exacerbated: set[str] = set()
     for condition in patient.conditions:
-        if not condition.status.is_active:
+        status = condition.status
+        if not status.is_active:
             continue
         if condition.code is not None:
             concepts.update(terminology.concepts_for(condition.code, condition.system))
         if condition.concept is not None:
             concepts.add(condition.concept)
-        if condition.status.is_exacerbation:
+        if status.is_exacerbation:
             exacerbated.add(condition.code or condition.concept or "")
     for medication in patient.medications:
-        concept = MEDICATION_CONCEPTS.get(medication.category)
-        concepts.add(concept if concept is not None else medication.category)
+        concepts.add(MEDICATION_CONCEPTS.get(medication.category, medication.category))
     for allergy in patient.allergies:
         concepts.add(ALLERGY_CONCEPTS.get(allergy.substance, f"allergy-{allergy.substance}"))
 
     pregnant = patient.pregnant
-    if Concept.PREGNANCY in concepts:
+    if _PREGNANCY in concepts:
         pregnant = True
     elif pregnant is None and (
-        patient.sex is Sex.MALE
-        or not CHILDBEARING_AGES[0] <= patient.age <= CHILDBEARING_AGES[1]
+        patient.sex is Sex.MALE or not CHILDBEARING_AGES[0] <= patient.age <= CHILDBEARING_AGES[1]
     ):
         pregnant = False
     if pregnant:
-        concepts.add(Concept.PREGNANCY)
+        concepts.add(_PREGNANCY)
 
     inflammatory = patient.inflammatory_process
-    if Concept.INFLAMMATORY_PROCESS in concepts:
+    if _INFLAMMATORY in concepts:
         inflammatory = True
     if inflammatory:
-        concepts.add(Concept.INFLAMMATORY_PROCESS)
+        concepts.add(_INFLAMMATORY)
 
     vitals = patient.vitals
-    course_ends = [c.end_date for c in patient.massage_courses]
-    surgery_dates = [s.date for s in patient.surgeries]
+    systolic, diastolic = vitals.systolic_mmhg, vitals.diastolic_mmhg
+    courses = patient.massage_courses
+    last_course = max(c.end_date for c in courses) if courses else None
+    surgeries = patient.surgeries
+    last_surgery = max(s.date for s in surgeries) if surgeries else None
     return Facts(
-        patient_id=patient.id,
-        as_of=as_of,
-        age=patient.age,
-        sex=patient.sex.value,
-        has_hernia=bool(hernias),
-        worst_phase=worst.value if worst is not None else None,
-        phases=frozenset(h.phase.value for h in hernias),
-        hernia_regions=frozenset(h.region.value for h in hernias),
-        hernia_kinds=frozenset(h.kind.value for h in hernias),
-        max_hernia_size_mm=max_size,
-        surgery_indicated=surgery_indicated,
-        pain_score=vitals.pain_score,
-        temperature_c=vitals.temperature_c,
-        systolic_mmhg=vitals.systolic_mmhg,
-        diastolic_mmhg=vitals.diastolic_mmhg,
-        bp_grade=bp_grade(vitals.systolic_mmhg, vitals.diastolic_mmhg),
-        pregnant=pregnant,
-        inflammatory_process=inflammatory,
-        concepts=frozenset(concepts),
-        exacerbated_conditions=frozenset(exacerbated),
-        had_massage_course=bool(course_ends),
-        days_since_last_course=(as_of - max(course_ends)).days if course_ends else None,
-        had_spinal_surgery=bool(surgery_dates),
-        days_since_surgery=(as_of - max(surgery_dates)).days if surgery_dates else None,
-        indications=frozenset(patient.indications),
+        patient.id,
+        as_of,
+        patient.age,
+        patient.sex.value,
+        bool(phases),
+        worst.value if worst is not None else None,
+        frozenset(phases) if phases else _EMPTY,
+        frozenset(regions) if regions else _EMPTY,
+        frozenset(kinds) if kinds else _EMPTY,
+        max_size,
+        surgery_indicated,
+        vitals.pain_score,
+        vitals.temperature_c,
+        systolic,
+        diastolic,
+        bp_grade(systolic, diastolic),
+        pregnant,
+        inflammatory,
+        frozenset(concepts) if concepts else _EMPTY,
+        frozenset(exacerbated) if exacerbated else _EMPTY,
+        last_course is not None,
+        (as_of - last_course).days if last_course is not None else None,
+        last_surgery is not None,
+        (as_of - last_surgery).days if last_surgery is not None else None,
+        frozenset(patient.indications) if patient.indications else _EMPTY,
     )

@@ -45,7 +45,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
 @hookspec
-def herniarules_techniques() -> Sequence[Technique]:
+def herniarules_techniques() -> Sequence[Technique]:  # type: ignore[empty-body]
     """Declare the techniques this plugin provides.
 
     Called once when the engine loads. Return :class:`~herniarules.technique.Technique`
@@ -59,7 +59,7 @@ def herniarules_techniques() -> Sequence[Technique]:
 
 
 @hookspec
-def herniarules_rules(policy: Policy) -> Sequence[Rule]:
+def herniarules_rules(policy: Policy) -> Sequence[Rule]:  # type: ignore[empty-body]
     """Declare the rules of this plugin's techniques.
 
     Called once when the engine loads; the rules are compiled once. Every rule must name in
@@ -75,7 +75,7 @@ def herniarules_rules(policy: Policy) -> Sequence[Rule]:
 
 
 @hookspec
-def herniarules_value_sets() -> Sequence[ValueSet]:
+def herniarules_value_sets() -> Sequence[ValueSet]:  # type: ignore[empty-body]
     """Add ICD-10 value sets to the terminology.
 
     Called once when the engine loads, before any patient is assessed. Use it to map codes

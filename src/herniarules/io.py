@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 import types
 import typing
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import attrs
 import cattrs
@@ -29,12 +30,12 @@ __all__ = [
     "MAX_NESTING",
     "InputError",
     "Problem",
+    "assessment_to_dict",
     "converter",
+    "decision_to_dict",
     "dumps",
     "load_patient",
     "loads_patient",
-    "assessment_to_dict",
-    "decision_to_dict",
     "patient_from_dict",
     "patient_to_dict",
 ]
@@ -45,6 +46,8 @@ T = TypeVar("T")
 MAX_INPUT_BYTES = 1_000_000
 #: Deepest nesting of arrays and objects accepted; a patient record needs 4.
 MAX_NESTING = 16
+
+_CALENDAR_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @attrs.frozen
@@ -160,16 +163,22 @@ class _Walker:
             raise self.fail(path, f"must be a whole number, got {_show(value)}")
         if tp is float:
             if isinstance(value, int | float) and not isinstance(value, bool):
-                return float(value)
+                try:
+                    return float(value)
+                except OverflowError:  # an integer literal beyond the range of a float
+                    message = f"must be a number in range, got {_show(value)}"
+                    raise self.fail(path, message) from None
             raise self.fail(path, f"must be a number, got {_show(value)}")
         if tp is str:
             if isinstance(value, str):
                 return value
             raise self.fail(path, f"must be a string, got {_show(value)}")
         if tp is date:
-            if isinstance(value, str):
+            # fromisoformat also takes ISO week dates ("2026-W01-1") and "20261101"; only
+            # the calendar form YYYY-MM-DD that the schema documents is accepted.
+            if isinstance(value, str) and _CALENDAR_DATE.fullmatch(value):
                 try:
-                    return date.fromisoformat(value) if len(value) == 10 else _no_date()
+                    return date.fromisoformat(value)
                 except ValueError:
                     pass
             raise self.fail(path, f"must be a date as YYYY-MM-DD, got {_show(value)}")
@@ -179,7 +188,7 @@ class _Walker:
         if not isinstance(value, dict):
             raise self.fail(path, f"must be an object, got {_show(value)}")
         hints = _hints(cls)
-        fields = attrs.fields(cls)  # type: ignore[misc]
+        fields = attrs.fields(cast("type[attrs.AttrsInstance]", cls))
         names = {f.name for f in fields}
         failed = False
         for key in value:
@@ -195,7 +204,9 @@ class _Walker:
                 continue
             field_path = _join(path, field.name)
             try:
-                kwargs[field.name] = self.structure(value[field.name], hints[field.name], field_path)
+                kwargs[field.name] = self.structure(
+                    value[field.name], hints[field.name], field_path
+                )
             except _Invalid:
                 failed = True
         # Validators run in attrs' __init__ and stop at the first failure; run each field's
@@ -226,10 +237,6 @@ class _Probe:
         return None
 
 
-def _no_date() -> date:
-    raise ValueError
-
-
 _HINTS: dict[type, dict[str, Any]] = {}
 
 
@@ -251,6 +258,9 @@ def _structure_strict(cls: type[T]) -> Callable[[Any, type[T]], T]:
     return structure
 
 
+_MAPPINGS: tuple[object, ...] = (Mapping, dict)
+
+
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True, omit_if_default=False)
     conv.register_structure_hook(Patient, _structure_strict(Patient))
@@ -267,8 +277,7 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(Outcome, lambda v, _: Outcome.from_label(v))
     conv.register_unstructure_hook(frozenset, lambda s: sorted(s))
     conv.register_unstructure_hook_func(
-        lambda t: typing.get_origin(t) is not None and issubclass(typing.get_origin(t), Mapping)
-        or t is Mapping,
+        lambda t: t is Mapping or typing.get_origin(t) in _MAPPINGS,
         lambda m: {k: conv.unstructure(v) for k, v in m.items()},
     )
     return conv
@@ -331,9 +340,7 @@ def parse_json(text: str | bytes) -> Any:
     if _nesting(text) > MAX_NESTING:
         raise InputError([Problem("$", f"input is nested deeper than {MAX_NESTING} levels")])
     try:
-        return json.loads(
-            text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates
-        )
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         message = f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         raise InputError([Problem("$", message)]) from None

@@ -8,6 +8,7 @@ rule that needs a value that was not recorded yields *insufficient data*, never 
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import re
 from collections.abc import Callable
@@ -23,8 +24,8 @@ Validator: TypeAlias = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
 __all__ = [
     "Allergy",
-    "ClinicalStatus",
     "Clearance",
+    "ClinicalStatus",
     "CodeSystem",
     "Condition",
     "Hernia",
@@ -117,7 +118,9 @@ _ACTIVE_STATUSES = frozenset(
 )
 
 
-_LEVEL = re.compile(r"^(C[1-7]|T(?:[1-9]|1[0-2])|L[1-5]|S1)(?:-(C[1-7]|T(?:[1-9]|1[0-2])|L[1-5]|S1))?$")
+_LEVEL = re.compile(
+    r"^(C[1-7]|T(?:[1-9]|1[0-2])|L[1-5]|S1)(?:-(C[1-7]|T(?:[1-9]|1[0-2])|L[1-5]|S1))?$"
+)
 _SEGMENT_ORDER: dict[str, int] = {
     **{f"C{i}": i for i in range(1, 8)},
     **{f"T{i}": 7 + i for i in range(1, 13)},
@@ -167,16 +170,26 @@ technique_id = _pattern(_TECHNIQUE_ID, "a technique id: lower-case letters, digi
 concept_id = _pattern(_CONCEPT_ID, "a concept id: lower-case letters, digits and '-'")
 
 
+def _number(value: float) -> str:
+    try:
+        return f"{value:g}"
+    except OverflowError:  # an integer too large for a float still deserves a message
+        text = str(value)
+        return text if len(text) <= 20 else f"{text[:17]}... ({len(text)} digits)"
+
+
 def between(low: float, high: float) -> Validator:
     """Return a validator accepting ``None`` or a number from ``low`` to ``high`` inclusive."""
 
-    def check(instance: object, attribute: attrs.Attribute[float | None], value: float | None) -> None:
+    def check(
+        instance: object, attribute: attrs.Attribute[float | None], value: float | None
+    ) -> None:
         if value is None:
             return
         if value != value:  # NaN is the only value unequal to itself
             raise ValueError("must be a number, got NaN")
         if not low <= value <= high:
-            raise ValueError(f"must be between {low:g} and {high:g}, got {value:g}")
+            raise ValueError(f"must be between {low:g} and {high:g}, got {_number(value)}")
 
     check.bounds = (low, high)  # type: ignore[attr-defined]
     return check
@@ -186,15 +199,9 @@ def between(low: float, high: float) -> Validator:
 class Vitals:
     """Measurements taken at the visit. Each value is optional; ``None`` means not measured."""
 
-    systolic_mmhg: int | None = attrs.field(
-        default=None, validator=between(50, 300)
-    )
-    diastolic_mmhg: int | None = attrs.field(
-        default=None, validator=between(20, 200)
-    )
-    temperature_c: float | None = attrs.field(
-        default=None, validator=between(30.0, 45.0)
-    )
+    systolic_mmhg: int | None = attrs.field(default=None, validator=between(50, 300))
+    diastolic_mmhg: int | None = attrs.field(default=None, validator=between(20, 200))
+    temperature_c: float | None = attrs.field(default=None, validator=between(30.0, 45.0))
     pain_score: int | None = attrs.field(default=None, validator=between(0, 10))
     """Pain on the 0-10 numeric rating scale (NRS-11)."""
 
@@ -251,7 +258,9 @@ class Condition:
 class Allergy:
     """An allergy or intolerance; ``substance`` is a lower-case name such as ``honey``."""
 
-    substance: str = attrs.field(validator=_pattern(re.compile(r"^[a-z][a-z0-9 -]{0,63}$"), "a lower-case substance name"))
+    substance: str = attrs.field(
+        validator=_pattern(re.compile(r"^[a-z][a-z0-9 -]{0,63}$"), "a lower-case substance name")
+    )
 
 
 @attrs.frozen
@@ -279,7 +288,7 @@ class MassageCourse:
 class Surgery:
     """A spinal operation with its date."""
 
-    date: date
+    date: dt.date
     procedure: str | None = None
     region: Region | None = None
 
@@ -290,14 +299,14 @@ class Clearance:
 
     technique: str = attrs.field(validator=technique_id)
     physician: str = attrs.field(validator=_pattern(re.compile(r"^\S"), "a non-empty name"))
-    date: date
-    valid_until: date | None = None
+    date: dt.date
+    valid_until: dt.date | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.valid_until is not None and self.valid_until < self.date:
             raise ValueError(f"valid_until {self.valid_until} is before date {self.date}")
 
-    def is_valid_on(self, day: date) -> bool:
+    def is_valid_on(self, day: dt.date) -> bool:
         """Return whether the clearance holds on ``day``."""
         return self.date <= day and (self.valid_until is None or day <= self.valid_until)
 

@@ -88,9 +88,9 @@ class Finding:
 
     @effective_outcome.default
     def _effective(self) -> Outcome:
-        if self.cleared_by is not None and self.outcome is Outcome.REQUIRES_CLEARANCE:
-            return Outcome.ALLOWED
-        return self.outcome
+        if self.cleared_by is None or self.outcome is not Outcome.REQUIRES_CLEARANCE:
+            return self.outcome
+        return Outcome.ALLOWED
 
 
 @attrs.frozen
@@ -133,7 +133,14 @@ class PluginInfo:
 
 
 def _most_restrictive(findings: tuple[Finding, ...]) -> Outcome:
-    return max((f.effective_outcome for f in findings), default=Outcome.ALLOWED)
+    worst = Outcome.ALLOWED
+    for finding in findings:
+        if finding.effective_outcome > worst:
+            worst = finding.effective_outcome
+    return worst
+
+
+_PERMITTING = Outcome.ALLOWED_WITH_MODIFICATIONS
 
 
 @attrs.frozen
@@ -156,7 +163,7 @@ class Decision:
 
     @permitted.default
     def _permitted_default(self) -> bool:
-        return self.outcome.permits
+        return self.outcome <= _PERMITTING
 
     def findings_at_least(self, outcome: Outcome) -> tuple[Finding, ...]:
         """Return the findings whose effective outcome is ``outcome`` or stricter."""

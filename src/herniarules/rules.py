@@ -25,13 +25,13 @@ from herniarules.facts import FACT_LABELS, Facts
 from herniarules.outcomes import Outcome
 
 __all__ = [
-    "F",
     "All",
     "Always",
     "Any_",
     "CompiledRules",
     "Custom",
     "Expr",
+    "F",
     "Fact",
     "Not",
     "Rule",
@@ -114,16 +114,16 @@ class Fact:
     def _cmp(self, op: str, value: object) -> Compare:
         return Compare(self, op, value)
 
-    def __ge__(self, value: object) -> Compare:  # type: ignore[override]
+    def __ge__(self, value: object) -> Compare:
         return self._cmp(">=", value)
 
-    def __gt__(self, value: object) -> Compare:  # type: ignore[override]
+    def __gt__(self, value: object) -> Compare:
         return self._cmp(">", value)
 
-    def __le__(self, value: object) -> Compare:  # type: ignore[override]
+    def __le__(self, value: object) -> Compare:
         return self._cmp("<=", value)
 
-    def __lt__(self, value: object) -> Compare:  # type: ignore[override]
+    def __lt__(self, value: object) -> Compare:
         return self._cmp("<", value)
 
     def eq(self, value: object) -> Compare:
@@ -328,6 +328,7 @@ def _any3(values: Iterable[Tri]) -> Tri:
 class _Group(Expr):
     joiner: ClassVar[str]
     combine: ClassVar[Callable[[Iterable[Tri]], Tri]]
+    parts: tuple[Expr, ...]
 
     def __init__(self, *parts: Expr) -> None:
         if len(parts) < 2:
@@ -336,7 +337,9 @@ class _Group(Expr):
         for part in parts:
             if not isinstance(part, Expr):
                 raise RuleError(f"expected a predicate, got {part!r}")
-            flat.extend(part.parts if type(part) is type(self) else (part,))  # type: ignore[attr-defined]
+            flat.extend(
+                part.parts if isinstance(part, _Group) and type(part) is type(self) else (part,)
+            )
         self.parts = tuple(flat)
 
     def evaluate(self, facts: Facts) -> Tri:
@@ -348,8 +351,7 @@ class _Group(Expr):
 
     def render(self, facts: Facts | None = None) -> str:
         inner = f" {self.joiner} ".join(
-            f"({p.render(facts)})" if isinstance(p, _Group) else p.render(facts)
-            for p in self.parts
+            f"({p.render(facts)})" if isinstance(p, _Group) else p.render(facts) for p in self.parts
         )
         return inner
 
@@ -361,14 +363,14 @@ class All(_Group):
     """True when every part is true; false when any part is false; unknown otherwise."""
 
     joiner = "and"
-    combine = staticmethod(_all3)
+    combine = staticmethod(_all3)  # type: ignore[assignment]
 
 
 class Any_(_Group):
     """True when any part is true; false when every part is false; unknown otherwise."""
 
     joiner = "or"
-    combine = staticmethod(_any3)
+    combine = staticmethod(_any3)  # type: ignore[assignment]
 
 
 class Not(Expr):
@@ -435,7 +437,9 @@ class Custom(Expr):
     def render(self, facts: Facts | None = None) -> str:
         if facts is None or not self._reads:
             return self.description
-        values = ", ".join(f"{FACT_LABELS.get(n, n)} {_fmt(getattr(facts, n))}" for n in self._reads)
+        values = ", ".join(
+            f"{FACT_LABELS.get(n, n)} {_fmt(getattr(facts, n))}" for n in self._reads
+        )
         return f"{self.description} ({values})"
 
     def reads(self) -> tuple[str, ...]:
@@ -483,7 +487,9 @@ class Rule:
     """The passage of the clinical source the rule implements, quoted, or the convention."""
     section: str = ""
     """Heading of the source section the passage is under."""
-    techniques: frozenset[str] | None = attrs.field(default=None, converter=attrs.converters.optional(frozenset))
+    techniques: frozenset[str] | None = attrs.field(
+        default=None, converter=attrs.converters.optional(frozenset)
+    )
     site: str | None = None
     """Body area, for local contraindications; the finding carries it."""
 
@@ -520,6 +526,12 @@ class CompiledRules:
         namespace: dict[str, Any] = dict(ctx.constants)
         exec(compile("\n".join(lines), "<herniarules-rules>", "exec"), namespace)
         self._fired: Callable[[Facts], list[tuple[int, Tri]]] = namespace["_fired"]
+        #: The facts each rule reads, by rule index (computed once, used for evidence).
+        self.reads: tuple[tuple[str, ...], ...] = tuple(rule.when.reads() for rule in self.rules)
+
+    def fired_indices(self, facts: Facts) -> list[tuple[int, Tri]]:
+        """Return ``(rule index, result)`` for the rules that are true or unknown."""
+        return self._fired(facts)
 
     def fired(self, facts: Facts) -> list[tuple[Rule, Tri]]:
         """Return the rules whose predicate is true (``True``) or unknown (``None``)."""

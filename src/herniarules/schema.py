@@ -8,6 +8,7 @@ Both walk the attrs classes and their type hints, so they cannot drift from the 
 from __future__ import annotations
 
 import enum
+import itertools
 import types
 import typing
 from collections.abc import Mapping
@@ -32,13 +33,18 @@ class _Builder:
     def of(self, tp: Any) -> dict[str, Any]:
         origin = typing.get_origin(tp)
         if origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            args: Any = [a for a in typing.get_args(tp) if a is not type(None)]
             inner = self.of(args[0]) if len(args) == 1 else {"anyOf": [self.of(a) for a in args]}
             return {"anyOf": [inner, {"type": "null"}]}
         if origin in (tuple, frozenset):
             args = typing.get_args(tp)
             if origin is tuple and len(args) == 2 and args[1] is not Ellipsis:
-                return {"type": "array", "prefixItems": [self.of(a) for a in args], "minItems": 2, "maxItems": 2}
+                return {
+                    "type": "array",
+                    "prefixItems": [self.of(a) for a in args],
+                    "minItems": 2,
+                    "maxItems": 2,
+                }
             return {"type": "array", "items": self.of(args[0])}
         if origin is not None and issubclass(origin, Mapping):
             return {"type": "object"}
@@ -100,7 +106,7 @@ def _field_doc(cls: type, name: str) -> str:
     except (OSError, TypeError):  # pragma: no cover - source always ships with the package
         return ""
     body = tree.body[0].body if isinstance(tree.body[0], ast.ClassDef) else []
-    for node, following in zip(body, body[1:], strict=False):
+    for node, following in itertools.pairwise(body):
         if (
             isinstance(node, ast.AnnAssign)
             and isinstance(node.target, ast.Name)
