@@ -16,7 +16,7 @@ import typing
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import attrs
 import cattrs
@@ -85,10 +85,26 @@ class _Invalid(Exception):
 _INVALID = _Invalid()
 
 
-def _join(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]" if path != "$" else f"[{key}]"
-    return key if path == "$" else f"{path}.{key}"
+#: A JSON path under construction: ``"$"`` or ``(parent path, key)``, rendered only on failure.
+JsonPath = Any
+
+
+def _join(path: JsonPath, key: str | int) -> JsonPath:
+    return (path, key)
+
+
+def _render(path: JsonPath) -> str:
+    keys: list[str | int] = []
+    while path != "$":
+        path, key = path
+        keys.append(key)
+    text = ""
+    for key in reversed(keys):
+        if isinstance(key, int):
+            text += f"[{key}]"
+        else:
+            text += f".{key}" if text else key
+    return text or "$"
 
 
 def _type_name(value: object) -> str:
@@ -112,68 +128,123 @@ def _show(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+Structurer = Callable[["_Walker", Any, Any], Any]
+
+
 class _Walker:
     """Structure plain data into model objects, recording every problem with its path."""
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
-    def fail(self, path: str, message: str) -> _Invalid:
-        self.problems.append(Problem(path, message))
+    def fail(self, path: JsonPath, message: str) -> _Invalid:
+        self.problems.append(Problem(_render(path), message))
         return _INVALID
 
-    def structure(self, value: Any, tp: Any, path: str) -> Any:
-        origin = typing.get_origin(tp)
-        if origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(tp) if a is not type(None)]
-            if value is None:
-                return None
-            return self.structure(value, args[0], path)
-        if origin is tuple:
-            (item_type, _) = typing.get_args(tp)
+    def structure(self, value: Any, tp: Any, path: JsonPath) -> Any:
+        return _structurer(tp)(self, value, path)
+
+    def structure_attrs(self, value: Any, cls: type[T], path: JsonPath) -> T:
+        result: T = _structurer(cls)(self, value, path)
+        return result
+
+
+_STRUCTURERS: dict[Any, Structurer] = {}
+
+
+def _structurer(tp: Any) -> Structurer:
+    """Return the (cached) function that structures values of type ``tp``."""
+    fn = _STRUCTURERS.get(tp)
+    if fn is None:
+        fn = _STRUCTURERS[tp] = _build_structurer(tp)
+    return fn
+
+
+def _build_structurer(tp: Any) -> Structurer:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        (inner_type,) = [a for a in typing.get_args(tp) if a is not type(None)]
+        inner = _structurer(inner_type)
+
+        def optional(w: _Walker, value: Any, path: JsonPath) -> Any:
+            return None if value is None else inner(w, value, path)
+
+        return optional
+    if origin is tuple:
+        item = _structurer(typing.get_args(tp)[0])
+
+        def sequence(w: _Walker, value: Any, path: JsonPath) -> Any:
             if not isinstance(value, list):
-                raise self.fail(path, f"must be an array, got {_show(value)}")
+                raise w.fail(path, f"must be an array, got {_show(value)}")
             items = []
             failed = False
-            for index, item in enumerate(value):
+            for index, element in enumerate(value):
                 try:
-                    items.append(self.structure(item, item_type, _join(path, index)))
+                    items.append(item(w, element, (path, index)))
                 except _Invalid:
                     failed = True
             if failed:
                 raise _INVALID
             return tuple(items)
-        if attrs.has(tp):
-            return self.structure_attrs(value, tp, path)
-        if isinstance(tp, type) and issubclass(tp, enum.Enum):
+
+        return sequence
+    if attrs.has(tp):
+        return _attrs_structurer(tp)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        members = {m.value: m for m in tp}
+        allowed = ", ".join(repr(v) for v in members)
+
+        def member(w: _Walker, value: Any, path: JsonPath) -> Any:
             try:
-                return tp(value)
-            except (ValueError, TypeError):
-                allowed = ", ".join(repr(m.value) for m in tp)
-                raise self.fail(path, f"must be one of {allowed}, got {_show(value)}") from None
-        if tp is bool:
-            if isinstance(value, bool):
+                return members[value]
+            except (KeyError, TypeError):
+                raise w.fail(path, f"must be one of {allowed}, got {_show(value)}") from None
+
+        return member
+    if tp is bool:
+
+        def boolean(w: _Walker, value: Any, path: JsonPath) -> Any:
+            if value is True or value is False:
                 return value
-            raise self.fail(path, f"must be true or false, got {_show(value)}")
-        if tp is int:
-            if isinstance(value, int) and not isinstance(value, bool):
+            raise w.fail(path, f"must be true or false, got {_show(value)}")
+
+        return boolean
+    if tp is int:
+
+        def integer(w: _Walker, value: Any, path: JsonPath) -> Any:
+            kind = type(value)
+            if kind is int:
                 return value
-            if isinstance(value, float) and value.is_integer():
+            if kind is float and value.is_integer():
                 return int(value)
-            raise self.fail(path, f"must be a whole number, got {_show(value)}")
-        if tp is float:
-            if isinstance(value, int | float) and not isinstance(value, bool):
+            raise w.fail(path, f"must be a whole number, got {_show(value)}")
+
+        return integer
+    if tp is float:
+
+        def number(w: _Walker, value: Any, path: JsonPath) -> Any:
+            kind = type(value)
+            if kind is float:
+                return value
+            if kind is int:
                 try:
                     return float(value)
                 except OverflowError:  # an integer literal beyond the range of a float
-                    message = f"must be a number in range, got {_show(value)}"
-                    raise self.fail(path, message) from None
-            raise self.fail(path, f"must be a number, got {_show(value)}")
-        if tp is str:
-            if isinstance(value, str):
+                    raise w.fail(path, f"must be a number in range, got {_show(value)}") from None
+            raise w.fail(path, f"must be a number, got {_show(value)}")
+
+        return number
+    if tp is str:
+
+        def string(w: _Walker, value: Any, path: JsonPath) -> Any:
+            if type(value) is str:
                 return value
-            raise self.fail(path, f"must be a string, got {_show(value)}")
-        if tp is date:
+            raise w.fail(path, f"must be a string, got {_show(value)}")
+
+        return string
+    if tp is date:
+
+        def calendar_date(w: _Walker, value: Any, path: JsonPath) -> Any:
             # fromisoformat also takes ISO week dates ("2026-W01-1") and "20261101"; only
             # the calendar form YYYY-MM-DD that the schema documents is accepted.
             if isinstance(value, str) and _CALENDAR_DATE.fullmatch(value):
@@ -181,50 +252,68 @@ class _Walker:
                     return date.fromisoformat(value)
                 except ValueError:
                     pass
-            raise self.fail(path, f"must be a date as YYYY-MM-DD, got {_show(value)}")
-        raise self.fail(path, f"cannot read a value of type {tp!r}")  # pragma: no cover
+            raise w.fail(path, f"must be a date as YYYY-MM-DD, got {_show(value)}")
 
-    def structure_attrs(self, value: Any, cls: type[T], path: str) -> T:
-        if not isinstance(value, dict):
-            raise self.fail(path, f"must be an object, got {_show(value)}")
-        hints = _hints(cls)
-        fields = attrs.fields(cast("type[attrs.AttrsInstance]", cls))
-        names = {f.name for f in fields}
+        return calendar_date
+    raise TypeError(f"cannot read a value of type {tp!r}")  # pragma: no cover
+
+
+def _attrs_structurer(cls: Any) -> Structurer:
+    hints = typing.get_type_hints(cls)
+    fields = attrs.fields(cls)
+    names = frozenset(f.name for f in fields)
+    # Field structurers are looked up on first use, so that classes may refer to each other.
+    plan: list[tuple[str, bool, Structurer]] = []
+
+    def resolve() -> list[tuple[str, bool, Structurer]]:
+        if not plan:
+            plan.extend(
+                (f.name, f.default is attrs.NOTHING, _structurer(hints[f.name])) for f in fields
+            )
+        return plan
+
+    def structure(w: _Walker, value: Any, path: JsonPath) -> Any:
+        if type(value) is not dict:
+            raise w.fail(path, f"must be an object, got {_show(value)}")
         failed = False
-        for key in value:
-            if key not in names:
-                self.fail(_join(path, key), "unknown field")
-                failed = True
+        if not names.issuperset(value):
+            for key in value:
+                if key not in names:
+                    w.fail(_join(path, key), "unknown field")
+            failed = True
         kwargs: dict[str, Any] = {}
-        for field in fields:
-            if field.name not in value:
-                if field.default is attrs.NOTHING:
-                    self.fail(_join(path, field.name), "required field is missing")
+        for name, required, field_structurer in plan or resolve():
+            if name in value:
+                try:
+                    kwargs[name] = field_structurer(w, value[name], (path, name))
+                except _Invalid:
                     failed = True
-                continue
-            field_path = _join(path, field.name)
-            try:
-                kwargs[field.name] = self.structure(
-                    value[field.name], hints[field.name], field_path
-                )
-            except _Invalid:
+            elif required:
+                w.fail(_join(path, name), "required field is missing")
                 failed = True
-        # Validators run in attrs' __init__ and stop at the first failure; run each field's
-        # validator here first so that every bad field of the record is reported.
+        if not failed:
+            try:
+                return cls(**kwargs)
+            except (ValueError, TypeError):
+                pass
+        # attrs' __init__ stops at the first failing validator; run each field's validator
+        # on its own so that every bad field of the record is reported, with its path.
         probe = _Probe(kwargs)
         for field in fields:
             if field.validator is not None and field.name in kwargs:
                 try:
                     field.validator(probe, field, kwargs[field.name])
                 except (ValueError, TypeError) as exc:
-                    self.fail(_join(path, field.name), str(exc))
+                    w.fail(_join(path, field.name), str(exc))
                     failed = True
         if failed:
             raise _INVALID
         try:
             return cls(**kwargs)
         except (ValueError, TypeError) as exc:
-            raise self.fail(path, str(exc)) from None
+            raise w.fail(path, str(exc)) from None
+
+    return structure
 
 
 class _Probe:
@@ -235,16 +324,6 @@ class _Probe:
 
     def __getattr__(self, name: str) -> Any:
         return None
-
-
-_HINTS: dict[type, dict[str, Any]] = {}
-
-
-def _hints(cls: type) -> dict[str, Any]:
-    hints = _HINTS.get(cls)
-    if hints is None:
-        hints = _HINTS[cls] = typing.get_type_hints(cls)
-    return hints
 
 
 def _structure_strict(cls: type[T]) -> Callable[[Any, type[T]], T]:
@@ -305,24 +384,18 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _nesting(text: str) -> int:
-    depth = deepest = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
+def _nesting(data: Any) -> int:
+    """Return the deepest nesting of arrays and objects in parsed JSON data."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if type(node) is dict else node if type(node) is list else None
+        if children is None:
+            continue
+        if depth > deepest:
+            deepest = depth
+        stack.extend((child, depth + 1) for child in children if type(child) in (dict, list))
     return deepest
 
 
@@ -337,15 +410,20 @@ def parse_json(text: str | bytes) -> Any:
             raise InputError([Problem("$", f"input is not UTF-8 text ({exc.reason})")]) from None
     if len(text) > MAX_INPUT_BYTES:
         raise InputError([Problem("$", f"input is larger than {MAX_INPUT_BYTES} bytes")])
-    if _nesting(text) > MAX_NESTING:
-        raise InputError([Problem("$", f"input is nested deeper than {MAX_NESTING} levels")])
+    too_deep = InputError([Problem("$", f"input is nested deeper than {MAX_NESTING} levels")])
     try:
-        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         message = f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         raise InputError([Problem("$", message)]) from None
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        raise too_deep from None
+    except ValueError as exc:
         raise InputError([Problem("$", f"not valid JSON: {exc}")]) from None
+    # Counting brackets is cheap and bounds the depth; walk the data only when it could be deep.
+    if text.count("[") + text.count("{") > MAX_NESTING and _nesting(data) > MAX_NESTING:
+        raise too_deep
+    return data
 
 
 def loads_patient(text: str | bytes) -> Patient:
