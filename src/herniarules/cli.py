@@ -71,7 +71,7 @@ def _text_decision(decision: Decision, out: TextIO) -> None:
         out.write(
             f"      - [{finding.outcome.label}{cleared}] {finding.rule_id}: {finding.message}\n"
         )
-        if finding.explanation:
+        if finding.explanation and finding.explanation != "always":
             out.write(f"        because {finding.explanation}\n")
     protocol = decision.protocol
     if protocol is not None:

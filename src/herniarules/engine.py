@@ -20,7 +20,7 @@ import pluggy
 
 from herniarules import hookspecs
 from herniarules.courses import CoursePlan, default_plan
-from herniarules.facts import Facts, derive_facts
+from herniarules.facts import FACT_LABELS, Facts, derive_facts
 from herniarules.model import Patient
 from herniarules.outcomes import Assessment, Decision, Finding, Outcome, PluginInfo, Protocol
 from herniarules.rules import CompiledRules, Rule
@@ -368,7 +368,7 @@ class Engine:
             evidence = facts.evidence(names)
             if result is None:
                 missing = [n for n in names if evidence[n] is None]
-                what = ", ".join(n.replace("_", " ") for n in missing) or "a value it needs"
+                what = ", ".join(FACT_LABELS.get(n, n) for n in missing) or "a value it needs"
                 outcome = Outcome.INSUFFICIENT_DATA
                 message = f"Cannot check '{rule.title}': {what} not recorded. {rule.message}"
             else:

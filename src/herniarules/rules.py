@@ -222,8 +222,12 @@ class Compare(Expr):
         if self.value is True and self.op == "==":
             head = f"{self.fact.label}"
             return head if facts is None else f"{head} ({_fmt(getattr(facts, self.fact.name))})"
-        actual = "" if facts is None else f" {_fmt(getattr(facts, self.fact.name))}"
-        return f"{self.fact.label}{actual} {symbol} {_fmt(self.value)}"
+        if facts is None:
+            return f"{self.fact.label} {symbol} {_fmt(self.value)}"
+        actual = getattr(facts, self.fact.name)
+        if actual is None:
+            return f"{self.fact.label} not recorded (rule: {symbol} {_fmt(self.value)})"
+        return f"{self.fact.label} {_fmt(actual)} {symbol} {_fmt(self.value)}"
 
     def reads(self) -> tuple[str, ...]:
         return (self.fact.name,)
