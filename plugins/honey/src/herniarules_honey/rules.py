@@ -1,0 +1,79 @@
+"""Rules of honey massage: large hernias, allergy to honey, skin disease at the site."""
+
+from __future__ import annotations
+
+from herniarules import F, Outcome, Rule
+
+__all__ = ["LARGE_HERNIA_MM", "LARGE_NARROW_CANAL_HERNIA_MM", "NARROW_CANAL_REGIONS", "honey_rules"]
+
+#: Size, in millimetres, from which a lumbar or lumbosacral hernia counts as large. The
+#: source forbids honey massage "for large hernias" without a figure; the radiological
+#: grading common in Russian practice calls a lumbar hernia small up to 5 mm, medium at
+#: 6-8 mm and large from 9 mm.
+LARGE_HERNIA_MM = 9.0
+#: Size from which a cervical or thoracic hernia counts as large. The same grading calls a
+#: cervical hernia large from 6 mm, because the canal there is narrow and holds the spinal
+#: cord; the thoracic canal is narrower still, so it takes the cervical figure too.
+LARGE_NARROW_CANAL_HERNIA_MM = 6.0
+#: Regions where the narrow-canal threshold applies.
+NARROW_CANAL_REGIONS = ("cervical", "thoracic")
+
+_SECTION = "Honey massage"
+
+
+def honey_rules() -> tuple[Rule, ...]:
+    """Return the rules of the ``honey`` technique."""
+    # The core declares ``Rule.techniques`` with a bare ``frozenset`` converter, which mypy
+    # types as ``Iterable[_T_co]``; the value is correct, hence the ignores below.
+    techniques = frozenset({"honey"})
+    # Facts give the largest hernia and the set of regions, not each hernia's size by
+    # region, so the narrow-canal threshold applies to the largest hernia whenever any
+    # hernia is cervical or thoracic: stricter, never looser, than a per-hernia check.
+    large = (F.max_hernia_size_mm >= LARGE_HERNIA_MM) | (
+        F.hernia_regions.contains_any(*NARROW_CANAL_REGIONS)
+        & (F.max_hernia_size_mm >= LARGE_NARROW_CANAL_HERNIA_MM)
+    )
+    return (
+        Rule(
+            "honey.large-hernia",
+            "Large hernia",
+            F.has_hernia.is_true() & large,
+            Outcome.CONTRAINDICATED,
+            f"Honey massage cannot be performed for large hernias (lumbar from "
+            f"{LARGE_HERNIA_MM:g} mm, cervical or thoracic from "
+            f"{LARGE_NARROW_CANAL_HERNIA_MM:g} mm).",
+            '"Important! Honey massage cannot be performed for large hernias." Size '
+            "thresholds: clinical convention (radiological grading of disc hernias by size: "
+            f"lumbar large from {LARGE_HERNIA_MM:g} mm, cervical from "
+            f"{LARGE_NARROW_CANAL_HERNIA_MM:g} mm; thoracic taken as cervical).",
+            _SECTION,
+            techniques,  # type: ignore[arg-type, unused-ignore]
+        ),
+        Rule(
+            "honey.allergy",
+            "Allergy to honey or bee products",
+            F.concepts.contains("honey-allergy"),
+            Outcome.CONTRAINDICATED,
+            "Honey massage is not performed with an allergy to honey or bee products: honey "
+            "is applied to the skin in a thick layer.",
+            '"honey is applied to the damaged area in a thick layer" — clinical convention: '
+            "an allergy to the agent applied to the skin contraindicates the technique.",
+            _SECTION,
+            techniques,  # type: ignore[arg-type, unused-ignore]
+        ),
+        Rule(
+            "honey.skin-pathology",
+            "Skin disease at the application site",
+            F.concepts.contains_any("skin-pathology", "purulent-skin-rash"),
+            Outcome.CONTRAINDICATED,
+            "Honey is applied to the back and torn off with the palm; this is not done over "
+            "diseased skin or a rash. The record does not say where the skin disease is, so "
+            "it is taken to be at the site.",
+            '"in the presence of inflammatory or purulent rashes on the skin"; "Pathologies of '
+            'the skin." with "apply your palm to the sticky area and quickly tear it off the '
+            'skin"',
+            _SECTION,
+            techniques,  # type: ignore[arg-type, unused-ignore]
+            site="back",
+        ),
+    )

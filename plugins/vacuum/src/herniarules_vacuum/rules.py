@@ -1,0 +1,63 @@
+"""Rules of vacuum (cupping) massage.
+
+The source lists no contraindication of its own for vacuum massage. Cupping raises skin and
+subcutaneous vessels into the cup and leaves suction marks; these rules add what cupping
+practice expects and are marked as clinical convention. Blood disease and a tendency to
+thrombosis are already core rules.
+"""
+
+from __future__ import annotations
+
+from herniarules import F, Outcome, Rule
+
+__all__ = ["CONVENTION", "vacuum_rules"]
+
+#: How the rules' source is labelled.
+CONVENTION = "clinical convention (cupping practice)"
+_SECTION = "Vacuum massage"
+
+
+def vacuum_rules() -> tuple[Rule, ...]:
+    """Return the rules of the ``vacuum`` technique."""
+    # The core declares ``Rule.techniques`` with a bare ``frozenset`` converter, which mypy
+    # types as ``Iterable[_T_co]``; the value is correct, hence the ignores below.
+    techniques = frozenset({"vacuum"})
+    return (
+        Rule(
+            "vacuum.anticoagulant-therapy",
+            "Anticoagulant or antiplatelet therapy",
+            F.concepts.contains("anticoagulant-therapy"),
+            Outcome.CONTRAINDICATED,
+            "Vacuum massage is not performed under anticoagulant or antiplatelet therapy: the "
+            "suction ruptures small vessels and can cause bruising and haematomas.",
+            f"{CONVENTION}: anticoagulant therapy contraindicates cupping. The source: "
+            '"Thus, the jar, like a vacuum, draws in part of the skin."',
+            _SECTION,
+            techniques,  # type: ignore[arg-type, unused-ignore]
+        ),
+        Rule(
+            "vacuum.varicose-veins",
+            "Varicose veins at the site",
+            F.concepts.contains("varicose-veins"),
+            Outcome.CONTRAINDICATED,
+            "Cups are not moved over varicose veins. The record does not say where the veins "
+            "are, so they are taken to be at the site.",
+            f'{CONVENTION}: no cupping over varicose veins. The source: "Phlebeurysm."',
+            _SECTION,
+            techniques,  # type: ignore[arg-type, unused-ignore]
+            site="back",
+        ),
+        Rule(
+            "vacuum.skin-pathology",
+            "Skin disease at the site",
+            F.concepts.contains_any("skin-pathology", "purulent-skin-rash"),
+            Outcome.CONTRAINDICATED,
+            "Cups are not placed or moved over diseased skin or a rash. The record does not "
+            "say where the skin disease is, so it is taken to be at the site.",
+            f'{CONVENTION}: no cupping over skin lesions. The source: "Pathologies of the '
+            'skin."; "in the presence of inflammatory or purulent rashes on the skin"',
+            _SECTION,
+            techniques,  # type: ignore[arg-type, unused-ignore]
+            site="back",
+        ),
+    )
