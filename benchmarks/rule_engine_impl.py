@@ -1,0 +1,100 @@
+"""The same rules in ``rule-engine`` (PyPI ``rule-engine``): one ``Rule`` per rule, each
+evaluated against the dict of facts from ``baseline.derive``.
+
+Unknown values follow the engine's three-valued logic through the ternary operator: a rule whose
+fact is ``null`` evaluates to ``null`` and yields an insufficient-data finding.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import rule_engine
+from baseline import derive
+from common import RULE_IDS, result_from_fired
+from techniques import LARGE_HERNIA_MM, SURGERY_WAIT_DAYS, TRACTION_MAX_AGE
+
+from herniarules.model import Patient
+from herniarules.safety import DEFAULT_POLICY as P
+
+
+def _known(name: str, test: str) -> str:
+    return f"{name} == null ? null : {name} {test}"
+
+
+def _has(name: str, *items: str) -> str:
+    return " or ".join(f"'{item}' in {name}" for item in items)
+
+
+_LARGE = f"not has_hernia ? false : ({_known('max_hernia_size_mm', f'>= {LARGE_HERNIA_MM}')})"
+
+EXPRESSIONS: dict[str, str] = {
+    "core.acute-phase": _has("phases", "acute"),
+    "core.exacerbation": _has("phases", "exacerbation"),
+    "core.pain-not-eliminated": _known("pain_score", f"> {P.residual_pain_max}"),
+    "core.severe-pain": _known("pain_score", f">= {P.severe_pain_score}"),
+    "core.inflammatory-process": _known("inflammatory_process", "== true"),
+    "core.raised-temperature": _known("temperature_c", f">= {P.raised_temperature_c}"),
+    "core.fever-diagnosis": _has("concepts", "fever"),
+    "core.surgery-indicated": _known("surgery_indicated", "== true"),
+    "core.disc-prolapsed": _has("hernia_kinds", "extrusion", "sequestration"),
+    "core.post-surgical": _has("phases", "post-surgical"),
+    "core.high-blood-pressure": _known("bp_grade", f">= {P.deferring_bp_grade}"),
+    "core.hypertension-stage-2-3": _has("concepts", "hypertension-organ-damage"),
+    "core.hypertension": _has("concepts", "hypertension"),
+    "core.pregnancy": _known("pregnant", "== true"),
+    "core.thrombosis-tendency": _has("concepts", "thrombosis-tendency"),
+    "core.blood-disease": _has("concepts", "blood-disease"),
+    "core.malignancy": _has("concepts", "malignancy"),
+    "core.heart-dysfunction": _has("concepts", "heart-dysfunction"),
+    "core.osteomyelitis": _has("concepts", "osteomyelitis"),
+    "core.bone-tuberculosis": _has("concepts", "bone-tuberculosis"),
+    "core.purulent-skin-rash": _has("concepts", "purulent-skin-rash"),
+    "core.skin-pathology": _has("concepts", "skin-pathology"),
+    "core.psychiatric-disorder": _has("concepts", "psychiatric-disorder"),
+    "core.varicose-veins": _has("concepts", "varicose-veins"),
+    "core.exacerbated-chronic-disease": "exacerbated_conditions.length > 0",
+    "core.urticaria-oedema": _has("concepts", "urticaria-oedema"),
+    "core.infectious-disease": _has("concepts", "infectious-disease"),
+    "core.digestive-disorder": _has("concepts", "digestive-disorder"),
+    "core.course-break": "not had_massage_course ? false : ("
+    + _known("days_since_last_course", f"< {P.min_course_break_days}")
+    + ")",
+    "acupressure.anticoagulants": _has("concepts", "anticoagulant-therapy"),
+    "acupressure.moderate-pain": _known("pain_score", ">= 4"),
+    "classic.anticoagulants": _has("concepts", "anticoagulant-therapy"),
+    "classic.large-hernia": _LARGE,
+    "honey.bee-allergy": _has("concepts", "honey-allergy"),
+    "honey.large-hernia": _LARGE,
+    "honey.skin-pathology-site": _has("concepts", "skin-pathology", "urticaria-oedema"),
+    "hydromassage.blood-pressure": _known("bp_grade", "== 1"),
+    "hydromassage.temperature-unknown": _known("temperature_c", "> 37.0"),
+    "reflex.doctor-approval": "true",
+    "reflex.cervical": _has("hernia_regions", "cervical"),
+    "segmental.recent-surgery": "not had_spinal_surgery ? false : ("
+    + _known("days_since_surgery", f"< {SURGERY_WAIT_DAYS}")
+    + ")",
+    "segmental.doctor-approval": "true",
+    "traction.prolapsed-disc": _has("hernia_kinds", "extrusion", "sequestration"),
+    "traction.cervical": _has("hernia_regions", "cervical"),
+    "traction.older-patient": f"age >= {TRACTION_MAX_AGE}",
+    "vacuum.anticoagulants": _has("concepts", "anticoagulant-therapy"),
+    "vacuum.varicose-veins": _has("concepts", "varicose-veins"),
+    "vacuum.thoracic-pressure": _has("hernia_regions", "thoracic"),
+}
+
+#: Compiled once, in evaluation order.
+RULES: tuple[tuple[str, rule_engine.Rule], ...] = tuple(
+    (rule_id, rule_engine.Rule(EXPRESSIONS[rule_id])) for rule_id in RULE_IDS
+)
+
+
+def assess(patient: Patient, as_of: date):  # type: ignore[no-untyped-def]
+    """Assess all eight techniques with rule-engine evaluating every rule."""
+    f = derive(patient, as_of)
+    fired: list[tuple[str, bool | None]] = []
+    for rule_id, rule in RULES:
+        value = rule.evaluate(f)
+        if value is not False:
+            fired.append((rule_id, None if value is None else True))
+    return result_from_fired(patient, as_of, f, fired)

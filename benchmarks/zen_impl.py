@@ -1,0 +1,153 @@
+"""The same rules in GoRules ``zen-engine`` (PyPI ``zen-engine``): one decision table (JSON
+Decision Model, hit policy *collect*) evaluated once per patient on the facts of
+``baseline.derive``.
+
+Each rule is a row whose cells are unary tests on the facts it reads; a rule that can be unknown
+has a second row matching ``$ == null`` that outputs ``known: false``, which becomes an
+insufficient-data finding as in the engine's three-valued logic.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import zen
+from baseline import derive
+from common import RULE_IDS, result_from_fired
+from techniques import LARGE_HERNIA_MM, SURGERY_WAIT_DAYS, TRACTION_MAX_AGE
+
+from herniarules.model import Patient
+from herniarules.safety import DEFAULT_POLICY as P
+
+NULL = "$ == null"
+TRUE = "$ == true"
+
+
+def _has(*items: str) -> str:
+    return " or ".join(f"contains($, '{item}')" for item in items)
+
+
+def _value(name: str, test: str) -> list[dict[str, str]]:
+    """Rows of a one-fact comparison: true when ``test`` holds, unknown when missing."""
+    return [{name: test}, {name: NULL, "known": "false"}]
+
+
+def _gated(gate: str, name: str, test: str) -> list[dict[str, str]]:
+    """Rows of ``gate is true and name <test>``, unknown when the gate holds and name is null."""
+    return [{gate: TRUE, name: test}, {gate: TRUE, name: NULL, "known": "false"}]
+
+
+ROWS: dict[str, list[dict[str, str]]] = {
+    "core.acute-phase": [{"phases": _has("acute")}],
+    "core.exacerbation": [{"phases": _has("exacerbation")}],
+    "core.pain-not-eliminated": _value("pain_score", f"> {P.residual_pain_max}"),
+    "core.severe-pain": _value("pain_score", f">= {P.severe_pain_score}"),
+    "core.inflammatory-process": _value("inflammatory_process", TRUE),
+    "core.raised-temperature": _value("temperature_c", f">= {P.raised_temperature_c}"),
+    "core.fever-diagnosis": [{"concepts": _has("fever")}],
+    "core.surgery-indicated": _value("surgery_indicated", TRUE),
+    "core.disc-prolapsed": [{"hernia_kinds": _has("extrusion", "sequestration")}],
+    "core.post-surgical": [{"phases": _has("post-surgical")}],
+    "core.high-blood-pressure": _value("bp_grade", f">= {P.deferring_bp_grade}"),
+    "core.hypertension-stage-2-3": [{"concepts": _has("hypertension-organ-damage")}],
+    "core.hypertension": [{"concepts": _has("hypertension")}],
+    "core.pregnancy": _value("pregnant", TRUE),
+    "core.thrombosis-tendency": [{"concepts": _has("thrombosis-tendency")}],
+    "core.blood-disease": [{"concepts": _has("blood-disease")}],
+    "core.malignancy": [{"concepts": _has("malignancy")}],
+    "core.heart-dysfunction": [{"concepts": _has("heart-dysfunction")}],
+    "core.osteomyelitis": [{"concepts": _has("osteomyelitis")}],
+    "core.bone-tuberculosis": [{"concepts": _has("bone-tuberculosis")}],
+    "core.purulent-skin-rash": [{"concepts": _has("purulent-skin-rash")}],
+    "core.skin-pathology": [{"concepts": _has("skin-pathology")}],
+    "core.psychiatric-disorder": [{"concepts": _has("psychiatric-disorder")}],
+    "core.varicose-veins": [{"concepts": _has("varicose-veins")}],
+    "core.exacerbated-chronic-disease": [{"exacerbated_conditions": "len($) > 0"}],
+    "core.urticaria-oedema": [{"concepts": _has("urticaria-oedema")}],
+    "core.infectious-disease": [{"concepts": _has("infectious-disease")}],
+    "core.digestive-disorder": [{"concepts": _has("digestive-disorder")}],
+    "core.course-break": _gated(
+        "had_massage_course", "days_since_last_course", f"< {P.min_course_break_days}"
+    ),
+    "acupressure.anticoagulants": [{"concepts": _has("anticoagulant-therapy")}],
+    "acupressure.moderate-pain": _value("pain_score", ">= 4"),
+    "classic.anticoagulants": [{"concepts": _has("anticoagulant-therapy")}],
+    "classic.large-hernia": _gated("has_hernia", "max_hernia_size_mm", f">= {LARGE_HERNIA_MM}"),
+    "honey.bee-allergy": [{"concepts": _has("honey-allergy")}],
+    "honey.large-hernia": _gated("has_hernia", "max_hernia_size_mm", f">= {LARGE_HERNIA_MM}"),
+    "honey.skin-pathology-site": [{"concepts": _has("skin-pathology", "urticaria-oedema")}],
+    "hydromassage.blood-pressure": _value("bp_grade", "== 1"),
+    "hydromassage.temperature-unknown": _value("temperature_c", "> 37.0"),
+    "reflex.doctor-approval": [{}],
+    "reflex.cervical": [{"hernia_regions": _has("cervical")}],
+    "segmental.recent-surgery": _gated(
+        "had_spinal_surgery", "days_since_surgery", f"< {SURGERY_WAIT_DAYS}"
+    ),
+    "segmental.doctor-approval": [{}],
+    "traction.prolapsed-disc": [{"hernia_kinds": _has("extrusion", "sequestration")}],
+    "traction.cervical": [{"hernia_regions": _has("cervical")}],
+    "traction.older-patient": [{"age": f">= {TRACTION_MAX_AGE}"}],
+    "vacuum.anticoagulants": [{"concepts": _has("anticoagulant-therapy")}],
+    "vacuum.varicose-veins": [{"concepts": _has("varicose-veins")}],
+    "vacuum.thoracic-pressure": [{"hernia_regions": _has("thoracic")}],
+}
+
+
+def model() -> dict[str, Any]:
+    """Return the JSON Decision Model: input node -> one collect table -> output node."""
+    fields = sorted({name for rows in ROWS.values() for row in rows for name in row} - {"known"})
+    inputs = [{"id": f"in_{name}", "name": name, "field": name} for name in fields]
+    outputs = [
+        {"id": "out_rule", "name": "rule", "field": "rule"},
+        {"id": "out_known", "name": "known", "field": "known"},
+    ]
+    rules = []
+    for rule_id in RULE_IDS:
+        for number, row in enumerate(ROWS[rule_id]):
+            cells = {f"in_{name}": row.get(name, "") for name in fields}
+            cells.update(
+                {
+                    "_id": f"{rule_id}#{number}",
+                    "out_rule": f"'{rule_id}'",
+                    "out_known": row.get("known", "true"),
+                }
+            )
+            rules.append(cells)
+    table = {"hitPolicy": "collect", "inputs": inputs, "outputs": outputs, "rules": rules}
+    return {
+        "nodes": [
+            {"id": "request", "type": "inputNode", "name": "Request", "position": {"x": 0, "y": 0}},
+            {
+                "id": "rules",
+                "type": "decisionTableNode",
+                "name": "Rules",
+                "position": {"x": 300, "y": 0},
+                "content": table,
+            },
+            {
+                "id": "response",
+                "type": "outputNode",
+                "name": "Response",
+                "position": {"x": 600, "y": 0},
+            },
+        ],
+        "edges": [
+            {"id": "e1", "sourceId": "request", "targetId": "rules", "type": "edge"},
+            {"id": "e2", "sourceId": "rules", "targetId": "response", "type": "edge"},
+        ],
+    }
+
+
+DECISION = zen.ZenEngine().create_decision(json.dumps(model()))
+
+
+def assess(patient: Patient, as_of: date):  # type: ignore[no-untyped-def]
+    """Assess all eight techniques with one zen-engine decision-table evaluation."""
+    f = derive(patient, as_of)
+    rows = DECISION.evaluate(f)["result"]
+    fired: list[tuple[str, bool | None]] = [
+        (row["rule"], True if row["known"] else None) for row in rows
+    ]
+    return result_from_fired(patient, as_of, f, fired)
