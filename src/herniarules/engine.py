@@ -170,9 +170,13 @@ class Engine:
             name = getattr(plugin, "__name__", None) or type(plugin).__name__
             self._register(plugin, name, "unregistered")
         self._collect()
-        self.terminology = terminology.with_value_sets(
-            *(vs for loaded in self._loaded if loaded.error is None for vs in loaded.value_sets)
-        )
+        for loaded in self._loaded:
+            if loaded.error is None and loaded.value_sets:
+                try:
+                    terminology = terminology.with_value_sets(*loaded.value_sets)
+                except ValueError as exc:  # e.g. a value-set id another source already uses
+                    loaded.error = f"herniarules_value_sets: {exc}"
+        self.terminology = terminology
         self._core = CompiledRules(core_rules(policy))
         self._parameters = self._check_parameters(parameters or {})
         self._compile_techniques()
@@ -522,6 +526,7 @@ class Engine:
                     parameters=slot.parameters,
                     protocol=decision.protocol,
                     start=start,
+                    policy=self.policy,
                 )
         except Exception as exc:
             failure = self._plugin_failure(loaded, technique, f"herniarules_plan_course: {exc}")

@@ -108,7 +108,12 @@ def herniarules_protocol(technique: Technique, facts: Facts, parameters: object)
 
 @hookspec(firstresult=True)
 def herniarules_plan_course(
-    technique: Technique, facts: Facts, parameters: object, protocol: Protocol, start: date
+    technique: Technique,
+    facts: Facts,
+    parameters: object,
+    protocol: Protocol,
+    start: date,
+    policy: Policy,
 ) -> CoursePlan | None:
     """Lay out the dated sessions of a course for a permitted patient.
 
@@ -121,6 +126,8 @@ def herniarules_plan_course(
     :param parameters: the technique's parameters.
     :param protocol: the protocol returned by :func:`herniarules_protocol`.
     :param start: the date of the first session.
+    :param policy: the clinic's thresholds; the next course may not start earlier than
+        ``policy.min_course_break_days`` after the last session.
     :returns: the :class:`~herniarules.courses.CoursePlan`.
 
     .. versionadded:: 0.1

@@ -473,6 +473,10 @@ def _outcome(instance: Rule, attribute: attrs.Attribute[Outcome], value: Outcome
         raise RuleError(f"rule {instance.id!r}: outcome must be an Outcome above ALLOWED")
 
 
+def _technique_set(values: Iterable[str] | None) -> frozenset[str] | None:
+    return None if values is None else frozenset(values)
+
+
 @attrs.frozen
 class Rule:
     """One rule: when its predicate holds for a patient, it yields its outcome.
@@ -492,7 +496,7 @@ class Rule:
     section: str = ""
     """Heading of the source section the passage is under."""
     techniques: frozenset[str] | None = attrs.field(
-        default=None, converter=attrs.converters.optional(frozenset)
+        default=None, converter=_technique_set
     )
     site: str | None = None
     """Body area, for local contraindications; the finding carries it."""

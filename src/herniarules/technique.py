@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import attrs
 
@@ -10,6 +11,10 @@ __all__ = ["Technique"]
 
 _ID = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 _CONCEPT = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
+
+
+def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
 
 
 def _technique_id(instance: Technique, attribute: attrs.Attribute[str], value: str) -> None:
@@ -52,7 +57,7 @@ class Technique:
     description: str = attrs.field(validator=_text)
     source: str = attrs.field(validator=_text)
     """The passage of the clinical source that describes the technique."""
-    indications: tuple[str, ...] = attrs.field(default=(), converter=tuple, validator=_indications)
+    indications: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple, validator=_indications)
     """What the technique is for (``compression``, ``muscle-weakness``, ``circulation``)."""
     parameters: object = attrs.field(default=None, validator=_parameters)
     variant_of: str | None = None
