@@ -1,0 +1,245 @@
+"""Acupressure (point massage) for patients with an intervertebral disc hernia.
+
+The clinical source names acupressure among the further types of massage for a hernia and
+requires a doctor's approval for them: "Other types of massage can be used in combination
+with the main ones; their use must be approved by a doctor." So every patient needs a recorded
+clearance for ``acupressure``; the core safety rules still apply, and a clearance never lifts
+a deferral or a contraindication.
+
+The source gives no session time or course length for acupressure; the defaults below are
+clinical convention, and a clinic may only shorten or reduce them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+from attrs import validators as v
+
+from herniarules import (
+    Concept,
+    F,
+    Facts,
+    Outcome,
+    Policy,
+    Protocol,
+    ProtocolStep,
+    Rule,
+    Technique,
+    hookimpl,
+)
+from herniarules.rules import Always
+
+__all__ = [
+    "APPROVAL_PASSAGE",
+    "TECHNIQUE_ID",
+    "AcupressureParameters",
+    "herniarules_protocol",
+    "herniarules_rules",
+    "herniarules_techniques",
+]
+
+__version__ = "0.1.0"
+
+TECHNIQUE_ID = "acupressure"
+#: The passage that makes every further type of massage subject to a doctor's approval.
+APPROVAL_PASSAGE = (
+    "Other types of massage can be used in combination with the main ones; their use must be "
+    "approved by a doctor."
+)
+APPROVAL_SECTION = "Vacuum massage"
+TYPES_PASSAGE = (
+    "In addition, there is a vacuum massage, which is aimed at nourishing the disc and a rush "
+    "of blood to the damaged area, acupressure, segmental, and hydromassage."
+)
+SOFTNESS_PASSAGE = (
+    "A special feature of massage for a herniated lumbar vertebra is the softness of movements, "
+    "the absence of pressure or force during massage manipulations."
+)
+INDIVIDUAL_PASSAGE = (
+    "Each disease method may have specific contraindications, which a specialist usually warns "
+    "about before starting the course."
+)
+
+# Clinical convention for acupressure sessions: 10-15 minutes, a course of 10-12 sessions.
+MAX_SESSION_MINUTES = 15.0
+MAX_COURSE_SESSIONS = 12
+
+
+def _not_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    # bool is an int subclass; True minutes or sessions is always a mistake.
+    if isinstance(value, bool):
+        raise TypeError(f"{attribute.name} must be a number, got {value!r}")
+
+
+def _minutes(ceiling: float) -> Callable[[Any, Any, Any], Any]:
+    return v.and_(_not_bool, v.instance_of((int, float)), v.gt(0), v.le(ceiling))
+
+
+def _whole(floor: int, ceiling: int) -> Callable[[Any, Any, Any], Any]:
+    return v.and_(_not_bool, v.instance_of(int), v.ge(floor), v.le(ceiling))
+
+
+def _sessions(ceiling: int) -> Callable[[Any, Any, Any], Any]:
+    return _whole(1, ceiling)
+
+
+@attrs.frozen
+class AcupressureParameters:
+    """Session parameters of acupressure, with conventional defaults.
+
+    Each upper bound is the conventional maximum; a clinic may pass a stricter instance
+    (shorter sessions, fewer sessions) but cannot exceed the defaults.
+    """
+
+    session_minutes_min: float = attrs.field(default=10.0, validator=_minutes(MAX_SESSION_MINUTES))
+    """Shortest session, in minutes (clinical convention: 10)."""
+    session_minutes_max: float = attrs.field(default=15.0, validator=_minutes(MAX_SESSION_MINUTES))
+    """Longest session, in minutes (clinical convention: 15)."""
+    course_sessions_min: int = attrs.field(default=10, validator=_sessions(MAX_COURSE_SESSIONS))
+    """Fewest sessions in a course (clinical convention: 10)."""
+    course_sessions_max: int = attrs.field(default=12, validator=_sessions(MAX_COURSE_SESSIONS))
+    """Most sessions in a course (clinical convention: 12)."""
+    seconds_per_point: int = attrs.field(default=60, validator=_whole(10, 60))
+    """Longest sustained pressure on one point, in seconds (clinical convention: 30-60)."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.session_minutes_min > self.session_minutes_max:
+            raise ValueError(
+                f"session_minutes_min ({self.session_minutes_min:g}) exceeds "
+                f"session_minutes_max ({self.session_minutes_max:g})"
+            )
+        if self.course_sessions_min > self.course_sessions_max:
+            raise ValueError(
+                f"course_sessions_min ({self.course_sessions_min}) exceeds "
+                f"course_sessions_max ({self.course_sessions_max})"
+            )
+
+
+TECHNIQUE = Technique(
+    id=TECHNIQUE_ID,
+    name="Acupressure",
+    description=(
+        "Point massage: sustained, gentle finger pressure with slow circular movements on "
+        "paravertebral points near the affected segment, after a warming stroke. Used in "
+        "combination with a main technique (classic, honey or vacuum massage) and only with a "
+        "doctor's approval."
+    ),
+    source=TYPES_PASSAGE,
+    # Point pressure eases local muscle spasm and pain; it does not decompress or nourish the
+    # disc, so the source's compression and disc-nutrition indications are not claimed.
+    indications=("pain-relief", "muscle-relaxation"),
+    parameters=AcupressureParameters(),
+)
+
+
+@hookimpl
+def herniarules_techniques() -> list[Technique]:
+    """Declare the acupressure technique."""
+    return [TECHNIQUE]
+
+
+@hookimpl
+def herniarules_rules(policy: Policy) -> list[Rule]:
+    """Return the rules of acupressure: a doctor's approval, and care with anticoagulants."""
+    only = frozenset({TECHNIQUE_ID})
+    return [
+        Rule(
+            "acupressure.physician-approval",
+            "Acupressure needs a doctor's approval",
+            Always(),
+            Outcome.REQUIRES_CLEARANCE,
+            "Acupressure is one of the further types of massage; its use must be approved by a "
+            "doctor. Record the doctor's clearance for acupressure.",
+            APPROVAL_PASSAGE,
+            APPROVAL_SECTION,
+            techniques=only,
+        ),
+        Rule(
+            "acupressure.anticoagulant-therapy",
+            "Point pressure under anticoagulant or antiplatelet therapy",
+            F.concepts.contains(Concept.ANTICOAGULANT_THERAPY),
+            Outcome.REQUIRES_CLEARANCE,
+            "Sustained point pressure can cause bruising under anticoagulant or antiplatelet "
+            "therapy; the approving doctor should weigh it and may limit pressure.",
+            "clinical convention: sustained digital pressure is a recognised cause of bruising "
+            "in anticoagulated patients; the source adds that " + INDIVIDUAL_PASSAGE,
+            "Indications and contraindications",
+            techniques=only,
+        ),
+    ]
+
+
+_ZONES = {
+    "cervical": "neck and shoulder girdle (paravertebral points C3-T2)",
+    "thoracic": "between the shoulder blades (paravertebral points T1-T12)",
+    "lumbar": "lower back and buttocks (paravertebral points T12-S1, gluteal points)",
+    "lumbosacral": "lower back, sacrum and buttocks (paravertebral points L1-S2, gluteal points)",
+}
+
+
+def _zones(facts: Facts) -> str:
+    regions = sorted(facts.hernia_regions)
+    if not regions:
+        return "the back, paravertebral points of the area the massage is sought for"
+    return "; ".join(_ZONES[r] for r in regions if r in _ZONES)
+
+
+def _share(total: float, fraction: float) -> float:
+    # Round down to half minutes so the steps never add up to more than the session.
+    return math.floor(total * fraction * 2) / 2
+
+
+@hookimpl
+def herniarules_protocol(
+    technique: Technique, facts: Facts, parameters: AcupressureParameters
+) -> Protocol | None:
+    """Build the acupressure session for ``facts``, within ``parameters``."""
+    if technique.id != TECHNIQUE_ID:
+        return None
+    longest = parameters.session_minutes_max
+    steps = (
+        ProtocolStep(
+            "warm-up",
+            "Stroking and light rubbing of the back with the hands, without force.",
+            minutes=_share(longest, 0.2),
+            pressure="none",
+        ),
+        ProtocolStep(
+            "point pressure",
+            f"Work the points of {_zones(facts)}: thumb or fingertip pad on the point, slow "
+            "circular movements, pressure built up and eased gradually, at most "
+            f"{parameters.seconds_per_point} s per point; the patient should feel no more than "
+            "a dull ache, never sharp or radiating pain.",
+            repetitions="each point 1-3 times",
+            minutes=_share(longest, 0.65),
+            pressure="gentle to moderate, on the points only",
+        ),
+        ProtocolStep(
+            "closing",
+            "Stroking of the worked area.",
+            minutes=_share(longest, 0.15),
+            pressure="none",
+        ),
+    )
+    return Protocol(
+        technique=TECHNIQUE_ID,
+        steps=steps,
+        session_minutes=(parameters.session_minutes_min, longest),
+        course_sessions=(parameters.course_sessions_min, parameters.course_sessions_max),
+        pressure="gentle to moderate point pressure, no force: " + SOFTNESS_PASSAGE,
+        avoid=(
+            "pressure on the spinous processes (the vertebrae themselves)",
+            "pressure directly over the level of the hernia",
+            "points over moles, scars or damaged skin",
+        ),
+        notes=(
+            "Used in combination with a main technique (classic, honey or vacuum massage); "
+            "its use must be approved by a doctor.",
+            "Stop a point at once if pain becomes sharp or radiates into a limb.",
+        ),
+        parameters=attrs.asdict(parameters),
+    )

@@ -1,0 +1,306 @@
+"""Hydromassage (underwater shower massage) for patients with an intervertebral disc hernia.
+
+The patient lies in a bath of warm water while a jet of water from a hose, held under water
+at a distance from the skin, massages the muscles around the spine. The clinical source names
+hydromassage among the further types of massage for a hernia and requires a doctor's approval
+for them: "Other types of massage can be used in combination with the main ones; their use
+must be approved by a doctor." So every patient needs a recorded clearance for
+``hydromassage``; the core safety rules still apply, and a clearance never lifts a deferral or
+a contraindication.
+
+The source gives no session time, course length, water temperature or jet pressure for
+hydromassage; the defaults below are clinical convention, and a clinic may only tighten them.
+Courses run every other day, so this plugin lays out its own course plan.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import attrs
+from attrs import validators as v
+
+from herniarules import (
+    CodeRange,
+    CodeSystem,
+    CoursePlan,
+    F,
+    Facts,
+    Outcome,
+    Policy,
+    Protocol,
+    ProtocolStep,
+    Rule,
+    Technique,
+    ValueSet,
+    hookimpl,
+)
+from herniarules.courses import default_plan
+from herniarules.rules import Always
+
+__all__ = [
+    "APPROVAL_PASSAGE",
+    "OPEN_WOUND",
+    "TECHNIQUE_ID",
+    "HydromassageParameters",
+    "herniarules_plan_course",
+    "herniarules_protocol",
+    "herniarules_rules",
+    "herniarules_techniques",
+    "herniarules_value_sets",
+]
+
+__version__ = "0.1.0"
+
+TECHNIQUE_ID = "hydromassage"
+#: Concept of an open wound anywhere on the body, set by :data:`OPEN_WOUND_CODES`.
+OPEN_WOUND = "open-wound"
+#: The passage that makes every further type of massage subject to a doctor's approval.
+APPROVAL_PASSAGE = (
+    "Other types of massage can be used in combination with the main ones; their use must be "
+    "approved by a doctor."
+)
+APPROVAL_SECTION = "Vacuum massage"
+TYPES_PASSAGE = (
+    "In addition, there is a vacuum massage, which is aimed at nourishing the disc and a rush "
+    "of blood to the damaged area, acupressure, segmental, and hydromassage."
+)
+SOFTNESS_PASSAGE = (
+    "A special feature of massage for a herniated lumbar vertebra is the softness of movements, "
+    "the absence of pressure or force during massage manipulations."
+)
+INDIVIDUAL_PASSAGE = (
+    "Each disease method may have specific contraindications, which a specialist usually warns "
+    "about before starting the course."
+)
+
+# Clinical convention for underwater shower massage: 10-20 minute procedures, a course of
+# 10-15 procedures every other day, water at 35-37 °C.
+MAX_SESSION_MINUTES = 20.0
+MAX_COURSE_SESSIONS = 15
+WATER_C = (35.0, 37.0)
+# Jets of 1-4 atm are used in general; over the back of a patient with a disc hernia only
+# the gentle end, in keeping with the source's "absence of pressure or force".
+MAX_JET_PRESSURE_ATM = 2.0
+
+
+def _not_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    # bool is an int subclass; True minutes or sessions is always a mistake.
+    if isinstance(value, bool):
+        raise TypeError(f"{attribute.name} must be a number, got {value!r}")
+
+
+def _number(floor: float, ceiling: float) -> Callable[[Any, Any, Any], Any]:
+    return v.and_(_not_bool, v.instance_of((int, float)), v.ge(floor), v.le(ceiling))
+
+
+def _minutes(ceiling: float) -> Callable[[Any, Any, Any], Any]:
+    return v.and_(_not_bool, v.instance_of((int, float)), v.gt(0), v.le(ceiling))
+
+
+def _whole(floor: int, ceiling: int) -> Callable[[Any, Any, Any], Any]:
+    return v.and_(_not_bool, v.instance_of(int), v.ge(floor), v.le(ceiling))
+
+
+@attrs.frozen
+class HydromassageParameters:
+    """Procedure parameters of underwater shower massage, with conventional defaults.
+
+    A clinic may pass a stricter instance (shorter or fewer procedures, a narrower water
+    temperature window, a gentler jet, more days between procedures) but cannot loosen them.
+    """
+
+    session_minutes_min: float = attrs.field(default=10.0, validator=_minutes(MAX_SESSION_MINUTES))
+    """Shortest procedure, in minutes (clinical convention: 10)."""
+    session_minutes_max: float = attrs.field(default=20.0, validator=_minutes(MAX_SESSION_MINUTES))
+    """Longest procedure, in minutes (clinical convention: 20)."""
+    course_sessions_min: int = attrs.field(default=10, validator=_whole(1, MAX_COURSE_SESSIONS))
+    """Fewest procedures in a course (clinical convention: 10)."""
+    course_sessions_max: int = attrs.field(default=15, validator=_whole(1, MAX_COURSE_SESSIONS))
+    """Most procedures in a course (clinical convention: 15)."""
+    water_temperature_c_min: float = attrs.field(default=WATER_C[0], validator=_number(*WATER_C))
+    """Coolest bath water, in °C (clinical convention: 35)."""
+    water_temperature_c_max: float = attrs.field(default=WATER_C[1], validator=_number(*WATER_C))
+    """Warmest bath water, in °C (clinical convention: 37)."""
+    jet_pressure_atm_max: float = attrs.field(
+        default=MAX_JET_PRESSURE_ATM, validator=_number(0.5, MAX_JET_PRESSURE_ATM)
+    )
+    """Strongest jet, in atmospheres (clinical convention: at most 2 over the back)."""
+    spacing_days: int = attrs.field(default=2, validator=_whole(2, 7))
+    """Days from one procedure to the next (clinical convention: every other day)."""
+
+    def __attrs_post_init__(self) -> None:
+        pairs = (
+            ("session_minutes", self.session_minutes_min, self.session_minutes_max),
+            ("course_sessions", self.course_sessions_min, self.course_sessions_max),
+            ("water_temperature_c", self.water_temperature_c_min, self.water_temperature_c_max),
+        )
+        for name, low, high in pairs:
+            if low > high:
+                raise ValueError(f"{name}_min ({low:g}) exceeds {name}_max ({high:g})")
+
+
+TECHNIQUE = Technique(
+    id=TECHNIQUE_ID,
+    name="Hydromassage",
+    description=(
+        "Underwater shower massage: in a warm bath, a gentle jet of water held under water at "
+        "a distance from the skin massages the muscles beside the spine, the buttocks and the "
+        "legs, never the spine itself. Used in combination with a main technique (classic, "
+        "honey or vacuum massage) and only with a doctor's approval."
+    ),
+    source=TYPES_PASSAGE,
+    # Warm water and a soft jet relax the paravertebral muscles and improve the blood supply;
+    # the jet is kept too gentle to claim decompression or muscle strengthening.
+    indications=("muscle-relaxation", "circulation"),
+    parameters=HydromassageParameters(),
+)
+
+
+@hookimpl
+def herniarules_techniques() -> list[Technique]:
+    """Declare the hydromassage technique."""
+    return [TECHNIQUE]
+
+
+@hookimpl
+def herniarules_value_sets() -> list[ValueSet]:
+    """Map open wounds to the ``open-wound`` concept."""
+    who = frozenset({CodeSystem.ICD10})
+    regions = ("S01", "S11", "S21", "S31", "S41", "S51", "S61", "S71", "S81", "S91")
+    return [
+        ValueSet(
+            OPEN_WOUND,
+            "Open wounds",
+            (
+                *(CodeRange(code) for code in regions),
+                CodeRange("T01", systems=who),
+                CodeRange("T14.1", systems=who),
+            ),
+            "clinical convention: bath procedures are not given over open wounds, which the "
+            "water would expose to infection; open wounds of each body region (S01, S11 ... "
+            "S91) and, in WHO ICD-10, of several or unspecified regions (T01, T14.1).",
+            "hydromassage.open-wound",
+        )
+    ]
+
+
+@hookimpl
+def herniarules_rules(policy: Policy) -> list[Rule]:
+    """Return the rules of hydromassage: a doctor's approval, and no bath over open wounds."""
+    only = frozenset({TECHNIQUE_ID})
+    return [
+        Rule(
+            "hydromassage.physician-approval",
+            "Hydromassage needs a doctor's approval",
+            Always(),
+            Outcome.REQUIRES_CLEARANCE,
+            "Hydromassage is one of the further types of massage; its use must be approved by "
+            "a doctor. Record the doctor's clearance for hydromassage.",
+            APPROVAL_PASSAGE,
+            APPROVAL_SECTION,
+            techniques=only,
+        ),
+        Rule(
+            "hydromassage.open-wound",
+            "Open wound",
+            F.concepts.contains(OPEN_WOUND),
+            Outcome.DEFER,
+            "Hydromassage waits until open wounds have healed: bath water exposes them to "
+            "infection.",
+            "clinical convention: water procedures are deferred while open wounds heal; the "
+            "source adds that " + INDIVIDUAL_PASSAGE,
+            "Indications and contraindications",
+            techniques=only,
+        ),
+    ]
+
+
+def _share(total: float, fraction: float) -> float:
+    # Round down to half minutes so the steps never add up to more than the procedure.
+    return math.floor(total * fraction * 2) / 2
+
+
+@hookimpl
+def herniarules_protocol(
+    technique: Technique, facts: Facts, parameters: HydromassageParameters
+) -> Protocol | None:
+    """Build the underwater shower massage procedure, within ``parameters``."""
+    if technique.id != TECHNIQUE_ID:
+        return None
+    longest = parameters.session_minutes_max
+    water = f"{parameters.water_temperature_c_min:g}-{parameters.water_temperature_c_max:g} °C"
+    jet = f"at most {parameters.jet_pressure_atm_max:g} atm"
+    steps = (
+        ProtocolStep(
+            "immersion",
+            f"The patient lies in the bath at {water} and rests to let the muscles relax.",
+            minutes=_share(longest, 0.25),
+            pressure="none",
+        ),
+        ProtocolStep(
+            "underwater jet massage",
+            f"A jet of {jet}, held under water 15-20 cm from the skin, is moved slowly along "
+            "the muscles on both sides of the spine, from the lower back upwards, then over "
+            "the buttocks and the legs towards the trunk; never along the spine itself.",
+            repetitions="3-4 passes per area",
+            minutes=_share(longest, 0.6),
+            pressure=f"gentle jet, {jet}",
+        ),
+        ProtocolStep(
+            "rest",
+            "The patient rests in the bath with the jet off, then rises slowly.",
+            minutes=_share(longest, 0.15),
+            pressure="none",
+        ),
+    )
+    return Protocol(
+        technique=TECHNIQUE_ID,
+        steps=steps,
+        session_minutes=(parameters.session_minutes_min, longest),
+        course_sessions=(parameters.course_sessions_min, parameters.course_sessions_max),
+        pressure=f"gentle water jet, {jet}, no force: " + SOFTNESS_PASSAGE,
+        avoid=(
+            "directing the jet at the spinous processes (the vertebrae themselves)",
+            "directing the jet at the level of the hernia",
+            "the heart area, the groin and the genitals",
+        ),
+        notes=(
+            "Used in combination with a main technique (classic, honey or vacuum massage); "
+            "its use must be approved by a doctor.",
+            f"Procedures every {parameters.spacing_days} days.",
+        ),
+        parameters=attrs.asdict(parameters),
+    )
+
+
+@hookimpl
+def herniarules_plan_course(
+    technique: Technique,
+    facts: Facts,
+    parameters: HydromassageParameters,
+    protocol: Protocol,
+    start: date,
+) -> CoursePlan | None:
+    """Lay the course out with ``parameters.spacing_days`` between procedures."""
+    if technique.id != TECHNIQUE_ID:
+        return None
+    # The hook receives no policy, so the default break is used; a host with a longer break
+    # holds the plan to it with CoursePlan.with_break_of_at_least.
+    plan = default_plan(
+        protocol,
+        facts.patient_id,
+        start,
+        Policy().min_course_break_days,
+        spacing_days=parameters.spacing_days,
+    )
+    return CoursePlan(
+        technique=plan.technique,
+        patient_id=plan.patient_id,
+        sessions=plan.sessions,
+        next_course_earliest=plan.next_course_earliest,
+        notes=(f"Procedures every {parameters.spacing_days} days.",),
+    )

@@ -1,0 +1,234 @@
+"""Segmental-reflex massage for patients with an intervertebral disc hernia.
+
+Segmental-reflex massage works the skin, connective tissue and muscles of the paravertebral
+zones innervated by the spinal segments of the affected region, to act reflexly on the
+tissues those segments supply. The clinical source names "segmental" massage among the
+further types for a hernia and requires a doctor's approval for them: "Other types of massage
+can be used in combination with the main ones; their use must be approved by a doctor." So
+every patient needs a recorded clearance for ``segmental``; the core safety rules still
+apply, and a clearance never lifts a deferral or a contraindication.
+
+The source gives no session time or course length for segmental massage; the defaults below
+are clinical convention, and a clinic may only shorten or reduce them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+from attrs import validators as v
+
+from herniarules import Facts, Outcome, Policy, Protocol, ProtocolStep, Rule, Technique, hookimpl
+from herniarules.rules import Always
+
+__all__ = [
+    "APPROVAL_PASSAGE",
+    "TECHNIQUE_ID",
+    "SegmentalParameters",
+    "herniarules_protocol",
+    "herniarules_rules",
+    "herniarules_techniques",
+]
+
+__version__ = "0.1.0"
+
+TECHNIQUE_ID = "segmental"
+#: The passage that makes every further type of massage subject to a doctor's approval.
+APPROVAL_PASSAGE = (
+    "Other types of massage can be used in combination with the main ones; their use must be "
+    "approved by a doctor."
+)
+APPROVAL_SECTION = "Vacuum massage"
+TYPES_PASSAGE = (
+    "In addition, there is a vacuum massage, which is aimed at nourishing the disc and a rush "
+    "of blood to the damaged area, acupressure, segmental, and hydromassage."
+)
+SOFTNESS_PASSAGE = (
+    "A special feature of massage for a herniated lumbar vertebra is the softness of movements, "
+    "the absence of pressure or force during massage manipulations."
+)
+
+# Clinical convention for segmental-reflex massage: 15-20 minutes, a course of 8-12 sessions.
+MAX_SESSION_MINUTES = 20.0
+MAX_COURSE_SESSIONS = 12
+
+
+def _not_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    # bool is an int subclass; True minutes or sessions is always a mistake.
+    if isinstance(value, bool):
+        raise TypeError(f"{attribute.name} must be a number, got {value!r}")
+
+
+def _minutes(ceiling: float) -> Callable[[Any, Any, Any], Any]:
+    return v.and_(_not_bool, v.instance_of((int, float)), v.gt(0), v.le(ceiling))
+
+
+def _whole(floor: int, ceiling: int) -> Callable[[Any, Any, Any], Any]:
+    return v.and_(_not_bool, v.instance_of(int), v.ge(floor), v.le(ceiling))
+
+
+def _sessions(ceiling: int) -> Callable[[Any, Any, Any], Any]:
+    return _whole(1, ceiling)
+
+
+@attrs.frozen
+class SegmentalParameters:
+    """Session parameters of segmental-reflex massage, with conventional defaults.
+
+    Each upper bound is the conventional maximum; a clinic may pass a stricter instance
+    (shorter sessions, fewer sessions) but cannot exceed the defaults.
+    """
+
+    session_minutes_min: float = attrs.field(default=15.0, validator=_minutes(MAX_SESSION_MINUTES))
+    """Shortest session, in minutes (clinical convention: 15)."""
+    session_minutes_max: float = attrs.field(default=20.0, validator=_minutes(MAX_SESSION_MINUTES))
+    """Longest session, in minutes (clinical convention: 20)."""
+    course_sessions_min: int = attrs.field(default=8, validator=_sessions(MAX_COURSE_SESSIONS))
+    """Fewest sessions in a course (clinical convention: 8)."""
+    course_sessions_max: int = attrs.field(default=12, validator=_sessions(MAX_COURSE_SESSIONS))
+    """Most sessions in a course (clinical convention: 12)."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.session_minutes_min > self.session_minutes_max:
+            raise ValueError(
+                f"session_minutes_min ({self.session_minutes_min:g}) exceeds "
+                f"session_minutes_max ({self.session_minutes_max:g})"
+            )
+        if self.course_sessions_min > self.course_sessions_max:
+            raise ValueError(
+                f"course_sessions_min ({self.course_sessions_min}) exceeds "
+                f"course_sessions_max ({self.course_sessions_max})"
+            )
+
+
+TECHNIQUE = Technique(
+    id=TECHNIQUE_ID,
+    name="Segmental-reflex massage",
+    description=(
+        "Massage of the paravertebral reflex zones of the spinal segments that supply the "
+        "affected area, worked from the lower segments upwards with stroking, rubbing, gentle "
+        "drilling and shifting of the tissues. Used in combination with a main technique "
+        "(classic, honey or vacuum massage) and only with a doctor's approval."
+    ),
+    source=TYPES_PASSAGE,
+    # Reflex work on the segment's zones is used for radicular pain and to improve the blood
+    # supply of the segment; it does not strengthen weak muscles or decompress the disc.
+    indications=("pain-relief", "circulation"),
+    parameters=SegmentalParameters(),
+)
+
+
+@hookimpl
+def herniarules_techniques() -> list[Technique]:
+    """Declare the segmental-reflex massage technique."""
+    return [TECHNIQUE]
+
+
+@hookimpl
+def herniarules_rules(policy: Policy) -> list[Rule]:
+    """Return the rules of segmental-reflex massage: a doctor's approval.
+
+    The general contraindications of segmental-reflex massage are those of massage, which
+    the core rules already cover; no further rule is added without a clear basis.
+    """
+    return [
+        Rule(
+            "segmental.physician-approval",
+            "Segmental-reflex massage needs a doctor's approval",
+            Always(),
+            Outcome.REQUIRES_CLEARANCE,
+            "Segmental-reflex massage is one of the further types of massage; its use must be "
+            "approved by a doctor. Record the doctor's clearance for segmental massage.",
+            APPROVAL_PASSAGE,
+            APPROVAL_SECTION,
+            techniques=frozenset({TECHNIQUE_ID}),
+        ),
+    ]
+
+
+# Reflex zones per hernia region, by clinical convention (segments of the region and the
+# neighbouring ones whose zones overlap it).
+_SEGMENTS = {
+    "cervical": "cervical and upper thoracic segments (C3-C7, T1-T4)",
+    "thoracic": "thoracic segments (T1-T12)",
+    "lumbar": "lower thoracic, lumbar and sacral segments (T10-T12, L1-L5, S1-S3)",
+    "lumbosacral": "lower thoracic, lumbar and sacral segments (T10-T12, L1-L5, S1-S5)",
+}
+
+
+def _segments(facts: Facts) -> str:
+    regions = sorted(facts.hernia_regions)
+    if not regions:
+        return "the segments of the area the massage is sought for"
+    return "; ".join(_SEGMENTS[r] for r in regions if r in _SEGMENTS)
+
+
+def _share(total: float, fraction: float) -> float:
+    # Round down to half minutes so the steps never add up to more than the session.
+    return math.floor(total * fraction * 2) / 2
+
+
+@hookimpl
+def herniarules_protocol(
+    technique: Technique, facts: Facts, parameters: SegmentalParameters
+) -> Protocol | None:
+    """Build the segmental-reflex massage session for ``facts``, within ``parameters``."""
+    if technique.id != TECHNIQUE_ID:
+        return None
+    longest = parameters.session_minutes_max
+    zones = _segments(facts)
+    steps = (
+        ProtocolStep(
+            "planar stroking",
+            "Planar stroking of the whole back, without force, to warm the skin.",
+            minutes=_share(longest, 0.15),
+            pressure="none",
+        ),
+        ProtocolStep(
+            "rubbing of the reflex zones",
+            f"Rubbing of the paravertebral zones of the {zones}, from the lower segments "
+            "upwards and from the periphery towards the spine.",
+            minutes=_share(longest, 0.3),
+            pressure="light",
+        ),
+        ProtocolStep(
+            "drilling",
+            "Small circular movements with the finger pads beside the spinous processes, "
+            "segment by segment from below upwards, without pressing on the vertebrae.",
+            repetitions="3-4 passes",
+            minutes=_share(longest, 0.2),
+            pressure="light",
+        ),
+        ProtocolStep(
+            "shifting of the tissues",
+            "Shifting and gentle stretching of the paravertebral soft tissues towards the spine.",
+            minutes=_share(longest, 0.2),
+            pressure="light",
+        ),
+        ProtocolStep(
+            "closing stroking",
+            "Stroking of the back from the lower segments upwards.",
+            minutes=_share(longest, 0.15),
+            pressure="none",
+        ),
+    )
+    return Protocol(
+        technique=TECHNIQUE_ID,
+        steps=steps,
+        session_minutes=(parameters.session_minutes_min, longest),
+        course_sessions=(parameters.course_sessions_min, parameters.course_sessions_max),
+        pressure="light, no force: " + SOFTNESS_PASSAGE,
+        avoid=(
+            "pressure on the spinous processes (the vertebrae themselves)",
+            "deep or forceful techniques over the level of the hernia",
+        ),
+        notes=(
+            "Used in combination with a main technique (classic, honey or vacuum massage); "
+            "its use must be approved by a doctor.",
+            "Reflex reactions (dizziness, palpitations, sharp pain) mean the session stops.",
+        ),
+        parameters=attrs.asdict(parameters),
+    )
