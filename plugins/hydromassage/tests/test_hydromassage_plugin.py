@@ -20,6 +20,7 @@ from herniarules import (
     Outcome,
     Patient,
     Phase,
+    Policy,
     Region,
     Sex,
     Vitals,
@@ -228,6 +229,12 @@ def test_clinic_spacing_is_followed() -> None:
     engine = Engine(plugins=[plugin], entry_points=False, parameters={"hydromassage": strict})
     plan = engine.plan_course(patient(clearances=(clearance(),)), "hydromassage", TODAY)
     assert plan.sessions[1].date - plan.sessions[0].date == timedelta(days=3)
+
+
+def test_clinic_break_between_courses_is_followed() -> None:
+    engine = Engine(plugins=[plugin], entry_points=False, policy=Policy(min_course_break_days=90))
+    plan = engine.plan_course(patient(clearances=(clearance(),)), "hydromassage", TODAY)
+    assert plan.next_course_earliest == plan.end + timedelta(days=90)
 
 
 def test_no_course_is_planned_without_clearance() -> None:

@@ -284,17 +284,19 @@ def herniarules_plan_course(
     parameters: HydromassageParameters,
     protocol: Protocol,
     start: date,
+    policy: Policy,
 ) -> CoursePlan | None:
-    """Lay the course out with ``parameters.spacing_days`` between procedures."""
+    """Lay the course out with ``parameters.spacing_days`` between procedures.
+
+    The next course may start ``policy.min_course_break_days`` after the last procedure.
+    """
     if technique.id != TECHNIQUE_ID:
         return None
-    # The hook receives no policy, so the default break is used; a host with a longer break
-    # holds the plan to it with CoursePlan.with_break_of_at_least.
     plan = default_plan(
         protocol,
         facts.patient_id,
         start,
-        Policy().min_course_break_days,
+        policy.min_course_break_days,
         spacing_days=parameters.spacing_days,
     )
     return CoursePlan(
