@@ -1,0 +1,300 @@
+"""Facts: the flat record every rule reads, derived from one patient on one day."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from herniarules import CodeSystem, Concept, Terminology, ValueSet, derive_facts
+from herniarules.facts import FACT_LABELS, Facts, bp_grade
+from herniarules.terminology import DEFAULT_TERMINOLOGY, CodeRange
+
+AS_OF = date(2026, 11, 27)
+
+
+def facts_of(make_patient, **fields: Any) -> Facts:
+    return derive_facts(make_patient(**fields), AS_OF)
+
+
+def hernia(level: str, phase: str, size: float | None = 4.0, **extra: Any) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "region": "lumbar",
+        "level": level,
+        "kind": "protrusion",
+        "phase": phase,
+    }
+    if size is not None:
+        item["size_mm"] = size
+    item.update(extra)
+    return item
+
+
+# --------------------------------------------------------------------------- hernias
+
+
+def test_worst_phase_is_the_most_severe_of_all_hernias(make_patient) -> None:
+    facts = facts_of(
+        make_patient,
+        hernias=[hernia("L3-L4", "remission"), hernia("L4-L5", "exacerbation")],
+    )
+    assert facts.worst_phase == "exacerbation"
+    assert facts.phases == {"remission", "exacerbation"}
+
+
+@pytest.mark.parametrize(
+    ("phases", "worst"),
+    [
+        (("remission", "acute"), "acute"),
+        (("post-surgical", "remission"), "post-surgical"),
+        (("subacute", "post-surgical"), "subacute"),
+        (("remission",), "remission"),
+    ],
+)
+def test_worst_phase_follows_the_severity_order(make_patient, phases, worst) -> None:
+    levels = ["L2-L3", "L3-L4", "L4-L5"]
+    facts = facts_of(
+        make_patient, hernias=[hernia(lv, p) for lv, p in zip(levels, phases, strict=False)]
+    )
+    assert facts.worst_phase == worst
+
+
+def test_patient_without_hernia_has_no_phase(make_patient) -> None:
+    facts = facts_of(make_patient, hernias=[], indications=["prevention"])
+    assert facts.has_hernia is False
+    assert facts.worst_phase is None
+    assert facts.phases == frozenset()
+    assert facts.surgery_indicated is False
+    assert facts.indications == {"prevention"}
+
+
+def test_largest_hernia_is_the_maximum_size(make_patient) -> None:
+    facts = facts_of(
+        make_patient, hernias=[hernia("L3-L4", "remission", 3.0), hernia("L4-L5", "remission", 6.5)]
+    )
+    assert facts.max_hernia_size_mm == 6.5
+
+
+def test_largest_hernia_is_unknown_if_any_hernia_was_not_measured(make_patient) -> None:
+    facts = facts_of(
+        make_patient,
+        hernias=[hernia("L3-L4", "remission", 9.0), hernia("L4-L5", "remission", None)],
+    )
+    assert facts.max_hernia_size_mm is None
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [((False, False), False), ((False, True), True), ((None, True), True), ((False, None), None)],
+)
+def test_surgery_indicated_is_true_if_any_hernia_needs_it_unknown_if_any_unknown(
+    make_patient, flags, expected
+) -> None:
+    hernias = []
+    for level, flag in zip(("L3-L4", "L4-L5"), flags, strict=True):
+        item = hernia(level, "remission")
+        if flag is not None:
+            item["surgery_indicated"] = flag
+        hernias.append(item)
+    assert facts_of(make_patient, hernias=hernias).surgery_indicated is expected
+
+
+# --------------------------------------------------------------------------- vitals
+
+
+@pytest.mark.parametrize(
+    ("systolic", "diastolic", "grade"),
+    [
+        (139, 89, 0),
+        (140, 80, 1),
+        (120, 90, 1),
+        (159, 99, 1),
+        (160, 80, 2),
+        (120, 100, 2),
+        (179, 109, 2),
+        (180, 80, 3),
+        (150, 110, 3),
+        (None, 80, None),
+        (120, None, None),
+    ],
+)
+def test_blood_pressure_grade_is_the_esc_esh_grade_of_the_higher_reading(
+    systolic, diastolic, grade
+) -> None:
+    assert bp_grade(systolic, diastolic) == grade
+
+
+def test_vitals_are_copied_into_the_facts(make_patient) -> None:
+    facts = facts_of(make_patient)
+    assert (facts.pain_score, facts.temperature_c, facts.systolic_mmhg, facts.diastolic_mmhg) == (
+        1,
+        36.6,
+        120,
+        80,
+    )
+    assert facts.bp_grade == 0
+
+
+# --------------------------------------------------------------------------- conditions
+
+
+def condition(code: str, status: str = "active", system: str = "icd-10") -> dict[str, Any]:
+    return {"code": code, "status": status, "system": system}
+
+
+def test_resolved_infection_is_not_an_active_infection(make_patient) -> None:
+    active = facts_of(make_patient, conditions=[condition("J06.9")])
+    resolved = facts_of(make_patient, conditions=[condition("J06.9", "resolved")])
+    assert Concept.INFECTIOUS_DISEASE in active.concepts
+    assert Concept.INFECTIOUS_DISEASE not in resolved.concepts
+
+
+@pytest.mark.parametrize(
+    ("status", "present"),
+    [
+        ("active", True),
+        ("recurrence", True),
+        ("relapse", True),
+        ("remission", False),
+        ("resolved", False),
+        ("inactive", False),
+    ],
+)
+def test_cancer_counts_only_while_present(make_patient, status: str, present: bool) -> None:
+    facts = facts_of(make_patient, conditions=[condition("C50.9", status)])
+    assert (Concept.MALIGNANCY in facts.concepts) is present
+
+
+def test_recurrence_or_relapse_marks_an_exacerbated_chronic_disease(make_patient) -> None:
+    facts = facts_of(
+        make_patient,
+        conditions=[condition("J45.9", "relapse"), condition("K29.7", "active")],
+    )
+    assert facts.exacerbated_conditions == {"J45.9"}
+
+
+def test_condition_recorded_as_a_concept_sets_that_concept(make_patient) -> None:
+    facts = facts_of(make_patient, conditions=[{"concept": "varicose-veins", "status": "active"}])
+    assert Concept.VARICOSE_VEINS in facts.concepts
+
+
+def test_codes_in_icd10_cm_spelling_map_too(make_patient) -> None:
+    facts = facts_of(make_patient, conditions=[condition("Z86.718", system="icd-10-cm")])
+    assert Concept.THROMBOSIS_TENDENCY in facts.concepts
+    who = facts_of(make_patient, conditions=[condition("Z86.7")])
+    assert Concept.THROMBOSIS_TENDENCY not in who.concepts
+
+
+def test_anticoagulant_medication_and_bee_allergy_set_their_concepts(make_patient) -> None:
+    facts = facts_of(
+        make_patient,
+        medications=[{"category": "anticoagulant", "name": "warfarin"}],
+        allergies=[{"substance": "propolis"}],
+    )
+    assert {Concept.ANTICOAGULANT_THERAPY, Concept.HONEY_ALLERGY} <= facts.concepts
+
+
+def test_inflammation_coded_as_a_condition_counts_as_an_inflammatory_process(make_patient) -> None:
+    facts = facts_of(make_patient, inflammatory_process=False, conditions=[condition("M46.4")])
+    assert facts.inflammatory_process is True
+    assert Concept.INFLAMMATORY_PROCESS in facts.concepts
+
+
+def test_plugin_value_set_widens_the_concepts(make_patient) -> None:
+    extra = ValueSet(
+        "tested-concept", "Test", (CodeRange("Q65"),), "test suite", "tests.tested-concept"
+    )
+    terminology: Terminology = DEFAULT_TERMINOLOGY.with_value_sets(extra)
+    patient = make_patient(conditions=[condition("Q65.1")])
+    assert "tested-concept" in derive_facts(patient, AS_OF, terminology).concepts
+    assert "tested-concept" not in derive_facts(patient, AS_OF).concepts
+
+
+# --------------------------------------------------------------------------- pregnancy
+
+
+@pytest.mark.parametrize(
+    ("sex", "age", "recorded", "derived"),
+    [
+        ("female", 30, None, None),
+        ("female", 30, True, True),
+        ("female", 30, False, False),
+        ("male", 30, None, False),
+        ("female", 70, None, False),
+        ("female", 11, None, False),
+        ("other", 30, None, None),
+    ],
+)
+def test_pregnancy_is_unknown_only_when_it_is_possible_and_unrecorded(
+    make_patient, sex: str, age: int, recorded: bool | None, derived: bool | None
+) -> None:
+    fields: dict[str, Any] = {"sex": sex, "age": age}
+    if recorded is not None:
+        fields["pregnant"] = recorded
+    facts = facts_of(make_patient, **fields)
+    assert facts.pregnant is derived
+    assert (Concept.PREGNANCY in facts.concepts) is bool(derived)
+
+
+def test_pregnancy_code_makes_the_patient_pregnant(make_patient) -> None:
+    facts = facts_of(make_patient, sex="female", age=30, conditions=[condition("O26.8")])
+    assert facts.pregnant is True
+
+
+# --------------------------------------------------------------------------- history
+
+
+def test_days_since_the_last_course_counts_from_its_last_session(make_patient) -> None:
+    courses = [
+        {"end_date": (AS_OF - timedelta(days=200)).isoformat()},
+        {"end_date": (AS_OF - timedelta(days=45)).isoformat()},
+    ]
+    facts = facts_of(make_patient, massage_courses=courses)
+    assert facts.had_massage_course is True
+    assert facts.days_since_last_course == 45
+
+
+def test_no_course_means_no_days_since_course(make_patient) -> None:
+    facts = facts_of(make_patient)
+    assert facts.had_massage_course is False
+    assert facts.days_since_last_course is None
+
+
+def test_days_since_surgery_counts_from_the_latest_operation(make_patient) -> None:
+    surgeries = [{"date": "2026-08-29"}, {"date": "2025-01-01"}]
+    facts = facts_of(make_patient, surgeries=surgeries)
+    assert facts.had_spinal_surgery is True
+    assert facts.days_since_surgery == (AS_OF - date(2026, 8, 29)).days
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+def test_evidence_quotes_values_and_sorts_sets(make_patient) -> None:
+    facts = facts_of(make_patient, conditions=[condition("C50.9"), condition("I10")])
+    evidence = facts.evidence(("pain_score", "concepts"))
+    assert evidence == {"pain_score": 1, "concepts": sorted(facts.concepts)}
+    assert evidence["concepts"] == sorted(["hypertension", "malignancy"])
+
+
+def test_every_fact_has_a_label() -> None:
+    import attrs
+
+    assert set(FACT_LABELS) == set(attrs.fields_dict(Facts))
+
+
+def test_facts_do_not_depend_on_the_order_of_records(make_patient) -> None:
+    conditions = [condition("C50.9"), condition("J45.9", "recurrence"), condition("I10")]
+    hernias = [hernia("L3-L4", "remission", 3.0), hernia("L4-L5", "subacute", 5.0)]
+    forward = facts_of(make_patient, conditions=conditions, hernias=hernias)
+    backward = facts_of(make_patient, conditions=conditions[::-1], hernias=hernias[::-1])
+    assert forward == backward
+
+
+def test_code_system_is_respected(make_patient) -> None:
+    # M49.0 (tuberculosis of spine) exists only in WHO ICD-10.
+    who = facts_of(make_patient, conditions=[condition("M49.0")])
+    cm = facts_of(make_patient, conditions=[condition("M49.0", system=CodeSystem.ICD10_CM.value)])
+    assert Concept.BONE_TUBERCULOSIS in who.concepts
+    assert Concept.BONE_TUBERCULOSIS not in cm.concepts
