@@ -102,6 +102,7 @@ def _text_plan(plan: CoursePlan, out: TextIO) -> None:
     out.write(f"  {'#':>3}  {'date':<10}  {'minutes':>7}\n")
     for session in plan.sessions:
         out.write(f"  {session.number:>3}  {session.date.isoformat():<10}  {session.minutes:>7g}\n")
+    out.write(f"  course ends {plan.end.isoformat()}; break of {plan.break_days} days\n")
     out.write(f"  next course no earlier than {plan.next_course_earliest.isoformat()}\n")
     for note in plan.notes:
         out.write(f"  note: {note}\n")

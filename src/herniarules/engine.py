@@ -535,9 +535,27 @@ class Engine:
             ) from None
         if plan is None:
             return default_plan(decision.protocol, patient.id, start, break_days)
-        if not isinstance(plan, CoursePlan) or not plan.sessions:
-            failure = self._plugin_failure(
-                loaded, technique, "herniarules_plan_course returned no CoursePlan"
-            )
+        problem = _plan_problem(plan, technique, patient.id, start, decision.protocol)
+        if problem is not None:
+            failure = self._plugin_failure(loaded, technique, f"herniarules_plan_course {problem}")
             raise NotPermittedError(Decision(technique, patient.id, (*decision.findings, failure)))
-        return plan
+        # A plugin's own break may be shorter than the clinic's policy; the policy wins.
+        return plan.with_break_of_at_least(break_days)
+
+
+def _plan_problem(
+    plan: object, technique: str, patient_id: str, start: date, protocol: Protocol
+) -> str | None:
+    """Return why a plugin's course plan cannot be used, or ``None`` if it can."""
+    if not isinstance(plan, CoursePlan):
+        return f"returned {type(plan).__name__}, not a CoursePlan"
+    if plan.technique != technique or plan.patient_id != patient_id:
+        return f"returned a plan for {plan.technique!r} / {plan.patient_id!r}"
+    if plan.sessions[0].date < start:
+        return f"planned a session on {plan.sessions[0].date}, before the start {start}"
+    longest = protocol.session_minutes[1]
+    if len(plan.sessions) > protocol.course_sessions[1]:
+        return f"planned {len(plan.sessions)} sessions, more than the protocol's {protocol.course_sessions[1]}"
+    if any(session.minutes > longest for session in plan.sessions):
+        return f"planned a session longer than the protocol's {longest:g} minutes"
+    return None
