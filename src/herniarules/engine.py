@@ -540,6 +540,7 @@ class Engine:
             failure = self._plugin_failure(loaded, technique, f"herniarules_plan_course {problem}")
             raise NotPermittedError(Decision(technique, patient.id, (*decision.findings, failure)))
         # A plugin's own break may be shorter than the clinic's policy; the policy wins.
+        assert isinstance(plan, CoursePlan)
         return plan.with_break_of_at_least(break_days)
 
 
@@ -553,9 +554,9 @@ def _plan_problem(
         return f"returned a plan for {plan.technique!r} / {plan.patient_id!r}"
     if plan.sessions[0].date < start:
         return f"planned a session on {plan.sessions[0].date}, before the start {start}"
-    longest = protocol.session_minutes[1]
-    if len(plan.sessions) > protocol.course_sessions[1]:
-        return f"planned {len(plan.sessions)} sessions, more than the protocol's {protocol.course_sessions[1]}"
+    longest, most = protocol.session_minutes[1], protocol.course_sessions[1]
+    if len(plan.sessions) > most:
+        return f"planned {len(plan.sessions)} sessions, more than the protocol's {most}"
     if any(session.minutes > longest for session in plan.sessions):
         return f"planned a session longer than the protocol's {longest:g} minutes"
     return None
