@@ -44,6 +44,7 @@ class Session:
     number: int = attrs.field(validator=_positive_int)
     """Position in the course, from 1."""
     date: date = attrs.field(validator=_day)
+    """Day of the session."""
     minutes: float = attrs.field(validator=_positive_minutes)
     """Planned length of the session, in minutes."""
 

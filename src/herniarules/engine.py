@@ -159,7 +159,9 @@ class Engine:
             raise TypeError(f"policy must be a herniarules.Policy, got {policy!r}")
         if not isinstance(plugin_time_budget_s, int | float) or not plugin_time_budget_s > 0:
             raise ValueError(f"plugin_time_budget_s must be > 0, got {plugin_time_budget_s!r}")
+        #: The clinic's thresholds in force.
         self.policy = policy
+        #: Longest time a plugin hook call may take, in seconds.
         self.plugin_time_budget_s = float(plugin_time_budget_s)
         self._pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         self._pm.add_hookspecs(hookspecs)
@@ -176,6 +178,7 @@ class Engine:
                     terminology = terminology.with_value_sets(*loaded.value_sets)
                 except ValueError as exc:  # e.g. a value-set id another source already uses
                     loaded.error = f"herniarules_value_sets: {exc}"
+        #: The value sets in force: the core ones plus those the plugins added.
         self.terminology = terminology
         self._core = CompiledRules(core_rules(policy))
         self._parameters = self._check_parameters(parameters or {})

@@ -241,13 +241,16 @@ class Condition:
     """A diagnosis: an ICD-10 code, or a named concept when no code is known."""
 
     status: ClinicalStatus
+    """Whether the condition is present now; only active, recurrence and relapse count."""
     code: str | None = attrs.field(default=None, validator=v.optional(_icd10))
     """ICD-10 code in either spelling, with or without the dot (``C34.1``, ``c341``)."""
     system: CodeSystem = CodeSystem.ICD10
     concept: str | None = attrs.field(default=None, validator=v.optional(concept_id))
     """A terminology concept id such as ``varicose-veins``, used when no code is known."""
     display: str | None = None
+    """Human-readable name of the condition, for display only; rules never read it."""
     onset: date | None = None
+    """Day the condition began, when known."""
 
     def __attrs_post_init__(self) -> None:
         if self.code is None and self.concept is None:

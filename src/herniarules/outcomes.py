@@ -98,10 +98,15 @@ class ProtocolStep:
     """One step of a session: what to do, how often, how long, how hard."""
 
     name: str
+    """Short name of the step (``warm-up``, ``main move 3``)."""
     description: str
+    """What the therapist does, in the source's words where it has them."""
     repetitions: str | None = None
+    """How many times the movement is repeated (``3-4``)."""
     minutes: float | None = None
+    """How long the step lasts, in minutes, when the source or convention says."""
     pressure: str | None = None
+    """How hard to press during this step, when it differs from the session's pressure."""
 
 
 @attrs.frozen
@@ -115,6 +120,7 @@ class Protocol:
     course_sessions: tuple[int, int]
     """Fewest and most sessions in a course."""
     pressure: str
+    """How hard to press during the session (``none: soft movements without pressure``)."""
     avoid: tuple[str, ...] = ()
     """Areas and manoeuvres to avoid."""
     notes: tuple[str, ...] = ()
@@ -126,8 +132,11 @@ class PluginInfo:
     """A loaded (or failed) plugin: where it came from and what it declares."""
 
     name: str
+    """Distribution name (``herniarules-honey``), or the object's name if registered directly."""
     version: str
+    """Distribution version; ``unregistered`` for plugins passed to the engine directly."""
     techniques: tuple[str, ...] = ()
+    """Ids of the techniques the plugin declares."""
     error: str | None = None
     """Why the plugin could not be loaded; its techniques are then not available."""
 
