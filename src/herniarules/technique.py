@@ -57,7 +57,9 @@ class Technique:
     description: str = attrs.field(validator=_text)
     source: str = attrs.field(validator=_text)
     """The passage of the clinical source that describes the technique."""
-    indications: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple, validator=_indications)
+    indications: tuple[str, ...] = attrs.field(
+        default=(), converter=_str_tuple, validator=_indications
+    )
     """What the technique is for (``compression``, ``muscle-weakness``, ``circulation``)."""
     parameters: object = attrs.field(default=None, validator=_parameters)
     variant_of: str | None = None
