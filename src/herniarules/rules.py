@@ -495,9 +495,7 @@ class Rule:
     """The passage of the clinical source the rule implements, quoted, or the convention."""
     section: str = ""
     """Heading of the source section the passage is under."""
-    techniques: frozenset[str] | None = attrs.field(
-        default=None, converter=_technique_set
-    )
+    techniques: frozenset[str] | None = attrs.field(default=None, converter=_technique_set)
     site: str | None = None
     """Body area, for local contraindications; the finding carries it."""
 
