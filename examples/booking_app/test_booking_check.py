@@ -1,0 +1,89 @@
+"""Tests of the booking-check example application."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from herniarules import Engine, Protocol, ProtocolStep, Technique, hookimpl
+from herniarules.facts import Facts
+
+HERE = Path(__file__).resolve().parent
+PATIENTS = HERE.parent / "patients"
+
+
+def _load() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("booking_check", HERE / "booking_check.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+booking = _load()
+
+
+class Desk:
+    """A stand-in technique so the test does not depend on which plugins are installed."""
+
+    @hookimpl
+    def herniarules_techniques(self) -> list[Technique]:
+        return [Technique("desk", "Desk", "A test technique.", "test")]
+
+    @hookimpl
+    def herniarules_protocol(
+        self, technique: Technique, facts: Facts, parameters: object
+    ) -> Protocol:
+        return Protocol("desk", (ProtocolStep("s", "d"),), (20.0, 30.0), (8, 10), "light")
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine(plugins=[Desk()], entry_points=False)
+
+
+def _run(engine: Engine, *argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    status = booking.main([*argv, "--date", "2025-03-14"], out=out, engine=engine)
+    return status, out.getvalue()
+
+
+def test_a_patient_in_remission_can_be_booked(engine: Engine) -> None:
+    status, text = _run(engine, str(PATIENTS / "01-remission-lumbar.json"), "desk")
+    assert status == booking.BOOKABLE
+    assert text.startswith("BOOKABLE: desk")
+    assert "sessions of 20-30 min, 8-10 sessions" in text
+
+
+def test_an_acute_patient_cannot_be_booked_and_is_told_why(engine: Engine) -> None:
+    status, text = _run(engine, str(PATIENTS / "02-acute-lumbar.json"), "desk")
+    assert status == booking.NOT_BOOKABLE
+    assert text.startswith("NOT BOOKABLE: desk (defer)")
+    assert "[core.acute-phase]" in text
+
+
+def test_missing_data_asks_for_it(engine: Engine) -> None:
+    status, text = _run(engine, str(PATIENTS / "11-missing-data.json"), "desk")
+    assert status == booking.NOT_BOOKABLE
+    assert "record the missing values" in text or "do not book" in text
+
+
+def test_a_bad_record_is_reported_with_its_path(engine: Engine, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"id": "X", "age": -4, "sex": "male"}))
+    status, text = _run(engine, str(bad), "desk")
+    assert status == booking.BAD_INPUT
+    assert "age: must be between 0 and 130" in text
+
+
+def test_an_unknown_technique_is_bad_input(engine: Engine) -> None:
+    status, text = _run(engine, str(PATIENTS / "01-remission-lumbar.json"), "reiki")
+    assert status == booking.BAD_INPUT
+    assert "unknown technique 'reiki'" in text

@@ -1,0 +1,181 @@
+"""Kinesio taping for patients with an intervertebral disc hernia: an example herniarules plugin.
+
+Written only against the public herniarules API. The core safety kernel decides first; this
+plugin can only add restrictions and, for a permitted patient, describe how to tape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+from attrs import validators as v
+
+from herniarules import (
+    CodeRange,
+    CodeSystem,
+    F,
+    Facts,
+    Outcome,
+    Policy,
+    Protocol,
+    ProtocolStep,
+    Rule,
+    Technique,
+    ValueSet,
+    hookimpl,
+)
+
+__all__ = [
+    "TECHNIQUE_ID",
+    "KinesioParameters",
+    "herniarules_protocol",
+    "herniarules_rules",
+    "herniarules_techniques",
+    "herniarules_value_sets",
+]
+
+__version__ = "0.1.0"
+
+TECHNIQUE_ID = "kinesio"
+DIABETES = "diabetes-mellitus"
+#: Allergy concepts the engine derives from the substances taping bring to the skin.
+ADHESIVE_ALLERGIES = ("allergy-adhesive", "allergy-acrylic", "allergy-latex")
+_CONVENTION = (
+    "clinical convention: kinesio taping is not described by the herniarules clinical source; "
+)
+
+
+@attrs.frozen
+class KinesioParameters:
+    """Session parameters a clinic may make stricter."""
+
+    tension_percent: int = attrs.field(
+        default=25, validator=[v.instance_of(int), v.ge(0), v.le(25)]
+    )
+    """Stretch of the tape over the muscle, percent of its resting length; at most 25 %."""
+    wear_days: int = attrs.field(default=3, validator=[v.instance_of(int), v.ge(1), v.le(3)])
+    """Days one application stays on the skin; at most 3."""
+
+
+KINESIO = Technique(
+    id=TECHNIQUE_ID,
+    name="Kinesio taping",
+    description="Elastic therapeutic tape applied along the paravertebral muscles over the "
+    "affected segment, to support the muscles and relieve pain between massage sessions.",
+    source=_CONVENTION + "paravertebral I-strips at light tension, as in kinesiology taping "
+    "manuals for low back and neck pain.",
+    indications=("pain-relief", "muscle-weakness", "muscle-relaxation"),
+    parameters=KinesioParameters(),
+)
+
+
+@hookimpl
+def herniarules_techniques() -> Sequence[Technique]:
+    """Declare kinesio taping."""
+    return [KINESIO]
+
+
+@hookimpl
+def herniarules_value_sets() -> Sequence[ValueSet]:
+    """Add diabetes mellitus, which slows skin healing under adhesive tape."""
+    return [
+        ValueSet(
+            concept=DIABETES,
+            title="Diabetes mellitus",
+            codes=(
+                CodeRange("E10", "E14", frozenset({CodeSystem.ICD10})),
+                CodeRange("E08", "E13", frozenset({CodeSystem.ICD10_CM})),
+            ),
+            source=_CONVENTION + "diabetes mellitus (WHO E10–E14, ICD-10-CM E08–E13) "
+            "impairs skin sensation and healing under adhesive.",
+            id="kinesio.diabetes",
+        )
+    ]
+
+
+@hookimpl
+def herniarules_rules(policy: Policy) -> Sequence[Rule]:
+    """Declare the precautions of kinesio taping."""
+    only = frozenset({TECHNIQUE_ID})
+    return [
+        Rule(
+            "kinesio.adhesive-allergy",
+            "Allergy to tape adhesive",
+            F.concepts.contains_any(*ADHESIVE_ALLERGIES),
+            Outcome.CONTRAINDICATED,
+            "An allergy to adhesive, acrylic or latex is recorded; tape must not be applied.",
+            _CONVENTION + "allergy to the tape's acrylic adhesive is a contraindication.",
+            techniques=only,
+        ),
+        Rule(
+            "kinesio.diabetes",
+            "Diabetes mellitus",
+            F.concepts.contains(DIABETES),
+            Outcome.REQUIRES_CLEARANCE,
+            "Diabetes slows skin healing under adhesive tape; a physician should approve taping.",
+            _CONVENTION + "diabetes is a precaution for adhesive taping.",
+            techniques=only,
+        ),
+        Rule(
+            "kinesio.fragile-skin-age",
+            "Fragile skin in old age",
+            F.age >= 75,
+            Outcome.ALLOWED_WITH_MODIFICATIONS,
+            "Skin is fragile at this age: apply a test strip first and remove the tape slowly.",
+            _CONVENTION + "fragile skin in old age is a precaution for adhesive taping.",
+            techniques=only,
+        ),
+        Rule(
+            "kinesio.large-hernia",
+            "Large hernia",
+            F.has_hernia.is_true() & (F.max_hernia_size_mm >= 10),
+            Outcome.REQUIRES_CLEARANCE,
+            "With a hernia of 10 mm or more, taping supports but does not replace treatment; "
+            "the attending physician should approve it.",
+            _CONVENTION + "taping is an adjunct; large hernias need the physician's plan.",
+            techniques=only,
+        ),
+    ]
+
+
+@hookimpl
+def herniarules_protocol(technique: Technique, facts: Facts, parameters: object) -> Protocol | None:
+    """Describe one taping application for a permitted patient."""
+    if technique.id != TECHNIQUE_ID:
+        return None
+    params = parameters if isinstance(parameters, KinesioParameters) else KinesioParameters()
+    fragile = facts.age >= 75
+    regions = ", ".join(sorted(facts.hernia_regions)) or "lower back"
+    steps = [
+        ProtocolStep("Skin preparation", "Clean and dry the skin; clip hair if needed."),
+        ProtocolStep(
+            "Test strip",
+            "Apply a 5 cm strip away from the spine and check the skin after 24 hours.",
+        )
+        if fragile
+        else None,
+        ProtocolStep(
+            "Paravertebral I-strips",
+            f"Two I-strips either side of the spine over the {regions} segment, patient in "
+            "flexion, anchors without tension.",
+            repetitions="2",
+            pressure=f"{params.tension_percent}% tension",
+        ),
+        ProtocolStep("Activation", "Rub the tape for 10 seconds to activate the adhesive."),
+        ProtocolStep(
+            "Removal",
+            f"After at most {params.wear_days} days, peel slowly along the hair growth, "
+            "holding the skin.",
+        ),
+    ]
+    return Protocol(
+        technique=TECHNIQUE_ID,
+        steps=tuple(step for step in steps if step is not None),
+        session_minutes=(10.0, 20.0),
+        course_sessions=(3, 6),
+        pressure=f"light: tape at {params.tension_percent}% tension or less",
+        avoid=("broken or irritated skin", "the spinous processes"),
+        notes=("Remove at once if the skin itches or burns.",),
+        parameters=attrs.asdict(params),
+    )

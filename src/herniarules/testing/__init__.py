@@ -1,0 +1,77 @@
+"""Tools for testing herniarules plugins: hypothesis strategies and a conformance suite.
+
+Needs the ``testing`` extra (``pip install herniarules[testing]``: hypothesis and pytest)::
+
+    from herniarules.testing import PluginConformance, patients
+
+    class TestMyPlugin(PluginConformance):
+        plugin = my_plugin_module
+
+Names are imported on first use, so importing this package (which pytest does for every run
+through the ``pytest11`` entry point) costs nothing until a test needs it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from herniarules.testing.conformance import (
+        CHECKS,
+        ConformanceError,
+        PluginConformance,
+        check_plugin,
+        conformance_engine,
+    )
+    from herniarules.testing.strategies import (
+        AS_OF,
+        CONTRAINDICATING_CONCEPTS,
+        allergies,
+        clearances,
+        codes,
+        conditions,
+        hernias,
+        massage_courses,
+        medications,
+        patients,
+        surgeries,
+        vitals,
+    )
+
+__all__ = [
+    "AS_OF",
+    "CHECKS",
+    "CONTRAINDICATING_CONCEPTS",
+    "ConformanceError",
+    "PluginConformance",
+    "allergies",
+    "check_plugin",
+    "clearances",
+    "codes",
+    "conditions",
+    "conformance_engine",
+    "hernias",
+    "massage_courses",
+    "medications",
+    "patients",
+    "surgeries",
+    "vitals",
+]
+
+_CONFORMANCE = {
+    "CHECKS",
+    "ConformanceError",
+    "PluginConformance",
+    "check_plugin",
+    "conformance_engine",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module 'herniarules.testing' has no attribute {name!r}")
+    module = "conformance" if name in _CONFORMANCE else "strategies"
+    value = getattr(importlib.import_module(f"herniarules.testing.{module}"), name)
+    globals()[name] = value
+    return value
