@@ -356,47 +356,23 @@ def catalogue_rst(engine: herniarules.Engine, part: str) -> str:
 # --------------------------------------------------------------------------- sources
 
 
-def _source_map_entries(data: Any) -> list[dict[str, Any]]:
-    """Find the passage entries in a source map, whatever its exact top-level layout."""
-    if isinstance(data, list):
-        return [d for d in data if isinstance(d, dict)]
-    if isinstance(data, dict):
-        for key in ("passages", "entries", "mappings", "map", "items"):
-            if isinstance(data.get(key), list):
-                return [d for d in data[key] if isinstance(d, dict)]
-        lists = [v for v in data.values() if isinstance(v, list)]
-        if lists:
-            return [d for lst in lists for d in lst if isinstance(d, dict)]
-    return []
-
-
-def _first(entry: dict[str, Any], *keys: str) -> Any:
-    for key in keys:
-        if entry.get(key):
-            return entry[key]
-    return None
-
-
 def source_map_rst(path: Path, known: set[str]) -> str:
     """Return the traceability map of ``path``: passages, their rules or the reason for none."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         return f".. warning::\n\n   ``{path.name}`` could not be read: {esc(str(exc))}\n\n"
-    entries = _source_map_entries(data)
+    entries = data.get("entries", []) if isinstance(data, dict) else []
     if not entries:
         return f"``{path.name}`` lists no passages.\n\n"
     rows = []
     for entry in entries:
-        passage = _first(entry, "passage", "text", "quote", "source") or ""
-        section = _first(entry, "section", "heading") or ""
-        ids = _first(entry, "rule_ids", "rules", "rule-ids", "ids") or []
-        if isinstance(ids, str):
-            ids = [ids]
-        reason = _first(entry, "reason", "not_encoded", "not-encoded", "why", "note") or ""
-        refs = ", ".join(rule_ref(i) if i in known else f"``{i}`` (not installed)" for i in ids)
+        ids = entry.get("implemented_by") or []
+        reason = entry.get("not_encoded_reason") or ""
+        refs = ", ".join(rule_ref(i) if i in known else f"``{i}``" for i in ids)
+        section = entry.get("section") or ""
         where = f"*{esc(section)}* — " if section else ""
-        rows.append((f"{where}{quote(passage)}", refs or "—", esc(reason)))
+        rows.append((f"{where}{quote(entry.get('passage', ''))}", refs or "—", esc(reason)))
     return list_table(("Passage", "Rules", "Not encoded because"), rows, "50 25 25")
 
 
