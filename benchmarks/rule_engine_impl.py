@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 import rule_engine
-from baseline import derive
+from baseline import Result, derive
 from common import RULE_IDS, result_from_fired
 from techniques import LARGE_HERNIA_MM, SURGERY_WAIT_DAYS, TRACTION_MAX_AGE
 
@@ -89,7 +89,7 @@ RULES: tuple[tuple[str, rule_engine.Rule], ...] = tuple(
 )
 
 
-def assess(patient: Patient, as_of: date):  # type: ignore[no-untyped-def]
+def assess(patient: Patient, as_of: date) -> Result:
     """Assess all eight techniques with rule-engine evaluating every rule."""
     f = derive(patient, as_of)
     fired: list[tuple[str, bool | None]] = []

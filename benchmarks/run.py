@@ -13,6 +13,7 @@ result for every example patient, so that the comparison is of equal work.
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import importlib.metadata
 import json
@@ -22,7 +23,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,7 @@ def per_call(fn: Callable[[Any], object], items: Sequence[Any], repeats: int) ->
 
 
 def interleaved(
-    fns: dict[str, Callable[[Any], object]], items: Sequence[Any], repeats: int
+    fns: Mapping[str, Callable[[Any], object]], items: Sequence[Any], repeats: int
 ) -> tuple[dict[str, float], dict[str, list[float]]]:
     """Time several functions in alternating rounds, so load on a shared machine hits all alike.
 
@@ -146,7 +147,7 @@ def import_breakdown(top: int = 8) -> list[tuple[str, float]]:
 # -- equivalence ---------------------------------------------------------------------------
 def engine_as_baseline(assessment: herniarules.Assessment) -> baseline.Result:
     """Return an engine assessment in the shape of ``baseline.assess``."""
-    decisions = {
+    decisions: dict[str, tuple[int, list[baseline.Finding], object]] = {
         d.technique: (
             int(d.outcome),
             [
@@ -340,7 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if installed_ids:
         contenders["engine_installed"] = installed_assess
     for name, fn in third_party.items():
-        contenders[name] = lambda p, fn=fn: fn(p, AS_OF)
+        contenders[name] = functools.partial(fn, as_of=AS_OF)
     medians, rounds = interleaved(contenders, patients, repeats)
     best = {name: min(times) for name, times in rounds.items()}
     t: dict[str, float | None] = {

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 import zen
-from baseline import derive
+from baseline import Result, derive
 from common import RULE_IDS, result_from_fired
 from techniques import LARGE_HERNIA_MM, SURGERY_WAIT_DAYS, TRACTION_MAX_AGE
 
@@ -143,7 +143,7 @@ def model() -> dict[str, Any]:
 DECISION = zen.ZenEngine().create_decision(json.dumps(model()))
 
 
-def assess(patient: Patient, as_of: date):  # type: ignore[no-untyped-def]
+def assess(patient: Patient, as_of: date) -> Result:
     """Assess all eight techniques with one zen-engine decision-table evaluation."""
     f = derive(patient, as_of)
     rows = DECISION.evaluate(f)["result"]
