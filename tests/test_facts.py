@@ -274,8 +274,15 @@ def test_days_since_surgery_counts_from_the_latest_operation(make_patient) -> No
 def test_evidence_quotes_values_and_sorts_sets(make_patient) -> None:
     facts = facts_of(make_patient, conditions=[condition("C50.9"), condition("I10")])
     evidence = facts.evidence(("pain_score", "concepts"))
-    assert evidence == {"pain_score": 1, "concepts": sorted(facts.concepts)}
-    assert evidence["concepts"] == sorted(["hypertension", "malignancy"])
+    assert evidence == {"pain_score": 1, "concepts": tuple(sorted(facts.concepts))}
+    assert evidence["concepts"] == ("hypertension", "malignancy")
+
+
+def test_evidence_is_read_only(make_patient) -> None:
+    facts = facts_of(make_patient)
+    evidence = facts.evidence(("pain_score",))
+    with pytest.raises(TypeError):
+        evidence["pain_score"] = 0  # type: ignore[index]
 
 
 def test_every_fact_has_a_label() -> None:

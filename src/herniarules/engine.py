@@ -8,12 +8,10 @@ its own techniques not permitted, with an ``engine.plugin-error`` finding naming
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
 import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
@@ -27,6 +25,9 @@ from herniarules.rules import CompiledRules, Rule
 from herniarules.safety import DEFAULT_POLICY, Policy, core_rules
 from herniarules.technique import Technique
 from herniarules.terminology import DEFAULT_TERMINOLOGY, Terminology, ValueSet
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 __all__ = ["ENTRY_POINT_GROUP", "Engine", "NotPermittedError", "PluginError"]
 
@@ -87,7 +88,7 @@ class _Slot:
         return self.protocol.function(*(values[name] for name in self.protocol.argnames))
 
 
-def _dist_version(ep: importlib.metadata.EntryPoint) -> tuple[str, str]:
+def _dist_version(ep: EntryPoint) -> tuple[str, str]:
     dist = ep.dist
     if dist is None:  # pragma: no cover - entry points always come from a distribution
         return ep.name, "unknown"
@@ -187,9 +188,10 @@ class Engine:
 
     # -- loading ---------------------------------------------------------------------------
     def _load_entry_points(self, allow: Collection[str] | None) -> None:
-        eps = sorted(
-            importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name
-        )
+        # Imported here: importlib.metadata is slow to import and only needed to load plugins.
+        from importlib.metadata import entry_points
+
+        eps = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
         for ep in eps:
             dist_name, version = _dist_version(ep)
             if allow is not None and ep.name not in allow and dist_name not in allow:
@@ -308,6 +310,8 @@ class Engine:
         )
 
     def _make_fingerprint(self) -> str:
+        import hashlib  # only needed once per engine
+
         digest = hashlib.sha256()
         for rule in self.rules:
             line = f"{rule.id}|{sorted(rule.techniques or ['*'])}|{rule.outcome.label}|"
@@ -369,28 +373,18 @@ class Engine:
         if not fired:
             return []
         findings = []
-        rules, reads = compiled.rules, compiled.reads
+        rules, reads, cache = compiled.rules, compiled.reads, compiled.findings
         for index, result in fired:
-            rule, names = rules[index], reads[index]
-            evidence = facts.evidence(names)
-            if result is None:
-                missing = [n for n in names if evidence[n] is None]
-                what = ", ".join(FACT_LABELS.get(n, n) for n in missing) or "a value it needs"
-                outcome = Outcome.INSUFFICIENT_DATA
-                message = f"Cannot check '{rule.title}': {what} not recorded. {rule.message}"
-            else:
-                outcome, message = rule.outcome, rule.message
-            findings.append(
-                Finding(
-                    rule.id,
-                    outcome,
-                    message,
-                    rule.source,
-                    evidence,
-                    rule.when.render(facts),
-                    rule.site,
-                )
-            )
+            names = reads[index]
+            # A finding depends only on the rule, its result and the values it read, and it is
+            # immutable, so equal inputs share one Finding (most patients repeat values).
+            key = (index, result, *[getattr(facts, name) for name in names])
+            finding = cache.get(key)
+            if finding is None:
+                finding = _make_finding(rules[index], result, names, facts)
+                if len(cache) < _FINDING_CACHE_SIZE:
+                    cache[key] = finding
+            findings.append(finding)
         return findings
 
     def _plugin_failure(self, loaded: _Loaded, technique_id: str, what: str) -> Finding:
@@ -545,6 +539,25 @@ class Engine:
         # A plugin's own break may be shorter than the clinic's policy; the policy wins.
         assert isinstance(plan, CoursePlan)
         return plan.with_break_of_at_least(break_days)
+
+
+#: Most findings kept per compiled rule set for reuse; beyond it, findings are built afresh.
+_FINDING_CACHE_SIZE = 4096
+
+
+def _make_finding(rule: Rule, result: bool | None, names: tuple[str, ...], facts: Facts) -> Finding:
+    """Build the finding of ``rule`` whose predicate gave ``result`` for ``facts``."""
+    evidence = facts.evidence(names)
+    if result is None:
+        missing = [n for n in names if evidence[n] is None]
+        what = ", ".join(FACT_LABELS.get(n, n) for n in missing) or "a value it needs"
+        outcome = Outcome.INSUFFICIENT_DATA
+        message = f"Cannot check '{rule.title}': {what} not recorded. {rule.message}"
+    else:
+        outcome, message = rule.outcome, rule.message
+    return Finding(
+        rule.id, outcome, message, rule.source, evidence, rule.when.render(facts), rule.site
+    )
 
 
 def _plan_problem(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -74,13 +75,13 @@ class Facts:
     days_since_surgery: int | None
     indications: frozenset[str]
 
-    def evidence(self, names: tuple[str, ...]) -> dict[str, Any]:
-        """Return ``{name: value}`` for the named facts, sets as sorted lists."""
+    def evidence(self, names: tuple[str, ...]) -> Mapping[str, Any]:
+        """Return a read-only ``{name: value}`` of the named facts, sets as sorted tuples."""
         result: dict[str, Any] = {}
         for name in names:
             value = getattr(self, name)
-            result[name] = sorted(value) if isinstance(value, frozenset) else value
-        return result
+            result[name] = tuple(sorted(value)) if isinstance(value, frozenset) else value
+        return MappingProxyType(result)
 
 
 #: Human labels of the facts, used when rules are rendered as text.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -49,7 +50,7 @@ class Outcome(enum.IntEnum):
     @property
     def label(self) -> str:
         """Return the stable kebab-case name used in JSON (``requires-clearance``)."""
-        return self.name.lower().replace("_", "-")
+        return _LABELS[self]
 
     @property
     def permits(self) -> bool:
@@ -66,6 +67,9 @@ class Outcome(enum.IntEnum):
             raise ValueError(f"unknown outcome {label!r}; expected one of {names}") from None
 
 
+_LABELS: dict[Outcome, str] = {o: o.name.lower().replace("_", "-") for o in Outcome}
+
+
 @attrs.frozen
 class Finding:
     """One rule's verdict on one patient, with the evidence that triggered it."""
@@ -75,7 +79,7 @@ class Finding:
     message: str
     source: str
     """The passage of the clinical source (or the convention) the rule implements."""
-    evidence: Mapping[str, Any] = attrs.field(factory=dict)
+    evidence: Mapping[str, Any] = attrs.field(factory=lambda: MappingProxyType({}))
     """The fact values the rule read, by fact name."""
     explanation: str = ""
     """The rule's condition rendered with the patient's values: ``pain score 8 ≥ 7``."""

@@ -534,6 +534,8 @@ class CompiledRules:
         self._fired: Callable[[Facts], list[tuple[int, Tri]]] = namespace["_fired"]
         #: The facts each rule reads, by rule index (computed once, used for evidence).
         self.reads: tuple[tuple[str, ...], ...] = tuple(rule.when.reads() for rule in self.rules)
+        #: Findings already built, by (rule index, result, values read); filled by the engine.
+        self.findings: dict[tuple[object, ...], Any] = {}
 
     def fired_indices(self, facts: Facts) -> list[tuple[int, Tri]]:
         """Return ``(rule index, result)`` for the rules that are true or unknown."""
