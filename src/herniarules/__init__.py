@@ -23,6 +23,7 @@ from herniarules.io import (
     loads_patient,
     patient_from_dict,
 )
+from herniarules.memo import memoize_protocol
 from herniarules.model import (
     Allergy,
     Clearance,
@@ -103,5 +104,6 @@ __all__ = [
     "hookimpl",
     "load_patient",
     "loads_patient",
+    "memoize_protocol",
     "patient_from_dict",
 ]

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from types import MappingProxyType
 from typing import Any
 
 import attrs
 
+from herniarules.frozen import FrozenDict
 from herniarules.model import PHASE_SEVERITY, Patient, Phase, Sex
 from herniarules.terminology import DEFAULT_TERMINOLOGY, Concept, Terminology
 
@@ -81,7 +81,7 @@ class Facts:
         for name in names:
             value = getattr(self, name)
             result[name] = tuple(sorted(value)) if isinstance(value, frozenset) else value
-        return MappingProxyType(result)
+        return FrozenDict(result)
 
 
 #: Human labels of the facts, used when rules are rendered as text.

@@ -10,10 +10,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import date
-from types import MappingProxyType
 from typing import Any
 
 import attrs
+
+from herniarules.frozen import FrozenDict
 
 __all__ = [
     "Assessment",
@@ -79,7 +80,7 @@ class Finding:
     message: str
     source: str
     """The passage of the clinical source (or the convention) the rule implements."""
-    evidence: Mapping[str, Any] = attrs.field(factory=lambda: MappingProxyType({}))
+    evidence: Mapping[str, Any] = attrs.field(factory=FrozenDict)
     """The fact values the rule read, by fact name."""
     explanation: str = ""
     """The rule's condition rendered with the patient's values: ``pain score 8 ≥ 7``."""
@@ -113,6 +114,10 @@ class ProtocolStep:
     """How hard to press during this step, when it differs from the session's pressure."""
 
 
+def _read_only(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
+    return mapping if type(mapping) is FrozenDict else FrozenDict(mapping)
+
+
 @attrs.frozen
 class Protocol:
     """How to perform a technique for this patient: the session plan a therapist follows."""
@@ -128,7 +133,8 @@ class Protocol:
     avoid: tuple[str, ...] = ()
     """Areas and manoeuvres to avoid."""
     notes: tuple[str, ...] = ()
-    parameters: Mapping[str, Any] = attrs.field(factory=dict)
+    parameters: Mapping[str, Any] = attrs.field(factory=dict, converter=_read_only)
+    """The parameter values the protocol was built with (read-only)."""
 
 
 @attrs.frozen

@@ -31,6 +31,7 @@ from herniarules import (
     Technique,
     hookimpl,
 )
+from herniarules.memo import memoize_protocol
 from herniarules.rules import Always
 
 __all__ = [
@@ -194,6 +195,7 @@ def _share(total: float, fraction: float) -> float:
 
 
 @hookimpl
+@memoize_protocol("hernia_regions")
 def herniarules_protocol(
     technique: Technique, facts: Facts, parameters: AcupressureParameters
 ) -> Protocol | None:

@@ -29,6 +29,7 @@ from herniarules import (
     ValueSet,
     hookimpl,
 )
+from herniarules.memo import memoize_protocol
 from herniarules_classic.courses import plan_classic_course
 from herniarules_classic.parameters import ClassicParameters
 from herniarules_classic.protocol import MAIN_MOVES, classic_protocol, traction_protocol
@@ -116,6 +117,7 @@ def herniarules_value_sets() -> Sequence[ValueSet]:
 
 
 @hookimpl
+@memoize_protocol("hernia_regions")
 def herniarules_protocol(technique: Technique, facts: Facts, parameters: object) -> Protocol | None:
     """Build the classic or traction protocol; ``None`` for another plugin's technique."""
     if technique.id == "classic":

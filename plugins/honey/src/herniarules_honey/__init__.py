@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from herniarules import CoursePlan, Facts, Policy, Protocol, Rule, Technique, hookimpl
+from herniarules.memo import memoize_protocol
 from herniarules_honey.parameters import HoneyParameters
 from herniarules_honey.protocol import honey_protocol, plan_honey_course
 from herniarules_honey.rules import honey_rules
@@ -70,6 +71,7 @@ def herniarules_rules(policy: Policy) -> Sequence[Rule]:
 
 
 @hookimpl
+@memoize_protocol()
 def herniarules_protocol(technique: Technique, facts: Facts, parameters: object) -> Protocol | None:
     """Build the honey protocol; ``None`` for another plugin's technique."""
     if technique.id != "honey":

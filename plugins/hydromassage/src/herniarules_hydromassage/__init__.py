@@ -39,6 +39,7 @@ from herniarules import (
     hookimpl,
 )
 from herniarules.courses import default_plan
+from herniarules.memo import memoize_protocol
 from herniarules.rules import Always
 
 __all__ = [
@@ -225,6 +226,7 @@ def _share(total: float, fraction: float) -> float:
 
 
 @hookimpl
+@memoize_protocol()
 def herniarules_protocol(
     technique: Technique, facts: Facts, parameters: HydromassageParameters
 ) -> Protocol | None:

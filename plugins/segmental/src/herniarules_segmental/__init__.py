@@ -22,6 +22,7 @@ import attrs
 from attrs import validators as v
 
 from herniarules import Facts, Outcome, Policy, Protocol, ProtocolStep, Rule, Technique, hookimpl
+from herniarules.memo import memoize_protocol
 from herniarules.rules import Always
 
 __all__ = [
@@ -172,6 +173,7 @@ def _share(total: float, fraction: float) -> float:
 
 
 @hookimpl
+@memoize_protocol("hernia_regions")
 def herniarules_protocol(
     technique: Technique, facts: Facts, parameters: SegmentalParameters
 ) -> Protocol | None:

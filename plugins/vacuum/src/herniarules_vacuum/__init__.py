@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from herniarules import CoursePlan, Facts, Policy, Protocol, Rule, Technique, hookimpl
+from herniarules.memo import memoize_protocol
 from herniarules_vacuum.parameters import VacuumParameters
 from herniarules_vacuum.protocol import plan_vacuum_course, vacuum_protocol
 from herniarules_vacuum.rules import vacuum_rules
@@ -70,6 +71,7 @@ def herniarules_rules(policy: Policy) -> Sequence[Rule]:
 
 
 @hookimpl
+@memoize_protocol()
 def herniarules_protocol(technique: Technique, facts: Facts, parameters: object) -> Protocol | None:
     """Build the vacuum protocol; ``None`` for another plugin's technique."""
     if technique.id != "vacuum":

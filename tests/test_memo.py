@@ -1,0 +1,128 @@
+"""memoize_protocol reuses a protocol only for the same technique, parameters and facts read."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import date
+
+import attrs
+import pytest
+
+import herniarules
+from herniarules import hookimpl, memoize_protocol
+from herniarules.frozen import FrozenDict
+from herniarules.outcomes import Protocol, ProtocolStep
+
+AS_OF = date(2026, 11, 27)
+
+
+@attrs.frozen
+class Params:
+    minutes: int = 20
+
+
+def _protocol(regions: str, minutes: int) -> Protocol:
+    return Protocol(
+        technique="memo",
+        steps=(ProtocolStep("stroking", f"soft stroking over the {regions or 'back'}"),),
+        session_minutes=(10, minutes),
+        course_sessions=(5, 10),
+        pressure="none",
+        parameters={"minutes": minutes},
+    )
+
+
+class Plugin:
+    __name__ = "memo-plugin"
+
+    def __init__(self) -> None:
+        self.builds = 0
+
+    @hookimpl
+    def herniarules_techniques(self) -> list[herniarules.Technique]:
+        return [
+            herniarules.Technique(
+                id="memo", name="Memo", description="d", source="s", parameters=Params()
+            )
+        ]
+
+    @hookimpl
+    @memoize_protocol("hernia_regions")
+    def herniarules_protocol(
+        self, technique: herniarules.Technique, facts: herniarules.Facts, parameters: Params
+    ) -> Protocol:
+        self.builds += 1
+        return _protocol(",".join(sorted(facts.hernia_regions)), parameters.minutes)
+
+
+def _patient(patient_id: str, region: str | None, pain: int = 1) -> herniarules.Patient:
+    hernias = ()
+    if region is not None:
+        level = {"lumbar": "L4-L5", "cervical": "C5-C6"}[region]
+        hernias = (
+            herniarules.Hernia(
+                region=herniarules.Region(region),
+                level=level,
+                kind=herniarules.HerniaKind.PROTRUSION,
+                phase=herniarules.Phase.REMISSION,
+                size_mm=3.0,
+                surgery_indicated=False,
+            ),
+        )
+    return herniarules.Patient(
+        id=patient_id,
+        age=40,
+        sex=herniarules.Sex.MALE,
+        vitals=herniarules.Vitals(120, 80, 36.6, pain),
+        hernias=hernias,
+        inflammatory_process=False,
+    )
+
+
+def test_the_protocol_is_built_once_per_distinct_value_of_the_facts_it_reads() -> None:
+    plugin = Plugin()
+    engine = herniarules.Engine([plugin], entry_points=False)
+    first = engine.evaluate(_patient("a", "lumbar"), "memo", as_of=AS_OF).protocol
+    second = engine.evaluate(_patient("b", "lumbar", pain=2), "memo", as_of=AS_OF).protocol
+    cervical = engine.evaluate(_patient("c", "cervical"), "memo", as_of=AS_OF).protocol
+    assert first is second
+    assert plugin.builds == 2
+    assert cervical is not None and "cervical" in cervical.steps[0].description
+    assert first is not None and "lumbar" in first.steps[0].description
+
+
+def test_different_parameters_get_their_own_protocol() -> None:
+    plugin = Plugin()
+    default = herniarules.Engine([plugin], entry_points=False)
+    shorter = herniarules.Engine(
+        [plugin], entry_points=False, parameters={"memo": Params(minutes=15)}
+    )
+    a = default.evaluate(_patient("a", "lumbar"), "memo", as_of=AS_OF).protocol
+    b = shorter.evaluate(_patient("a", "lumbar"), "memo", as_of=AS_OF).protocol
+    assert a is not None and b is not None
+    assert (a.session_minutes, b.session_minutes) == ((10, 20), (10, 15))
+
+
+def test_an_unknown_fact_name_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown facts hernia_size"):
+        memoize_protocol("hernia_size")
+
+
+def test_unhashable_parameters_are_built_every_time() -> None:
+    calls = []
+
+    @memoize_protocol()
+    def build(technique: object, facts: object, parameters: object) -> str:
+        calls.append(parameters)
+        return "built"
+
+    assert build(None, None, ["unhashable"]) == build(None, None, ["unhashable"]) == "built"
+    assert len(calls) == 2
+
+
+def test_shared_protocol_parameters_are_read_only_and_picklable() -> None:
+    protocol = _protocol("lumbar", 20)
+    assert isinstance(protocol.parameters, FrozenDict)
+    with pytest.raises(TypeError):
+        protocol.parameters["minutes"] = 90  # type: ignore[index]
+    assert pickle.loads(pickle.dumps(protocol)) == protocol
