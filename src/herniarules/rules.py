@@ -15,6 +15,7 @@ unknown. A rule whose predicate is unknown yields *insufficient data*, never *al
 
 from __future__ import annotations
 
+import abc
 import re
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
@@ -66,24 +67,24 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-class Expr:
+class Expr(abc.ABC):
     """A three-valued predicate over facts. Combine with ``&``, ``|`` and ``~``."""
 
+    @abc.abstractmethod
     def evaluate(self, facts: Facts) -> Tri:
         """Return ``True``, ``False`` or ``None`` (unknown) for ``facts``."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def code(self, ctx: _Codegen) -> str:
         """Return a Python expression computing :meth:`evaluate` on a local ``f``."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def render(self, facts: Facts | None = None) -> str:
         """Return the predicate as text, with the patient's values when ``facts`` is given."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def reads(self) -> tuple[str, ...]:
         """Return the names of the facts this predicate reads, in order of first use."""
-        raise NotImplementedError
 
     def __and__(self, other: Expr) -> Expr:
         return All(self, other)
