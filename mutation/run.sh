@@ -3,6 +3,7 @@
 #
 #   bash mutation/run.sh            # run, then print the score
 #   MUTATION_WORKDIR=/tmp/m bash mutation/run.sh   # keep the scratch copy in a known place
+#   bash mutation/run.sh 'herniarules.rules*'      # only the mutants matching these names
 #
 # mutmut writes a mutants/ tree next to pyproject.toml, so the run happens in a scratch copy
 # of src/, tests/ and pyproject.toml; the working tree is left untouched. The tests that run
@@ -23,5 +24,5 @@ done
 find "$WORK" -name __pycache__ -prune -exec rm -rf {} +
 cd "$WORK"
 echo "mutation run in $WORK"
-"$ROOT/.venv/bin/mutmut" run --max-children "${MUTATION_JOBS:-$(nproc)}" || true
+"$ROOT/.venv/bin/mutmut" run --max-children "${MUTATION_JOBS:-$(nproc)}" "$@" || true
 "$PY" "$ROOT/mutation/score.py" "$WORK"

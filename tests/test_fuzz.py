@@ -37,7 +37,7 @@ def _load_doors() -> ModuleType:
 doors = _load_doors()
 
 FUZZ = settings(
-    max_examples=150,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -80,7 +80,7 @@ def test_the_generators_reach_both_outcomes() -> None:
     """A fuzzer that only ever produces rejected input would prove nothing about loading."""
     seen: set[str] = set()
 
-    @settings(FUZZ, max_examples=200, database=None)
+    @settings(FUZZ, max_examples=80, database=None)
     @given(patient_documents())
     def run(data: Any) -> None:
         seen.add(doors.try_dict(data))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -43,6 +44,7 @@ from herniarules import (
 )
 from herniarules.courses import CoursePlan, Session
 from herniarules.rules import Always
+from herniarules.safety import core_rules
 
 START = date(2025, 3, 14)
 
@@ -645,3 +647,36 @@ def test_code_errors_say_what_a_code_looks_like() -> None:
     assert str(caught.value).endswith(
         "then optionally a dot and 1-4 letters or digits (e.g. 'C34.1', 'O9A.1', 'Z91.030')"
     )
+
+
+# -- safety: the text a clinician reads ------------------------------------------------------
+
+SOURCE_COPY = Path(__file__).resolve().parent.parent / "traceability" / "source.txt"
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.skipif(not SOURCE_COPY.exists(), reason="the copy of the clinical source is missing")
+def test_core_rule_sources_quote_the_clinical_source_verbatim_with_its_case() -> None:
+    source = _words(SOURCE_COPY.read_text(encoding="utf-8"))
+    for rule in core_rules():
+        for passage in rule.source.split(";"):
+            assert _words(passage) in source, f"{rule.id}: {passage!r} is not quoted verbatim"
+
+
+def test_core_rule_titles_are_unique_and_in_sentence_case() -> None:
+    titles = [rule.title for rule in core_rules()]
+    assert len(set(titles)) == len(titles)
+    for title in titles:
+        assert title[0].isupper() and title[1:] == title[1:].lower(), title
+        assert not title.endswith(".")
+
+
+def test_core_rule_messages_are_plain_sentences() -> None:
+    messages = [rule.message for rule in core_rules()]
+    assert len(set(messages)) == len(messages)
+    for message in messages:
+        assert message[0].isupper() and message.endswith("."), message
+        assert not any(len(word) > 1 and word.isupper() for word in message.split()), message

@@ -145,7 +145,8 @@ def json_texts(draw: st.DrawFn) -> str | bytes:
         depth = draw(st.integers(1, 2000))
         return "[" * depth + text + "]" * draw(st.integers(0, depth))
     if kind == "bytes":
-        return mutate_bytes(text.encode(), random.Random(draw(st.integers(0, 2**32))))
+        data = text.encode("utf-8", "surrogatepass")
+        return mutate_bytes(data, random.Random(draw(st.integers(0, 2**32))))
     if kind == "raw":
         return draw(st.binary(max_size=64))
     if kind == "dup" and text.startswith("{") and len(text) > 2:
