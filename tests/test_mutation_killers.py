@@ -680,3 +680,32 @@ def test_core_rule_messages_are_plain_sentences() -> None:
     for message in messages:
         assert message[0].isupper() and message.endswith("."), message
         assert not any(len(word) > 1 and word.isupper() for word in message.split()), message
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        (lambda: F.pain_score >= 3, {2: False, 3: True, 4: True}),
+        (lambda: F.pain_score > 3, {2: False, 3: False, 4: True}),
+        (lambda: F.pain_score <= 3, {2: True, 3: True, 4: False}),
+        (lambda: F.pain_score < 3, {2: True, 3: False, 4: False}),
+    ],
+    ids=[">=", ">", "<=", "<"],
+)
+def test_comparisons_at_their_boundary_interpreted_and_compiled(
+    build: Any, expected: dict[int, bool]
+) -> None:
+    from herniarules import Rule
+    from herniarules.rules import CompiledRules
+
+    expr = build()
+    rule = Rule("probe.cmp", "Cmp", expr, Outcome.DEFER, "m", "s", techniques={"probe"})
+    compiled = CompiledRules([rule])
+    for pain, result in expected.items():
+        facts = _facts(vitals=Vitals(120, 80, 36.6, pain))
+        assert expr.evaluate(facts) is result, pain
+        assert bool(compiled.fired(facts)) is result, pain
+    with pytest.raises(RuleError, match=r"^unknown operator '=~'$"):
+        from herniarules.rules import Compare
+
+        Compare(F.pain_score, "=~", 1)
