@@ -29,5 +29,11 @@ docs:
 bench:
 	$(PY) benchmarks/run.py
 
+fuzz:
+	$(PY) fuzz/run_long.py --minutes 30
+
+mutate:
+	bash mutation/run.sh
+
 ci:
 	bash .ci/run

@@ -20,7 +20,15 @@ from herniarules import hookspecs
 from herniarules.courses import CoursePlan, default_plan
 from herniarules.facts import FACT_LABELS, Facts, derive_facts
 from herniarules.model import Patient
-from herniarules.outcomes import Assessment, Decision, Finding, Outcome, PluginInfo, Protocol
+from herniarules.outcomes import (
+    Assessment,
+    Decision,
+    Finding,
+    Outcome,
+    PluginInfo,
+    Protocol,
+    most_restrictive,
+)
 from herniarules.rules import CompiledRules, Rule
 from herniarules.safety import DEFAULT_POLICY, Policy, core_rules
 from herniarules.technique import Technique
@@ -399,28 +407,33 @@ class Engine:
         )
 
     def _decide(
-        self, slot: _Slot, patient: Patient, facts: Facts, core: tuple[Finding, ...]
+        self,
+        slot: _Slot,
+        patient: Patient,
+        facts: Facts,
+        core: tuple[Finding, ...],
+        core_worst: Outcome,
     ) -> Decision:
         technique_id = slot.technique.id
         loaded = slot.loaded
-        findings = core
         compiled = slot.compiled
+        own: list[Finding] = []
         if loaded.error is not None or compiled is None:
-            failure = self._plugin_failure(loaded, technique_id, loaded.error or "no rules")
-            findings = (*findings, failure)
+            own = [self._plugin_failure(loaded, technique_id, loaded.error or "no rules")]
         elif compiled.rules:
             try:
                 own = self._findings(compiled, facts)
             except Exception as exc:
                 own = [self._plugin_failure(loaded, technique_id, f"a rule raised {exc!r}")]
-            if own:
-                findings = (*findings, *own)
+        findings = (*core, *own) if own else core
+        worst = core_worst
         if patient.clearances:
             findings = self._apply_clearance(technique_id, patient, facts.as_of, findings)
-        worst = Outcome.ALLOWED
-        for finding in findings:
-            if finding.effective_outcome > worst:
-                worst = finding.effective_outcome
+            worst = most_restrictive(findings)
+        else:
+            for finding in own:
+                if finding.effective_outcome > worst:
+                    worst = finding.effective_outcome
         if worst > Outcome.ALLOWED_WITH_MODIFICATIONS:
             return Decision(technique_id, patient.id, findings)
         try:
@@ -440,7 +453,8 @@ class Engine:
                     f"not a Protocol for {technique_id!r}"
                 )
         except Exception as exc:
-            failure = self._plugin_failure(loaded, technique_id, str(exc))
+            what = str(exc) if isinstance(exc, PluginError) else f"{type(exc).__name__}: {exc}"
+            failure = self._plugin_failure(loaded, technique_id, what)
             return Decision(technique_id, patient.id, (*findings, failure))
         return Decision(technique_id, patient.id, findings, protocol)
 
@@ -462,7 +476,8 @@ class Engine:
         """Decide whether, and how, ``technique`` may be given to ``patient`` on ``as_of``."""
         slot = self._slot(technique)
         facts = self.facts(patient, as_of)
-        return self._decide(slot, patient, facts, tuple(self._findings(self._core, facts)))
+        core = tuple(self._findings(self._core, facts))
+        return self._decide(slot, patient, facts, core, most_restrictive(core))
 
     def assess(
         self,
@@ -478,7 +493,8 @@ class Engine:
             slots = [self._slot(t) for t in techniques]
         facts = self.facts(patient, as_of)
         core = tuple(self._findings(self._core, facts))
-        decisions = tuple(self._decide(slot, patient, facts, core) for slot in slots)
+        worst = most_restrictive(core)
+        decisions = tuple(self._decide(slot, patient, facts, core, worst) for slot in slots)
         return Assessment(
             patient_id=patient.id,
             as_of=facts.as_of,

@@ -376,12 +376,18 @@ def _reject_constant(name: str) -> Any:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
+    result = dict(pairs)
+    if len(result) == len(pairs):
+        return result
+    result = {}
     for key, value in pairs:
         if key in result:
             raise ValueError(f"duplicate key {key!r}")
         result[key] = value
     return result
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
 
 
 def _nesting(data: Any) -> int:
@@ -412,7 +418,7 @@ def parse_json(text: str | bytes) -> Any:
         raise InputError([Problem("$", f"input is larger than {MAX_INPUT_BYTES} bytes")])
     too_deep = InputError([Problem("$", f"input is nested deeper than {MAX_NESTING} levels")])
     try:
-        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+        data = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         message = f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         raise InputError([Problem("$", message)]) from None

@@ -315,7 +315,16 @@ class Clearance:
 
 
 def _tuple(kind: type) -> Validator:
-    return v.deep_iterable(v.instance_of(kind), v.instance_of(tuple))
+    """Return a validator for a tuple whose items are all ``kind``."""
+
+    def check(instance: object, attribute: attrs.Attribute[object], value: object) -> None:
+        if type(value) is not tuple:
+            raise TypeError(f"must be a tuple of {kind.__name__}, got {type(value).__name__}")
+        for item in value:
+            if not isinstance(item, kind):
+                raise TypeError(f"must contain only {kind.__name__}, got {type(item).__name__}")
+
+    return check
 
 
 @attrs.frozen

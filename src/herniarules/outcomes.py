@@ -151,7 +151,8 @@ class PluginInfo:
     """Why the plugin could not be loaded; its techniques are then not available."""
 
 
-def _most_restrictive(findings: tuple[Finding, ...]) -> Outcome:
+def most_restrictive(findings: tuple[Finding, ...]) -> Outcome:
+    """Return the strictest effective outcome of ``findings``; ``ALLOWED`` if there are none."""
     worst = Outcome.ALLOWED
     for finding in findings:
         if finding.effective_outcome > worst:
@@ -178,7 +179,7 @@ class Decision:
 
     @outcome.default
     def _outcome_default(self) -> Outcome:
-        return _most_restrictive(self.findings)
+        return most_restrictive(self.findings)
 
     @permitted.default
     def _permitted_default(self) -> bool:
