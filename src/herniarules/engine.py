@@ -42,6 +42,7 @@ __all__ = ["ENTRY_POINT_GROUP", "Engine", "NotPermittedError", "PluginError"]
 #: Entry-point group plugins register under.
 ENTRY_POINT_GROUP = "herniarules"
 PLUGIN_ERROR = "engine.plugin-error"
+_clock = time.perf_counter
 #: Default longest time a plugin hook call may take, in seconds.
 DEFAULT_TIME_BUDGET_S = 1.0
 _RESERVED_PREFIXES = ("core.", "engine.")
@@ -92,8 +93,11 @@ class _Slot:
     def protocol_for(self, facts: Facts) -> object:
         """Call the plugin's protocol hook for this technique with ``facts``."""
         assert self.protocol is not None
+        function, names = self.protocol.function, self.protocol.argnames
+        if names == ("technique", "facts", "parameters"):  # the documented signature
+            return function(self.technique, facts, self.parameters)
         values = {"technique": self.technique, "facts": facts, "parameters": self.parameters}
-        return self.protocol.function(*(values[name] for name in self.protocol.argnames))
+        return function(*[values[name] for name in names])
 
 
 def _dist_version(ep: EntryPoint) -> tuple[str, str]:
@@ -376,8 +380,11 @@ class Engine:
         return derive_facts(patient, as_of or date.today(), self.terminology)
 
     @staticmethod
-    def _findings(compiled: CompiledRules, facts: Facts) -> list[Finding]:
-        fired = compiled.fired_indices(facts)
+    def _findings(
+        compiled: CompiledRules, facts: Facts, fired: list[tuple[int, bool | None]] | None = None
+    ) -> list[Finding]:
+        if fired is None:
+            fired = compiled.fired_indices(facts)
         if not fired:
             return []
         findings = []
@@ -420,9 +427,11 @@ class Engine:
         own: list[Finding] = []
         if loaded.error is not None or compiled is None:
             own = [self._plugin_failure(loaded, technique_id, loaded.error or "no rules")]
-        elif compiled.rules:
+        else:
             try:
-                own = self._findings(compiled, facts)
+                fired = compiled.fired_indices(facts)
+                if fired:
+                    own = self._findings(compiled, facts, fired)
             except Exception as exc:
                 own = [self._plugin_failure(loaded, technique_id, f"a rule raised {exc!r}")]
         findings = (*core, *own) if own else core
@@ -439,9 +448,9 @@ class Engine:
         try:
             if slot.protocol is None:
                 raise PluginError("it does not implement herniarules_protocol")
-            started = time.perf_counter()
+            started = _clock()
             protocol = slot.protocol_for(facts)
-            elapsed = time.perf_counter() - started
+            elapsed = _clock() - started
             if elapsed > self.plugin_time_budget_s:
                 raise PluginError(
                     f"herniarules_protocol took {elapsed:.3f} s, more than the "
