@@ -50,3 +50,19 @@ def test_evidence_cannot_be_changed_through_a_shared_finding() -> None:
     assert next(f for f in later.findings if f.rule_id == "core.severe-pain").evidence == {
         "pain_score": 8
     }
+
+
+def test_every_verdict_is_the_strictest_effective_finding() -> None:
+    from pathlib import Path
+
+    from herniarules.outcomes import most_restrictive
+
+    engine = herniarules.Engine()
+    root = Path(__file__).resolve().parent.parent / "examples" / "patients"
+    checked = 0
+    for path in sorted(root.glob("*.json")):
+        for decision in engine.assess(herniarules.load_patient(path), as_of=AS_OF).decisions:
+            assert decision.outcome == most_restrictive(decision.findings), decision.technique
+            assert decision.permitted == (decision.outcome <= herniarules.Outcome(1))
+            checked += 1
+    assert checked >= 8 * 11

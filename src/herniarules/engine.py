@@ -43,6 +43,7 @@ __all__ = ["ENTRY_POINT_GROUP", "Engine", "NotPermittedError", "PluginError"]
 ENTRY_POINT_GROUP = "herniarules"
 PLUGIN_ERROR = "engine.plugin-error"
 _clock = time.perf_counter
+_PERMITTING = Outcome.ALLOWED_WITH_MODIFICATIONS
 #: Default longest time a plugin hook call may take, in seconds.
 DEFAULT_TIME_BUDGET_S = 1.0
 _RESERVED_PREFIXES = ("core.", "engine.")
@@ -89,6 +90,11 @@ class _Slot:
     compiled: CompiledRules | None = None
     protocol: pluggy.HookImpl | None = None
     plan: pluggy.HookImpl | None = None
+    id: str = attrs.field(init=False)
+
+    @id.default
+    def _id(self) -> str:
+        return self.technique.id
 
     def protocol_for(self, facts: Facts) -> object:
         """Call the plugin's protocol hook for this technique with ``facts``."""
@@ -421,10 +427,10 @@ class Engine:
         core: tuple[Finding, ...],
         core_worst: Outcome,
     ) -> Decision:
-        technique_id = slot.technique.id
+        technique_id = slot.id
         loaded = slot.loaded
         compiled = slot.compiled
-        own: list[Finding] = []
+        own: Sequence[Finding] = ()
         if loaded.error is not None or compiled is None:
             own = [self._plugin_failure(loaded, technique_id, loaded.error or "no rules")]
         else:
@@ -443,8 +449,8 @@ class Engine:
             for finding in own:
                 if finding.effective_outcome > worst:
                     worst = finding.effective_outcome
-        if worst > Outcome.ALLOWED_WITH_MODIFICATIONS:
-            return Decision(technique_id, patient.id, findings)
+        if worst > _PERMITTING:
+            return Decision(technique_id, patient.id, findings, outcome=worst)
         try:
             if slot.protocol is None:
                 raise PluginError("it does not implement herniarules_protocol")
@@ -465,7 +471,7 @@ class Engine:
             what = str(exc) if isinstance(exc, PluginError) else f"{type(exc).__name__}: {exc}"
             failure = self._plugin_failure(loaded, technique_id, what)
             return Decision(technique_id, patient.id, (*findings, failure))
-        return Decision(technique_id, patient.id, findings, protocol)
+        return Decision(technique_id, patient.id, findings, protocol, outcome=worst)
 
     @staticmethod
     def _apply_clearance(

@@ -172,8 +172,9 @@ class Decision:
     findings: tuple[Finding, ...]
     protocol: Protocol | None = None
     """The session plan, present only when the technique is permitted."""
-    outcome: Outcome = attrs.field(init=False)
-    """The verdict: the most restrictive effective outcome of the findings."""
+    outcome: Outcome = attrs.field(kw_only=True)
+    """The verdict: the most restrictive effective outcome of the findings. Leave it out: it
+    is computed from the findings (the engine passes the value it has just computed)."""
     permitted: bool = attrs.field(init=False)
     """Whether the technique may go ahead (outcome allowed or allowed with modifications)."""
 

@@ -533,14 +533,13 @@ class CompiledRules:
         namespace: dict[str, Any] = dict(ctx.constants)
         exec(compile("\n".join(lines), "<herniarules-rules>", "exec"), namespace)
         self._fired: Callable[[Facts], list[tuple[int, Tri]]] = namespace["_fired"]
+        #: The compiled function: facts → ``(rule index, result)`` for the rules whose
+        #: predicate is true or unknown.
+        self.fired_indices = self._fired
         #: The facts each rule reads, by rule index (computed once, used for evidence).
         self.reads: tuple[tuple[str, ...], ...] = tuple(rule.when.reads() for rule in self.rules)
         #: Findings already built, by (rule index, result, values read); filled by the engine.
         self.findings: dict[tuple[object, ...], Any] = {}
-
-    def fired_indices(self, facts: Facts) -> list[tuple[int, Tri]]:
-        """Return ``(rule index, result)`` for the rules that are true or unknown."""
-        return self._fired(facts)
 
     def fired(self, facts: Facts) -> list[tuple[Rule, Tri]]:
         """Return the rules whose predicate is true (``True``) or unknown (``None``)."""
