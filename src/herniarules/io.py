@@ -8,6 +8,7 @@ JSON path of each problem, e.g. ``hernias[0].size_mm: must be between 0 and 40, 
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import json
 import re
@@ -292,12 +293,10 @@ def _attrs_structurer(cls: Any) -> Structurer:
                 w.fail(_join(path, name), "required field is missing")
                 failed = True
         if not failed:
-            try:
+            # attrs' __init__ stops at the first failing validator; if it fails, run each
+            # field's validator on its own below, so every bad field is reported by path.
+            with contextlib.suppress(ValueError, TypeError):
                 return cls(**kwargs)
-            except (ValueError, TypeError):
-                pass
-        # attrs' __init__ stops at the first failing validator; run each field's validator
-        # on its own so that every bad field of the record is reported, with its path.
         probe = _Probe(kwargs)
         for field in fields:
             if field.validator is not None and field.name in kwargs:
