@@ -179,6 +179,14 @@ def test_combined_predicate_renders_its_parts(facts: Facts) -> None:
     assert (~(F.pain_score >= 7)).render() == "not (pain score ≥ 7)"
 
 
+def test_set_membership_renders_what_is_present_or_that_none_is(facts: Facts) -> None:
+    regions = F.hernia_regions.contains_any("cervical", "lumbar")
+    assert regions.render(facts) == "hernia regions include lumbar"
+    upper = F.hernia_regions.contains_any("thoracic", "cervical")
+    assert upper.render(facts) == "hernia regions {lumbar} include none of cervical, thoracic"
+    assert upper.render() == "hernia regions include cervical or thoracic"
+
+
 def test_rule_describes_itself_as_id_condition_and_outcome() -> None:
     assert rule(F.pain_score >= 7).describe() == "tests.rule: pain score ≥ 7 → defer"
 

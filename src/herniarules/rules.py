@@ -281,8 +281,13 @@ class Contains(Expr):
         items = " or ".join(sorted(self.items))
         if facts is None:
             return f"{self.fact.label} include {items}"
-        present = sorted(self.items & getattr(facts, self.fact.name) or self.items)
-        return f"{self.fact.label} include {' and '.join(present)}"
+        actual = getattr(facts, self.fact.name)
+        if actual is None:
+            return f"{self.fact.label} not recorded (rule: include {items})"
+        present = sorted(self.items & actual)
+        if present:
+            return f"{self.fact.label} include {' and '.join(present)}"
+        return f"{self.fact.label} {_fmt(actual)} include none of {', '.join(sorted(self.items))}"
 
     def reads(self) -> tuple[str, ...]:
         return (self.fact.name,)
