@@ -553,8 +553,8 @@ def test_insufficient_data_names_the_missing_facts() -> None:
     decision = engine.evaluate(_patient(vitals=Vitals(120, 80, 36.6, None)), "probe", as_of=START)
     messages = {f.rule_id: f.message for f in decision.findings}
     assert messages["core.severe-pain"] == (
-        "Cannot check 'Severe pain': pain score not recorded. "
-        "Massage is unacceptable during severe pain."
+        "Cannot check 'Severe pain': pain score not recorded; "
+        "the technique is not permitted until it is."
     )
 
 

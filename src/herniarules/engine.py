@@ -583,7 +583,10 @@ def _make_finding(rule: Rule, result: bool | None, names: tuple[str, ...], facts
         missing = [n for n in names if evidence[n] is None]
         what = ", ".join(FACT_LABELS.get(n, n) for n in missing) or "a value it needs"
         outcome = Outcome.INSUFFICIENT_DATA
-        message = f"Cannot check '{rule.title}': {what} not recorded. {rule.message}"
+        message = (
+            f"Cannot check '{rule.title}': {what} not recorded; "
+            "the technique is not permitted until it is."
+        )
     else:
         outcome, message = rule.outcome, rule.message
     return Finding(
