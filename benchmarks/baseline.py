@@ -245,9 +245,12 @@ def hit(rule_id: str, evidence: dict[str, Any]) -> Finding:
 
 def unknown(rule_id: str, evidence: dict[str, Any]) -> Finding:
     """Return the insufficient-data finding of a rule that read a value not recorded."""
-    _, message, source, title = META[rule_id]
+    _, _, source, title = META[rule_id]
     missing = ", ".join(FACT_LABELS.get(n, n) for n, v in evidence.items() if v is None)
-    text = f"Cannot check '{title}': {missing or 'a value it needs'} not recorded. {message}"
+    text = (
+        f"Cannot check '{title}': {missing or 'a value it needs'} not recorded; "
+        "the technique is not permitted until it is."
+    )
     return (rule_id, INSUFFICIENT_DATA, text, source, evidence, None)
 
 

@@ -11,7 +11,7 @@ from datetime import date
 
 import rule_engine
 from baseline import Result, derive
-from common import RULE_IDS, result_from_fired
+from common import RULE_IDS, TECHNIQUE_IDS, TECHNIQUE_OF, result_from_fired
 from techniques import LARGE_HERNIA_MM, SURGERY_WAIT_DAYS, TRACTION_MAX_AGE
 
 from herniarules.model import Patient
@@ -98,3 +98,24 @@ def assess(patient: Patient, as_of: date) -> Result:
         if value is not False:
             fired.append((rule_id, None if value is None else True))
     return result_from_fired(patient, as_of, f, fired)
+
+
+#: One rule set per technique: the core rules and that technique's rules.
+PER_TECHNIQUE = {
+    technique: tuple((r, rule) for r, rule in RULES if TECHNIQUE_OF[r] in (None, technique))
+    for technique in TECHNIQUE_IDS
+}
+
+
+def assess_per_technique(patient: Patient, as_of: date) -> Result:
+    """Assess with one rule set per technique, as an integration that keeps the core rules in
+    every technique's rule set would: the core rules are evaluated once per technique."""
+    f = derive(patient, as_of)
+    fired: dict[str, bool | None] = {}
+    for technique in TECHNIQUE_IDS:
+        for rule_id, rule in PER_TECHNIQUE[technique]:
+            value = rule.evaluate(f)
+            if value is not False:
+                fired[rule_id] = None if value is None else True
+    ordered = [(rule_id, fired[rule_id]) for rule_id in RULE_IDS if rule_id in fired]
+    return result_from_fired(patient, as_of, f, ordered)

@@ -15,7 +15,7 @@ from typing import Any
 
 import zen
 from baseline import Result, derive
-from common import RULE_IDS, result_from_fired
+from common import RULE_IDS, TECHNIQUE_IDS, TECHNIQUE_OF, result_from_fired
 from techniques import LARGE_HERNIA_MM, SURGERY_WAIT_DAYS, TRACTION_MAX_AGE
 
 from herniarules.model import Patient
@@ -95,7 +95,7 @@ ROWS: dict[str, list[dict[str, str]]] = {
 }
 
 
-def model() -> dict[str, Any]:
+def model(rule_ids: tuple[str, ...] = RULE_IDS) -> dict[str, Any]:
     """Return the JSON Decision Model: input node -> one collect table -> output node."""
     fields = sorted({name for rows in ROWS.values() for row in rows for name in row} - {"known"})
     inputs = [{"id": f"in_{name}", "name": name, "field": name} for name in fields]
@@ -104,7 +104,7 @@ def model() -> dict[str, Any]:
         {"id": "out_known", "name": "known", "field": "known"},
     ]
     rules = []
-    for rule_id in RULE_IDS:
+    for rule_id in rule_ids:
         for number, row in enumerate(ROWS[rule_id]):
             cells = {f"in_{name}": row.get(name, "") for name in fields}
             cells.update(
@@ -151,3 +151,24 @@ def assess(patient: Patient, as_of: date) -> Result:
         (row["rule"], True if row["known"] else None) for row in rows
     ]
     return result_from_fired(patient, as_of, f, fired)
+
+
+#: One decision per technique: the core rows and that technique's rows, as an integration that
+#: keeps one rule set per technique would build them.
+PER_TECHNIQUE = {
+    technique: zen.ZenEngine().create_decision(
+        json.dumps(model(tuple(r for r in RULE_IDS if TECHNIQUE_OF[r] in (None, technique))))
+    )
+    for technique in TECHNIQUE_IDS
+}
+
+
+def assess_per_technique(patient: Patient, as_of: date) -> Result:
+    """Assess with one zen-engine decision per technique (core rows evaluated each time)."""
+    f = derive(patient, as_of)
+    fired: dict[str, bool | None] = {}
+    for technique in TECHNIQUE_IDS:
+        for row in PER_TECHNIQUE[technique].evaluate(f)["result"]:
+            fired[row["rule"]] = True if row["known"] else None
+    ordered = [(rule_id, fired[rule_id]) for rule_id in RULE_IDS if rule_id in fired]
+    return result_from_fired(patient, as_of, f, ordered)
