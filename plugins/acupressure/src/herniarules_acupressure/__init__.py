@@ -13,11 +13,8 @@ clinical convention, and a clinic may only shorten or reduce them.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
 
 import attrs
-from attrs import validators as v
 
 from herniarules import (
     Concept,
@@ -32,6 +29,7 @@ from herniarules import (
     hookimpl,
 )
 from herniarules.memo import memoize_protocol
+from herniarules.params import check_ranges, minutes, whole
 from herniarules.rules import Always
 
 __all__ = [
@@ -70,24 +68,6 @@ MAX_SESSION_MINUTES = 15.0
 MAX_COURSE_SESSIONS = 12
 
 
-def _not_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    # bool is an int subclass; True minutes or sessions is always a mistake.
-    if isinstance(value, bool):
-        raise TypeError(f"{attribute.name} must be a number, got {value!r}")
-
-
-def _minutes(ceiling: float) -> Callable[[Any, Any, Any], Any]:
-    return v.and_(_not_bool, v.instance_of((int, float)), v.gt(0), v.le(ceiling))
-
-
-def _whole(floor: int, ceiling: int) -> Callable[[Any, Any, Any], Any]:
-    return v.and_(_not_bool, v.instance_of(int), v.ge(floor), v.le(ceiling))
-
-
-def _sessions(ceiling: int) -> Callable[[Any, Any, Any], Any]:
-    return _whole(1, ceiling)
-
-
 @attrs.frozen
 class AcupressureParameters:
     """Session parameters of acupressure, with conventional defaults.
@@ -96,28 +76,23 @@ class AcupressureParameters:
     (shorter sessions, fewer sessions) but cannot exceed the defaults.
     """
 
-    session_minutes_min: float = attrs.field(default=10.0, validator=_minutes(MAX_SESSION_MINUTES))
+    session_minutes_min: float = attrs.field(default=10.0, validator=minutes(MAX_SESSION_MINUTES))
     """Shortest session, in minutes (clinical convention: 10)."""
-    session_minutes_max: float = attrs.field(default=15.0, validator=_minutes(MAX_SESSION_MINUTES))
+    session_minutes_max: float = attrs.field(default=15.0, validator=minutes(MAX_SESSION_MINUTES))
     """Longest session, in minutes (clinical convention: 15)."""
-    course_sessions_min: int = attrs.field(default=10, validator=_sessions(MAX_COURSE_SESSIONS))
+    course_sessions_min: int = attrs.field(default=10, validator=whole(1, MAX_COURSE_SESSIONS))
     """Fewest sessions in a course (clinical convention: 10)."""
-    course_sessions_max: int = attrs.field(default=12, validator=_sessions(MAX_COURSE_SESSIONS))
+    course_sessions_max: int = attrs.field(default=12, validator=whole(1, MAX_COURSE_SESSIONS))
     """Most sessions in a course (clinical convention: 12)."""
-    seconds_per_point: int = attrs.field(default=60, validator=_whole(10, 60))
+    seconds_per_point: int = attrs.field(default=60, validator=whole(10, 60))
     """Longest sustained pressure on one point, in seconds (clinical convention: 30-60)."""
 
     def __attrs_post_init__(self) -> None:
-        if self.session_minutes_min > self.session_minutes_max:
-            raise ValueError(
-                f"session_minutes_min ({self.session_minutes_min:g}) exceeds "
-                f"session_minutes_max ({self.session_minutes_max:g})"
-            )
-        if self.course_sessions_min > self.course_sessions_max:
-            raise ValueError(
-                f"course_sessions_min ({self.course_sessions_min}) exceeds "
-                f"course_sessions_max ({self.course_sessions_max})"
-            )
+        check_ranges(
+            self,
+            ("session_minutes_min", "session_minutes_max"),
+            ("course_sessions_min", "course_sessions_max"),
+        )
 
 
 TECHNIQUE = Technique(

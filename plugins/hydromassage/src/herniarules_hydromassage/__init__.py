@@ -16,12 +16,9 @@ Courses run every other day, so this plugin lays out its own course plan.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 import attrs
-from attrs import validators as v
 
 from herniarules import (
     CodeRange,
@@ -40,6 +37,7 @@ from herniarules import (
 )
 from herniarules.courses import default_plan
 from herniarules.memo import memoize_protocol
+from herniarules.params import check_ranges, minutes, number, whole
 from herniarules.rules import Always
 
 __all__ = [
@@ -88,24 +86,6 @@ WATER_C = (35.0, 37.0)
 MAX_JET_PRESSURE_ATM = 2.0
 
 
-def _not_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    # bool is an int subclass; True minutes or sessions is always a mistake.
-    if isinstance(value, bool):
-        raise TypeError(f"{attribute.name} must be a number, got {value!r}")
-
-
-def _number(floor: float, ceiling: float) -> Callable[[Any, Any, Any], Any]:
-    return v.and_(_not_bool, v.instance_of((int, float)), v.ge(floor), v.le(ceiling))
-
-
-def _minutes(ceiling: float) -> Callable[[Any, Any, Any], Any]:
-    return v.and_(_not_bool, v.instance_of((int, float)), v.gt(0), v.le(ceiling))
-
-
-def _whole(floor: int, ceiling: int) -> Callable[[Any, Any, Any], Any]:
-    return v.and_(_not_bool, v.instance_of(int), v.ge(floor), v.le(ceiling))
-
-
 @attrs.frozen
 class HydromassageParameters:
     """Procedure parameters of underwater shower massage, with conventional defaults.
@@ -114,34 +94,32 @@ class HydromassageParameters:
     temperature window, a gentler jet, more days between procedures) but cannot loosen them.
     """
 
-    session_minutes_min: float = attrs.field(default=10.0, validator=_minutes(MAX_SESSION_MINUTES))
+    session_minutes_min: float = attrs.field(default=10.0, validator=minutes(MAX_SESSION_MINUTES))
     """Shortest procedure, in minutes (clinical convention: 10)."""
-    session_minutes_max: float = attrs.field(default=20.0, validator=_minutes(MAX_SESSION_MINUTES))
+    session_minutes_max: float = attrs.field(default=20.0, validator=minutes(MAX_SESSION_MINUTES))
     """Longest procedure, in minutes (clinical convention: 20)."""
-    course_sessions_min: int = attrs.field(default=10, validator=_whole(1, MAX_COURSE_SESSIONS))
+    course_sessions_min: int = attrs.field(default=10, validator=whole(1, MAX_COURSE_SESSIONS))
     """Fewest procedures in a course (clinical convention: 10)."""
-    course_sessions_max: int = attrs.field(default=15, validator=_whole(1, MAX_COURSE_SESSIONS))
+    course_sessions_max: int = attrs.field(default=15, validator=whole(1, MAX_COURSE_SESSIONS))
     """Most procedures in a course (clinical convention: 15)."""
-    water_temperature_c_min: float = attrs.field(default=WATER_C[0], validator=_number(*WATER_C))
+    water_temperature_c_min: float = attrs.field(default=WATER_C[0], validator=number(*WATER_C))
     """Coolest bath water, in °C (clinical convention: 35)."""
-    water_temperature_c_max: float = attrs.field(default=WATER_C[1], validator=_number(*WATER_C))
+    water_temperature_c_max: float = attrs.field(default=WATER_C[1], validator=number(*WATER_C))
     """Warmest bath water, in °C (clinical convention: 37)."""
     jet_pressure_atm_max: float = attrs.field(
-        default=MAX_JET_PRESSURE_ATM, validator=_number(0.5, MAX_JET_PRESSURE_ATM)
+        default=MAX_JET_PRESSURE_ATM, validator=number(0.5, MAX_JET_PRESSURE_ATM)
     )
     """Strongest jet, in atmospheres (clinical convention: at most 2 over the back)."""
-    spacing_days: int = attrs.field(default=2, validator=_whole(2, 7))
+    spacing_days: int = attrs.field(default=2, validator=whole(2, 7))
     """Days from one procedure to the next (clinical convention: every other day)."""
 
     def __attrs_post_init__(self) -> None:
-        pairs = (
-            ("session_minutes", self.session_minutes_min, self.session_minutes_max),
-            ("course_sessions", self.course_sessions_min, self.course_sessions_max),
-            ("water_temperature_c", self.water_temperature_c_min, self.water_temperature_c_max),
+        check_ranges(
+            self,
+            ("session_minutes_min", "session_minutes_max"),
+            ("course_sessions_min", "course_sessions_max"),
+            ("water_temperature_c_min", "water_temperature_c_max"),
         )
-        for name, low, high in pairs:
-            if low > high:
-                raise ValueError(f"{name}_min ({low:g}) exceeds {name}_max ({high:g})")
 
 
 TECHNIQUE = Technique(

@@ -15,14 +15,12 @@ are clinical convention, and a clinic may only shorten or reduce them.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
 
 import attrs
-from attrs import validators as v
 
 from herniarules import Facts, Outcome, Policy, Protocol, ProtocolStep, Rule, Technique, hookimpl
 from herniarules.memo import memoize_protocol
+from herniarules.params import check_ranges, minutes, whole
 from herniarules.rules import Always
 
 __all__ = [
@@ -57,24 +55,6 @@ MAX_SESSION_MINUTES = 20.0
 MAX_COURSE_SESSIONS = 12
 
 
-def _not_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    # bool is an int subclass; True minutes or sessions is always a mistake.
-    if isinstance(value, bool):
-        raise TypeError(f"{attribute.name} must be a number, got {value!r}")
-
-
-def _minutes(ceiling: float) -> Callable[[Any, Any, Any], Any]:
-    return v.and_(_not_bool, v.instance_of((int, float)), v.gt(0), v.le(ceiling))
-
-
-def _whole(floor: int, ceiling: int) -> Callable[[Any, Any, Any], Any]:
-    return v.and_(_not_bool, v.instance_of(int), v.ge(floor), v.le(ceiling))
-
-
-def _sessions(ceiling: int) -> Callable[[Any, Any, Any], Any]:
-    return _whole(1, ceiling)
-
-
 @attrs.frozen
 class SegmentalParameters:
     """Session parameters of segmental-reflex massage, with conventional defaults.
@@ -83,26 +63,21 @@ class SegmentalParameters:
     (shorter sessions, fewer sessions) but cannot exceed the defaults.
     """
 
-    session_minutes_min: float = attrs.field(default=15.0, validator=_minutes(MAX_SESSION_MINUTES))
+    session_minutes_min: float = attrs.field(default=15.0, validator=minutes(MAX_SESSION_MINUTES))
     """Shortest session, in minutes (clinical convention: 15)."""
-    session_minutes_max: float = attrs.field(default=20.0, validator=_minutes(MAX_SESSION_MINUTES))
+    session_minutes_max: float = attrs.field(default=20.0, validator=minutes(MAX_SESSION_MINUTES))
     """Longest session, in minutes (clinical convention: 20)."""
-    course_sessions_min: int = attrs.field(default=8, validator=_sessions(MAX_COURSE_SESSIONS))
+    course_sessions_min: int = attrs.field(default=8, validator=whole(1, MAX_COURSE_SESSIONS))
     """Fewest sessions in a course (clinical convention: 8)."""
-    course_sessions_max: int = attrs.field(default=12, validator=_sessions(MAX_COURSE_SESSIONS))
+    course_sessions_max: int = attrs.field(default=12, validator=whole(1, MAX_COURSE_SESSIONS))
     """Most sessions in a course (clinical convention: 12)."""
 
     def __attrs_post_init__(self) -> None:
-        if self.session_minutes_min > self.session_minutes_max:
-            raise ValueError(
-                f"session_minutes_min ({self.session_minutes_min:g}) exceeds "
-                f"session_minutes_max ({self.session_minutes_max:g})"
-            )
-        if self.course_sessions_min > self.course_sessions_max:
-            raise ValueError(
-                f"course_sessions_min ({self.course_sessions_min}) exceeds "
-                f"course_sessions_max ({self.course_sessions_max})"
-            )
+        check_ranges(
+            self,
+            ("session_minutes_min", "session_minutes_max"),
+            ("course_sessions_min", "course_sessions_max"),
+        )
 
 
 TECHNIQUE = Technique(
