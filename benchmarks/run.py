@@ -120,7 +120,16 @@ def import_time_ms(runs: int) -> dict[str, float]:
 
     empty = statistics.median(run("pass") for _ in range(runs))
     full = statistics.median(run("import herniarules") for _ in range(runs))
-    return {"python_startup_ms": empty * 1e3, "import_ms": (full - empty) * 1e3}
+    # The package imports its submodules on first use; this is what an app that assesses
+    # patients pays before its first call.
+    working = statistics.median(
+        run("from herniarules import Engine, loads_patient") for _ in range(runs)
+    )
+    return {
+        "python_startup_ms": empty * 1e3,
+        "import_ms": (full - empty) * 1e3,
+        "import_engine_ms": (working - empty) * 1e3,
+    }
 
 
 def import_breakdown(top: int = 8) -> list[tuple[str, float]]:
@@ -448,6 +457,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{imports['import_ms']:.1f} ms",
             f"startup {imports['python_startup_ms']:.1f} ms excluded; target < 150 ms "
             + verdict(imports["import_ms"] < TARGETS["import_ms_max"]),
+        ),
+        (
+            "from herniarules import Engine, loads_patient",
+            f"{imports['import_engine_ms']:.1f} ms",
+            "submodules load on first use; this is the whole SDK an app needs "
+            + verdict(imports["import_engine_ms"] < TARGETS["import_ms_max"]),
         ),
     ]
     width = max(len(row[0]) for row in rows)
