@@ -124,14 +124,16 @@ def _impl(pm: pluggy.PluginManager, plugin: object, hook: str) -> pluggy.HookImp
 
 def _timed(budget_s: float, impl: pluggy.HookImpl, **kwargs: Any) -> Any:
     """Call one plugin's hook implementation; fail if it takes longer than ``budget_s``."""
-    started = time.perf_counter()
+    started = _clock()
     result = impl.function(*(kwargs[name] for name in impl.argnames))
-    elapsed = time.perf_counter() - started
-    if elapsed > budget_s:
-        raise PluginError(
-            f"{impl.function.__name__} took {elapsed:.3f} s, more than the {budget_s:g} s budget"
-        )
+    _check_budget(impl.function.__name__, _clock() - started, budget_s)
     return result
+
+
+def _check_budget(hook: str, elapsed: float, budget_s: float) -> None:
+    """Raise :class:`PluginError` if a hook call took longer than its budget."""
+    if elapsed > budget_s:
+        raise PluginError(f"{hook} took {elapsed:.3f} s, more than the {budget_s:g} s budget")
 
 
 def _sequence_of(value: object, kind: type, what: str) -> list[Any]:
@@ -456,12 +458,7 @@ class Engine:
                 raise PluginError("it does not implement herniarules_protocol")
             started = _clock()
             protocol = slot.protocol_for(facts)
-            elapsed = _clock() - started
-            if elapsed > self.plugin_time_budget_s:
-                raise PluginError(
-                    f"herniarules_protocol took {elapsed:.3f} s, more than the "
-                    f"{self.plugin_time_budget_s:g} s budget"
-                )
+            _check_budget("herniarules_protocol", _clock() - started, self.plugin_time_budget_s)
             if type(protocol) is not Protocol or protocol.technique != technique_id:
                 raise PluginError(
                     f"herniarules_protocol returned {type(protocol).__name__}, "

@@ -142,9 +142,6 @@ class _Walker:
         self.problems.append(Problem(_render(path), message))
         return _INVALID
 
-    def structure(self, value: Any, tp: Any, path: JsonPath) -> Any:
-        return _structurer(tp)(self, value, path)
-
     def structure_attrs(self, value: Any, cls: type[T], path: JsonPath) -> T:
         result: T = _structurer(cls)(self, value, path)
         return result

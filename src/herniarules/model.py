@@ -134,8 +134,10 @@ _LEVEL_REGIONS: dict[str, frozenset[Region]] = {
     "S": frozenset({Region.LUMBOSACRAL}),
 }
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
-_TECHNIQUE_ID = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
-_CONCEPT_ID = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
+#: Technique ids: lower-case letters, digits and '-', at most 40 characters.
+TECHNIQUE_ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+#: Concept and indication ids: lower-case letters, digits and '-', at most 64 characters.
+CONCEPT_ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
 
 
 def _vertebra_regions(name: str) -> frozenset[Region]:
@@ -166,8 +168,8 @@ def _pattern(regex: re.Pattern[str], what: str) -> Validator:
 
 
 _identifier = _pattern(_ID, "1-64 letters, digits or . _ : / - starting with a letter or digit")
-technique_id = _pattern(_TECHNIQUE_ID, "a technique id: lower-case letters, digits and '-'")
-concept_id = _pattern(_CONCEPT_ID, "a concept id: lower-case letters, digits and '-'")
+technique_id = _pattern(TECHNIQUE_ID_PATTERN, "a technique id: lower-case letters, digits and '-'")
+concept_id = _pattern(CONCEPT_ID_PATTERN, "a concept id: lower-case letters, digits and '-'")
 
 
 def _number(value: float) -> str:

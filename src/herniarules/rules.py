@@ -537,10 +537,9 @@ class CompiledRules:
         lines.append("    return out")
         namespace: dict[str, Any] = dict(ctx.constants)
         exec(compile("\n".join(lines), "<herniarules-rules>", "exec"), namespace)
-        self._fired: Callable[[Facts], list[tuple[int, Tri]]] = namespace["_fired"]
         #: The compiled function: facts → ``(rule index, result)`` for the rules whose
         #: predicate is true or unknown.
-        self.fired_indices = self._fired
+        self.fired_indices: Callable[[Facts], list[tuple[int, Tri]]] = namespace["_fired"]
         #: The facts each rule reads, by rule index (computed once, used for evidence).
         self.reads: tuple[tuple[str, ...], ...] = tuple(rule.when.reads() for rule in self.rules)
         #: Findings already built, by (rule index, result, values read); filled by the engine.
@@ -549,4 +548,4 @@ class CompiledRules:
     def fired(self, facts: Facts) -> list[tuple[Rule, Tri]]:
         """Return the rules whose predicate is true (``True``) or unknown (``None``)."""
         rules = self.rules
-        return [(rules[i], r) for i, r in self._fired(facts)]
+        return [(rules[i], r) for i, r in self.fired_indices(facts)]

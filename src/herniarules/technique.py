@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 import attrs
 
-__all__ = ["Technique"]
+from herniarules.model import CONCEPT_ID_PATTERN, TECHNIQUE_ID_PATTERN
 
-_ID = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
-_CONCEPT = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
+__all__ = ["Technique"]
 
 
 def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
@@ -18,7 +16,7 @@ def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def _technique_id(instance: Technique, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not _ID.match(value):
+    if not isinstance(value, str) or not TECHNIQUE_ID_PATTERN.match(value):
         raise ValueError(
             f"technique id must be lower-case letters, digits and '-' (at most 40), got {value!r}"
         )
@@ -33,7 +31,7 @@ def _indications(
     instance: Technique, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]
 ) -> None:
     for item in value:
-        if not isinstance(item, str) or not _CONCEPT.match(item):
+        if not isinstance(item, str) or not CONCEPT_ID_PATTERN.match(item):
             raise ValueError(f"technique {instance.id!r}: bad indication {item!r}")
 
 
