@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 import json
 import re
 import types
@@ -23,6 +24,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_unstructure_fn
 
+from herniarules import _emit
 from herniarules.model import Patient
 from herniarules.outcomes import Assessment, Decision, Outcome
 
@@ -453,9 +455,20 @@ def patient_to_dict(patient: Patient) -> dict[str, Any]:
 
 
 def dumps(value: object, *, indent: int | None = None) -> str:
-    """Serialise a model or result object to JSON text with sorted, stable keys."""
+    """Serialise a model or result object to JSON text with sorted, stable keys.
+
+    Without ``indent``, decisions and assessments are joined from the cached text of their
+    findings, protocols and plugin records (:mod:`herniarules._emit`); the text is the same.
+    """
+    if indent is None and type(value) in (Decision, Assessment):
+        return _emitter().write(value)  # type: ignore[arg-type]
     data = value if isinstance(value, dict | list) else converter.unstructure(value)
     return json.dumps(data, indent=indent, sort_keys=True, ensure_ascii=False)
+
+
+@functools.cache
+def _emitter() -> _emit.Emitter:
+    return _emit.Emitter(converter)
 
 
 def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
