@@ -22,6 +22,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
@@ -36,7 +37,7 @@ import baseline  # noqa: E402
 import techniques  # noqa: E402
 
 import herniarules  # noqa: E402
-from herniarules.io import assessment_to_dict, decision_to_dict  # noqa: E402
+from herniarules.io import decision_to_dict  # noqa: E402
 from herniarules.terminology import CORE_VALUE_SETS, CodeSystem, Terminology  # noqa: E402
 
 AS_OF = date(2026, 11, 27)
@@ -110,26 +111,42 @@ def paired_ratio(rounds: dict[str, list[float]], slow: str, fast: str) -> float 
 
 
 def import_time_ms(runs: int) -> dict[str, float]:
-    """Return the median wall time of ``import herniarules`` in a fresh interpreter."""
+    """Return median wall times of importing herniarules in fresh interpreters, in ms.
+
+    Measured twice: with the bytecode cache that ``pip install`` (or any first run) writes,
+    which is what an installed application pays, and as this environment runs Python, which
+    may forbid writing bytecode (``PYTHONDONTWRITEBYTECODE``) so that every import compiles
+    the package's sources again.
+    """
     python = sys.executable
 
-    def run(code: str) -> float:
+    def run(code: str, env: Mapping[str, str] | None = None) -> float:
         started = time.perf_counter()
-        subprocess.run([python, "-c", code], check=True)
+        subprocess.run([python, "-c", code], check=True, env=env)
         return time.perf_counter() - started
 
-    empty = statistics.median(run("pass") for _ in range(runs))
-    full = statistics.median(run("import herniarules") for _ in range(runs))
+    def median(code: str, env: Mapping[str, str] | None = None) -> float:
+        return statistics.median(run(code, env) for _ in range(runs))
+
+    full = "import herniarules"
     # The package imports its submodules on first use; this is what an app that assesses
     # patients pays before its first call.
-    working = statistics.median(
-        run("from herniarules import Engine, loads_patient") for _ in range(runs)
-    )
-    return {
-        "python_startup_ms": empty * 1e3,
-        "import_ms": (full - empty) * 1e3,
-        "import_engine_ms": (working - empty) * 1e3,
-    }
+    working = "from herniarules import Engine, loads_patient"
+    results: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as cache:
+        cached_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        cached_env["PYTHONPYCACHEPREFIX"] = cache
+        run(working, cached_env)  # writes the cache
+        empty = median("pass", cached_env)
+        results["cached_python_startup_ms"] = empty * 1e3
+        results["cached_import_ms"] = (median(full, cached_env) - empty) * 1e3
+        results["cached_import_engine_ms"] = (median(working, cached_env) - empty) * 1e3
+    empty = median("pass")
+    results["python_startup_ms"] = empty * 1e3
+    results["import_ms"] = (median(full) - empty) * 1e3
+    results["import_engine_ms"] = (median(working) - empty) * 1e3
+    results["bytecode_written"] = float(not os.environ.get("PYTHONDONTWRITEBYTECODE"))
+    return results
 
 
 def import_breakdown(top: int = 8) -> list[tuple[str, float]]:
@@ -283,8 +300,7 @@ def profile(what: str, engine: herniarules.Engine, texts: list[str]) -> None:
         else:
             for text in texts:
                 patient = herniarules.loads_patient(text)
-                decision = engine.evaluate(patient, "classic", as_of=AS_OF)
-                json.dumps(decision_to_dict(decision))
+                herniarules.dumps(engine.evaluate(patient, "classic", as_of=AS_OF))
     profiler.disable()
     pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
@@ -338,9 +354,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def json_assessment(text: str) -> str:
         patient = herniarules.loads_patient(text)
-        return json.dumps(assessment_to_dict(engine.assess(patient, as_of=AS_OF)))
+        return herniarules.dumps(engine.assess(patient, as_of=AS_OF))
 
     def json_decision(text: str) -> str:
+        patient = herniarules.loads_patient(text)
+        return herniarules.dumps(engine.evaluate(patient, "classic", as_of=AS_OF))
+
+    def json_decision_via_dict(text: str) -> str:
         patient = herniarules.loads_patient(text)
         return json.dumps(decision_to_dict(engine.evaluate(patient, "classic", as_of=AS_OF)))
 
@@ -371,6 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     t["loads_patient"] = per_call(load_only, texts, repeats)
     t["json_to_decision"] = per_call(json_decision, texts, repeats)
+    t["json_to_decision_via_dict"] = per_call(json_decision_via_dict, texts, repeats)
     t["json_to_assessment"] = per_call(json_assessment, texts, repeats)
     per_patient: dict[str, dict[str, float | None]] = {}
     for patient in patients:
@@ -451,18 +472,39 @@ def main(argv: Sequence[str] | None = None) -> int:
             _us(json_s),
             "target < 60 µs " + verdict(json_s * 1e6 < TARGETS["json_to_decision_us_max"]),
         ),
+        (
+            "JSON text → decision JSON through decision_to_dict + json.dumps",
+            _us(t["json_to_decision_via_dict"]),
+            "the same work with a plain dict in the middle",
+        ),
         ("JSON text → assessment JSON (8 techniques)", _us(t["json_to_assessment"]), ""),
         (
-            "import herniarules (fresh interpreter)",
+            "import herniarules (fresh interpreter, bytecode cached)",
+            f"{imports['cached_import_ms']:.1f} ms",
+            f"startup {imports['cached_python_startup_ms']:.1f} ms excluded; target < 150 ms "
+            + verdict(imports["cached_import_ms"] < TARGETS["import_ms_max"]),
+        ),
+        (
+            "from herniarules import Engine, loads_patient (bytecode cached)",
+            f"{imports['cached_import_engine_ms']:.1f} ms",
+            "submodules load on first use; this is the whole SDK an app needs "
+            + verdict(imports["cached_import_engine_ms"] < TARGETS["import_ms_max"]),
+        ),
+        (
+            "import herniarules (as this environment runs Python)",
             f"{imports['import_ms']:.1f} ms",
-            f"startup {imports['python_startup_ms']:.1f} ms excluded; target < 150 ms "
+            (
+                "bytecode written"
+                if imports["bytecode_written"]
+                else "no bytecode written: sources compiled on every import"
+            )
+            + " "
             + verdict(imports["import_ms"] < TARGETS["import_ms_max"]),
         ),
         (
-            "from herniarules import Engine, loads_patient",
+            "from herniarules import Engine, loads_patient (as this environment runs Python)",
             f"{imports['import_engine_ms']:.1f} ms",
-            "submodules load on first use; this is the whole SDK an app needs "
-            + verdict(imports["import_engine_ms"] < TARGETS["import_ms_max"]),
+            verdict(imports["import_engine_ms"] < TARGETS["import_ms_max"]),
         ),
     ]
     width = max(len(row[0]) for row in rows)
