@@ -9,7 +9,7 @@ its own techniques not permitted, with an ``engine.plugin-error`` finding naming
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,7 @@ import pluggy
 from herniarules import hookspecs
 from herniarules.courses import CoursePlan, default_plan
 from herniarules.facts import FACT_LABELS, Facts, derive_facts
-from herniarules.model import Patient
+from herniarules.model import Clearance, Patient
 from herniarules.outcomes import (
     Assessment,
     Decision,
@@ -47,6 +47,8 @@ _PERMITTING = Outcome.ALLOWED_WITH_MODIFICATIONS
 #: Default longest time a plugin hook call may take, in seconds.
 DEFAULT_TIME_BUDGET_S = 1.0
 _RESERVED_PREFIXES = ("core.", "engine.")
+#: The documented arguments of ``herniarules_protocol``, in order.
+_DOCUMENTED = ("technique", "facts", "parameters")
 
 
 class PluginError(Exception):
@@ -91,16 +93,26 @@ class _Slot:
     protocol: pluggy.HookImpl | None = None
     plan: pluggy.HookImpl | None = None
     id: str = attrs.field(init=False)
+    #: Facts → this technique's own findings; ``None`` when its plugin failed.
+    findings: Callable[[Facts], list[Finding]] | None = None
+    #: The technique's indications as a set, for ranking.
+    indications: frozenset[str] = attrs.field(init=False)
+    #: Whether the protocol hook takes the documented ``(technique, facts, parameters)``.
+    documented_protocol: bool = False
 
     @id.default
     def _id(self) -> str:
         return self.technique.id
 
+    @indications.default
+    def _indications(self) -> frozenset[str]:
+        return frozenset(self.technique.indications)
+
     def protocol_for(self, facts: Facts) -> object:
         """Call the plugin's protocol hook for this technique with ``facts``."""
         assert self.protocol is not None
         function, names = self.protocol.function, self.protocol.argnames
-        if names == ("technique", "facts", "parameters"):  # the documented signature
+        if names == _DOCUMENTED:
             return function(self.technique, facts, self.parameters)
         values = {"technique": self.technique, "facts": facts, "parameters": self.parameters}
         return function(*[values[name] for name in names])
@@ -202,6 +214,7 @@ class Engine:
         #: The value sets in force: the core ones plus those the plugins added.
         self.terminology = terminology
         self._core = CompiledRules(core_rules(policy))
+        self._core_findings = _finder(self._core)
         self._parameters = self._check_parameters(parameters or {})
         self._compile_techniques()
         self._fingerprint = self._make_fingerprint()
@@ -317,8 +330,12 @@ class Engine:
                     continue
                 rules = [r for r in loaded.rules if r.techniques and technique.id in r.techniques]
                 slot.compiled = CompiledRules(rules)
-                slot.protocol = _impl(self._pm, loaded.plugin, "herniarules_protocol")
+                slot.findings = _finder(slot.compiled)
+                protocol = _impl(self._pm, loaded.plugin, "herniarules_protocol")
+                slot.protocol = protocol
+                slot.documented_protocol = protocol is not None and protocol.argnames == _DOCUMENTED
                 slot.plan = _impl(self._pm, loaded.plugin, "herniarules_plan_course")
+        self._sorted_slots = tuple(self._slots[t] for t in sorted(self._slots))
         self._plugin_infos = tuple(
             PluginInfo(
                 name=loaded.name,
@@ -388,27 +405,9 @@ class Engine:
         return derive_facts(patient, as_of or date.today(), self.terminology)
 
     @staticmethod
-    def _findings(
-        compiled: CompiledRules, facts: Facts, fired: list[tuple[int, bool | None]] | None = None
-    ) -> list[Finding]:
-        if fired is None:
-            fired = compiled.fired_indices(facts)
-        if not fired:
-            return []
-        findings = []
-        rules, reads, cache = compiled.rules, compiled.reads, compiled.findings
-        for index, result in fired:
-            names = reads[index]
-            # A finding depends only on the rule, its result and the values it read, and it is
-            # immutable, so equal inputs share one Finding (most patients repeat values).
-            key = (index, result, *[getattr(facts, name) for name in names])
-            finding = cache.get(key)
-            if finding is None:
-                finding = _make_finding(rules[index], result, names, facts)
-                if len(cache) < _FINDING_CACHE_SIZE:
-                    cache[key] = finding
-            findings.append(finding)
-        return findings
+    def _findings(compiled: CompiledRules, facts: Facts) -> list[Finding]:
+        """Return the findings of the rules of ``compiled`` that fire for ``facts``."""
+        return _finder(compiled)(facts)
 
     def _plugin_failure(self, loaded: _Loaded, technique_id: str, what: str) -> Finding:
         return Finding(
@@ -422,74 +421,72 @@ class Engine:
         )
 
     def _decide(
-        self,
-        slot: _Slot,
-        patient: Patient,
-        facts: Facts,
-        core: tuple[Finding, ...],
-        core_worst: Outcome,
-    ) -> Decision:
-        technique_id = slot.id
-        loaded = slot.loaded
-        compiled = slot.compiled
-        own: Sequence[Finding] = ()
-        if loaded.error is not None or compiled is None:
-            own = [self._plugin_failure(loaded, technique_id, loaded.error or "no rules")]
-        else:
+        self, slots: Sequence[_Slot], patient: Patient, facts: Facts
+    ) -> tuple[Decision, ...]:
+        """Decide each slot's technique for ``patient``; the core rules run once for all."""
+        # This loop is the engine's hot path: names it uses on every technique are bound once.
+        core = tuple(self._core_findings(facts))
+        core_worst = most_restrictive(core)
+        patient_id = patient.id
+        clearances = patient.clearances
+        budget = self.plugin_time_budget_s
+        clock = _clock
+        decisions: list[Decision] = []
+        for slot in slots:
+            technique_id = slot.id
+            own: Sequence[Finding] = ()
+            findings_of = slot.findings
+            if findings_of is None:
+                loaded = slot.loaded
+                own = [self._plugin_failure(loaded, technique_id, loaded.error or "no rules")]
+            else:
+                try:
+                    own = findings_of(facts)
+                except Exception as exc:
+                    own = [
+                        self._plugin_failure(slot.loaded, technique_id, f"a rule raised {exc!r}")
+                    ]
+            findings = (*core, *own) if own else core
+            worst = core_worst
+            if clearances:
+                findings = _apply_clearance(technique_id, clearances, facts.as_of, findings)
+                worst = most_restrictive(findings)
+            else:
+                for finding in own:
+                    if finding.effective_outcome > worst:
+                        worst = finding.effective_outcome
+            if worst > _PERMITTING:
+                decisions.append(Decision(technique_id, patient_id, findings, outcome=worst))
+                continue
             try:
-                fired = compiled.fired_indices(facts)
-                if fired:
-                    own = self._findings(compiled, facts, fired)
+                if slot.protocol is None:
+                    raise PluginError("it does not implement herniarules_protocol")
+                started = clock()
+                if slot.documented_protocol:
+                    protocol = slot.protocol.function(slot.technique, facts, slot.parameters)
+                else:
+                    protocol = slot.protocol_for(facts)
+                elapsed = clock() - started
+                if elapsed > budget:
+                    _check_budget("herniarules_protocol", elapsed, budget)
+                if type(protocol) is not Protocol or protocol.technique != technique_id:
+                    raise PluginError(
+                        f"herniarules_protocol returned {type(protocol).__name__}, "
+                        f"not a Protocol for {technique_id!r}"
+                    )
             except Exception as exc:
-                own = [self._plugin_failure(loaded, technique_id, f"a rule raised {exc!r}")]
-        findings = (*core, *own) if own else core
-        worst = core_worst
-        if patient.clearances:
-            findings = self._apply_clearance(technique_id, patient, facts.as_of, findings)
-            worst = most_restrictive(findings)
-        else:
-            for finding in own:
-                if finding.effective_outcome > worst:
-                    worst = finding.effective_outcome
-        if worst > _PERMITTING:
-            return Decision(technique_id, patient.id, findings, outcome=worst)
-        try:
-            if slot.protocol is None:
-                raise PluginError("it does not implement herniarules_protocol")
-            started = _clock()
-            protocol = slot.protocol_for(facts)
-            _check_budget("herniarules_protocol", _clock() - started, self.plugin_time_budget_s)
-            if type(protocol) is not Protocol or protocol.technique != technique_id:
-                raise PluginError(
-                    f"herniarules_protocol returned {type(protocol).__name__}, "
-                    f"not a Protocol for {technique_id!r}"
-                )
-        except Exception as exc:
-            what = str(exc) if isinstance(exc, PluginError) else f"{type(exc).__name__}: {exc}"
-            failure = self._plugin_failure(loaded, technique_id, what)
-            return Decision(technique_id, patient.id, (*findings, failure))
-        return Decision(technique_id, patient.id, findings, protocol, outcome=worst)
-
-    @staticmethod
-    def _apply_clearance(
-        technique_id: str, patient: Patient, day: date, findings: tuple[Finding, ...]
-    ) -> tuple[Finding, ...]:
-        for clearance in patient.clearances:
-            if clearance.technique == technique_id and clearance.is_valid_on(day):
-                return tuple(
-                    attrs.evolve(f, cleared_by=clearance.physician)
-                    if f.outcome is Outcome.REQUIRES_CLEARANCE
-                    else f
-                    for f in findings
-                )
-        return findings
+                what = str(exc) if isinstance(exc, PluginError) else f"{type(exc).__name__}: {exc}"
+                failure = self._plugin_failure(slot.loaded, technique_id, what)
+                decisions.append(Decision(technique_id, patient_id, (*findings, failure)))
+                continue
+            decisions.append(Decision(technique_id, patient_id, findings, protocol, outcome=worst))
+        return tuple(decisions)
 
     def evaluate(self, patient: Patient, technique: str, *, as_of: date | None = None) -> Decision:
         """Decide whether, and how, ``technique`` may be given to ``patient`` on ``as_of``."""
         slot = self._slot(technique)
         facts = self.facts(patient, as_of)
-        core = tuple(self._findings(self._core, facts))
-        return self._decide(slot, patient, facts, core, most_restrictive(core))
+        return self._decide((slot,), patient, facts)[0]
 
     def assess(
         self,
@@ -500,34 +497,19 @@ class Engine:
     ) -> Assessment:
         """Decide every technique (or those named) for ``patient``; core rules run once."""
         if techniques is None:
-            slots = [self._slots[t] for t in sorted(self._slots)]
+            slots: Sequence[_Slot] = self._sorted_slots
         else:
             slots = [self._slot(t) for t in techniques]
         facts = self.facts(patient, as_of)
-        core = tuple(self._findings(self._core, facts))
-        worst = most_restrictive(core)
-        decisions = tuple(self._decide(slot, patient, facts, core, worst) for slot in slots)
+        decisions = self._decide(slots, patient, facts)
         return Assessment(
             patient_id=patient.id,
             as_of=facts.as_of,
             decisions=decisions,
             plugins=self._plugin_infos,
             ruleset_fingerprint=self._fingerprint,
-            ranking=self._rank(decisions, facts),
+            ranking=_rank(slots, decisions, facts.indications),
         )
-
-    def _rank(self, decisions: Sequence[Decision], facts: Facts) -> tuple[str, ...]:
-        permitted = [d for d in decisions if d.permitted]
-        if not permitted:
-            return ()
-        wanted = facts.indications
-
-        def key(decision: Decision) -> tuple[int, int, str]:
-            indications = self._slots[decision.technique].technique.indications
-            matches = len(wanted.intersection(indications)) if wanted else 0
-            return (-matches, int(decision.outcome), decision.technique)
-
-        return tuple(d.technique for d in sorted(permitted, key=key))
 
     def plan_course(
         self, patient: Patient, technique: str, start: date, *, as_of: date | None = None
@@ -571,6 +553,58 @@ class Engine:
 
 #: Most findings kept per compiled rule set for reuse; beyond it, findings are built afresh.
 _FINDING_CACHE_SIZE = 4096
+
+
+def _finder(compiled: CompiledRules) -> Callable[[Facts], list[Finding]]:
+    """Return the function from facts to the findings of ``compiled``'s rules that fire."""
+    # A finding depends only on the rule, its result and the values it read, and it is
+    # immutable, so equal inputs share one Finding (most patients repeat values).
+    return compiled.findings_function(_make_finding, _FINDING_CACHE_SIZE)
+
+
+def _apply_clearance(
+    technique_id: str, clearances: Sequence[Clearance], day: date, findings: tuple[Finding, ...]
+) -> tuple[Finding, ...]:
+    """Return ``findings`` with those requiring clearance cleared, if the patient has one."""
+    for clearance in clearances:
+        if clearance.technique == technique_id and clearance.is_valid_on(day):
+            physician = clearance.physician
+            return tuple(
+                Finding(
+                    f.rule_id,
+                    f.outcome,
+                    f.message,
+                    f.source,
+                    f.evidence,
+                    f.explanation,
+                    f.site,
+                    cleared_by=physician,
+                )
+                if f.outcome is Outcome.REQUIRES_CLEARANCE
+                else f
+                for f in findings
+            )
+    return findings
+
+
+def _rank(
+    slots: Sequence[_Slot], decisions: Sequence[Decision], wanted: frozenset[str]
+) -> tuple[str, ...]:
+    """Return the permitted techniques, most indications matched first, then least restricted."""
+    # Outcomes are ints, and technique ids break every tie, so plain tuples sort as intended.
+    keyed = [
+        (
+            -len(wanted.intersection(slot.indications)) if wanted else 0,
+            decision.outcome,
+            decision.technique,
+        )
+        for slot, decision in zip(slots, decisions, strict=True)
+        if decision.permitted
+    ]
+    if not keyed:
+        return ()
+    keyed.sort()
+    return tuple([key[2] for key in keyed])
 
 
 def _make_finding(rule: Rule, result: bool | None, names: tuple[str, ...], facts: Facts) -> Finding:

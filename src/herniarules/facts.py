@@ -135,13 +135,16 @@ _PHASE_RANK = {phase: rank for rank, phase in enumerate(PHASE_SEVERITY)}
 _EMPTY: frozenset[str] = frozenset()
 _PREGNANCY = Concept.PREGNANCY.value
 _INFLAMMATORY = Concept.INFLAMMATORY_PROCESS.value
+_MALE = Sex.MALE
 
 
 def derive_facts(
     patient: Patient, as_of: date, terminology: Terminology = DEFAULT_TERMINOLOGY
 ) -> Facts:
     """Return the facts about ``patient`` on day ``as_of``."""
-    # This runs once per assessment and dominates its cost, so it is written as plain loops.
+    # This runs once per assessment and is a large part of its cost, so it is written as plain
+    # loops, and reads an enum member's value as ``_value_``: the ``value`` property costs a
+    # Python call each time.
     worst: Phase | None = None
     worst_rank = len(PHASE_SEVERITY)
     max_size: float | None = None
@@ -155,9 +158,9 @@ def derive_facts(
         rank = _PHASE_RANK[phase]
         if rank < worst_rank:
             worst, worst_rank = phase, rank
-        phases.add(phase.value)
-        regions.add(hernia.region.value)
-        kinds.add(hernia.kind.value)
+        phases.add(phase._value_)
+        regions.add(hernia.region._value_)
+        kinds.add(hernia.kind._value_)
         size = hernia.size_mm
         if size is None:
             size_unknown = True
@@ -188,11 +191,12 @@ def derive_facts(
     for allergy in patient.allergies:
         concepts.add(ALLERGY_CONCEPTS.get(allergy.substance, f"allergy-{allergy.substance}"))
 
+    sex = patient.sex
     pregnant = patient.pregnant
     if _PREGNANCY in concepts:
         pregnant = True
     elif pregnant is None and (
-        patient.sex is Sex.MALE or not CHILDBEARING_AGES[0] <= patient.age <= CHILDBEARING_AGES[1]
+        sex is _MALE or not CHILDBEARING_AGES[0] <= patient.age <= CHILDBEARING_AGES[1]
     ):
         pregnant = False
     if pregnant:
@@ -210,13 +214,14 @@ def derive_facts(
     last_course = max(c.end_date for c in courses) if courses else None
     surgeries = patient.surgeries
     last_surgery = max(s.date for s in surgeries) if surgeries else None
+    indications = patient.indications
     return Facts(
         patient.id,
         as_of,
         patient.age,
-        patient.sex.value,
+        sex._value_,
         bool(phases),
-        worst.value if worst is not None else None,
+        worst._value_ if worst is not None else None,
         frozenset(phases) if phases else _EMPTY,
         frozenset(regions) if regions else _EMPTY,
         frozenset(kinds) if kinds else _EMPTY,
@@ -235,5 +240,5 @@ def derive_facts(
         (as_of - last_course).days if last_course is not None else None,
         last_surgery is not None,
         (as_of - last_surgery).days if last_surgery is not None else None,
-        frozenset(patient.indications) if patient.indications else _EMPTY,
+        frozenset(indications) if indications else _EMPTY,
     )

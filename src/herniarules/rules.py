@@ -18,7 +18,7 @@ from __future__ import annotations
 import abc
 import re
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import attrs
 
@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 Tri = bool | None
+T = TypeVar("T")
 
 _OPS: dict[str, tuple[str, str]] = {
     ">=": (">=", "≥"),
@@ -173,12 +174,24 @@ class _FactNamespace:
 F = _FactNamespace()
 
 
+#: Facts holding a frozenset; membership of one item in them is a plain ``in`` test.
+_SET_FACTS = frozenset(
+    field.name for field in attrs.fields(Facts) if str(field.type).startswith("frozenset")
+)
+
+
 class _Codegen:
-    """Collects constants and helpers a generated function refers to."""
+    """Collects constants and helpers a generated function refers to.
+
+    Each fact a predicate reads is loaded once into a local at the top of the generated
+    function (:meth:`fact`); facts are immutable, so one read serves every rule.
+    """
 
     def __init__(self) -> None:
         self.constants: dict[str, object] = {}
         self.counter = 0
+        self.facts: dict[str, str] = {}
+        self.sets: dict[str, str] = {}
 
     def constant(self, value: object) -> str:
         self.counter += 1
@@ -189,6 +202,29 @@ class _Codegen:
     def temp(self) -> str:
         self.counter += 1
         return f"_v{self.counter}"
+
+    def fact(self, name: str) -> str:
+        """Return the local that holds fact ``name`` in the generated function."""
+        local = self.facts.get(name)
+        if local is None:
+            local = self.facts[name] = f"_f_{name}"
+        return local
+
+    def is_set(self, name: str) -> str:
+        """Return the local that tells whether fact ``name`` holds a frozenset."""
+        local = self.sets.get(name)
+        if local is None:
+            local = self.sets[name] = f"_s_{name}"
+        return local
+
+    def prologue(self) -> list[str]:
+        """Return the lines loading every fact used so far into its local."""
+        lines = [f"    {local} = f.{name}" for name, local in self.facts.items()]
+        lines += [
+            f"    {flag} = type({self.facts[name]}) is frozenset"
+            for name, flag in self.sets.items()
+        ]
+        return lines
 
 
 class Compare(Expr):
@@ -212,11 +248,8 @@ class Compare(Expr):
         return None if actual is None else self._fn(actual, self.value)
 
     def code(self, ctx: _Codegen) -> str:
-        v = ctx.temp()
-        return (
-            f"(None if ({v} := f.{self.fact.name}) is None "
-            f"else {v} {_OPS[self.op][0]} {ctx.constant(self.value)})"
-        )
+        v = ctx.fact(self.fact.name)
+        return f"(None if {v} is None else {v} {_OPS[self.op][0]} {ctx.constant(self.value)})"
 
     def render(self, facts: Facts | None = None) -> str:
         symbol = _OPS[self.op][1]
@@ -245,10 +278,8 @@ class In(Expr):
         return None if actual is None else actual in self.values
 
     def code(self, ctx: _Codegen) -> str:
-        v = ctx.temp()
-        return (
-            f"(None if ({v} := f.{self.fact.name}) is None else {v} in {ctx.constant(self.values)})"
-        )
+        v = ctx.fact(self.fact.name)
+        return f"(None if {v} is None else {v} in {ctx.constant(self.values)})"
 
     def render(self, facts: Facts | None = None) -> str:
         actual = "" if facts is None else f" {_fmt(getattr(facts, self.fact.name))}"
@@ -271,11 +302,14 @@ class Contains(Expr):
         return None if actual is None else not self.items.isdisjoint(actual)
 
     def code(self, ctx: _Codegen) -> str:
-        v = ctx.temp()
-        return (
-            f"(None if ({v} := f.{self.fact.name}) is None "
-            f"else not {ctx.constant(self.items)}.isdisjoint({v}))"
-        )
+        v = ctx.fact(self.fact.name)
+        general = f"(None if {v} is None else not {ctx.constant(self.items)}.isdisjoint({v}))"
+        if len(self.items) == 1 and self.fact.name in _SET_FACTS:
+            # For a frozenset, ``item in value`` is ``not {item}.isdisjoint(value)`` without
+            # the method call; any other value (a hand-built Facts) takes the general path.
+            (item,) = self.items
+            return f"({ctx.constant(item)} in {v} if {ctx.is_set(self.fact.name)} else {general})"
+        return general
 
     def render(self, facts: Facts | None = None) -> str:
         items = " or ".join(sorted(self.items))
@@ -304,8 +338,8 @@ class NotEmpty(Expr):
         return None if actual is None else bool(actual)
 
     def code(self, ctx: _Codegen) -> str:
-        v = ctx.temp()
-        return f"(None if ({v} := f.{self.fact.name}) is None else bool({v}))"
+        v = ctx.fact(self.fact.name)
+        return f"(None if {v} is None else bool({v}))"
 
     def render(self, facts: Facts | None = None) -> str:
         actual = "" if facts is None else f" ({_fmt(getattr(facts, self.fact.name))})"
@@ -356,8 +390,18 @@ class _Group(Expr):
         return type(self).combine(p.evaluate(facts) for p in self.parts)
 
     def code(self, ctx: _Codegen) -> str:
-        helper = ctx.constant(type(self).combine)
-        return f"{helper}(({', '.join(p.code(ctx) for p in self.parts)},))"
+        combine = type(self).combine
+        if combine is not _all3 and combine is not _any3:
+            helper = ctx.constant(combine)
+            return f"{helper}(({', '.join(p.code(ctx) for p in self.parts)},))"
+        # Kleene logic written out: every part is evaluated first (as the helper would), then
+        # the deciding value wins over unknown, and unknown over the neutral one.
+        names = [ctx.temp() for _ in self.parts]
+        parts = ", ".join(f"({v} := {p.code(ctx)})" for v, p in zip(names, self.parts, strict=True))
+        decisive, neutral = (False, True) if combine is _all3 else (True, False)
+        hit = " or ".join(f"{v} is {decisive}" for v in names)
+        unknown = " or ".join(f"{v} is None" for v in names)
+        return f"(({parts}) and ({decisive} if {hit} else None if {unknown} else {neutral}))"
 
     def render(self, facts: Facts | None = None) -> str:
         inner = f" {self.joiner} ".join(
@@ -442,7 +486,10 @@ class Custom(Expr):
         return result if isinstance(result, bool) else None
 
     def code(self, ctx: _Codegen) -> str:
-        return f"{ctx.constant(self.evaluate)}(f)"
+        if type(self).evaluate is not Custom.evaluate:  # a subclass decides for itself
+            return f"{ctx.constant(self.evaluate)}(f)"
+        v = ctx.temp()
+        return f"({v} if type({v} := {ctx.constant(self.function)}(f)) is bool else None)"
 
     def render(self, facts: Facts | None = None) -> str:
         if facts is None or not self._reads:
@@ -529,23 +576,71 @@ class CompiledRules:
             if rule.id in seen:
                 raise RuleError(f"duplicate rule id {rule.id!r}")
             seen.add(rule.id)
-        ctx = _Codegen()
-        lines = ["def _fired(f):", "    out = []"]
-        for index, rule in enumerate(self.rules):
-            lines.append(f"    r = {rule.when.code(ctx)}")
-            lines.append(f"    if r is not False: out.append(({index}, r))")
-        lines.append("    return out")
-        namespace: dict[str, Any] = dict(ctx.constants)
-        exec(compile("\n".join(lines), "<herniarules-rules>", "exec"), namespace)
-        #: The compiled function: facts → ``(rule index, result)`` for the rules whose
-        #: predicate is true or unknown.
-        self.fired_indices: Callable[[Facts], list[tuple[int, Tri]]] = namespace["_fired"]
         #: The facts each rule reads, by rule index (computed once, used for evidence).
         self.reads: tuple[tuple[str, ...], ...] = tuple(rule.when.reads() for rule in self.rules)
-        #: Findings already built, by (rule index, result, values read); filled by the engine.
+        #: Findings already built, by (rule index, result, values read); filled by the
+        #: functions :meth:`findings_function` returns.
         self.findings: dict[tuple[object, ...], Any] = {}
+        self._finders: dict[tuple[object, int], Callable[[Facts], list[Any]]] = {}
+        ctx = _Codegen()
+        body = []
+        for index, rule in enumerate(self.rules):
+            body.append(f"    r = {rule.when.code(ctx)}")
+            body.append(f"    if r is not False: out.append(({index}, r))")
+        #: The compiled function: facts → ``(rule index, result)`` for the rules whose
+        #: predicate is true or unknown.
+        self.fired_indices: Callable[[Facts], list[tuple[int, Tri]]] = _define(ctx, "_fired", body)
 
     def fired(self, facts: Facts) -> list[tuple[Rule, Tri]]:
         """Return the rules whose predicate is true (``True``) or unknown (``None``)."""
         rules = self.rules
         return [(rules[i], r) for i, r in self.fired_indices(facts)]
+
+    def findings_function(
+        self, make: Callable[[Rule, Tri, tuple[str, ...], Facts], T], limit: int
+    ) -> Callable[[Facts], list[T]]:
+        """Return a function from facts to the findings of the rules that fire, in rule order.
+
+        ``make(rule, result, reads, facts)`` builds the finding of a rule whose predicate gave
+        ``result``. A finding must depend only on the rule, its result and the values of the
+        facts it reads: the function keeps up to ``limit`` of them in :attr:`findings`, keyed
+        by ``(rule index, result, *values read)``, and reuses them for equal keys. The
+        function is generated once per ``(make, limit)``.
+        """
+        finder = self._finders.get((make, limit))
+        if finder is not None:
+            return finder
+        rules, reads, cache = self.rules, self.reads, self.findings
+
+        def miss(key: tuple[Any, ...], facts: Facts) -> T:
+            index = key[0]
+            finding = make(rules[index], key[1], reads[index], facts)
+            if len(cache) < limit:
+                cache[key] = finding
+            return finding
+
+        ctx = _Codegen()
+        get, build = ctx.constant(cache.get), ctx.constant(miss)
+        # Every predicate is evaluated before any finding is built, as fired_indices does, so
+        # that a rule that raises stops the set before any other finding is made.
+        body = [f"    r{index} = {rule.when.code(ctx)}" for index, rule in enumerate(self.rules)]
+        for index in range(len(self.rules)):
+            key = "".join(f", {ctx.fact(name)}" for name in reads[index])
+            body += [
+                f"    if r{index} is not False:",
+                f"        k = ({index}, r{index}{key})",
+                f"        x = {get}(k)",
+                f"        out.append({build}(k, f) if x is None else x)",
+            ]
+        finder = _define(ctx, "_findings", body)
+        self._finders[(make, limit)] = finder
+        return finder
+
+
+def _define(ctx: _Codegen, name: str, body: list[str]) -> Callable[..., Any]:
+    """Compile ``def name(f)`` from ``body``, after the facts ``ctx`` recorded are loaded."""
+    lines = [f"def {name}(f):", *ctx.prologue(), "    out = []", *body, "    return out"]
+    namespace: dict[str, Any] = dict(ctx.constants)
+    exec(compile("\n".join(lines), "<herniarules-rules>", "exec"), namespace)
+    function: Callable[..., Any] = namespace[name]
+    return function
