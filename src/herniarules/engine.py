@@ -97,8 +97,8 @@ class _Slot:
     findings: Callable[[Facts], list[Finding]] | None = None
     #: The technique's indications as a set, for ranking.
     indications: frozenset[str] = attrs.field(init=False)
-    #: Whether the protocol hook takes the documented ``(technique, facts, parameters)``.
-    documented_protocol: bool = False
+    #: The protocol hook's function when it takes the documented arguments, else ``None``.
+    protocol_function: Callable[[Technique, Facts, object], object] | None = None
 
     @id.default
     def _id(self) -> str:
@@ -333,7 +333,8 @@ class Engine:
                 slot.findings = _finder(slot.compiled)
                 protocol = _impl(self._pm, loaded.plugin, "herniarules_protocol")
                 slot.protocol = protocol
-                slot.documented_protocol = protocol is not None and protocol.argnames == _DOCUMENTED
+                if protocol is not None and protocol.argnames == _DOCUMENTED:
+                    slot.protocol_function = protocol.function
                 slot.plan = _impl(self._pm, loaded.plugin, "herniarules_plan_course")
         self._sorted_slots = tuple(self._slots[t] for t in sorted(self._slots))
         self._plugin_infos = tuple(
@@ -421,9 +422,17 @@ class Engine:
         )
 
     def _decide(
-        self, slots: Sequence[_Slot], patient: Patient, facts: Facts
+        self,
+        slots: Sequence[_Slot],
+        patient: Patient,
+        facts: Facts,
+        ranked: list[tuple[int, Outcome, str]] | None = None,
     ) -> tuple[Decision, ...]:
-        """Decide each slot's technique for ``patient``; the core rules run once for all."""
+        """Decide each slot's technique for ``patient``; the core rules run once for all.
+
+        If ``ranked`` is given, each permitted technique adds its ranking key to it: minus the
+        number of the patient's indications it serves, its outcome, its id.
+        """
         # This loop is the engine's hot path: names it uses on every technique are bound once.
         core = tuple(self._core_findings(facts))
         core_worst = most_restrictive(core)
@@ -432,9 +441,9 @@ class Engine:
         budget = self.plugin_time_budget_s
         clock = _clock
         decisions: list[Decision] = []
+        append = decisions.append
         for slot in slots:
             technique_id = slot.id
-            own: Sequence[Finding] = ()
             findings_of = slot.findings
             if findings_of is None:
                 loaded = slot.loaded
@@ -446,24 +455,27 @@ class Engine:
                     own = [
                         self._plugin_failure(slot.loaded, technique_id, f"a rule raised {exc!r}")
                     ]
-            findings = (*core, *own) if own else core
             worst = core_worst
-            if clearances:
-                findings = _apply_clearance(technique_id, clearances, facts.as_of, findings)
-                worst = most_restrictive(findings)
-            else:
+            if own:
+                findings = (*core, *own)
                 for finding in own:
                     if finding.effective_outcome > worst:
                         worst = finding.effective_outcome
+            else:
+                findings = core
+            if clearances:
+                findings = _apply_clearance(technique_id, clearances, facts.as_of, findings)
+                worst = most_restrictive(findings)
             if worst > _PERMITTING:
-                decisions.append(Decision(technique_id, patient_id, findings, outcome=worst))
+                append(Decision(technique_id, patient_id, findings, outcome=worst))
                 continue
             try:
-                if slot.protocol is None:
-                    raise PluginError("it does not implement herniarules_protocol")
+                protocol_of = slot.protocol_function
                 started = clock()
-                if slot.documented_protocol:
-                    protocol = slot.protocol.function(slot.technique, facts, slot.parameters)
+                if protocol_of is not None:
+                    protocol = protocol_of(slot.technique, facts, slot.parameters)
+                elif slot.protocol is None:
+                    raise PluginError("it does not implement herniarules_protocol")
                 else:
                     protocol = slot.protocol_for(facts)
                 elapsed = clock() - started
@@ -477,9 +489,13 @@ class Engine:
             except Exception as exc:
                 what = str(exc) if isinstance(exc, PluginError) else f"{type(exc).__name__}: {exc}"
                 failure = self._plugin_failure(slot.loaded, technique_id, what)
-                decisions.append(Decision(technique_id, patient_id, (*findings, failure)))
+                append(Decision(technique_id, patient_id, (*findings, failure)))
                 continue
-            decisions.append(Decision(technique_id, patient_id, findings, protocol, outcome=worst))
+            append(Decision(technique_id, patient_id, findings, protocol, outcome=worst))
+            if ranked is not None:
+                wanted = facts.indications
+                matches = len(wanted.intersection(slot.indications)) if wanted else 0
+                ranked.append((-matches, worst, technique_id))
         return tuple(decisions)
 
     def evaluate(self, patient: Patient, technique: str, *, as_of: date | None = None) -> Decision:
@@ -501,14 +517,18 @@ class Engine:
         else:
             slots = [self._slot(t) for t in techniques]
         facts = self.facts(patient, as_of)
-        decisions = self._decide(slots, patient, facts)
+        ranked: list[tuple[int, Outcome, str]] = []
+        decisions = self._decide(slots, patient, facts, ranked)
+        # Outcomes are ints and technique ids break every tie, so the keys sort as they are:
+        # best match to the indications first, then the least restrictive, then by id.
+        ranked.sort()
         return Assessment(
             patient_id=patient.id,
             as_of=facts.as_of,
             decisions=decisions,
             plugins=self._plugin_infos,
             ruleset_fingerprint=self._fingerprint,
-            ranking=_rank(slots, decisions, facts.indications),
+            ranking=tuple([key[2] for key in ranked]),
         )
 
     def plan_course(
@@ -585,26 +605,6 @@ def _apply_clearance(
                 for f in findings
             )
     return findings
-
-
-def _rank(
-    slots: Sequence[_Slot], decisions: Sequence[Decision], wanted: frozenset[str]
-) -> tuple[str, ...]:
-    """Return the permitted techniques, most indications matched first, then least restricted."""
-    # Outcomes are ints, and technique ids break every tie, so plain tuples sort as intended.
-    keyed = [
-        (
-            -len(wanted.intersection(slot.indications)) if wanted else 0,
-            decision.outcome,
-            decision.technique,
-        )
-        for slot, decision in zip(slots, decisions, strict=True)
-        if decision.permitted
-    ]
-    if not keyed:
-        return ()
-    keyed.sort()
-    return tuple([key[2] for key in keyed])
 
 
 def _make_finding(rule: Rule, result: bool | None, names: tuple[str, ...], facts: Facts) -> Finding:
