@@ -1,0 +1,253 @@
+"""The fast paths give what the plain definitions give.
+
+Rule predicates compiled to Python agree with their own evaluation on any value a fact may
+hold; a compiled rule set builds findings only after every predicate has run, and reuses them
+only for equal values; the engine's one decision loop clears findings, calls protocol hooks
+and ranks techniques as documented, and deciding every technique at once agrees with
+deciding each alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from herniarules import Custom, Engine, F, Outcome, Protocol, ProtocolStep, Rule, hookimpl
+from herniarules.facts import Facts, derive_facts
+from herniarules.model import Patient
+from herniarules.rules import All, Any_, CompiledRules, Expr, Tri
+from herniarules.technique import Technique
+from herniarules.testing import patients
+
+AS_OF = date(2026, 11, 27)
+
+
+def _rule(when: Expr, rule_id: str = "tests.rule", outcome: Outcome = Outcome.DEFER) -> Rule:
+    return Rule(rule_id, "A test rule", when, outcome, "Test message.", "test suite")
+
+
+def _compiled_value(expr: Expr, facts: Facts) -> Tri:
+    fired = CompiledRules([_rule(expr)]).fired(facts)
+    return fired[0][1] if fired else False
+
+
+@pytest.fixture(scope="module")
+def facts(make_patient: Any) -> Facts:
+    return derive_facts(make_patient(), AS_OF)
+
+
+# --------------------------------------------------------------------------- compiled predicates
+
+
+@pytest.mark.parametrize(
+    "concepts",
+    [
+        frozenset({"fever"}),
+        frozenset({"fever", "malignancy"}),
+        frozenset(),
+        {"fever"},
+        ("fever",),
+        ["malignancy"],
+        "fever",  # a string is not a set of concepts: its letters are its items
+        None,
+    ],
+)
+def test_one_concept_test_agrees_with_evaluation_whatever_the_fact_holds(
+    facts: Facts, concepts: Any
+) -> None:
+    expr = F.concepts.contains("fever")
+    odd = attrs.evolve(facts, concepts=concepts)
+    assert _compiled_value(expr, odd) is expr.evaluate(odd)
+
+
+def test_custom_subclass_is_compiled_through_its_own_evaluate(facts: Facts) -> None:
+    class Unknowable(Custom):
+        def evaluate(self, facts: Facts) -> Tri:
+            return None
+
+    expr = Unknowable(lambda f: True, "a predicate that never knows")
+    assert _compiled_value(expr, facts) is None
+
+
+def test_group_with_its_own_combination_keeps_it_when_compiled(facts: Facts) -> None:
+    def strict(values: Iterable[Tri]) -> Tri:
+        return all(value is True for value in values)  # unknown counts as no
+
+    class StrictAll(All):
+        combine = staticmethod(strict)
+
+    known = F.pain_score >= 0
+    unknown = Custom(lambda f: None, "unknown")
+    expr = StrictAll(known, unknown)
+    assert expr.evaluate(facts) is False
+    assert _compiled_value(expr, facts) is False
+
+
+@pytest.mark.parametrize("group", [All, Any_])
+@pytest.mark.parametrize("first", [True, False, None])
+def test_compiled_group_runs_every_part_even_when_the_first_decides(
+    facts: Facts, group: type[All] | type[Any_], first: Tri
+) -> None:
+    calls: list[str] = []
+
+    def second(f: Facts) -> Tri:
+        calls.append("second")
+        return True
+
+    expr = group(Custom(lambda f: first, "first"), Custom(second, "second"))
+    compiled = _compiled_value(expr, facts)
+    assert calls == ["second"]  # compiled rule sets evaluate every part, as they always have
+    assert compiled is expr.evaluate(facts)
+
+
+# --------------------------------------------------------------------------- compiled findings
+
+
+def _counting_make(built: list[str]) -> Any:
+    def make(rule: Rule, result: Tri, reads: tuple[str, ...], facts: Facts) -> tuple[Any, ...]:
+        built.append(rule.id)
+        return (rule.id, result, tuple(getattr(facts, name) for name in reads))
+
+    return make
+
+
+def test_a_rule_that_raises_stops_its_set_before_any_finding_is_built(facts: Facts) -> None:
+    def broken(f: Facts) -> Tri:
+        raise RuntimeError("broken rule")
+
+    compiled = CompiledRules(
+        [_rule(F.pain_score >= 0, "tests.fires"), _rule(Custom(broken, "broken"), "tests.raises")]
+    )
+    built: list[str] = []
+    findings_of = compiled.findings_function(_counting_make(built), 10)
+    with pytest.raises(RuntimeError, match="broken rule"):
+        findings_of(facts)
+    assert built == []
+    assert compiled.findings == {}
+
+
+def test_findings_are_reused_only_for_equal_values_and_only_up_to_the_limit(
+    facts: Facts,
+) -> None:
+    compiled = CompiledRules([_rule(F.pain_score >= 0)])
+    built: list[str] = []
+    make = _counting_make(built)
+    findings_of = compiled.findings_function(make, 1)
+    assert compiled.findings_function(make, 1) is findings_of
+    one, three = attrs.evolve(facts, pain_score=1), attrs.evolve(facts, pain_score=3)
+    first = findings_of(one)
+    assert findings_of(attrs.evolve(facts, pain_score=1)) == first
+    assert first == [("tests.rule", True, (1,))]
+    assert findings_of(three) == [("tests.rule", True, (3,))]
+    assert findings_of(three) == [("tests.rule", True, (3,))]
+    assert built == ["tests.rule", "tests.rule", "tests.rule"]  # 3 was not kept: limit 1
+    assert len(compiled.findings) == 1
+
+
+# --------------------------------------------------------------------------- engine
+
+
+def test_cleared_finding_is_the_same_finding_with_the_physician_named(
+    make_engine: Any, plugin_class: Any, make_patient: Any
+) -> None:
+    rule = Rule(
+        "probe.approval", "Approval", F.pain_score >= 0, Outcome.REQUIRES_CLEARANCE,
+        "Needs approval.", "test suite", techniques={"probe"},
+    )  # fmt: skip
+    engine = make_engine(plugin_class(rules=[rule]))
+    plain = engine.evaluate(make_patient(), "probe", as_of=AS_OF)
+    clearance = {"technique": "probe", "physician": "Dr. A. Surgeon", "date": "2026-11-01"}
+    cleared = engine.evaluate(make_patient(clearances=[clearance]), "probe", as_of=AS_OF)
+    assert not plain.permitted and cleared.permitted
+    assert cleared.findings == tuple(
+        attrs.evolve(f, cleared_by="Dr. A. Surgeon")
+        if f.outcome is Outcome.REQUIRES_CLEARANCE
+        else f
+        for f in plain.findings
+    )
+
+
+class _ReorderedProtocol:
+    """A plugin whose protocol hook takes only some arguments, in its own order."""
+
+    __name__ = "reordered"
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    @hookimpl
+    def herniarules_techniques(self) -> list[Technique]:
+        return [Technique("reordered", "Reordered", "A test technique.", "test suite")]
+
+    @hookimpl
+    def herniarules_protocol(self, facts: Facts, technique: Technique) -> Protocol:
+        self.seen.append((facts.patient_id, technique.id))
+        return Protocol(
+            technique=technique.id,
+            steps=(ProtocolStep("stroking", "Light stroking."),),
+            session_minutes=(10.0, 20.0),
+            course_sessions=(10, 12),
+            pressure="light",
+        )
+
+
+def test_protocol_hook_with_its_own_argument_order_gets_the_right_values(
+    make_engine: Any, make_patient: Any
+) -> None:
+    plugin = _ReorderedProtocol()
+    decision = make_engine(plugin).evaluate(make_patient(), "reordered", as_of=AS_OF)
+    assert decision.permitted and decision.protocol is not None
+    assert plugin.seen == [("T-001", "reordered")]
+
+
+@pytest.fixture(scope="module")
+def installed() -> Engine:
+    return Engine()
+
+
+def _ranking_by_definition(engine: Engine, patient: Patient, decisions: Any) -> tuple[str, ...]:
+    wanted = set(patient.indications)
+
+    def key(decision: Any) -> tuple[int, int, str]:
+        served = set(engine.technique(decision.technique).indications)
+        return (-len(wanted & served), int(decision.outcome), decision.technique)
+
+    return tuple(d.technique for d in sorted((d for d in decisions if d.permitted), key=key))
+
+
+_SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None
+)
+
+
+@_SETTINGS
+@given(patient=patients(with_hernia=None) | patients(clean=True))
+def test_assessing_every_technique_agrees_with_deciding_each_alone(
+    installed: Engine, patient: Patient
+) -> None:
+    assessment = installed.assess(patient, as_of=AS_OF)
+    assert [d.technique for d in assessment.decisions] == [t.id for t in installed.techniques]
+    for decision in assessment.decisions:
+        assert installed.evaluate(patient, decision.technique, as_of=AS_OF) == decision
+    assert assessment.ranking == _ranking_by_definition(installed, patient, assessment.decisions)
+
+
+@_SETTINGS
+@given(
+    patient=patients(
+        clean=True,
+        clearance_for=["acupressure", "hydromassage", "segmental"],
+    )
+)
+def test_ranking_follows_its_definition_for_any_order_of_techniques(
+    installed: Engine, patient: Patient
+) -> None:
+    ids = [t.id for t in installed.techniques][::-1]
+    assessment = installed.assess(patient, as_of=AS_OF, techniques=ids)
+    assert [d.technique for d in assessment.decisions] == ids
+    assert assessment.ranking == _ranking_by_definition(installed, patient, assessment.decisions)
