@@ -126,3 +126,26 @@ def test_shared_protocol_parameters_are_read_only_and_picklable() -> None:
     with pytest.raises(TypeError):
         protocol.parameters["minutes"] = 90  # type: ignore[index]
     assert pickle.loads(pickle.dumps(protocol)) == protocol
+
+
+def test_positional_and_keyword_calls_share_one_cache_in_any_argument_order() -> None:
+    builds: list[tuple[str, int]] = []
+
+    @memoize_protocol("hernia_regions")
+    def build(facts: herniarules.Facts, parameters: Params, technique: object) -> Protocol:
+        regions = ",".join(sorted(facts.hernia_regions))
+        builds.append((regions, parameters.minutes))
+        return _protocol(regions, parameters.minutes)
+
+    engine = herniarules.Engine([Plugin()], entry_points=False)
+    technique = engine.technique("memo")
+    lumbar = engine.facts(_patient("a", "lumbar"), AS_OF)
+    cervical = engine.facts(_patient("b", "cervical"), AS_OF)
+    params = Params()
+    first = build(lumbar, params, technique)
+    assert build(facts=lumbar, parameters=params, technique=technique) is first
+    assert build(lumbar, technique=technique, parameters=params) is first
+    assert build(lumbar, Params(minutes=15), technique) is not first
+    other = build(cervical, params, technique)
+    assert other is not first and "cervical" in other.steps[0].description
+    assert builds == [("lumbar", 20), ("lumbar", 15), ("cervical", 20)]

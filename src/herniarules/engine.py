@@ -27,6 +27,7 @@ from herniarules.outcomes import (
     Outcome,
     PluginInfo,
     Protocol,
+    _decided,
     most_restrictive,
 )
 from herniarules.rules import CompiledRules, Rule
@@ -467,7 +468,7 @@ class Engine:
                 findings = _apply_clearance(technique_id, clearances, facts.as_of, findings)
                 worst = most_restrictive(findings)
             if worst > _PERMITTING:
-                append(Decision(technique_id, patient_id, findings, outcome=worst))
+                append(_decided(technique_id, patient_id, findings, None, worst))
                 continue
             try:
                 protocol_of = slot.protocol_function
@@ -491,7 +492,7 @@ class Engine:
                 failure = self._plugin_failure(slot.loaded, technique_id, what)
                 append(Decision(technique_id, patient_id, (*findings, failure)))
                 continue
-            append(Decision(technique_id, patient_id, findings, protocol, outcome=worst))
+            append(_decided(technique_id, patient_id, findings, protocol, worst))
             if ranked is not None:
                 wanted = facts.indications
                 matches = len(wanted.intersection(slot.indications)) if wanted else 0

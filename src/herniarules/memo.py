@@ -44,14 +44,28 @@ def memoize_protocol(*reads: str, maxsize: int = 512) -> Callable[[F], F]:
             raise ValueError(f"{function.__name__} reads facts but takes no 'facts' argument")
         cache: dict[tuple[Any, ...], Any] = {}
 
+        # Where each argument sits when the hook is called with all of them by position, as
+        # the engine calls it; other calls bind by name.
+        at_technique, at_parameters, at_facts = (
+            names.index(name) if name in names else None
+            for name in ("technique", "parameters", "facts")
+        )
+
         @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            bound = {**dict(zip(names, args, strict=False)), **kwargs}
-            technique, facts = bound.get("technique"), bound.get("facts")
+            if not kwargs and len(args) == len(names):
+                technique = None if at_technique is None else args[at_technique]
+                parameters = None if at_parameters is None else args[at_parameters]
+                facts = None if at_facts is None else args[at_facts]
+            else:
+                bound = {**dict(zip(names, args, strict=False)), **kwargs}
+                technique = bound.get("technique")
+                parameters = bound.get("parameters")
+                facts = bound.get("facts")
             try:
                 key = (
                     getattr(technique, "id", None),
-                    bound.get("parameters"),
+                    parameters,
                     *(getattr(facts, name) for name in reads),
                 )
                 return cache[key]

@@ -255,7 +255,7 @@ class Terminology:
         The code is normalized first, so ``"c34.1"`` and ``"C341"`` give the same answer;
         ``ValueError`` if it is not shaped like an ICD-10 code or ``system`` is unknown.
         """
-        return self._lookup(code, CodeSystem(system))
+        return self._lookup(code, system if type(system) is CodeSystem else CodeSystem(system))
 
     def _concepts_uncached(self, code: str, system: CodeSystem) -> frozenset[str]:
         normalized = normalize_code(code)

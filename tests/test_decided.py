@@ -1,0 +1,64 @@
+"""The engine's direct ``Decision`` builder gives what the constructor gives."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import attrs
+from hypothesis import given
+from hypothesis import strategies as st
+
+from herniarules import Decision, Finding, Outcome, Protocol, ProtocolStep
+from herniarules.outcomes import _decided, most_restrictive
+
+_PROTOCOL = Protocol(
+    technique="probe",
+    steps=(ProtocolStep("stroking", "Light stroking along the spine."),),
+    session_minutes=(10.0, 20.0),
+    course_sessions=(10, 12),
+    pressure="light",
+)
+
+findings_st = st.lists(
+    st.builds(
+        Finding,
+        rule_id=st.sampled_from(["core.a", "probe.b", "probe.c"]),
+        outcome=st.sampled_from(list(Outcome)),
+        message=st.just("m"),
+        source=st.just("s"),
+        cleared_by=st.none() | st.just("Dr A"),
+    ),
+    max_size=4,
+).map(tuple)
+
+
+@given(findings=findings_st, with_protocol=st.booleans())
+def test_same_as_the_constructor(findings: tuple[Finding, ...], with_protocol: bool) -> None:
+    protocol = _PROTOCOL if with_protocol else None
+    outcome = most_restrictive(findings)
+    built = Decision("probe", "P-1", findings, protocol, outcome=outcome)
+    direct = _decided("probe", "P-1", findings, protocol, outcome)
+    assert direct == built
+    assert repr(direct) == repr(built)
+    assert attrs.asdict(direct, recurse=False) == attrs.asdict(built, recurse=False)
+    assert direct.permitted is built.permitted
+    assert direct.permitted is (outcome <= Outcome.ALLOWED_WITH_MODIFICATIONS)
+    assert pickle.loads(pickle.dumps(direct)) == built
+    assert copy.copy(direct) == built
+
+
+def test_every_outcome_sets_permitted() -> None:
+    permitted = {o for o in Outcome if _decided("t", "P", (), None, o).permitted}
+    assert permitted == {Outcome.ALLOWED, Outcome.ALLOWED_WITH_MODIFICATIONS}
+
+
+def test_direct_decisions_stay_frozen() -> None:
+    decision = _decided("t", "P", (), None, Outcome.ALLOWED)
+    try:
+        decision.outcome = Outcome.CONTRAINDICATED  # type: ignore[misc]
+    except attrs.exceptions.FrozenInstanceError:
+        pass
+    else:  # pragma: no cover - the assertion below reports it
+        raise AssertionError("a decision could be changed after it was made")
+    assert decision.outcome is Outcome.ALLOWED
