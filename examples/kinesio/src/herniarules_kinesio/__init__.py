@@ -24,6 +24,7 @@ from herniarules import (
     Technique,
     ValueSet,
     hookimpl,
+    memoize_protocol,
 )
 
 __all__ = [
@@ -140,8 +141,13 @@ def herniarules_rules(policy: Policy) -> Sequence[Rule]:
 
 
 @hookimpl
+@memoize_protocol("age", "hernia_regions")
 def herniarules_protocol(technique: Technique, facts: Facts, parameters: object) -> Protocol | None:
-    """Describe one taping application for a permitted patient."""
+    """Describe one taping application for a permitted patient.
+
+    The protocol depends only on the patient's age and hernia regions, so it is memoised on
+    those two facts: patients who share them share one protocol object.
+    """
     if technique.id != TECHNIQUE_ID:
         return None
     params = parameters if isinstance(parameters, KinesioParameters) else KinesioParameters()
