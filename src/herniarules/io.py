@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import enum
 import functools
+import inspect
 import json
+import linecache
 import re
 import types
 import typing
@@ -324,13 +326,258 @@ class _Probe:
         return None
 
 
+# Most records are valid, and for them the walker's bookkeeping (paths, problem lists, one
+# function call per value) is most of the work. So a record is first read by functions
+# generated once per class, as Python source compiled the way attrs and cattrs do: the type
+# checks are inlined, and anything not exactly right abandons the attempt. The walker then
+# reads the record again and reports every problem with its path. The fast path therefore
+# only ever answers "valid, and here is the object"; it applies the walker's own conversions
+# and calls the same constructor with the same arguments, so whatever it returns, the walker
+# would have returned too.
+
+
+class _NotFast(Exception):
+    """The fast path met a value it does not accept; the walker reads the record instead."""
+
+
+_NOT_FAST = _NotFast()
+#: Everything the fast path raises on a value that is not exactly right: its own marker, a
+#: failed enum lookup (KeyError, or TypeError for an unhashable value), a failed date
+#: (ValueError), an integer beyond a float (OverflowError), a failed constructor or validator
+#: (ValueError, TypeError). Anything else propagates, as it would from the walker.
+_NOT_FAST_ERRORS = (_NotFast, KeyError, TypeError, ValueError, OverflowError)
+#: ``fast(value, keys)``: the object, or one of ``_NOT_FAST_ERRORS``; adds the number of keys
+#: of every object it read to ``keys[0]``.
+_FastStructurer = Callable[[Any, list[int]], Any]
+_FAST: dict[Any, _FastStructurer] = {}
+
+
+def _fast_structurer(cls: Any) -> _FastStructurer:
+    """Return the (cached) generated fast structurer of the attrs class ``cls``."""
+    fn = _FAST.get(cls)
+    if fn is None:
+        fn = _FAST[cls] = _compile_fast(cls)
+    return fn
+
+
+class _Unsupported(Exception):
+    """A class or type the generator has no inline code for; its records go the slow way."""
+
+
+def _compile_fast(root: Any) -> _FastStructurer:
+    """Generate, compile and return the fast structurer of the attrs class ``root``."""
+    generator = _FastSource()
+    try:
+        body = generator.object_lines(root, "value", "result")
+        # loads_patient skips the depth check for what the fast structurer accepts.
+        if generator.deepest > MAX_NESTING:
+            raise _Unsupported(root)
+    except _Unsupported:
+
+        def always_slow(value: Any, keys: list[int]) -> Any:
+            raise _NOT_FAST
+
+        return always_slow
+    name = f"structure_{root.__name__}"
+    lines = [
+        f"def {name}(value, keys):",
+        "    k = 0",
+        *("    " + line for line in body),
+        "    keys[0] += k",
+        "    return result",
+    ]
+    source = "\n".join(lines) + "\n"
+    filename = f"<herniarules fast structurer {root.__module__}.{root.__qualname__}>"
+    # Registered like attrs' generated methods, so a traceback through it shows the source.
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = generator.namespace
+    exec(compile(source, filename, "exec"), namespace)
+    fn: _FastStructurer = namespace[name]
+    return fn
+
+
+class _FastSource:
+    """Writes the body of a fast structurer, with every class it reaches written inline.
+
+    Inline, a nested record costs no function call; ``k`` counts the keys of every object read.
+    ``deepest`` is the deepest nesting of objects and arrays that the structurer accepts.
+    """
+
+    def __init__(self) -> None:
+        self.namespace: dict[str, Any] = {
+            "_NOT_FAST": _NOT_FAST,
+            "_calendar": _CALENDAR_DATE.fullmatch,
+            "_fromisoformat": date.fromisoformat,
+        }
+        self.names = 0
+        self.inside: list[Any] = []  # the classes being written, to refuse one that holds itself
+        self.depth = 0
+        self.deepest = 0
+
+    def nest(self) -> None:
+        self.depth += 1
+        self.deepest = max(self.deepest, self.depth)
+
+    def fresh(self, stem: str) -> str:
+        self.names += 1
+        return f"{stem}{self.names}"
+
+    def constant(self, stem: str, value: Any) -> str:
+        name = self.fresh(f"_{stem}")
+        self.namespace[name] = value
+        return name
+
+    def object_lines(self, cls: Any, source: str, target: str) -> list[str]:
+        """Return lines that read the object in ``source`` into an instance of ``cls``."""
+        if cls in self.inside:
+            raise _Unsupported(cls)
+        self.inside.append(cls)
+        self.nest()
+        hints = typing.get_type_hints(cls)
+        fields = {f.name: f for f in attrs.fields(cls)}
+        parameters = inspect.signature(cls).parameters
+        # The walker passes each field that is there by name and leaves the others to
+        # __init__'s defaults; the generated call passes every parameter, a missing one as
+        # that same default.
+        if set(parameters) != set(fields):
+            raise _Unsupported(cls)
+        count = self.fresh("n")
+        required = 0
+        lines = [f"if type({source}) is not dict:", "    raise _NOT_FAST"]
+        arguments: list[str] = []
+        for field_name, parameter in parameters.items():
+            var = self.fresh("a")
+            is_required = fields[field_name].default is attrs.NOTHING
+            if is_required != (parameter.default is inspect.Parameter.empty):
+                raise _Unsupported(cls)
+            tp = hints[field_name]
+            inner = _optional_of(tp)
+            if is_required:
+                required += 1
+                lines.append(f"{var} = {source}[{field_name!r}]")
+                lines.extend(self.checks(tp, var))
+            elif parameter.default is None and inner is not None:
+                # Missing and null both give None, so only a value that is there is counted.
+                lines.append(f"{var} = {source}.get({field_name!r})")
+                lines.append(f"if {var} is not None:")
+                lines.append(f"    {count} += 1")
+                lines.extend(self.indent(self.checks(inner, var)))
+            else:
+                lines.append(f"if {field_name!r} in {source}:")
+                lines.append(f"    {var} = {source}[{field_name!r}]")
+                lines.append(f"    {count} += 1")
+                lines.extend(self.indent(self.checks(tp, var)))
+                lines.append("else:")
+                lines.append(f"    {var} = {self.constant('default', parameter.default)}")
+            if parameter.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:
+                arguments.append(var)
+            elif parameter.kind is inspect.Parameter.KEYWORD_ONLY:
+                arguments.append(f"{field_name}={var}")
+            else:
+                raise _Unsupported(cls)
+        names = self.constant("names", frozenset(fields))
+        constructor = self.constant(cls.__name__, cls)
+        self.inside.pop()
+        self.depth -= 1
+        return [
+            *lines[:2],
+            f"{count} = {required}",
+            *lines[2:],
+            # The count of distinct fields that are there falls short of len() if a key names
+            # no field, or a null was not counted; only then are the keys compared.
+            f"if {count} != len({source}) and not {names}.issuperset({source}):",
+            "    raise _NOT_FAST",
+            f"k += len({source})",
+            f"{target} = {constructor}({', '.join(arguments)})",
+        ]
+
+    def checks(self, tp: Any, var: str) -> list[str]:
+        """Return lines that check ``var`` as the walker would, converting it in place."""
+        inner = _optional_of(tp)
+        if inner is not None:
+            return [f"if {var} is not None:", *self.indent(self.checks(inner, var))]
+        if typing.get_origin(tp) is tuple:
+            item_type = typing.get_args(tp)[0]  # as the walker reads it
+            item = self.fresh("e")
+            self.nest()
+            item_checks = self.indent(self.checks(item_type, item))
+            self.depth -= 1
+            lines = [f"if type({var}) is not list:", "    raise _NOT_FAST", f"for {item} in {var}:"]
+            if item_type is str:  # nothing to convert: check each item and keep them all
+                return [*lines, *item_checks, f"{var} = tuple({var})"]
+            items = self.fresh("items")
+            return [
+                *lines[:2],
+                f"{items} = []",
+                *lines[2:],
+                *item_checks,
+                f"    {items}.append({item})",
+                f"{var} = tuple({items})",
+            ]
+        if attrs.has(tp):
+            return self.object_lines(tp, var, var)
+        if isinstance(tp, type) and issubclass(tp, enum.Enum):
+            members = self.constant(tp.__name__, {m.value: m for m in tp})
+            return [f"{var} = {members}[{var}]"]
+        if tp is bool:
+            return [f"if {var} is not True and {var} is not False:", "    raise _NOT_FAST"]
+        if tp is int:
+            return [
+                f"if type({var}) is not int:",
+                f"    if type({var}) is float and {var}.is_integer():",
+                f"        {var} = int({var})",
+                "    else:",
+                "        raise _NOT_FAST",
+            ]
+        if tp is float:
+            return [
+                f"if type({var}) is not float:",
+                f"    if type({var}) is int:",
+                f"        {var} = float({var})",
+                "    else:",
+                "        raise _NOT_FAST",
+            ]
+        if tp is str:
+            return [f"if type({var}) is not str:", "    raise _NOT_FAST"]
+        if tp is date:
+            return [
+                f"if not (isinstance({var}, str) and _calendar({var})):",
+                "    raise _NOT_FAST",
+                f"{var} = _fromisoformat({var})",
+            ]
+        raise _Unsupported(tp)
+
+    @staticmethod
+    def indent(lines: list[str]) -> list[str]:
+        return ["    " + line for line in lines]
+
+
+def _optional_of(tp: Any) -> Any:
+    """Return ``X`` if ``tp`` is ``X | None`` (as the walker reads it), else ``None``."""
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return None
+    inner = [a for a in typing.get_args(tp) if a is not type(None)]
+    if len(inner) != 1:
+        raise _Unsupported(tp)
+    return inner[0]
+
+
+def _structure_slow(value: Any, cls: type[T]) -> T:
+    """Structure ``value`` with the walker alone, collecting every problem with its path."""
+    walker = _Walker()
+    try:
+        return walker.structure_attrs(value, cls, "$")
+    except _Invalid:
+        raise InputError(walker.problems) from None
+
+
 def _structure_strict(cls: type[T]) -> Callable[[Any, type[T]], T]:
     def structure(value: Any, _: type[T]) -> T:
-        walker = _Walker()
         try:
-            return walker.structure_attrs(value, cls, "$")
-        except _Invalid:
-            raise InputError(walker.problems) from None
+            result: T = _fast_structurer(cls)(value, [0])
+        except _NOT_FAST_ERRORS:
+            return _structure_slow(value, cls)
+        return result
 
     return structure
 
@@ -403,8 +650,8 @@ def _nesting(data: Any) -> int:
     return deepest
 
 
-def parse_json(text: str | bytes) -> Any:
-    """Parse JSON text strictly (no NaN, no duplicate keys, bounded size and depth)."""
+def _checked_text(text: str | bytes) -> str:
+    """Return the input as text; raise :class:`InputError` if it is too large or not UTF-8."""
     if isinstance(text, bytes):
         if len(text) > MAX_INPUT_BYTES:
             raise InputError([Problem("$", f"input is larger than {MAX_INPUT_BYTES} bytes")])
@@ -414,25 +661,69 @@ def parse_json(text: str | bytes) -> Any:
             raise InputError([Problem("$", f"input is not UTF-8 text ({exc.reason})")]) from None
     if len(text) > MAX_INPUT_BYTES:
         raise InputError([Problem("$", f"input is larger than {MAX_INPUT_BYTES} bytes")])
-    too_deep = InputError([Problem("$", f"input is nested deeper than {MAX_NESTING} levels")])
+    return text
+
+
+def _too_deep() -> InputError:
+    return InputError([Problem("$", f"input is nested deeper than {MAX_NESTING} levels")])
+
+
+def _parse_checked(text: str) -> Any:
+    """Parse text that passed :func:`_checked_text`: no NaN, no duplicate keys, bounded depth."""
     try:
         data = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         message = f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         raise InputError([Problem("$", message)]) from None
     except RecursionError:
-        raise too_deep from None
+        raise _too_deep() from None
     except ValueError as exc:
         raise InputError([Problem("$", f"not valid JSON: {exc}")]) from None
     # Counting brackets is cheap and bounds the depth; walk the data only when it could be deep.
     if text.count("[") + text.count("{") > MAX_NESTING and _nesting(data) > MAX_NESTING:
-        raise too_deep
+        raise _too_deep()
     return data
+
+
+def parse_json(text: str | bytes) -> Any:
+    """Parse JSON text strictly (no NaN, no duplicate keys, bounded size and depth)."""
+    return _parse_checked(_checked_text(text))
+
+
+#: The C scanner without a Python hook per object, so it cannot see duplicate keys (see
+#: below). It is what ``raw_decode`` calls; calling it directly saves two regular expression
+#: matches for the surrounding whitespace, which is checked below instead.
+_PLAIN_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder(
+    parse_constant=_reject_constant
+).scan_once  # type: ignore[attr-defined]
+#: JSON's whitespace (str.isspace and str.strip would take other characters too).
+_JSON_SPACE = " \t\n\r"
 
 
 def loads_patient(text: str | bytes) -> Patient:
     """Read a patient from JSON text; raise :class:`InputError` naming every problem."""
-    return patient_from_dict(parse_json(text))
+    if type(text) is not str or len(text) > MAX_INPUT_BYTES:
+        text = _checked_text(text)
+    # The fast way: the plain scanner and the fast structurer. Anything either of them rejects
+    # (leading whitespace included) is read the exact way, which finds and reports the
+    # problems as it always has.
+    try:
+        data, end = _PLAIN_SCAN(text, 0)
+        if end != len(text) and text[end:].strip(_JSON_SPACE):
+            raise _NOT_FAST  # extra data after the document
+        keys = [0]
+        patient: Patient = (_FAST.get(Patient) or _fast_structurer(Patient))(data, keys)
+    except (StopIteration, RecursionError, *_NOT_FAST_ERRORS):  # ValueError: any JSON error
+        return patient_from_dict(_parse_checked(text))
+    # Duplicate keys: every key in the text is followed by its own colon, and the structurer
+    # counted the keys of every object in the data (it reads every object of a valid record).
+    # Were a key repeated, its object would hold fewer keys than the text has colons. So equal
+    # counts prove there is none; more colons (a duplicate, or a colon inside a string) call
+    # for the exact parse, which raises for a duplicate. Without one it gives these same data,
+    # so the patient stands. The depth needs no check: a valid record is 3 levels deep.
+    if keys[0] != text.count(":"):
+        _parse_checked(text)
+    return patient
 
 
 def load_patient(path: str | Path) -> Patient:
