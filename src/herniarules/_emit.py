@@ -76,15 +76,18 @@ class Emitter:
         return write
 
     def _record(self, cls: type[Any]) -> Writer:
-        # One generated function per class: straight-line concatenation, no per-field calls
-        # beyond the field's own writer.
+        # One generated function per class: the field writers' texts and the constant text
+        # between them are joined once, so a large result is copied once, not once per field.
         hints = typing.get_type_hints(cls)
         names = sorted(field.name for field in attrs.fields(cls))
-        namespace = {f"w_{name}": self._writer(hints[name]) for name in names}
-        pieces = " + ', ' + ".join(
-            f"{json.dumps(name) + ': '!r} + w_{name}(v.{name})" for name in names
-        )
-        source = f"def write(v):\n    return '{{' + {pieces} + '}}'\n"
+        namespace: dict[str, Any] = {f"w_{name}": self._writer(hints[name]) for name in names}
+        pieces: list[str] = []
+        before = "{"
+        for name in names:
+            pieces += [repr(before + json.dumps(name) + ": "), f"w_{name}(v.{name})"]
+            before = ", "
+        pieces.append(repr("}"))
+        source = f"def write(v):\n    return ''.join(({', '.join(pieces)}))\n"
         exec(compile(source, f"<herniarules JSON writer for {cls.__name__}>", "exec"), namespace)
         write: Writer = namespace["write"]
         return write
@@ -97,7 +100,7 @@ class Emitter:
         args = typing.get_args(tp)
         if origin is tuple and len(args) == 2 and args[1] is Ellipsis and args[0] in self._writers:
             item = self._writers[args[0]]
-            return lambda values: "[" + ", ".join(map(item, values)) + "]"
+            return lambda values: f"[{', '.join(map(item, values))}]"
         if origin in (typing.Union, types.UnionType) and type(None) in args:
             (inner_type,) = [a for a in args if a is not type(None)]
             inner = self._writer(inner_type)
