@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Mutation testing of the safety kernel: safety.py, rules.py, terminology.py and engine.py.
+# Mutation testing of the safety kernel and its fast paths: safety.py, rules.py,
+# terminology.py, engine.py, _emit.py and outcomes.py (the list is `only_mutate` in
+# [tool.mutmut] of pyproject.toml).
 #
 #   bash mutation/run.sh            # run, then print the score
 #   MUTATION_WORKDIR=/tmp/m bash mutation/run.sh   # keep the scratch copy in a known place
 #   bash mutation/run.sh 'herniarules.rules*'      # only the mutants matching these names
+#   bash mutation/run.sh 'herniarules.rules*' 'herniarules.engine*' \
+#       'herniarules._emit*' 'herniarules.outcomes*'   # the fast paths, about 8 minutes
 #
 # mutmut writes a mutants/ tree next to pyproject.toml, so the run happens in a scratch copy
 # of src/, tests/ and pyproject.toml; the working tree is left untouched. The tests that run
