@@ -149,3 +149,42 @@ def test_positional_and_keyword_calls_share_one_cache_in_any_argument_order() ->
     other = build(cervical, params, technique)
     assert other is not first and "cervical" in other.steps[0].description
     assert builds == [("lumbar", 20), ("lumbar", 15), ("cervical", 20)]
+
+
+class ConfiguredPlugin:
+    """One class, instances configured differently: each must keep its own protocols."""
+
+    def __init__(self, pressure: str) -> None:
+        self.pressure = pressure
+        self.__name__ = f"memo-{pressure}"
+
+    @hookimpl
+    def herniarules_techniques(self) -> list[herniarules.Technique]:
+        return [herniarules.Technique(id="memo", name="Memo", description="d", source="s")]
+
+    @hookimpl
+    @memoize_protocol("hernia_regions")
+    def herniarules_protocol(
+        self, technique: herniarules.Technique, facts: herniarules.Facts, parameters: object
+    ) -> Protocol:
+        return attrs.evolve(_protocol("back", 20), pressure=self.pressure)
+
+
+def test_instances_of_one_plugin_class_do_not_share_protocols() -> None:
+    light = herniarules.Engine([ConfiguredPlugin("light")], entry_points=False)
+    none = herniarules.Engine([ConfiguredPlugin("none")], entry_points=False)
+    patient = _patient("a", "lumbar")
+    first = light.evaluate(patient, "memo", as_of=AS_OF).protocol
+    second = none.evaluate(patient, "memo", as_of=AS_OF).protocol
+    assert first is not None and second is not None
+    assert (first.pressure, second.pressure) == ("light", "none")
+    # Each instance still reuses its own protocol.
+    assert light.evaluate(patient, "memo", as_of=AS_OF).protocol is first
+    # A keyword call names the instance too.
+    plugin = ConfiguredPlugin("firm")
+    technique = light.technique("memo")
+    facts = light.facts(patient, AS_OF)
+    by_keyword = ConfiguredPlugin.herniarules_protocol(
+        self=plugin, technique=technique, facts=facts, parameters=None
+    )
+    assert by_keyword.pressure == "firm"

@@ -112,9 +112,9 @@ class _Slot:
     def protocol_for(self, facts: Facts) -> object:
         """Call the plugin's protocol hook for this technique with ``facts``."""
         assert self.protocol is not None
+        # The engine calls a hook with the documented argument order through
+        # ``protocol_function``; this serves hooks that name their arguments in another order.
         function, names = self.protocol.function, self.protocol.argnames
-        if names == _DOCUMENTED:
-            return function(self.technique, facts, self.parameters)
         values = {"technique": self.technique, "facts": facts, "parameters": self.parameters}
         return function(*[values[name] for name in names])
 
