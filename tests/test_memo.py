@@ -151,28 +151,33 @@ def test_positional_and_keyword_calls_share_one_cache_in_any_argument_order() ->
     assert builds == [("lumbar", 20), ("lumbar", 15), ("cervical", 20)]
 
 
-class ConfiguredPlugin:
-    """One class, instances configured differently: each must keep its own protocols."""
+def _configured_plugin_class() -> type:
+    # Defined per call, so the decorator runs inside the test (and under mutation testing).
+    class ConfiguredPlugin:
+        """One class, instances configured differently: each keeps its own protocols."""
 
-    def __init__(self, pressure: str) -> None:
-        self.pressure = pressure
-        self.__name__ = f"memo-{pressure}"
+        def __init__(self, pressure: str) -> None:
+            self.pressure = pressure
+            self.__name__ = f"memo-{pressure}"
 
-    @hookimpl
-    def herniarules_techniques(self) -> list[herniarules.Technique]:
-        return [herniarules.Technique(id="memo", name="Memo", description="d", source="s")]
+        @hookimpl
+        def herniarules_techniques(self) -> list[herniarules.Technique]:
+            return [herniarules.Technique(id="memo", name="Memo", description="d", source="s")]
 
-    @hookimpl
-    @memoize_protocol("hernia_regions")
-    def herniarules_protocol(
-        self, technique: herniarules.Technique, facts: herniarules.Facts, parameters: object
-    ) -> Protocol:
-        return attrs.evolve(_protocol("back", 20), pressure=self.pressure)
+        @hookimpl
+        @memoize_protocol("hernia_regions")
+        def herniarules_protocol(
+            self, technique: herniarules.Technique, facts: herniarules.Facts, parameters: object
+        ) -> Protocol:
+            return attrs.evolve(_protocol("back", 20), pressure=self.pressure)
+
+    return ConfiguredPlugin
 
 
 def test_instances_of_one_plugin_class_do_not_share_protocols() -> None:
-    light = herniarules.Engine([ConfiguredPlugin("light")], entry_points=False)
-    none = herniarules.Engine([ConfiguredPlugin("none")], entry_points=False)
+    configured = _configured_plugin_class()
+    light = herniarules.Engine([configured("light")], entry_points=False)
+    none = herniarules.Engine([configured("none")], entry_points=False)
     patient = _patient("a", "lumbar")
     first = light.evaluate(patient, "memo", as_of=AS_OF).protocol
     second = none.evaluate(patient, "memo", as_of=AS_OF).protocol
@@ -181,10 +186,46 @@ def test_instances_of_one_plugin_class_do_not_share_protocols() -> None:
     # Each instance still reuses its own protocol.
     assert light.evaluate(patient, "memo", as_of=AS_OF).protocol is first
     # A keyword call names the instance too.
-    plugin = ConfiguredPlugin("firm")
     technique = light.technique("memo")
     facts = light.facts(patient, AS_OF)
-    by_keyword = ConfiguredPlugin.herniarules_protocol(
-        self=plugin, technique=technique, facts=facts, parameters=None
+    by_keyword = configured.herniarules_protocol(
+        self=configured("firm"), technique=technique, facts=facts, parameters=None
     )
     assert by_keyword.pressure == "firm"
+
+
+def test_a_first_argument_named_cls_is_part_of_the_key() -> None:
+    @memoize_protocol()
+    def build(cls: type, technique: object, facts: object, parameters: object) -> str:
+        return cls.__name__
+
+    assert build(int, None, None, None) == "int"
+    assert build(str, None, None, None) == "str"
+    assert build(cls=float, technique=None, facts=None, parameters=None) == "float"
+
+
+def test_other_first_arguments_are_not_part_of_the_key() -> None:
+    calls: list[object] = []
+
+    @memoize_protocol()
+    def build(context: object, technique: object, facts: object, parameters: object) -> object:
+        calls.append(context)
+        return context
+
+    assert build("a", None, None, None) == "a"
+    # The same technique, parameters and facts: the first result is reused.
+    assert build("b", None, None, None) == "a"
+    assert calls == ["a"]
+
+
+def test_a_builder_that_reads_facts_must_take_them() -> None:
+    def build(technique: object, parameters: object) -> None:
+        return None
+
+    with pytest.raises(ValueError, match="build reads facts but takes no 'facts' argument"):
+        memoize_protocol("hernia_regions")(build)
+
+
+def test_every_unknown_fact_name_is_listed() -> None:
+    with pytest.raises(ValueError, match=r"^memoize_protocol: unknown facts alpha, beta$"):
+        memoize_protocol("beta", "hernia_regions", "alpha")
