@@ -100,7 +100,7 @@ def test_coded_conditions_carry_a_code(condition: Any) -> None:
 @given(patients(clean=True))
 def test_clean_patients_pass_the_core(patient: Patient) -> None:
     engine = Engine(entry_points=False)
-    core = engine._findings(engine._core, engine.facts(patient, AS_OF))
+    core = engine._core_findings(engine.facts(patient, AS_OF))
     assert [f for f in core if f.outcome > Outcome.ALLOWED_WITH_MODIFICATIONS] == []
 
 

@@ -406,11 +406,6 @@ class Engine:
             raise TypeError(f"expected a herniarules.Patient, got {type(patient).__name__}")
         return derive_facts(patient, as_of or date.today(), self.terminology)
 
-    @staticmethod
-    def _findings(compiled: CompiledRules, facts: Facts) -> list[Finding]:
-        """Return the findings of the rules of ``compiled`` that fire for ``facts``."""
-        return _finder(compiled)(facts)
-
     def _plugin_failure(self, loaded: _Loaded, technique_id: str, what: str) -> Finding:
         return Finding(
             rule_id=PLUGIN_ERROR,
