@@ -19,13 +19,14 @@ sessions is always a mistake.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 import attrs
 from attrs import validators as v
 
-__all__ = ["Validator", "check_ranges", "minutes", "number", "whole"]
+__all__ = ["Validator", "check_ranges", "minutes", "number", "share", "whole"]
 
 #: An attrs field validator: called with the instance, the attribute and the value; raises.
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], Any]
@@ -89,3 +90,12 @@ def check_ranges(instance: object, *pairs: tuple[str, str]) -> None:
         high = getattr(instance, high_name)
         if low > high:
             raise ValueError(f"{low_name} ({_show(low)}) exceeds {high_name} ({_show(high)})")
+
+
+def share(total: float, fraction: float) -> float:
+    """Return ``fraction`` of ``total`` minutes, rounded down to a half minute.
+
+    For the minutes of a protocol's steps: rounding down keeps the steps from adding up to
+    more than the session.
+    """
+    return math.floor(total * fraction * 2) / 2

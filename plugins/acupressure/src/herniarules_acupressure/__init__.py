@@ -12,8 +12,6 @@ clinical convention, and a clinic may only shorten or reduce them.
 
 from __future__ import annotations
 
-import math
-
 import attrs
 
 from herniarules import (
@@ -28,9 +26,13 @@ from herniarules import (
     Technique,
     hookimpl,
 )
+from herniarules.approval import (
+    APPROVAL_PASSAGE,
+    FURTHER_TYPES_PASSAGE,
+    physician_approval_rule,
+)
 from herniarules.memo import memoize_protocol
-from herniarules.params import check_ranges, minutes, whole
-from herniarules.rules import Always
+from herniarules.params import check_ranges, minutes, share, whole
 
 __all__ = [
     "APPROVAL_PASSAGE",
@@ -44,16 +46,6 @@ __all__ = [
 __version__ = "0.1.0"
 
 TECHNIQUE_ID = "acupressure"
-#: The passage that makes every further type of massage subject to a doctor's approval.
-APPROVAL_PASSAGE = (
-    "Other types of massage can be used in combination with the main ones; their use must be "
-    "approved by a doctor."
-)
-APPROVAL_SECTION = "Vacuum massage"
-TYPES_PASSAGE = (
-    "In addition, there is a vacuum massage, which is aimed at nourishing the disc and a rush "
-    "of blood to the damaged area, acupressure, segmental, and hydromassage."
-)
 SOFTNESS_PASSAGE = (
     "A special feature of massage for a herniated lumbar vertebra is the softness of movements, "
     "the absence of pressure or force during massage manipulations."
@@ -104,7 +96,7 @@ TECHNIQUE = Technique(
         "combination with a main technique (classic, honey or vacuum massage) and only with a "
         "doctor's approval."
     ),
-    source=TYPES_PASSAGE,
+    source=FURTHER_TYPES_PASSAGE,
     # Point pressure eases local muscle spasm and pain; it does not decompress or nourish the
     # disc, so the source's compression and disc-nutrition indications are not claimed.
     indications=("pain-relief", "muscle-relaxation"),
@@ -123,17 +115,7 @@ def herniarules_rules(policy: Policy) -> list[Rule]:
     """Return the rules of acupressure: a doctor's approval, and care with anticoagulants."""
     only = frozenset({TECHNIQUE_ID})
     return [
-        Rule(
-            "acupressure.physician-approval",
-            "Acupressure needs a doctor's approval",
-            Always(),
-            Outcome.REQUIRES_CLEARANCE,
-            "Acupressure is one of the further types of massage; its use must be approved by a "
-            "doctor. Record the doctor's clearance for acupressure.",
-            APPROVAL_PASSAGE,
-            APPROVAL_SECTION,
-            techniques=only,
-        ),
+        physician_approval_rule(TECHNIQUE_ID, "Acupressure"),
         Rule(
             "acupressure.anticoagulant-therapy",
             "Point pressure under anticoagulant or antiplatelet therapy",
@@ -164,11 +146,6 @@ def _zones(facts: Facts) -> str:
     return "; ".join(_ZONES[r] for r in regions if r in _ZONES)
 
 
-def _share(total: float, fraction: float) -> float:
-    # Round down to half minutes so the steps never add up to more than the session.
-    return math.floor(total * fraction * 2) / 2
-
-
 @hookimpl
 @memoize_protocol("hernia_regions")
 def herniarules_protocol(
@@ -182,7 +159,7 @@ def herniarules_protocol(
         ProtocolStep(
             "warm-up",
             "Stroking and light rubbing of the back with the hands, without force.",
-            minutes=_share(longest, 0.2),
+            minutes=share(longest, 0.2),
             pressure="none",
         ),
         ProtocolStep(
@@ -192,13 +169,13 @@ def herniarules_protocol(
             f"{parameters.seconds_per_point} s per point; the patient should feel no more than "
             "a dull ache, never sharp or radiating pain.",
             repetitions="each point 1-3 times",
-            minutes=_share(longest, 0.65),
+            minutes=share(longest, 0.65),
             pressure="gentle to moderate, on the points only",
         ),
         ProtocolStep(
             "closing",
             "Stroking of the worked area.",
-            minutes=_share(longest, 0.15),
+            minutes=share(longest, 0.15),
             pressure="none",
         ),
     )

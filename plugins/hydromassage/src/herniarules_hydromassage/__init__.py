@@ -15,7 +15,6 @@ Courses run every other day, so this plugin lays out its own course plan.
 
 from __future__ import annotations
 
-import math
 from datetime import date
 
 import attrs
@@ -35,10 +34,14 @@ from herniarules import (
     ValueSet,
     hookimpl,
 )
+from herniarules.approval import (
+    APPROVAL_PASSAGE,
+    FURTHER_TYPES_PASSAGE,
+    physician_approval_rule,
+)
 from herniarules.courses import default_plan
 from herniarules.memo import memoize_protocol
-from herniarules.params import check_ranges, minutes, number, whole
-from herniarules.rules import Always
+from herniarules.params import check_ranges, minutes, number, share, whole
 
 __all__ = [
     "APPROVAL_PASSAGE",
@@ -57,16 +60,6 @@ __version__ = "0.1.0"
 TECHNIQUE_ID = "hydromassage"
 #: Concept of an open wound anywhere on the body, set by :data:`OPEN_WOUND_CODES`.
 OPEN_WOUND = "open-wound"
-#: The passage that makes every further type of massage subject to a doctor's approval.
-APPROVAL_PASSAGE = (
-    "Other types of massage can be used in combination with the main ones; their use must be "
-    "approved by a doctor."
-)
-APPROVAL_SECTION = "Vacuum massage"
-TYPES_PASSAGE = (
-    "In addition, there is a vacuum massage, which is aimed at nourishing the disc and a rush "
-    "of blood to the damaged area, acupressure, segmental, and hydromassage."
-)
 SOFTNESS_PASSAGE = (
     "A special feature of massage for a herniated lumbar vertebra is the softness of movements, "
     "the absence of pressure or force during massage manipulations."
@@ -131,7 +124,7 @@ TECHNIQUE = Technique(
         "legs, never the spine itself. Used in combination with a main technique (classic, "
         "honey or vacuum massage) and only with a doctor's approval."
     ),
-    source=TYPES_PASSAGE,
+    source=FURTHER_TYPES_PASSAGE,
     # Warm water and a soft jet relax the paravertebral muscles and improve the blood supply;
     # the jet is kept too gentle to claim decompression or muscle strengthening.
     indications=("muscle-relaxation", "circulation"),
@@ -172,17 +165,7 @@ def herniarules_rules(policy: Policy) -> list[Rule]:
     """Return the rules of hydromassage: a doctor's approval, and no bath over open wounds."""
     only = frozenset({TECHNIQUE_ID})
     return [
-        Rule(
-            "hydromassage.physician-approval",
-            "Hydromassage needs a doctor's approval",
-            Always(),
-            Outcome.REQUIRES_CLEARANCE,
-            "Hydromassage is one of the further types of massage; its use must be approved by "
-            "a doctor. Record the doctor's clearance for hydromassage.",
-            APPROVAL_PASSAGE,
-            APPROVAL_SECTION,
-            techniques=only,
-        ),
+        physician_approval_rule(TECHNIQUE_ID, "Hydromassage"),
         Rule(
             "hydromassage.open-wound",
             "Open wound",
@@ -196,11 +179,6 @@ def herniarules_rules(policy: Policy) -> list[Rule]:
             techniques=only,
         ),
     ]
-
-
-def _share(total: float, fraction: float) -> float:
-    # Round down to half minutes so the steps never add up to more than the procedure.
-    return math.floor(total * fraction * 2) / 2
 
 
 @hookimpl
@@ -218,7 +196,7 @@ def herniarules_protocol(
         ProtocolStep(
             "immersion",
             f"The patient lies in the bath at {water} and rests to let the muscles relax.",
-            minutes=_share(longest, 0.25),
+            minutes=share(longest, 0.25),
             pressure="none",
         ),
         ProtocolStep(
@@ -227,13 +205,13 @@ def herniarules_protocol(
             "the muscles on both sides of the spine, from the lower back upwards, then over "
             "the buttocks and the legs towards the trunk; never along the spine itself.",
             repetitions="3-4 passes per area",
-            minutes=_share(longest, 0.6),
+            minutes=share(longest, 0.6),
             pressure=f"gentle jet, {jet}",
         ),
         ProtocolStep(
             "rest",
             "The patient rests in the bath with the jet off, then rises slowly.",
-            minutes=_share(longest, 0.15),
+            minutes=share(longest, 0.15),
             pressure="none",
         ),
     )

@@ -14,14 +14,16 @@ are clinical convention, and a clinic may only shorten or reduce them.
 
 from __future__ import annotations
 
-import math
-
 import attrs
 
-from herniarules import Facts, Outcome, Policy, Protocol, ProtocolStep, Rule, Technique, hookimpl
+from herniarules import Facts, Policy, Protocol, ProtocolStep, Rule, Technique, hookimpl
+from herniarules.approval import (
+    APPROVAL_PASSAGE,
+    FURTHER_TYPES_PASSAGE,
+    physician_approval_rule,
+)
 from herniarules.memo import memoize_protocol
-from herniarules.params import check_ranges, minutes, whole
-from herniarules.rules import Always
+from herniarules.params import check_ranges, minutes, share, whole
 
 __all__ = [
     "APPROVAL_PASSAGE",
@@ -35,16 +37,6 @@ __all__ = [
 __version__ = "0.1.0"
 
 TECHNIQUE_ID = "segmental"
-#: The passage that makes every further type of massage subject to a doctor's approval.
-APPROVAL_PASSAGE = (
-    "Other types of massage can be used in combination with the main ones; their use must be "
-    "approved by a doctor."
-)
-APPROVAL_SECTION = "Vacuum massage"
-TYPES_PASSAGE = (
-    "In addition, there is a vacuum massage, which is aimed at nourishing the disc and a rush "
-    "of blood to the damaged area, acupressure, segmental, and hydromassage."
-)
 SOFTNESS_PASSAGE = (
     "A special feature of massage for a herniated lumbar vertebra is the softness of movements, "
     "the absence of pressure or force during massage manipulations."
@@ -89,7 +81,7 @@ TECHNIQUE = Technique(
         "drilling and shifting of the tissues. Used in combination with a main technique "
         "(classic, honey or vacuum massage) and only with a doctor's approval."
     ),
-    source=TYPES_PASSAGE,
+    source=FURTHER_TYPES_PASSAGE,
     # Reflex work on the segment's zones is used for radicular pain and to improve the blood
     # supply of the segment; it does not strengthen weak muscles or decompress the disc.
     indications=("pain-relief", "circulation"),
@@ -111,17 +103,7 @@ def herniarules_rules(policy: Policy) -> list[Rule]:
     the core rules already cover; no further rule is added without a clear basis.
     """
     return [
-        Rule(
-            "segmental.physician-approval",
-            "Segmental-reflex massage needs a doctor's approval",
-            Always(),
-            Outcome.REQUIRES_CLEARANCE,
-            "Segmental-reflex massage is one of the further types of massage; its use must be "
-            "approved by a doctor. Record the doctor's clearance for segmental massage.",
-            APPROVAL_PASSAGE,
-            APPROVAL_SECTION,
-            techniques=frozenset({TECHNIQUE_ID}),
-        ),
+        physician_approval_rule(TECHNIQUE_ID, "Segmental-reflex massage", "segmental massage"),
     ]
 
 
@@ -142,11 +124,6 @@ def _segments(facts: Facts) -> str:
     return "; ".join(_SEGMENTS[r] for r in regions if r in _SEGMENTS)
 
 
-def _share(total: float, fraction: float) -> float:
-    # Round down to half minutes so the steps never add up to more than the session.
-    return math.floor(total * fraction * 2) / 2
-
-
 @hookimpl
 @memoize_protocol("hernia_regions")
 def herniarules_protocol(
@@ -161,14 +138,14 @@ def herniarules_protocol(
         ProtocolStep(
             "planar stroking",
             "Planar stroking of the whole back, without force, to warm the skin.",
-            minutes=_share(longest, 0.15),
+            minutes=share(longest, 0.15),
             pressure="none",
         ),
         ProtocolStep(
             "rubbing of the reflex zones",
             f"Rubbing of the paravertebral zones of the {zones}, from the lower segments "
             "upwards and from the periphery towards the spine.",
-            minutes=_share(longest, 0.3),
+            minutes=share(longest, 0.3),
             pressure="light",
         ),
         ProtocolStep(
@@ -176,19 +153,19 @@ def herniarules_protocol(
             "Small circular movements with the finger pads beside the spinous processes, "
             "segment by segment from below upwards, without pressing on the vertebrae.",
             repetitions="3-4 passes",
-            minutes=_share(longest, 0.2),
+            minutes=share(longest, 0.2),
             pressure="light",
         ),
         ProtocolStep(
             "shifting of the tissues",
             "Shifting and gentle stretching of the paravertebral soft tissues towards the spine.",
-            minutes=_share(longest, 0.2),
+            minutes=share(longest, 0.2),
             pressure="light",
         ),
         ProtocolStep(
             "closing stroking",
             "Stroking of the back from the lower segments upwards.",
-            minutes=_share(longest, 0.15),
+            minutes=share(longest, 0.15),
             pressure="none",
         ),
     )
