@@ -712,7 +712,7 @@ def loads_patient(text: str | bytes) -> Patient:
         if end != len(text) and text[end:].strip(_JSON_SPACE):
             raise _NOT_FAST  # extra data after the document
         keys = [0]
-        patient: Patient = (_FAST.get(Patient) or _fast_structurer(Patient))(data, keys)
+        patient: Patient = _fast_structurer(Patient)(data, keys)
     except (StopIteration, RecursionError, *_NOT_FAST_ERRORS):  # ValueError: any JSON error
         return patient_from_dict(_parse_checked(text))
     # Duplicate keys: every key in the text is followed by its own colon, and the structurer
