@@ -12,12 +12,17 @@ Directives:
     The reference entry of one hook, from its docstring in ``herniarules/hookspecs.py``. The
     build warns (an error under ``-W``) when a hook has no entry, so the hook page cannot fall
     behind the plugin contract.
+``.. herniarules-value-sets::``
+    Every core value-set definition line by line (range, systems, include or exclude, tier,
+    site, reason) with the number of codes of each system it covers per tier, counted in the
+    code tables the package ships, so the page shows what a lookup answers without needing
+    the ICD-10 libraries.
 
 Role ``:outcome:`defer``` renders an outcome as a coloured badge.
 
-The generating functions (:func:`catalogue_rst`, :func:`sources_rst`, :func:`hook_rst`) return
-reStructuredText and take the engine as an argument, so tests can call them with an engine of
-their own.
+The generating functions (:func:`catalogue_rst`, :func:`sources_rst`, :func:`hook_rst`,
+:func:`value_set_definitions_rst`) return reStructuredText and take the engine (or the value
+sets and code tables) as an argument, so tests can call them with their own.
 """
 
 from __future__ import annotations
@@ -30,7 +35,9 @@ import json
 import re
 import textwrap
 import typing
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +56,15 @@ from herniarules.outcomes import Outcome
 from herniarules.rules import Rule
 from herniarules.safety import Policy
 from herniarules.technique import Technique
-from herniarules.terminology import CodeRange, CodeSystem, ValueSet
+from herniarules.terminology import (
+    CORE_VALUE_SETS,
+    CodeRange,
+    CodeSystem,
+    CodeTable,
+    ValueSet,
+    code_table,
+)
+from herniarules.terminology.table import table_file_name
 
 logger = logging.getLogger(__name__)
 
@@ -448,6 +463,148 @@ def sources_rst(engine: herniarules.Engine, source_map: Path | None = SOURCE_MAP
     return "\n".join(out) + "\n"
 
 
+# --------------------------------------------------------------------------- value-set definitions
+
+
+def value_set_label(value_set_id: str) -> str:
+    """Return the cross-reference label of a value set: ``value-set-core-malignancy``."""
+    return "value-set-" + re.sub(r"[^a-z0-9]+", "-", value_set_id.lower()).strip("-")
+
+
+def _systems_text(systems: frozenset[CodeSystem]) -> str:
+    if systems == frozenset(CodeSystem):
+        return "both"
+    return ", ".join(s.display_name for s in CodeSystem if s in systems)
+
+
+def _line_row(value_set: ValueSet, line: CodeRange) -> tuple[str, ...]:
+    if line.exclude:
+        effect, tier = "exclude", "—"
+    else:
+        effect = "include"
+        own = line.tier if line.tier is not None else value_set.tier
+        tier = f":outcome:`{own.label}`" + ("" if line.tier is not None else " (set)")
+    return (
+        f"``{line.render()}``",
+        _systems_text(line.systems),
+        effect,
+        tier,
+        f"``{line.site}``" if line.site else "—",
+        esc(line.reason) or "—",
+    )
+
+
+def coverage(
+    tables: Mapping[CodeSystem, CodeTable],
+) -> Counter[tuple[str, CodeSystem, Outcome]]:
+    """Count the codes of each table per ``(value set id, system, tier)``."""
+    counts: Counter[tuple[str, CodeSystem, Outcome]] = Counter()
+    for system, table in tables.items():
+        for _, _, found in table.items():
+            for classification in found:
+                counts[classification.value_set, system, classification.tier] += 1
+    return counts
+
+
+def _coverage_table(
+    value_set: ValueSet,
+    systems: Sequence[CodeSystem],
+    counts: Counter[tuple[str, CodeSystem, Outcome]],
+) -> str:
+    present = sorted({tier for (vs_id, _, tier) in counts if vs_id == value_set.id}, reverse=True)
+    if not present:
+        return "It covers no code of the shipped tables.\n"
+    rows = [
+        (f":outcome:`{tier.label}`", *(f"{counts[value_set.id, s, tier]:,}" for s in systems))
+        for tier in present
+    ]
+    rows.append(
+        (
+            "**all**",
+            *(f"**{sum(counts[value_set.id, s, t] for t in present):,}**" for s in systems),
+        )
+    )
+    width = 60 // len(systems)
+    return list_table(
+        ("Tier", *(s.display_name for s in systems)),
+        rows,
+        " ".join(["40", *(str(width) for _ in systems)]),
+        "hr-table hr-value-set-coverage",
+    )
+
+
+def _value_set_entry(
+    value_set: ValueSet,
+    systems: Sequence[CodeSystem],
+    counts: Counter[tuple[str, CodeSystem, Outcome]],
+) -> str:
+    history = (
+        f":outcome:`{value_set.history_tier.label}`"
+        if value_set.history_tier is not None
+        else "not counted: a condition no longer active does not express the concept"
+    )
+    fields = "\n".join(
+        [
+            f":Concept: ``{value_set.concept}``",
+            f":Source: {quote(value_set.source)}",
+            f":Default tier: :outcome:`{value_set.tier.label}`",
+            f":History tier: {history}",
+        ]
+    )
+    lines = list_table(
+        ("Range", "Systems", "Effect", "Tier", "Site", "Reason"),
+        [_line_row(value_set, line) for line in value_set.codes],
+        "14 14 9 17 8 38",
+        "hr-table hr-value-set-lines",
+    )
+    return (
+        f".. _{value_set_label(value_set.id)}:\n\n"
+        f".. container:: hr-rule hr-value-set hr-rule-{value_set.strictest_tier.label}\n\n"
+        f"   .. container:: hr-rule-head\n\n"
+        f"      ``{value_set.id}`` {esc(value_set.title)}\n\n"
+        f"{_indent(fields)}\n\n"
+        f"   .. rubric:: Lines\n\n"
+        f"{_indent(lines)}\n"
+        f"   .. rubric:: Codes covered\n\n"
+        f"{_indent(_coverage_table(value_set, systems, counts))}\n"
+    )
+
+
+def value_set_definitions_rst(
+    value_sets: Sequence[ValueSet], tables: Mapping[CodeSystem, CodeTable]
+) -> str:
+    """Return every value set's definition with the codes of ``tables`` it covers per tier.
+
+    The counts come from the classifications stored in ``tables`` (the shipped code tables in
+    the docs build), so they are what a lookup answers, not a fresh expansion.
+    """
+    systems = [s for s in CodeSystem if s in tables]
+    counts = coverage(tables)
+    totals: Counter[tuple[str, CodeSystem]] = Counter()
+    for (vs_id, system, _), count in counts.items():
+        totals[vs_id, system] += count
+    summary = [
+        (
+            f":ref:`{vs.id} <{value_set_label(vs.id)}>`",
+            esc(vs.title),
+            f":outcome:`{vs.tier.label}`",
+            *(f"{totals[vs.id, system]:,}" for system in systems),
+        )
+        for vs in value_sets
+    ]
+    sizes = ", ".join(f"{len(tables[s]):,} {s.display_name}" for s in systems)
+    intro = (
+        f"{len(value_sets)} value sets over the shipped code tables ({sizes} codes). Where "
+        "several lines of a set contain a code, the narrowest decides; a tier marked *(set)* "
+        "is the set's default tier.\n\n"
+    )
+    head = ("Value set", "Title", "Default tier", *(f"{s.display_name} codes" for s in systems))
+    widths = " ".join(["22", "34", "16", *(str(28 // len(systems)) for _ in systems)])
+    out = [intro, list_table(head, summary, widths, "hr-table hr-summary"), ""]
+    out.extend(_value_set_entry(vs, systems, counts) for vs in value_sets)
+    return "\n".join(out) + "\n"
+
+
 # --------------------------------------------------------------------------- hooks
 
 
@@ -540,6 +697,18 @@ class HookDirective(_Generated):
         return self._parse(hook_rst(name))
 
 
+class ValueSetsDirective(_Generated):
+    """``.. herniarules-value-sets::`` — the core value-set definitions and their coverage."""
+
+    def run(self) -> list[nodes.Node]:
+        data = resources.files("herniarules.terminology").joinpath("data")
+        for system in CodeSystem:
+            self.env.note_dependency(str(data.joinpath(table_file_name(system))))
+        _note_generated(self.env)
+        tables = {system: code_table(system) for system in CodeSystem}
+        return self._parse(value_set_definitions_rst(CORE_VALUE_SETS, tables))
+
+
 def outcome_role(
     name: str,
     rawtext: str,
@@ -591,6 +760,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("herniarules-catalogue", CatalogueDirective)
     app.add_directive("herniarules-sources", SourcesDirective)
     app.add_directive("herniarules-hook", HookDirective)
+    app.add_directive("herniarules-value-sets", ValueSetsDirective)
     app.add_role("outcome", outcome_role)
     app.connect("env-purge-doc", _purge)
     app.connect("env-check-consistency", _check_hooks)

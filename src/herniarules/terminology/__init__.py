@@ -159,9 +159,12 @@ class Terminology:
 
         Raises :class:`UnknownCodeError` if the code does not exist in the system.
         """
+        system = system if type(system) is CodeSystem else CodeSystem(system)
         table = code_table(system)
-        key = code.upper().replace(".", "")
-        found = table.get(key)
+        # Every key of the table is a valid normalized code, so a code already spelled that
+        # way needs no further check; any other spelling is normalized and checked.
+        key = code
+        found = table.get(key) if type(code) is str else None
         if found is None:
             key = check_code(code, system)
             found = table.get(key)

@@ -208,6 +208,7 @@ def code_table(system: CodeSystem) -> CodeTable:
     """Return the packaged table of ``system``, reading it on first use."""
     table = _TABLES.get(system)
     if table is None:
+        system = CodeSystem(system)
         with _LOCK:
             table = _TABLES.get(system)
             if table is None:
@@ -229,6 +230,7 @@ def check_code(code: str, system: CodeSystem) -> str:
     The error says when the code exists in the other system only, and otherwise names the
     closest existing codes ("did you mean C50.9?").
     """
+    system = system if type(system) is CodeSystem else CodeSystem(system)
     normalized = normalize_code(code)
     table = code_table(system)
     if normalized in table:
@@ -322,7 +324,7 @@ def validate_value_set(value_set: ValueSet, tables: dict[CodeSystem, CodeTable])
     in at least one of them, and the range must hold codes of each.
     """
     for line in value_set.codes:
-        for system in line.systems:
+        for system in sorted(line.systems):
             _check_bounds(value_set, line, tables[system])
         if line.start != line.end:
             for bound in (line.start, line.end):
