@@ -15,17 +15,16 @@ expresses). The flat facts are derived from the same entries and stay as they ar
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
 from herniarules.frozen import FrozenDict
-from herniarules.model import PHASE_SEVERITY, Condition, Patient, Phase, Sex
+from herniarules.model import PHASE_SEVERITY, Patient, Phase, Sex
 from herniarules.terminology import (
     DEFAULT_TERMINOLOGY,
-    CodeSystem,
     Concept,
     Terminology,
     normalize_code,
@@ -40,6 +39,8 @@ __all__ = [
     "bp_grade",
     "derive_facts",
 ]
+
+T = TypeVar("T", bound=attrs.AttrsInstance)
 
 #: Medication categories that set a concept.
 MEDICATION_CONCEPTS: Mapping[str, str] = {
@@ -238,6 +239,37 @@ def bp_grade(systolic: int | None, diastolic: int | None) -> int | None:
     return 0
 
 
+def _slot_constructor(cls: type[T]) -> Callable[..., T]:
+    """Return a function building ``cls`` from its fields in order, as its ``__init__`` does.
+
+    :func:`derive_facts` builds a :class:`Facts` and its items on every assessment. The
+    ``__init__`` of a frozen attrs class sets each field through ``object.__setattr__``;
+    setting the slots through their descriptors gives the same instance in less than half the
+    time. Only for classes without validators, converters or ``__attrs_post_init__``.
+    """
+    fields = attrs.fields(cls)
+    for field in fields:
+        if field.validator is not None or field.converter is not None or not field.init:
+            raise TypeError(f"{cls.__name__}.{field.name} needs {cls.__name__}.__init__")
+    if hasattr(cls, "__attrs_post_init__"):
+        raise TypeError(f"{cls.__name__} needs its __init__ for __attrs_post_init__")
+    names = [f"a{i}" for i in range(len(fields))]
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    lines = [f"def make({', '.join(names)}):", "    x = new(cls)"]
+    for index, field in enumerate(fields):
+        namespace[f"s{index}"] = cls.__dict__[field.name].__set__
+        lines.append(f"    s{index}(x, a{index})")
+    lines.append("    return x")
+    exec(compile("\n".join(lines), f"<{cls.__name__} constructor>", "exec"), namespace)
+    make: Callable[..., T] = namespace["make"]
+    return make
+
+
+_make_facts = _slot_constructor(Facts)
+_make_hernia = _slot_constructor(HerniaFact)
+_make_condition = _slot_constructor(ConditionFact)
+
+
 @functools.lru_cache(maxsize=4096)
 def _dotted_code(code: str) -> str:
     """Return ``code`` in dotted spelling: ``'c341'`` and ``'C34.1'`` give ``'C34.1'``."""
@@ -249,26 +281,30 @@ def _dotted_code(code: str) -> str:
 _DEFAULT_TIER = "contraindicated"
 
 
-def _condition_facts(condition: Condition, concepts: frozenset[str]) -> list[ConditionFact]:
+@functools.lru_cache(maxsize=4096)
+def _condition_facts(
+    coded: frozenset[str],
+    code: str | None,
+    system: str,
+    named: str | None,
+    display: str | None,
+    status: str,
+) -> tuple[ConditionFact, ...]:
     """Return the items of one active condition: one per concept, sorted by concept id.
 
-    ``concepts`` are the concepts its code expresses. Every item has the default tier and no
-    site; the condition's own ``display`` names it.
+    ``coded`` are the concepts its code expresses in ``system`` (a code system value),
+    ``named`` the concept the record names. Every item has the default tier and no site; the
+    condition's own ``display`` names it. The items depend on these values only, and records
+    repeat them, so they are built once per distinct condition.
     """
-    code = condition.code
-    dotted = system = None
-    if code is not None:
-        dotted, recorded = _dotted_code(code), condition.system
-        system = (recorded if type(recorded) is CodeSystem else CodeSystem(recorded))._value_
-    named = condition.concept
-    if named is not None and named not in concepts:
-        concepts = concepts | {named}
-    status = condition.status._value_
-    display = condition.display
-    return [
-        ConditionFact(concept, _DEFAULT_TIER, None, dotted, system, display, status)
+    dotted = None if code is None else _dotted_code(code)
+    concepts = coded if named is None else coded | {named}
+    return tuple(
+        _make_condition(
+            concept, _DEFAULT_TIER, None, dotted, system if dotted else None, display, status
+        )
         for concept in sorted(concepts)
-    ]
+    )
 
 
 _PHASE_RANK = {phase: rank for rank, phase in enumerate(PHASE_SEVERITY)}
@@ -305,7 +341,7 @@ def derive_facts(
         kinds.add(kind)
         size = hernia.size_mm
         hernia_items.append(
-            HerniaFact(region, hernia.level, kind, phase_value, size, hernia.surgery_indicated)
+            _make_hernia(region, hernia.level, kind, phase_value, size, hernia.surgery_indicated)
         )
         if size is None:
             size_unknown = True
@@ -333,7 +369,14 @@ def derive_facts(
         if condition.concept is not None:
             concepts.add(condition.concept)
         if coded or condition.concept is not None:
-            condition_items += _condition_facts(condition, coded)
+            condition_items += _condition_facts(
+                coded,
+                condition.code,
+                str(condition.system),
+                condition.concept,
+                condition.display,
+                str(status),
+            )
         if status.is_exacerbation:
             exacerbated.add(condition.code or condition.concept or "")
     for medication in patient.medications:
@@ -365,7 +408,7 @@ def derive_facts(
     surgeries = patient.surgeries
     last_surgery = max(s.date for s in surgeries) if surgeries else None
     indications = patient.indications
-    return Facts(
+    return _make_facts(
         patient.id,
         as_of,
         patient.age,
