@@ -433,6 +433,9 @@ class _ItemGroup(ItemExpr):
         conjunction = type(self).combine is _all3
         if (result is False) if conjunction else (result is not False):
             pairs = [(p, v) for p, v in pairs if v is result]
+        if len(pairs) == 1:
+            ((part, value),) = pairs
+            return part.explain(item, value)
         return f" {self.joiner} ".join(
             f"({p.explain(item, v)})" if p.compound else p.explain(item, v) for p, v in pairs
         )
