@@ -284,7 +284,7 @@ condition_leaves = st.one_of(
     st.builds(lambda c: Dx.concept.eq(c), st.sampled_from(_CONCEPTS)),
     st.builds(lambda s: Dx.site.eq(s), st.sampled_from(["legs", "back"])),
     st.builds(lambda t: Dx.tier.in_(*t), st.lists(st.sampled_from(_TIERS), min_size=1)),
-    st.sampled_from([Dx.code.eq("C61"), Dx.display.ne("A display"), Dx.status.eq("active")]),
+    st.sampled_from([Dx.code.eq("C61"), Dx.system.ne("icd-10"), Dx.status.eq("active")]),
 )
 
 
@@ -478,6 +478,8 @@ def test_quantifiers_read_their_collection() -> None:
         (lambda: H.region >= 6, "H.region is not a number"),
         (lambda: H.size_mm.eq("large"), "item field 'size_mm' holds float values"),
         (lambda: H.size_mm >= True, "item field 'size_mm' holds float values"),
+        (lambda: H.size_mm >= float("nan"), "item field 'size_mm' holds float values"),
+        (lambda: Dx.display.eq("Varicose veins"), "is for explanations only"),
         (lambda: H.region.eq("cervicle"), "cannot be 'cervicle'; it is one of cervical, lumbar"),
         (lambda: H.phase.in_("acute", "chronic"), "item field 'phase' cannot be 'chronic'"),
         (lambda: Dx.tier.eq("forbidden"), "item field 'tier' cannot be 'forbidden'"),

@@ -13,9 +13,20 @@ and the same value can be evaluated, compiled to plain Python, rendered as text 
 with an unrecorded fact is *unknown*, ``False & unknown`` is ``False``, ``True & unknown`` is
 unknown. A rule whose predicate is unknown yields *insufficient data*, never *allowed*.
 
-``F.hernias`` and ``F.conditions`` hold one item per hernia and per active condition;
-``any``, ``all`` and ``count`` over them take a predicate on one item, built from the item
-fields ``H`` (hernias) and ``Dx`` (conditions).
+``F.hernias`` and ``F.conditions`` hold one item per hernia and per (active condition,
+concept); ``any``, ``all`` and ``count`` over them take a predicate on one item, built from the
+item fields ``H`` (hernias) and ``Dx`` (conditions)::
+
+    F.hernias.any(H.region.in_("cervical", "thoracic") & (H.size_mm >= 6))
+    F.hernias.all(H.phase.eq("remission"))
+    F.hernias.count(H.phase.eq("acute")) >= 2
+    F.conditions.any(Dx.concept.eq("varicose-veins") & Dx.site.eq("legs"))
+
+An item predicate is three-valued too: a comparison with an item field that was not recorded
+is unknown. ``any`` holds when some item holds, is unknown when none holds but some is
+unknown, and fails otherwise (no items: fails); ``all`` is its dual (no items: holds);
+``count(p) >= n`` holds when the items that certainly satisfy ``p`` reach ``n``, fails when
+even counting the unknown ones they cannot, and is unknown otherwise.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from herniarules.facts import FACT_LABELS, ConditionFact, Facts, HerniaFact
+from herniarules.facts import FACT_LABELS, ITEM_COLLECTIONS, ConditionFact, Facts, HerniaFact
 from herniarules.frozen import FrozenDict
 
 __all__ = [
@@ -114,7 +114,10 @@ class Expr(abc.ABC):
         (see :meth:`witnesses`), each as a read-only ``{field: value}``; everything else is
         :meth:`Facts.evidence <herniarules.facts.Facts.evidence>`.
         """
-        evidence = facts.evidence(self.reads())
+        names = self.reads()
+        evidence = facts.evidence(names)
+        if not any(name in ITEM_COLLECTIONS for name in names):
+            return evidence
         picked = self.witnesses(facts)
         if not picked:
             return evidence

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from herniarules.facts import ITEM_COLLECTIONS, ConditionFact, Facts, HerniaFact
+from herniarules.facts import ITEM_COLLECTIONS, ConditionFact, Facts, HerniaFact, _dotted_code
 from herniarules.model import ClinicalStatus, HerniaKind, Phase, Region
 from herniarules.outcomes import Outcome
 from herniarules.rules._core import (
@@ -42,7 +42,7 @@ from herniarules.rules._core import (
     _fmt,
     _item_name,
 )
-from herniarules.terminology import CodeSystem, normalize_code
+from herniarules.terminology import CodeSystem
 
 __all__ = [
     "CONDITION_ITEMS",
@@ -71,11 +71,6 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 _ORDERING = frozenset({">=", ">", "<=", "<"})
 
 
-def _dotted(code: str) -> str:
-    normalized = normalize_code(code)
-    return normalized if len(normalized) <= 3 else f"{normalized[:3]}.{normalized[3:]}"
-
-
 @attrs.frozen
 class _FieldSpec:
     """What one item field holds: its label, value type and, if enumerated, its values."""
@@ -87,18 +82,20 @@ class _FieldSpec:
     """The values the field can take, when it is enumerated."""
     normalize: Callable[[str], str] | None = None
     """Turns a rule's value into the field's spelling (ICD-10 codes into dotted form)."""
+    readable: bool = True
+    """Whether rules may read the field; a display name is for explanations only."""
 
     def check(self, name: str, value: object) -> object:
         """Return ``value`` as the field holds it; raise :class:`RuleError` if it cannot be."""
         kind = self.kind
         if kind is float:
-            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            # NaN compares false with everything: a rule comparing with it could never fire.
+            ok = isinstance(value, int | float) and not isinstance(value, bool) and value == value
         else:
             ok = isinstance(value, kind)
         if not ok:
             raise RuleError(f"item field {name!r} holds {kind.__name__} values, got {value!r}")
-        if self.normalize is not None:
-            assert isinstance(value, str)
+        if self.normalize is not None and isinstance(value, str):
             try:
                 value = self.normalize(value)
             except ValueError as exc:
@@ -178,9 +175,9 @@ CONDITION_ITEMS = ItemKind(
         "concept": _str("concept"),
         "tier": _str("tier", (o.label for o in Outcome)),
         "site": _str("site"),
-        "code": _FieldSpec("code", str, normalize=_dotted),
+        "code": _FieldSpec("code", str, normalize=_dotted_code),
         "system": _str("code system", (s.value for s in CodeSystem)),
-        "display": _str("name"),
+        "display": _FieldSpec("name", str, readable=False),
         "status": _str("status", (s.value for s in ClinicalStatus if s.is_active)),
     },
     lambda item: f"condition {item.code or item.concept}",
@@ -255,6 +252,10 @@ class ItemField:
 
     def __init__(self, kind: ItemKind, name: str) -> None:
         self.spec = kind.spec(name)
+        if not self.spec.readable:
+            raise RuleError(
+                f"the {kind.singular} field {name!r} is for explanations only; rules never read it"
+            )
         self.kind, self.name, self.label = kind, name, self.spec.label
 
     def __repr__(self) -> str:
