@@ -46,7 +46,9 @@ from herniarules.rules._core import (
     RuleError,
     Tri,
     Witnesses,
-    _Codegen,
+)
+from herniarules.rules._core import (
+    _Codegen as _Codegen,
 )
 from herniarules.rules._items import (
     CONDITION_ITEMS,
@@ -95,5 +97,4 @@ __all__ = [
     "Some",
     "Tri",
     "Witnesses",
-    "_Codegen",
 ]

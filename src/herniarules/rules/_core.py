@@ -52,7 +52,11 @@ class RuleError(ValueError):
 
 
 def _item_name(item: object) -> str:
-    """Return a short name of one item: ``hernia C5-C6 (cervical, 7 mm)``, ``C61 Prostate``."""
+    """Return the name of one item in text: ``hernia C5-C6 (cervical, 7 mm)``, ``condition C61``.
+
+    A condition is named by its code and display name (``condition C61 Malignant neoplasm of
+    prostate``) when it has them, else by its concept.
+    """
     if isinstance(item, HerniaFact):
         size = "size not recorded" if item.size_mm is None else f"{item.size_mm:g} mm"
         return f"hernia {item.level} ({item.region}, {size})"
