@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+import attrs
 import pytest
 
 from herniarules import CodeSystem, Concept, Terminology, ValueSet, derive_facts
-from herniarules.facts import FACT_LABELS, Facts, bp_grade
+from herniarules.facts import FACT_LABELS, ConditionFact, Facts, HerniaFact, bp_grade
 from herniarules.terminology import DEFAULT_TERMINOLOGY, CodeRange
 
 AS_OF = date(2026, 11, 27)
@@ -291,12 +292,15 @@ def test_every_fact_has_a_label() -> None:
     assert set(FACT_LABELS) == set(attrs.fields_dict(Facts))
 
 
-def test_facts_do_not_depend_on_the_order_of_records(make_patient) -> None:
+def test_flat_facts_do_not_depend_on_the_order_of_records(make_patient) -> None:
     conditions = [condition("C50.9"), condition("J45.9", "recurrence"), condition("I10")]
     hernias = [hernia("L3-L4", "remission", 3.0), hernia("L4-L5", "subacute", 5.0)]
     forward = facts_of(make_patient, conditions=conditions, hernias=hernias)
     backward = facts_of(make_patient, conditions=conditions[::-1], hernias=hernias[::-1])
-    assert forward == backward
+    # Only the item collections follow the record, in its order.
+    assert attrs.evolve(backward, hernias=forward.hernias, conditions=forward.conditions) == forward
+    assert backward.hernias == forward.hernias[::-1]
+    assert backward.conditions == forward.conditions[::-1]
 
 
 def test_code_system_is_respected(make_patient) -> None:
@@ -305,3 +309,79 @@ def test_code_system_is_respected(make_patient) -> None:
     cm = facts_of(make_patient, conditions=[condition("M49.0", system=CodeSystem.ICD10_CM.value)])
     assert Concept.BONE_TUBERCULOSIS in who.concepts
     assert Concept.BONE_TUBERCULOSIS not in cm.concepts
+
+
+# --------------------------------------------------------------------------- item facts
+
+
+def test_hernia_items_keep_each_hernias_values_in_record_order(make_patient) -> None:
+    facts = facts_of(
+        make_patient,
+        hernias=[
+            hernia("L4-L5", "remission", 7.0, surgery_indicated=True),
+            hernia("C5-C6", "acute", None, region="cervical", kind="extrusion"),
+        ],
+    )
+    assert facts.hernias == (
+        HerniaFact("lumbar", "L4-L5", "protrusion", "remission", 7.0, True),
+        HerniaFact("cervical", "C5-C6", "extrusion", "acute", None, None),
+    )
+
+
+def test_a_patient_without_hernias_has_no_hernia_items(make_patient) -> None:
+    assert facts_of(make_patient, hernias=[]).hernias == ()
+
+
+def test_condition_items_give_one_item_per_concept_a_code_expresses(make_patient) -> None:
+    record = {**condition("i11.9"), "display": "Hypertensive heart disease"}
+    facts = facts_of(make_patient, conditions=[record])
+    assert [(c.concept, c.code) for c in facts.conditions] == [
+        ("hypertension", "I11.9"),
+        ("hypertension-organ-damage", "I11.9"),
+    ]
+    first = facts.conditions[0]
+    assert (first.tier, first.site, first.system, first.display, first.status) == (
+        "contraindicated",
+        None,
+        "icd-10",
+        "Hypertensive heart disease",
+        "active",
+    )
+
+
+def test_condition_items_hold_the_code_in_dotted_spelling(make_patient) -> None:
+    facts = facts_of(make_patient, conditions=[condition("C509"), condition("c61")])
+    assert [c.code for c in facts.conditions] == ["C50.9", "C61"]
+
+
+def test_condition_items_include_a_named_concept_and_follow_record_order(make_patient) -> None:
+    named = {"concept": "varicose-veins", "status": "relapse"}
+    facts = facts_of(make_patient, conditions=[condition("L40.0"), named])
+    assert [(c.concept, c.code, c.system, c.status) for c in facts.conditions] == [
+        ("skin-pathology", "L40.0", "icd-10", "active"),
+        ("varicose-veins", None, None, "relapse"),
+    ]
+
+
+def test_inactive_and_unmapped_conditions_give_no_condition_items(make_patient) -> None:
+    facts = facts_of(make_patient, conditions=[condition("C50.9", "resolved"), condition("J45.9")])
+    assert facts.conditions == ()
+
+
+def test_condition_items_use_the_code_system_of_the_record(make_patient) -> None:
+    cm = facts_of(make_patient, conditions=[condition("Z86.71", system="icd-10-cm")])
+    assert [(c.concept, c.system) for c in cm.conditions] == [("thrombosis-tendency", "icd-10-cm")]
+
+
+def test_facts_built_by_derive_facts_equal_facts_built_by_their_init(make_patient) -> None:
+    # derive_facts sets the slots directly; the result must be what __init__ gives.
+    facts = facts_of(
+        make_patient,
+        hernias=[hernia("L4-L5", "remission", 7.0)],
+        conditions=[condition("I11.9")],
+    )
+    again = Facts(*(getattr(facts, field.name) for field in attrs.fields(Facts)))
+    assert again == facts and hash(again) == hash(facts)
+    item = facts.hernias[0]
+    assert HerniaFact(*attrs.astuple(item)) == item
+    assert ConditionFact(*attrs.astuple(facts.conditions[0])) == facts.conditions[0]

@@ -18,7 +18,7 @@ import pluggy
 
 from herniarules import hookspecs
 from herniarules.courses import CoursePlan, default_plan
-from herniarules.facts import FACT_LABELS, Facts, derive_facts
+from herniarules.facts import Facts, derive_facts
 from herniarules.model import Clearance, Patient
 from herniarules.outcomes import (
     Assessment,
@@ -605,10 +605,11 @@ def _apply_clearance(
 
 def _make_finding(rule: Rule, result: bool | None, names: tuple[str, ...], facts: Facts) -> Finding:
     """Build the finding of ``rule`` whose predicate gave ``result`` for ``facts``."""
-    evidence = facts.evidence(names)
+    # The predicate picks the evidence: the values of the facts it reads, and of an item
+    # collection it quantifies over, the items that made the result.
+    evidence = rule.when.evidence(facts)
     if result is None:
-        missing = [n for n in names if evidence[n] is None]
-        what = ", ".join(FACT_LABELS.get(n, n) for n in missing) or "a value it needs"
+        what = ", ".join(rule.when.missing(facts)) or "a value it needs"
         outcome = Outcome.INSUFFICIENT_DATA
         message = (
             f"Cannot check '{rule.title}': {what} not recorded; "

@@ -5,21 +5,42 @@ turns one :class:`~herniarules.model.Patient` into one :class:`Facts` value: the
 phase, the pain score, the blood-pressure grade, the set of active contraindication concepts
 and so on. Findings quote these values as evidence, so a clinician sees exactly what
 triggered a rule. ``None`` means the value was not recorded.
+
+Two facts keep one item per record entry, for rules about *some* hernia or condition rather
+than the patient as a whole: :attr:`Facts.hernias` (one :class:`HerniaFact` per hernia) and
+:attr:`Facts.conditions` (one :class:`ConditionFact` per active condition and concept it
+expresses). The flat facts are derived from the same entries and stay as they are.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
 from herniarules.frozen import FrozenDict
 from herniarules.model import PHASE_SEVERITY, Patient, Phase, Sex
-from herniarules.terminology import DEFAULT_TERMINOLOGY, Concept, Terminology
+from herniarules.terminology import (
+    DEFAULT_TERMINOLOGY,
+    Concept,
+    Terminology,
+    normalize_code,
+)
 
-__all__ = ["FACT_LABELS", "Facts", "bp_grade", "derive_facts"]
+__all__ = [
+    "FACT_LABELS",
+    "ITEM_COLLECTIONS",
+    "ConditionFact",
+    "Facts",
+    "HerniaFact",
+    "bp_grade",
+    "derive_facts",
+]
+
+T = TypeVar("T", bound=attrs.AttrsInstance)
 
 #: Medication categories that set a concept.
 MEDICATION_CONCEPTS: Mapping[str, str] = {
@@ -38,6 +59,72 @@ ALLERGY_CONCEPTS: Mapping[str, str] = {
 }
 #: Ages, in years, at which an unrecorded pregnancy status counts as unknown rather than no.
 CHILDBEARING_AGES = (12, 55)
+
+
+@attrs.frozen(slots=True)
+class HerniaFact:
+    """One hernia of the patient, as the rules see it; values are the enum value strings."""
+
+    region: str
+    """Spinal region: ``cervical``, ``thoracic``, ``lumbar`` or ``lumbosacral``."""
+    level: str
+    """Vertebral level as recorded: ``L4-L5``, ``C5-C6``, ``T8``."""
+    kind: str
+    """Morphology: ``protrusion``, ``extrusion``, ``sequestration`` or ``schmorl-node``."""
+    phase: str
+    """Phase: ``acute``, ``exacerbation``, ``subacute``, ``remission`` or ``post-surgical``."""
+    size_mm: float | None
+    """Largest dimension on imaging, in millimetres; ``None`` if not recorded."""
+    surgery_indicated: bool | None
+    """Whether a surgeon has indicated an operation; ``None`` if not recorded."""
+
+    def evidence(self) -> Mapping[str, Any]:
+        """Return the item as a read-only ``{field: value}`` of plain values."""
+        return FrozenDict(
+            region=self.region,
+            level=self.level,
+            kind=self.kind,
+            phase=self.phase,
+            size_mm=self.size_mm,
+            surgery_indicated=self.surgery_indicated,
+        )
+
+
+@attrs.frozen(slots=True)
+class ConditionFact:
+    """One concept that one active condition expresses, with how severe it is for that concept.
+
+    A condition whose code expresses two concepts gives two items. ``tier`` is an outcome label
+    (``contraindicated``, ``defer``, ``requires-clearance``...) saying how severe this code is
+    for this concept; ``site`` is the body area the condition is at, when the code says.
+    """
+
+    concept: str
+    """The concept id, such as ``malignancy`` or ``varicose-veins``."""
+    tier: str
+    """How severe the condition is for the concept, as an outcome label."""
+    site: str | None
+    """Body area the condition is at (``legs``, ``back``); ``None`` if not known."""
+    code: str | None
+    """The diagnosis code in dotted spelling (``C61``, ``M51.1``); ``None`` for a named concept."""
+    system: str | None
+    """The code system value (``icd-10``, ``icd-10-cm``); ``None`` when there is no code."""
+    display: str | None
+    """Human-readable name of the condition, for explanations."""
+    status: str
+    """Clinical status: ``active``, ``recurrence`` or ``relapse``."""
+
+    def evidence(self) -> Mapping[str, Any]:
+        """Return the item as a read-only ``{field: value}`` of plain values."""
+        return FrozenDict(
+            concept=self.concept,
+            tier=self.tier,
+            site=self.site,
+            code=self.code,
+            system=self.system,
+            display=self.display,
+            status=self.status,
+        )
 
 
 @attrs.frozen(slots=True)
@@ -74,14 +161,33 @@ class Facts:
     had_spinal_surgery: bool
     days_since_surgery: int | None
     indications: frozenset[str]
+    hernias: tuple[HerniaFact, ...]
+    """Every hernia, in record order."""
+    conditions: tuple[ConditionFact, ...]
+    """One item per active condition and concept it expresses, in record order."""
 
     def evidence(self, names: tuple[str, ...]) -> Mapping[str, Any]:
-        """Return a read-only ``{name: value}`` of the named facts, sets as sorted tuples."""
+        """Return a read-only ``{name: value}`` of the named facts.
+
+        Sets become sorted tuples and item collections tuples of read-only ``{field: value}``
+        mappings, so the evidence holds plain, JSON-able values only.
+        """
         result: dict[str, Any] = {}
         for name in names:
             value = getattr(self, name)
-            result[name] = tuple(sorted(value)) if isinstance(value, frozenset) else value
+            if isinstance(value, frozenset):
+                value = tuple(sorted(value))
+            elif type(value) is tuple:
+                value = tuple(item.evidence() for item in value)
+            result[name] = value
         return FrozenDict(result)
+
+
+#: The facts that hold a tuple of items, with the item class of each.
+ITEM_COLLECTIONS: Mapping[str, type[HerniaFact] | type[ConditionFact]] = {
+    "hernias": HerniaFact,
+    "conditions": ConditionFact,
+}
 
 
 #: Human labels of the facts, used when rules are rendered as text.
@@ -111,6 +217,8 @@ FACT_LABELS: Mapping[str, str] = {
     "had_spinal_surgery": "had spinal surgery",
     "days_since_surgery": "days since spinal surgery",
     "indications": "indications",
+    "hernias": "hernias",
+    "conditions": "conditions",
 }
 
 
@@ -129,6 +237,74 @@ def bp_grade(systolic: int | None, diastolic: int | None) -> int | None:
     if systolic >= 140 or diastolic >= 90:
         return 1
     return 0
+
+
+def _slot_constructor(cls: type[T]) -> Callable[..., T]:
+    """Return a function building ``cls`` from its fields in order, as its ``__init__`` does.
+
+    :func:`derive_facts` builds a :class:`Facts` and its items on every assessment. The
+    ``__init__`` of a frozen attrs class sets each field through ``object.__setattr__``;
+    setting the slots through their descriptors gives the same instance in less than half the
+    time. Only for classes without validators, converters or ``__attrs_post_init__``.
+    """
+    fields = attrs.fields(cls)
+    for field in fields:
+        if field.validator is not None or field.converter is not None or not field.init:
+            raise TypeError(f"{cls.__name__}.{field.name} needs {cls.__name__}.__init__")
+    if hasattr(cls, "__attrs_post_init__"):
+        raise TypeError(f"{cls.__name__} needs its __init__ for __attrs_post_init__")
+    names = [f"a{i}" for i in range(len(fields))]
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    lines = [f"def make({', '.join(names)}):", "    x = new(cls)"]
+    for index, field in enumerate(fields):
+        namespace[f"s{index}"] = cls.__dict__[field.name].__set__
+        lines.append(f"    s{index}(x, a{index})")
+    lines.append("    return x")
+    exec(compile("\n".join(lines), f"<{cls.__name__} constructor>", "exec"), namespace)
+    make: Callable[..., T] = namespace["make"]
+    return make
+
+
+_make_facts = _slot_constructor(Facts)
+_make_hernia = _slot_constructor(HerniaFact)
+_make_condition = _slot_constructor(ConditionFact)
+
+
+@functools.lru_cache(maxsize=4096)
+def _dotted_code(code: str) -> str:
+    """Return ``code`` in dotted spelling: ``'c341'`` and ``'C34.1'`` give ``'C34.1'``."""
+    normalized = normalize_code(code)
+    return normalized if len(normalized) <= 3 else f"{normalized[:3]}.{normalized[3:]}"
+
+
+#: The tier a condition's concept has until the terminology says how severe each code is.
+_DEFAULT_TIER = "contraindicated"
+
+
+@functools.lru_cache(maxsize=4096)
+def _condition_facts(
+    coded: frozenset[str],
+    code: str | None,
+    system: str,
+    named: str | None,
+    display: str | None,
+    status: str,
+) -> tuple[ConditionFact, ...]:
+    """Return the items of one active condition: one per concept, sorted by concept id.
+
+    ``coded`` are the concepts its code expresses in ``system`` (a code system value),
+    ``named`` the concept the record names. Every item has the default tier and no site; the
+    condition's own ``display`` names it. The items depend on these values only, and records
+    repeat them, so they are built once per distinct condition.
+    """
+    dotted = None if code is None else _dotted_code(code)
+    concepts = coded if named is None else coded | {named}
+    return tuple(
+        _make_condition(
+            concept, _DEFAULT_TIER, None, dotted, system if dotted else None, display, status
+        )
+        for concept in sorted(concepts)
+    )
 
 
 _PHASE_RANK = {phase: rank for rank, phase in enumerate(PHASE_SEVERITY)}
@@ -153,15 +329,20 @@ def derive_facts(
     phases: set[str] = set()
     regions: set[str] = set()
     kinds: set[str] = set()
+    hernia_items: list[HerniaFact] = []
     for hernia in patient.hernias:
         phase = hernia.phase
         rank = _PHASE_RANK[phase]
         if rank < worst_rank:
             worst, worst_rank = phase, rank
-        phases.add(phase._value_)
-        regions.add(hernia.region._value_)
-        kinds.add(hernia.kind._value_)
+        phase_value, region, kind = phase._value_, hernia.region._value_, hernia.kind._value_
+        phases.add(phase_value)
+        regions.add(region)
+        kinds.add(kind)
         size = hernia.size_mm
+        hernia_items.append(
+            _make_hernia(region, hernia.level, kind, phase_value, size, hernia.surgery_indicated)
+        )
         if size is None:
             size_unknown = True
         elif max_size is None or size > max_size:
@@ -176,14 +357,26 @@ def derive_facts(
 
     concepts: set[str] = set()
     exacerbated: set[str] = set()
+    condition_items: list[ConditionFact] = []
     for condition in patient.conditions:
         status = condition.status
         if not status.is_active:
             continue
+        coded = _EMPTY
         if condition.code is not None:
-            concepts.update(terminology.concepts_for(condition.code, condition.system))
+            coded = terminology.concepts_for(condition.code, condition.system)
+            concepts.update(coded)
         if condition.concept is not None:
             concepts.add(condition.concept)
+        if coded or condition.concept is not None:
+            condition_items += _condition_facts(
+                coded,
+                condition.code,
+                str(condition.system),
+                condition.concept,
+                condition.display,
+                str(status),
+            )
         if status.is_exacerbation:
             exacerbated.add(condition.code or condition.concept or "")
     for medication in patient.medications:
@@ -215,7 +408,7 @@ def derive_facts(
     surgeries = patient.surgeries
     last_surgery = max(s.date for s in surgeries) if surgeries else None
     indications = patient.indications
-    return Facts(
+    return _make_facts(
         patient.id,
         as_of,
         patient.age,
@@ -241,4 +434,6 @@ def derive_facts(
         last_surgery is not None,
         (as_of - last_surgery).days if last_surgery is not None else None,
         frozenset(indications) if indications else _EMPTY,
+        tuple(hernia_items),
+        tuple(condition_items),
     )

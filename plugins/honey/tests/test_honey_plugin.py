@@ -34,6 +34,7 @@ def engine(**kwargs: object) -> herniarules.Engine:
 LUMBAR = (Region.LUMBAR, "L4-L5")
 CERVICAL = (Region.CERVICAL, "C5-C6")
 THORACIC = (Region.THORACIC, "T7-T8")
+LUMBOSACRAL = (Region.LUMBOSACRAL, "L5-S1")
 
 
 def hernia(size_mm: float | None, where: tuple[Region, str] = LUMBAR) -> Hernia:
@@ -83,40 +84,78 @@ def test_small_lumbar_hernia_without_contraindications_is_allowed() -> None:
 # -- honey.large-hernia --------------------------------------------------------------------
 
 
+def large_hernia(decision: herniarules.Decision) -> herniarules.Finding:
+    return next(f for f in decision.findings if f.rule_id == "honey.large-hernia")
+
+
 @pytest.mark.parametrize(
     ("size", "where"),
-    [(9.0, LUMBAR), (12.5, LUMBAR), (6.0, CERVICAL), (7.0, THORACIC)],
+    [
+        (9.0, LUMBAR),
+        (12.5, LUMBAR),
+        (9.0, LUMBOSACRAL),
+        (6.0, CERVICAL),
+        (7.0, CERVICAL),
+        (7.0, THORACIC),
+    ],
 )
 def test_large_hernia_contraindicates_honey(size: float, where: tuple[Region, str]) -> None:
     decision = evaluate(patient(hernia(size, where)))
     assert own(decision) == {"honey.large-hernia": Outcome.CONTRAINDICATED}
-    assert decision.findings[-1].evidence["max_hernia_size_mm"] == size
+    (item,) = large_hernia(decision).evidence["hernias"]
+    assert (item["region"], item["level"], item["size_mm"]) == (where[0].value, where[1], size)
 
 
 @pytest.mark.parametrize(
     ("size", "where"),
-    [(8.9, LUMBAR), (8.0, (Region.LUMBOSACRAL, "L5-S1")), (5.9, CERVICAL), (5.0, THORACIC)],
+    [(8.9, LUMBAR), (8.0, LUMBOSACRAL), (5.9, CERVICAL), (5.0, THORACIC)],
 )
-def test_hernia_below_the_threshold_is_not_large(size: float, where: tuple[Region, str]) -> None:
+def test_hernia_below_the_threshold_of_its_region_is_not_large(
+    size: float, where: tuple[Region, str]
+) -> None:
     assert "honey.large-hernia" not in own(evaluate(patient(hernia(size, where))))
 
 
-def test_narrow_canal_threshold_applies_when_any_hernia_is_cervical() -> None:
-    # Facts do not pair sizes with regions: a 7 mm lumbar hernia beside a small cervical one
-    # is judged by the stricter cervical threshold.
-    p = patient(hernia(7.0), hernia(2.0, CERVICAL))
-    assert own(evaluate(p)) == {"honey.large-hernia": Outcome.CONTRAINDICATED}
+def test_each_hernia_is_judged_by_the_threshold_of_its_own_region() -> None:
+    # 7 mm is below the lumbar threshold, and the cervical hernia is 2 mm: neither is large.
+    decision = evaluate(patient(hernia(7.0), hernia(2.0, CERVICAL)))
+    assert own(decision) == {}
+    assert decision.outcome is Outcome.ALLOWED
+
+
+def test_finding_names_the_large_hernia_among_several() -> None:
+    decision = evaluate(patient(hernia(9.5), hernia(2.0, CERVICAL), hernia(3.0, THORACIC)))
+    finding = large_hernia(decision)
+    assert [item["level"] for item in finding.evidence["hernias"]] == ["L4-L5"]
+    assert finding.explanation.startswith("hernia L4-L5 (lumbar, 9.5 mm): ")
+    assert "size (mm) 9.5 ≥ 9" in finding.explanation
 
 
 def test_unknown_hernia_size_gives_insufficient_data() -> None:
     decision = evaluate(patient(hernia(None)))
     assert own(decision) == {"honey.large-hernia": Outcome.INSUFFICIENT_DATA}
     assert not decision.permitted
+    assert "size (mm) of hernia L4-L5 not recorded" in large_hernia(decision).message
 
 
 def test_one_unmeasured_hernia_among_several_gives_insufficient_data() -> None:
     decision = evaluate(patient(hernia(3.0), hernia(None, CERVICAL)))
     assert own(decision) == {"honey.large-hernia": Outcome.INSUFFICIENT_DATA}
+    (item,) = large_hernia(decision).evidence["hernias"]
+    assert (item["level"], item["size_mm"]) == ("C5-C6", None)
+
+
+def test_a_lumbar_hernia_below_the_threshold_beside_an_unmeasured_cervical_one_is_unknown() -> None:
+    decision = evaluate(patient(hernia(7.0), hernia(None, CERVICAL)))
+    assert own(decision) == {"honey.large-hernia": Outcome.INSUFFICIENT_DATA}
+    assert not decision.permitted
+
+
+def test_a_large_hernia_decides_even_beside_an_unmeasured_one() -> None:
+    decision = evaluate(patient(hernia(None), hernia(6.5, CERVICAL)))
+    assert own(decision) == {"honey.large-hernia": Outcome.CONTRAINDICATED}
+    (item,) = large_hernia(decision).evidence["hernias"]
+    assert item["level"] == "C5-C6"
 
 
 def test_patient_without_a_hernia_is_not_held_back_by_the_size_rule() -> None:

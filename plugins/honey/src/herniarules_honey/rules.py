@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from herniarules import F, Outcome, Rule
+from herniarules.rules import H
 
-__all__ = ["LARGE_HERNIA_MM", "LARGE_NARROW_CANAL_HERNIA_MM", "NARROW_CANAL_REGIONS", "honey_rules"]
+__all__ = [
+    "LARGE_HERNIA_MM",
+    "LARGE_NARROW_CANAL_HERNIA_MM",
+    "NARROW_CANAL_REGIONS",
+    "WIDE_CANAL_REGIONS",
+    "honey_rules",
+]
 
 #: Size, in millimetres, from which a lumbar or lumbosacral hernia counts as large. The
 #: source forbids honey massage "for large hernias" without a figure; the radiological
@@ -17,6 +24,8 @@ LARGE_HERNIA_MM = 9.0
 LARGE_NARROW_CANAL_HERNIA_MM = 6.0
 #: Regions where the narrow-canal threshold applies.
 NARROW_CANAL_REGIONS = ("cervical", "thoracic")
+#: Regions where the lumbar threshold applies.
+WIDE_CANAL_REGIONS = ("lumbar", "lumbosacral")
 
 _SECTION = "Honey massage"
 
@@ -26,26 +35,26 @@ def honey_rules() -> tuple[Rule, ...]:
     # The core declares ``Rule.techniques`` with a bare ``frozenset`` converter, which mypy
     # types as ``Iterable[_T_co]``; the value is correct, hence the ignores below.
     techniques = frozenset({"honey"})
-    # Facts give the largest hernia and the set of regions, not each hernia's size by
-    # region, so the narrow-canal threshold applies to the largest hernia whenever any
-    # hernia is cervical or thoracic: stricter, never looser, than a per-hernia check.
-    large = (F.max_hernia_size_mm >= LARGE_HERNIA_MM) | (
-        F.hernia_regions.contains_any(*NARROW_CANAL_REGIONS)
-        & (F.max_hernia_size_mm >= LARGE_NARROW_CANAL_HERNIA_MM)
+    # Each hernia is judged by the threshold of its own region. A relevant hernia whose size
+    # was not recorded makes the rule unknown: insufficient data, never allowed.
+    large = F.hernias.any(
+        (H.region.in_(*WIDE_CANAL_REGIONS) & (H.size_mm >= LARGE_HERNIA_MM))
+        | (H.region.in_(*NARROW_CANAL_REGIONS) & (H.size_mm >= LARGE_NARROW_CANAL_HERNIA_MM))
     )
     return (
         Rule(
             "honey.large-hernia",
             "Large hernia",
-            F.has_hernia.is_true() & large,
+            large,
             Outcome.CONTRAINDICATED,
-            f"Honey massage cannot be performed for large hernias (lumbar from "
-            f"{LARGE_HERNIA_MM:g} mm, cervical or thoracic from "
+            f"Honey massage cannot be performed for large hernias (a lumbar or lumbosacral "
+            f"hernia from {LARGE_HERNIA_MM:g} mm, a cervical or thoracic one from "
             f"{LARGE_NARROW_CANAL_HERNIA_MM:g} mm).",
             '"Important! Honey massage cannot be performed for large hernias." Size '
-            "thresholds: clinical convention (radiological grading of disc hernias by size: "
-            f"lumbar large from {LARGE_HERNIA_MM:g} mm, cervical from "
-            f"{LARGE_NARROW_CANAL_HERNIA_MM:g} mm; thoracic taken as cervical).",
+            "thresholds: clinical convention (radiological grading of disc hernias by size, "
+            f"each hernia by its own region: lumbar and lumbosacral large from "
+            f"{LARGE_HERNIA_MM:g} mm, cervical from {LARGE_NARROW_CANAL_HERNIA_MM:g} mm; "
+            "thoracic taken as cervical).",
             _SECTION,
             techniques,  # type: ignore[arg-type, unused-ignore]
         ),

@@ -1,46 +1,41 @@
-"""Rules as data: a small expression layer over :class:`~herniarules.facts.Facts`.
+"""The expression layer over whole facts: fact references, comparisons and Kleene logic.
 
-A predicate is built from fact references and operators::
-
-    from herniarules.rules import F, Rule
-    F.pain_score >= 7
-    F.has_hernia & F.worst_phase.in_("acute", "exacerbation")
-    F.concepts.contains("malignancy")
-
-and the same value can be evaluated, compiled to plain Python, rendered as text ("pain score
-8 ≥ 7") and inspected (which facts it reads). Logic is three-valued (Kleene): a comparison
-with an unrecorded fact is *unknown*, ``False & unknown`` is ``False``, ``True & unknown`` is
-unknown. A rule whose predicate is unknown yields *insufficient data*, never *allowed*.
+Every node evaluates, generates Python code through :class:`_Codegen`, renders as text and
+reports the facts it reads; :mod:`herniarules.rules._items` adds the nodes over items.
 """
 
 from __future__ import annotations
 
 import abc
-import re
-from collections.abc import Callable, Iterable
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar
 
 import attrs
 
-from herniarules.facts import FACT_LABELS, Facts
-from herniarules.outcomes import Outcome
+from herniarules.facts import FACT_LABELS, ITEM_COLLECTIONS, ConditionFact, Facts, HerniaFact
+from herniarules.frozen import FrozenDict
 
 __all__ = [
     "All",
     "Always",
     "Any_",
-    "CompiledRules",
+    "Compare",
+    "Contains",
     "Custom",
     "Expr",
-    "F",
     "Fact",
+    "In",
     "Not",
-    "Rule",
+    "NotEmpty",
     "RuleError",
+    "Tri",
 ]
 
+#: A three-valued truth value: ``True``, ``False`` or ``None`` for unknown.
 Tri = bool | None
-T = TypeVar("T")
+#: Positions of items, by item collection, that made a predicate's result (see
+#: :meth:`Expr.witnesses`).
+Witnesses = dict[str, set[int]]
 
 _OPS: dict[str, tuple[str, str]] = {
     ">=": (">=", "≥"),
@@ -56,11 +51,29 @@ class RuleError(ValueError):
     """Raised when a rule or rule set is malformed (bad id, unknown fact, duplicate id)."""
 
 
+def _item_name(item: object) -> str:
+    """Return the name of one item in text: ``hernia C5-C6 (cervical, 7 mm)``, ``condition C61``.
+
+    A condition is named by its code and display name (``condition C61 Malignant neoplasm of
+    prostate``) when it has them, else by its concept.
+    """
+    if isinstance(item, HerniaFact):
+        size = "size not recorded" if item.size_mm is None else f"{item.size_mm:g} mm"
+        return f"hernia {item.level} ({item.region}, {size})"
+    if isinstance(item, ConditionFact):
+        if item.code is not None:
+            return f"condition {item.code}" + ("" if item.display is None else f" {item.display}")
+        return f"condition {item.display or item.concept}"
+    return str(item)
+
+
 def _fmt(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:g}"
+    if isinstance(value, tuple) and value and isinstance(value[0], HerniaFact | ConditionFact):
+        return "; ".join(map(_item_name, value))
     if isinstance(value, frozenset | set | tuple | list):
         return "{" + ", ".join(sorted(map(str, value))) + "}" if value else "none"
     if value is None:
@@ -86,6 +99,43 @@ class Expr(abc.ABC):
     @abc.abstractmethod
     def reads(self) -> tuple[str, ...]:
         """Return the names of the facts this predicate reads, in order of first use."""
+
+    #: Whether :meth:`render` gives text that needs parentheses inside ``and`` / ``or``.
+    compound: ClassVar[bool] = False
+
+    def witnesses(self, facts: Facts) -> Witnesses:
+        """Return the positions of the items that made this predicate's result, by collection.
+
+        Only quantifiers over item collections (``F.hernias.any(...)``) name items; a
+        predicate over whole facts names none.
+        """
+        return {}
+
+    def evidence(self, facts: Facts) -> Mapping[str, Any]:
+        """Return the values of the facts this predicate reads, as a finding quotes them.
+
+        An item collection a quantifier decided on shows only the items that made the result
+        (see :meth:`witnesses`), each as a read-only ``{field: value}``; everything else is
+        :meth:`Facts.evidence <herniarules.facts.Facts.evidence>`.
+        """
+        names = self.reads()
+        evidence = facts.evidence(names)
+        if not any(name in ITEM_COLLECTIONS for name in names):
+            return evidence
+        picked = self.witnesses(facts)
+        if not picked:
+            return evidence
+        result = dict(evidence)
+        for name, positions in picked.items():
+            items = getattr(facts, name)
+            result[name] = tuple(items[i].evidence() for i in sorted(positions))
+        return FrozenDict(result)
+
+    def missing(self, facts: Facts) -> tuple[str, ...]:
+        """Return labels of the values this predicate needs that were not recorded."""
+        return tuple(
+            FACT_LABELS.get(name, name) for name in self.reads() if getattr(facts, name) is None
+        )
 
     def __and__(self, other: Expr) -> Expr:
         return All(self, other)
@@ -159,19 +209,6 @@ class Fact:
     def not_empty(self) -> NotEmpty:
         """Return the predicate "this set-valued fact is not empty"."""
         return NotEmpty(self)
-
-
-class _FactNamespace:
-    """``F.pain_score`` is ``Fact("pain_score")``; unknown names raise :class:`RuleError`."""
-
-    def __getattr__(self, name: str) -> Fact:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return Fact(name)
-
-
-#: Fact references for building predicates: ``F.pain_score >= 7``.
-F = _FactNamespace()
 
 
 #: Facts holding a frozenset; membership of one item in them is a plain ``in`` test.
@@ -403,14 +440,45 @@ class _Group(Expr):
         unknown = " or ".join(f"{v} is None" for v in names)
         return f"(({parts}) and ({decisive} if {hit} else None if {unknown} else {neutral}))"
 
+    compound = True
+
     def render(self, facts: Facts | None = None) -> str:
         inner = f" {self.joiner} ".join(
-            f"({p.render(facts)})" if isinstance(p, _Group) else p.render(facts) for p in self.parts
+            f"({p.render(facts)})" if p.compound else p.render(facts) for p in self.parts
         )
         return inner
 
     def reads(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(name for p in self.parts for name in p.reads()))
+
+    def witnesses(self, facts: Facts) -> Witnesses:
+        return _merge(p.witnesses(facts) for p in _deciding(self, facts))
+
+    def missing(self, facts: Facts) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(label for p in self.parts for label in p.missing(facts)))
+
+
+def _merge(parts: Iterable[Witnesses]) -> Witnesses:
+    merged: Witnesses = {}
+    for part in parts:
+        for name, positions in part.items():
+            merged.setdefault(name, set()).update(positions)
+    return merged
+
+
+def _deciding(group: _Group, facts: Facts) -> list[Expr]:
+    """Return the parts of ``group`` that decide its result for ``facts``.
+
+    A conjunction that holds (or is unknown) is decided by every part, one that fails by its
+    false parts; a disjunction that holds by its true parts, an unknown one by its unknown
+    parts, one that fails by every part.
+    """
+    combine = type(group).combine
+    values = [p.evaluate(facts) for p in group.parts]
+    result = combine(values)
+    if (result is False) if combine is _all3 else (combine is _any3 and result is not False):
+        return [p for p, v in zip(group.parts, values, strict=True) if v is result]
+    return list(group.parts)
 
 
 class All(_Group):
@@ -446,6 +514,12 @@ class Not(Expr):
 
     def reads(self) -> tuple[str, ...]:
         return self.part.reads()
+
+    def witnesses(self, facts: Facts) -> Witnesses:
+        return self.part.witnesses(facts)
+
+    def missing(self, facts: Facts) -> tuple[str, ...]:
+        return self.part.missing(facts)
 
 
 class Always(Expr):
@@ -501,146 +575,3 @@ class Custom(Expr):
 
     def reads(self) -> tuple[str, ...]:
         return self._reads
-
-
-_RULE_ID = re.compile(r"^[a-z][a-z0-9_-]*(\.[a-z0-9][a-z0-9-]*)+$")
-
-
-def _rule_id(instance: Rule, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not _RULE_ID.match(value):
-        raise RuleError(f"rule id must look like 'plugin.rule-name', got {value!r}")
-
-
-def _non_empty(instance: Rule, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise RuleError(f"rule {instance.id!r}: {attribute.name} must be a non-empty string")
-
-
-def _expr(instance: Rule, attribute: attrs.Attribute[Expr], value: Expr) -> None:
-    if not isinstance(value, Expr):
-        raise RuleError(f"rule {instance.id!r}: 'when' must be a predicate, got {value!r}")
-
-
-def _outcome(instance: Rule, attribute: attrs.Attribute[Outcome], value: Outcome) -> None:
-    if not isinstance(value, Outcome) or value is Outcome.ALLOWED:
-        raise RuleError(f"rule {instance.id!r}: outcome must be an Outcome above ALLOWED")
-
-
-def _technique_set(values: Iterable[str] | None) -> frozenset[str] | None:
-    return None if values is None else frozenset(values)
-
-
-@attrs.frozen
-class Rule:
-    """One rule: when its predicate holds for a patient, it yields its outcome.
-
-    ``techniques`` limits the rule to those technique ids; core rules leave it ``None`` and
-    apply to every technique, including techniques not written yet.
-    """
-
-    id: str = attrs.field(validator=_rule_id)
-    title: str = attrs.field(validator=_non_empty)
-    when: Expr = attrs.field(validator=_expr, eq=False)
-    outcome: Outcome = attrs.field(validator=_outcome)
-    message: str = attrs.field(validator=_non_empty)
-    """Plain text for the clinician; the rendered predicate is shown beside it."""
-    source: str = attrs.field(validator=_non_empty)
-    """The passage of the clinical source the rule implements, quoted, or the convention."""
-    section: str = ""
-    """Heading of the source section the passage is under."""
-    techniques: frozenset[str] | None = attrs.field(default=None, converter=_technique_set)
-    site: str | None = None
-    """Body area, for local contraindications; the finding carries it."""
-
-    @property
-    def is_core(self) -> bool:
-        """Return whether this is a core rule that applies to every technique."""
-        return self.techniques is None
-
-    def describe(self) -> str:
-        """Return the rule as one line of text: ``id: predicate -> outcome``."""
-        return f"{self.id}: {self.when.render()} → {self.outcome.label}"
-
-
-class CompiledRules:
-    """A rule set compiled once into one Python function.
-
-    Calling :meth:`fired` returns ``(rule, result)`` pairs for the rules whose predicate is
-    true or unknown; rules that are false cost one comparison.
-    """
-
-    def __init__(self, rules: Iterable[Rule]) -> None:
-        self.rules: tuple[Rule, ...] = tuple(rules)
-        seen: set[str] = set()
-        for rule in self.rules:
-            if rule.id in seen:
-                raise RuleError(f"duplicate rule id {rule.id!r}")
-            seen.add(rule.id)
-        #: The facts each rule reads, by rule index (computed once, used for evidence).
-        self.reads: tuple[tuple[str, ...], ...] = tuple(rule.when.reads() for rule in self.rules)
-        #: Findings already built, by (rule index, result, values read); filled by the
-        #: functions :meth:`findings_function` returns.
-        self.findings: dict[tuple[object, ...], Any] = {}
-        self._finders: dict[tuple[object, int], Callable[[Facts], list[Any]]] = {}
-        ctx = _Codegen()
-        body = []
-        for index, rule in enumerate(self.rules):
-            body.append(f"    r = {rule.when.code(ctx)}")
-            body.append(f"    if r is not False: out.append(({index}, r))")
-        #: The compiled function: facts → ``(rule index, result)`` for the rules whose
-        #: predicate is true or unknown.
-        self.fired_indices: Callable[[Facts], list[tuple[int, Tri]]] = _define(ctx, "_fired", body)
-
-    def fired(self, facts: Facts) -> list[tuple[Rule, Tri]]:
-        """Return the rules whose predicate is true (``True``) or unknown (``None``)."""
-        rules = self.rules
-        return [(rules[i], r) for i, r in self.fired_indices(facts)]
-
-    def findings_function(
-        self, make: Callable[[Rule, Tri, tuple[str, ...], Facts], T], limit: int
-    ) -> Callable[[Facts], list[T]]:
-        """Return a function from facts to the findings of the rules that fire, in rule order.
-
-        ``make(rule, result, reads, facts)`` builds the finding of a rule whose predicate gave
-        ``result``. A finding must depend only on the rule, its result and the values of the
-        facts it reads: the function keeps up to ``limit`` of them in :attr:`findings`, keyed
-        by ``(rule index, result, *values read)``, and reuses them for equal keys. The
-        function is generated once per ``(make, limit)``.
-        """
-        finder = self._finders.get((make, limit))
-        if finder is not None:
-            return finder
-        rules, reads, cache = self.rules, self.reads, self.findings
-
-        def miss(key: tuple[Any, ...], facts: Facts) -> T:
-            index = key[0]
-            finding = make(rules[index], key[1], reads[index], facts)
-            if len(cache) < limit:
-                cache[key] = finding
-            return finding
-
-        ctx = _Codegen()
-        get, build = ctx.constant(cache.get), ctx.constant(miss)
-        # Every predicate is evaluated before any finding is built, as fired_indices does, so
-        # that a rule that raises stops the set before any other finding is made.
-        body = [f"    r{index} = {rule.when.code(ctx)}" for index, rule in enumerate(self.rules)]
-        for index in range(len(self.rules)):
-            key = "".join(f", {ctx.fact(name)}" for name in reads[index])
-            body += [
-                f"    if r{index} is not False:",
-                f"        k = ({index}, r{index}{key})",
-                f"        x = {get}(k)",
-                f"        out.append({build}(k, f) if x is None else x)",
-            ]
-        finder = _define(ctx, "_findings", body)
-        self._finders[(make, limit)] = finder
-        return finder
-
-
-def _define(ctx: _Codegen, name: str, body: list[str]) -> Callable[..., Any]:
-    """Compile ``def name(f)`` from ``body``, after the facts ``ctx`` recorded are loaded."""
-    lines = [f"def {name}(f):", *ctx.prologue(), "    out = []", *body, "    return out"]
-    namespace: dict[str, Any] = dict(ctx.constants)
-    exec(compile("\n".join(lines), "<herniarules-rules>", "exec"), namespace)
-    function: Callable[..., Any] = namespace[name]
-    return function

@@ -1,0 +1,160 @@
+"""Rules and rule sets: :class:`Rule` and :class:`CompiledRules`, one function per set."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import attrs
+
+from herniarules.facts import Facts
+from herniarules.outcomes import Outcome
+from herniarules.rules._core import Expr, RuleError, Tri, _Codegen
+
+__all__ = ["CompiledRules", "Rule"]
+
+T = TypeVar("T")
+
+
+_RULE_ID = re.compile(r"^[a-z][a-z0-9_-]*(\.[a-z0-9][a-z0-9-]*)+$")
+
+
+def _rule_id(instance: Rule, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not _RULE_ID.match(value):
+        raise RuleError(f"rule id must look like 'plugin.rule-name', got {value!r}")
+
+
+def _non_empty(instance: Rule, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise RuleError(f"rule {instance.id!r}: {attribute.name} must be a non-empty string")
+
+
+def _expr(instance: Rule, attribute: attrs.Attribute[Expr], value: Expr) -> None:
+    if not isinstance(value, Expr):
+        raise RuleError(f"rule {instance.id!r}: 'when' must be a predicate, got {value!r}")
+
+
+def _outcome(instance: Rule, attribute: attrs.Attribute[Outcome], value: Outcome) -> None:
+    if not isinstance(value, Outcome) or value is Outcome.ALLOWED:
+        raise RuleError(f"rule {instance.id!r}: outcome must be an Outcome above ALLOWED")
+
+
+def _technique_set(values: Iterable[str] | None) -> frozenset[str] | None:
+    return None if values is None else frozenset(values)
+
+
+@attrs.frozen
+class Rule:
+    """One rule: when its predicate holds for a patient, it yields its outcome.
+
+    ``techniques`` limits the rule to those technique ids; core rules leave it ``None`` and
+    apply to every technique, including techniques not written yet.
+    """
+
+    id: str = attrs.field(validator=_rule_id)
+    title: str = attrs.field(validator=_non_empty)
+    when: Expr = attrs.field(validator=_expr, eq=False)
+    outcome: Outcome = attrs.field(validator=_outcome)
+    message: str = attrs.field(validator=_non_empty)
+    """Plain text for the clinician; the rendered predicate is shown beside it."""
+    source: str = attrs.field(validator=_non_empty)
+    """The passage of the clinical source the rule implements, quoted, or the convention."""
+    section: str = ""
+    """Heading of the source section the passage is under."""
+    techniques: frozenset[str] | None = attrs.field(default=None, converter=_technique_set)
+    site: str | None = None
+    """Body area, for local contraindications; the finding carries it."""
+
+    @property
+    def is_core(self) -> bool:
+        """Return whether this is a core rule that applies to every technique."""
+        return self.techniques is None
+
+    def describe(self) -> str:
+        """Return the rule as one line of text: ``id: predicate -> outcome``."""
+        return f"{self.id}: {self.when.render()} → {self.outcome.label}"
+
+
+class CompiledRules:
+    """A rule set compiled once into one Python function.
+
+    Calling :meth:`fired` returns ``(rule, result)`` pairs for the rules whose predicate is
+    true or unknown; rules that are false cost one comparison.
+    """
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.rules: tuple[Rule, ...] = tuple(rules)
+        seen: set[str] = set()
+        for rule in self.rules:
+            if rule.id in seen:
+                raise RuleError(f"duplicate rule id {rule.id!r}")
+            seen.add(rule.id)
+        #: The facts each rule reads, by rule index (computed once, used for evidence).
+        self.reads: tuple[tuple[str, ...], ...] = tuple(rule.when.reads() for rule in self.rules)
+        #: Findings already built, by (rule index, result, values read); filled by the
+        #: functions :meth:`findings_function` returns.
+        self.findings: dict[tuple[object, ...], Any] = {}
+        self._finders: dict[tuple[object, int], Callable[[Facts], list[Any]]] = {}
+        ctx = _Codegen()
+        body = []
+        for index, rule in enumerate(self.rules):
+            body.append(f"    r = {rule.when.code(ctx)}")
+            body.append(f"    if r is not False: out.append(({index}, r))")
+        #: The compiled function: facts → ``(rule index, result)`` for the rules whose
+        #: predicate is true or unknown.
+        self.fired_indices: Callable[[Facts], list[tuple[int, Tri]]] = _define(ctx, "_fired", body)
+
+    def fired(self, facts: Facts) -> list[tuple[Rule, Tri]]:
+        """Return the rules whose predicate is true (``True``) or unknown (``None``)."""
+        rules = self.rules
+        return [(rules[i], r) for i, r in self.fired_indices(facts)]
+
+    def findings_function(
+        self, make: Callable[[Rule, Tri, tuple[str, ...], Facts], T], limit: int
+    ) -> Callable[[Facts], list[T]]:
+        """Return a function from facts to the findings of the rules that fire, in rule order.
+
+        ``make(rule, result, reads, facts)`` builds the finding of a rule whose predicate gave
+        ``result``. A finding must depend only on the rule, its result and the values of the
+        facts it reads: the function keeps up to ``limit`` of them in :attr:`findings`, keyed
+        by ``(rule index, result, *values read)``, and reuses them for equal keys. The
+        function is generated once per ``(make, limit)``.
+        """
+        finder = self._finders.get((make, limit))
+        if finder is not None:
+            return finder
+        rules, reads, cache = self.rules, self.reads, self.findings
+
+        def miss(key: tuple[Any, ...], facts: Facts) -> T:
+            index = key[0]
+            finding = make(rules[index], key[1], reads[index], facts)
+            if len(cache) < limit:
+                cache[key] = finding
+            return finding
+
+        ctx = _Codegen()
+        get, build = ctx.constant(cache.get), ctx.constant(miss)
+        # Every predicate is evaluated before any finding is built, as fired_indices does, so
+        # that a rule that raises stops the set before any other finding is made.
+        body = [f"    r{index} = {rule.when.code(ctx)}" for index, rule in enumerate(self.rules)]
+        for index in range(len(self.rules)):
+            key = "".join(f", {ctx.fact(name)}" for name in reads[index])
+            body += [
+                f"    if r{index} is not False:",
+                f"        k = ({index}, r{index}{key})",
+                f"        x = {get}(k)",
+                f"        out.append({build}(k, f) if x is None else x)",
+            ]
+        finder = _define(ctx, "_findings", body)
+        self._finders[(make, limit)] = finder
+        return finder
+
+
+def _define(ctx: _Codegen, name: str, body: list[str]) -> Callable[..., Any]:
+    """Compile ``def name(f)`` from ``body``, after the facts ``ctx`` recorded are loaded."""
+    lines = [f"def {name}(f):", *ctx.prologue(), "    out = []", *body, "    return out"]
+    namespace: dict[str, Any] = dict(ctx.constants)
+    exec(compile("\n".join(lines), "<herniarules-rules>", "exec"), namespace)
+    function: Callable[..., Any] = namespace[name]
+    return function
