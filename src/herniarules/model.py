@@ -32,6 +32,8 @@ import attrs
 from herniarules.errors import ModelError, Problem
 from herniarules.terminology import CodeSystem, normalize_code
 from herniarules.vocabulary import (
+    ATC_PATTERN,
+    CONDITION_CONCEPTS,
     Indication,
     MedicationCategory,
     Site,
@@ -183,7 +185,7 @@ def _got(value: object) -> str:
 def _level(instance: Hernia, attribute: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str):
         raise TypeError(f"must be a string, got {_got(value)}")
-    match = _LEVEL.match(value)
+    match = _LEVEL.fullmatch(value)  # fullmatch: '$' alone would let a final newline in
     if match is None:
         raise ValueError(
             f"must be a vertebral level such as 'L4-L5', 'L5-S1', 'C5-C6' or 'T8', got {value!r}"
@@ -207,7 +209,7 @@ def text(
             if value is None and optional:
                 return
             raise TypeError(f"must be a string, got {_got(value)}")
-        if regex is not None and not regex.match(value):
+        if regex is not None and not regex.fullmatch(value):
             raise ValueError(f"must be {what}, got {value!r}")
 
     check.pattern = regex  # type: ignore[attr-defined]
@@ -266,7 +268,7 @@ def between(low: float, high: float, *, whole: bool = False, optional: bool = Tr
 def _flag(instance: object, attribute: attrs.Attribute[bool | None], value: object) -> None:
     """Accept ``True``, ``False`` or ``None`` (not recorded), and nothing else."""
     if value is not None and value is not True and value is not False:
-        raise TypeError(f"must be True, False or None, got {_got(value)}")
+        raise TypeError(f"must be True or False, got {_got(value)}")
 
 
 def member(kind: type[enum.Enum], *, optional: bool = False) -> Validator:
@@ -393,6 +395,12 @@ def _concept(instance: object, attribute: attrs.Attribute[str | None], value: ob
     if not isinstance(value, str):
         raise TypeError(f"must be a string, got {_got(value)}")
     check_concept(value)
+
+
+# What the JSON Schema of these fields says (see herniarules.schema).
+_level.pattern = _LEVEL  # type: ignore[attr-defined]
+_atc.pattern = re.compile(f"^{ATC_PATTERN.pattern}$")  # type: ignore[attr-defined]
+_concept.choices = CONDITION_CONCEPTS  # type: ignore[attr-defined]
 
 
 def _icd10(instance: object, attribute: attrs.Attribute[str | None], value: object) -> None:
@@ -625,7 +633,7 @@ class Clearance:
     """A physician's recorded approval of one technique for this patient."""
 
     technique: str = attrs.field(validator=technique_id)
-    physician: str = attrs.field(validator=text(re.compile(r"^\S"), "a non-empty name"))
+    physician: str = attrs.field(validator=text(re.compile(r"^\S.*$"), "a non-empty name"))
     date: dt.date = attrs.field(validator=day())
     valid_until: dt.date | None = attrs.field(default=None, validator=day(optional=True))
 
