@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 import pytest
 
 from herniarules import Engine, InputError, patient_from_dict
 from herniarules.facts import ALLERGY_CONCEPTS as FACTS_ALLERGY_CONCEPTS
-from herniarules.model import Allergy, ClinicalStatus, Condition, Medication
+from herniarules.model import Allergy, ClinicalStatus, Condition, Medication, Patient, Sex
 from herniarules.terminology import Concept
 from herniarules.vocabulary import (
     ALLERGY_CONCEPTS,
@@ -462,3 +465,28 @@ def test_an_unknown_site_is_rejected_with_the_closest_ones() -> None:
     with pytest.raises(VocabularyError) as caught:
         Site.parse("lumbal")
     assert caught.value.suggestions[0] == "lumbar"
+
+
+# --------------------------------------------------------------------------- reaching the facts
+
+# The facts read medications by category and allergies by their own table until they call
+# classify_medication and allergy_concepts; these tests then pass, and strict xfail says so.
+FACTS_PENDING = pytest.mark.xfail(
+    strict=True, reason="derive_facts does not yet read classify_medication / allergy_concepts"
+)
+AS_OF = date(2026, 11, 27)
+
+
+def facts_concepts(**fields: Any) -> frozenset[str]:
+    patient = Patient(id="P-1", age=40, sex=Sex.MALE, **fields)
+    return Engine(entry_points=False).facts(patient, AS_OF).concepts
+
+
+@FACTS_PENDING
+def test_warfarin_by_name_alone_reaches_the_facts_as_anticoagulant_therapy() -> None:
+    assert ANTICOAGULANT_THERAPY in facts_concepts(medications=(Medication(name="warfarin"),))
+
+
+@FACTS_PENDING
+def test_beeswax_allergy_reaches_the_facts_as_honey_allergy() -> None:
+    assert "honey-allergy" in facts_concepts(allergies=(Allergy("beeswax"),))
