@@ -141,7 +141,12 @@ BAD_FIELDS: list[tuple[str, Mutation, str, str]] = [
         "technique id",
     ),
     ("empty id", setting("id", ""), "id", "letters"),
-    ("indication", setting("indications", ["Pain Relief"]), "indications", "concept id"),
+    (
+        "indication",
+        setting("indications", ["Pain Relief"]),
+        "indications[0]",
+        "did you mean 'pain-relief'?",
+    ),
     ("huge integer age", setting("age", 10**400), "age", "between 0 and 130"),
     (
         "huge integer temperature",

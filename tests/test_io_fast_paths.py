@@ -273,7 +273,9 @@ def _record(**extra: Any) -> dict[str, Any]:
     "text",
     [
         '{"id": "urn:p:1", "age": 40, "sex": "female", "pregnant": false}',
-        json.dumps(_record(conditions=[{"status": "active", "concept": "x", "display": "a: b"}])),
+        json.dumps(
+            _record(conditions=[{"status": "active", "concept": "fever", "display": "a: b"}])
+        ),
         json.dumps(_record(medications=[{"category": "anticoagulant", "name": "::::"}])),
         '{"id": "P:1",\n "age": 40, "sex": "female", "pregnant": false}',
     ],

@@ -23,6 +23,7 @@ from herniarules import (
     Surgery,
     Vitals,
 )
+from herniarules.errors import ModelError, Problem
 from herniarules.model import PHASE_SEVERITY
 
 
@@ -163,10 +164,12 @@ def test_patient_id_must_be_a_plain_identifier(patient_id: str) -> None:
 
 
 def test_collections_must_be_tuples_of_their_kind() -> None:
-    with pytest.raises(TypeError):
+    with pytest.raises(ModelError) as as_list:
         Patient(id="P-1", age=30, sex=Sex.FEMALE, hernias=[lumbar()])  # type: ignore[arg-type]
-    with pytest.raises(TypeError):
+    assert as_list.value.problems == (Problem("hernias", "must be a tuple of Hernia, got list"),)
+    with pytest.raises(ModelError) as of_text:
         Patient(id="P-1", age=30, sex=Sex.FEMALE, hernias=("L4-L5",))  # type: ignore[arg-type]
+    assert of_text.value.problems == (Problem("hernias[0]", "must be Hernia, got str"),)
 
 
 def test_patient_without_hernia_is_a_prevention_patient() -> None:

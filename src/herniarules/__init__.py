@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from herniarules.courses import CoursePlan, Session
     from herniarules.engine import Engine, NotPermittedError, PluginError
+    from herniarules.errors import InputError, ModelError, Problem
     from herniarules.facts import Facts, derive_facts
     from herniarules.hookspecs import hookimpl
     from herniarules.io import (
-        InputError,
-        Problem,
         dumps,
         load_patient,
         loads_patient,
@@ -56,6 +55,7 @@ if TYPE_CHECKING:
     from herniarules.safety import Policy, PolicyError
     from herniarules.technique import Technique
     from herniarules.terminology import CodeRange, CodeSystem, Concept, Terminology, ValueSet
+    from herniarules.vocabulary import Indication, MedicationCategory, Site, Substance
 
 # The public names live in the submodules and are imported on first use, so that
 # ``import herniarules`` stays cheap for applications that need only part of the SDK.
@@ -77,9 +77,12 @@ _EXPORTS: dict[str, str] = {
     "Finding": "herniarules.outcomes",
     "Hernia": "herniarules.model",
     "HerniaKind": "herniarules.model",
-    "InputError": "herniarules.io",
+    "Indication": "herniarules.vocabulary",
+    "InputError": "herniarules.errors",
     "MassageCourse": "herniarules.model",
     "Medication": "herniarules.model",
+    "MedicationCategory": "herniarules.vocabulary",
+    "ModelError": "herniarules.errors",
     "NotPermittedError": "herniarules.engine",
     "Outcome": "herniarules.outcomes",
     "Patient": "herniarules.model",
@@ -88,7 +91,7 @@ _EXPORTS: dict[str, str] = {
     "PluginInfo": "herniarules.outcomes",
     "Policy": "herniarules.safety",
     "PolicyError": "herniarules.safety",
-    "Problem": "herniarules.io",
+    "Problem": "herniarules.errors",
     "Protocol": "herniarules.outcomes",
     "ProtocolStep": "herniarules.outcomes",
     "Region": "herniarules.model",
@@ -96,6 +99,8 @@ _EXPORTS: dict[str, str] = {
     "RuleError": "herniarules.rules",
     "Session": "herniarules.courses",
     "Sex": "herniarules.model",
+    "Site": "herniarules.vocabulary",
+    "Substance": "herniarules.vocabulary",
     "Surgery": "herniarules.model",
     "Technique": "herniarules.technique",
     "Terminology": "herniarules.terminology",
@@ -146,9 +151,12 @@ __all__ = [
     "Finding",
     "Hernia",
     "HerniaKind",
+    "Indication",
     "InputError",
     "MassageCourse",
     "Medication",
+    "MedicationCategory",
+    "ModelError",
     "NotPermittedError",
     "Outcome",
     "Patient",
@@ -165,6 +173,8 @@ __all__ = [
     "RuleError",
     "Session",
     "Sex",
+    "Site",
+    "Substance",
     "Surgery",
     "Technique",
     "Terminology",

@@ -27,8 +27,10 @@ import cattrs
 from cattrs.gen import make_dict_unstructure_fn
 
 from herniarules import _emit
+from herniarules.errors import InputError, ModelError, Problem
 from herniarules.model import Patient
 from herniarules.outcomes import Assessment, Decision, Outcome
+from herniarules.vocabulary import Term
 
 __all__ = [
     "MAX_INPUT_BYTES",
@@ -53,34 +55,6 @@ MAX_INPUT_BYTES = 1_000_000
 MAX_NESTING = 16
 
 _CALENDAR_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-@attrs.frozen
-class Problem:
-    """One problem in an input record: where it is and what is wrong."""
-
-    path: str
-    """JSON path without the root sign: ``hernias[0].size_mm``; ``$`` for the whole record."""
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
-
-
-class InputError(ValueError):
-    """Raised when an input record cannot be read; lists every problem with its JSON path."""
-
-    def __init__(self, problems: typing.Sequence[Problem], source: str | None = None) -> None:
-        self.problems: tuple[Problem, ...] = tuple(problems)
-        self.source = source
-        where = f" in {source}" if source else ""
-        count = len(self.problems)
-        head = f"invalid patient record{where} ({count} problem{'s' if count != 1 else ''})"
-        super().__init__("\n  ".join([head + ":", *map(str, self.problems)]))
-
-    def with_source(self, source: str) -> InputError:
-        """Return the same error naming the file or stream it came from."""
-        return InputError(self.problems, source)
 
 
 class _Invalid(Exception):
@@ -195,11 +169,18 @@ def _build_structurer(tp: Any) -> Structurer:
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         members = {m.value: m for m in tp}
         allowed = ", ".join(repr(v) for v in members)
+        # A vocabulary also reads its synonyms, and names the closest terms to a wrong one.
+        parse = tp.parse if issubclass(tp, Term) else None
 
         def member(w: _Walker, value: Any, path: JsonPath) -> Any:
             try:
                 return members[value]
             except (KeyError, TypeError):
+                if parse is not None and type(value) is str:
+                    try:
+                        return parse(value)
+                    except ValueError as exc:
+                        raise w.fail(path, str(exc)) from None
                 raise w.fail(path, f"must be one of {allowed}, got {_show(value)}") from None
 
         return member
@@ -310,6 +291,10 @@ def _attrs_structurer(cls: Any) -> Structurer:
             raise _INVALID
         try:
             return cls(**kwargs)
+        except ModelError as exc:  # checks of the object as a whole, or of a field left out
+            for problem in exc.problems:
+                w.fail(path if problem.path == "$" else _join(path, problem.path), problem.message)
+            raise _INVALID from None
         except (ValueError, TypeError) as exc:
             raise w.fail(path, str(exc)) from None
 

@@ -4,23 +4,48 @@ Every class here holds data and its invariants only; conversion from JSON lives 
 :mod:`herniarules.io`, derivation in :mod:`herniarules.facts`. Units are in the field names
 (``size_mm``, ``temperature_c``, ``systolic_mmhg``). ``None`` always means "not recorded", and a
 rule that needs a value that was not recorded yields *insufficient data*, never *allowed*.
+
+Every field checks its type as well as its value: ``True`` is not a pain score, ``"yes"`` is
+not a boolean, a ``datetime`` is not a date, a list is not a tuple. Fields of a fixed
+enumeration (:class:`Sex`, :class:`Region`, :class:`Phase`...) take its members only; fields
+of a vocabulary (:class:`~herniarules.vocabulary.Substance`,
+:class:`~herniarules.vocabulary.MedicationCategory`, :class:`~herniarules.vocabulary.Site`,
+:class:`~herniarules.vocabulary.Indication`) also take the term or a synonym as text and keep
+the member. A constructor given bad values raises :class:`~herniarules.errors.ModelError`
+naming every bad field, with the messages the JSON door gives.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+import inspect
 import re
-from collections.abc import Callable
+import sys
+import types
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 import attrs
-from attrs import validators as v
 
+from herniarules.errors import ModelError, Problem
 from herniarules.terminology import CodeSystem, normalize_code
+from herniarules.vocabulary import (
+    ATC_PATTERN,
+    CONDITION_CONCEPTS,
+    Indication,
+    MedicationCategory,
+    Site,
+    Substance,
+    Term,
+    check_atc,
+    check_concept,
+)
 
 Validator: TypeAlias = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+T = TypeVar("T")
+E = TypeVar("E", bound=Term)
 
 __all__ = [
     "Allergy",
@@ -30,12 +55,17 @@ __all__ = [
     "Condition",
     "Hernia",
     "HerniaKind",
+    "Indication",
     "MassageCourse",
     "Medication",
+    "MedicationCategory",
+    "ModelError",
     "Patient",
     "Phase",
     "Region",
     "Sex",
+    "Site",
+    "Substance",
     "Surgery",
     "Vitals",
 ]
@@ -138,14 +168,24 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
 TECHNIQUE_ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 #: Concept and indication ids: lower-case letters, digits and '-', at most 64 characters.
 CONCEPT_ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
+#: Free-text names (a drug as prescribed, a procedure): no surrounding space, one line.
+_NAME = re.compile(r"^\S(?:.{0,198}\S)?$")
 
 
 def _vertebra_regions(name: str) -> frozenset[Region]:
     return _LEVEL_REGIONS["S" if name == "S1" else name[0]]
 
 
+def _got(value: object) -> str:
+    """Show a wrong value in a message, as Python writes it."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _level(instance: Hernia, attribute: attrs.Attribute[str], value: str) -> None:
-    match = _LEVEL.match(value)
+    if not isinstance(value, str):
+        raise TypeError(f"must be a string, got {_got(value)}")
+    match = _LEVEL.fullmatch(value)  # fullmatch: '$' alone would let a final newline in
     if match is None:
         raise ValueError(
             f"must be a vertebral level such as 'L4-L5', 'L5-S1', 'C5-C6' or 'T8', got {value!r}"
@@ -159,17 +199,30 @@ def _level(instance: Hernia, attribute: attrs.Attribute[str], value: str) -> Non
         raise ValueError(f"level {value} lies in the {names} region, not {instance.region.value}")
 
 
-def _pattern(regex: re.Pattern[str], what: str) -> Validator:
-    def check(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-        if not regex.match(value):
+def text(
+    regex: re.Pattern[str] | None = None, what: str = "", *, optional: bool = False
+) -> Validator:
+    """Return a validator accepting a ``str`` (matching ``regex``), or ``None`` if ``optional``."""
+
+    def check(instance: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+        if not isinstance(value, str):
+            if value is None and optional:
+                return
+            raise TypeError(f"must be a string, got {_got(value)}")
+        if regex is not None and not regex.fullmatch(value):
             raise ValueError(f"must be {what}, got {value!r}")
 
+    check.pattern = regex  # type: ignore[attr-defined]
     return check
 
 
-_identifier = _pattern(_ID, "1-64 letters, digits or . _ : / - starting with a letter or digit")
-technique_id = _pattern(TECHNIQUE_ID_PATTERN, "a technique id: lower-case letters, digits and '-'")
-concept_id = _pattern(CONCEPT_ID_PATTERN, "a concept id: lower-case letters, digits and '-'")
+_identifier = text(_ID, "1-64 letters, digits or . _ : / - starting with a letter or digit")
+technique_id = text(TECHNIQUE_ID_PATTERN, "a technique id: lower-case letters, digits and '-'")
+concept_id = text(CONCEPT_ID_PATTERN, "a concept id: lower-case letters, digits and '-'")
+_optional_technique = text(
+    TECHNIQUE_ID_PATTERN, "a technique id: lower-case letters, digits and '-'", optional=True
+)
+_optional_name = text(_NAME, "a name of 1-200 characters on one line", optional=True)
 
 
 def _number(value: float) -> str:
@@ -180,14 +233,29 @@ def _number(value: float) -> str:
         return text if len(text) <= 20 else f"{text[:17]}... ({len(text)} digits)"
 
 
-def between(low: float, high: float) -> Validator:
-    """Return a validator accepting ``None`` or a number from ``low`` to ``high`` inclusive."""
+def between(low: float, high: float, *, whole: bool = False, optional: bool = True) -> Validator:
+    """Return a validator accepting a number from ``low`` to ``high`` inclusive.
+
+    ``whole`` asks for an ``int``; otherwise an ``int`` or a ``float``. A ``bool`` is never a
+    number. ``None`` passes if ``optional``. ``.bounds`` holds ``(low, high)`` for the schema.
+    """
+    kind = "a whole number" if whole else "a number"
 
     def check(
         instance: object, attribute: attrs.Attribute[float | None], value: float | None
     ) -> None:
         if value is None:
-            return
+            if optional:
+                return
+            raise TypeError(f"must be {kind}, got None")
+        # The exact types are the common case; anything else is checked the long way.
+        cls = type(value)
+        if (
+            cls is not int
+            and (cls is not float or whole)
+            and (isinstance(value, bool) or not isinstance(value, int if whole else int | float))
+        ):
+            raise TypeError(f"must be {kind}, got {_got(value)}")
         if value != value:  # NaN is the only value unequal to itself
             raise ValueError("must be a number, got NaN")
         if not low <= value <= high:
@@ -197,14 +265,240 @@ def between(low: float, high: float) -> Validator:
     return check
 
 
+def _flag(instance: object, attribute: attrs.Attribute[bool | None], value: object) -> None:
+    """Accept ``True``, ``False`` or ``None`` (not recorded), and nothing else."""
+    if value is not None and value is not True and value is not False:
+        raise TypeError(f"must be True or False, got {_got(value)}")
+
+
+def member(kind: type[enum.Enum], *, optional: bool = False) -> Validator:
+    """Return a validator accepting a member of the enumeration ``kind`` (or ``None``)."""
+    listed = ", ".join(f"{kind.__name__}.{m.name}" for m in kind)
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if type(value) is kind or (value is None and optional):
+            return
+        hint = ""
+        if isinstance(value, str):
+            named = [m for m in kind if m.value == value]
+            if named:
+                hint = f" (use {kind.__name__}.{named[0].name})"
+        raise TypeError(f"must be a {kind.__name__}: one of {listed}, got {_got(value)}{hint}")
+
+    check.enum = kind  # type: ignore[attr-defined]
+    return check
+
+
+def day(*, optional: bool = False) -> Validator:
+    """Return a validator accepting a ``datetime.date`` that is not a ``datetime``."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if type(value) is date or (value is None and optional):
+            return
+        if isinstance(value, dt.datetime):
+            raise TypeError(f"must be a datetime.date, not a datetime, got {_got(value)}")
+        raise TypeError(f"must be a datetime.date, got {_got(value)}")
+
+    return check
+
+
+def record(kind: type) -> Validator:
+    """Return a validator accepting an instance of the model class ``kind``."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, kind):
+            raise TypeError(f"must be {kind.__name__}, got {type(value).__name__}")
+
+    return check
+
+
+class _ItemError(TypeError):
+    """Items of a tuple field are wrong; ``items`` holds ``(index, message)`` for each."""
+
+    def __init__(self, items: Sequence[tuple[int, str]]) -> None:
+        self.items = tuple(items)
+        super().__init__(self.items[0][1])
+
+
+def items(kind: type) -> Validator:
+    """Return a validator for a tuple whose items are all ``kind``."""
+
+    def check(instance: object, attribute: attrs.Attribute[object], value: object) -> None:
+        if type(value) is not tuple:
+            raise TypeError(f"must be a tuple of {kind.__name__}, got {type(value).__name__}")
+        for item in value:
+            if not isinstance(item, kind):
+                raise _ItemError(
+                    [
+                        (index, f"must be {kind.__name__}, got {type(item).__name__}")
+                        for index, item in enumerate(value)
+                        if not isinstance(item, kind)
+                    ]
+                )
+
+    return check
+
+
+def _parse_terms(kind: type[E], value: object) -> tuple[E, ...]:
+    """Return a tuple of terms of ``kind``, each given as a member or its text."""
+    if type(value) is not tuple:
+        raise TypeError(f"must be a tuple of {kind.__name__}, got {type(value).__name__}")
+    for item in value:
+        if type(item) is not kind:
+            break
+    else:
+        return value
+    converted: list[E] = []
+    wrong: list[tuple[int, str]] = []
+    for index, item in enumerate(value):
+        try:
+            converted.append(kind.parse(item))
+        except ValueError as exc:
+            wrong.append((index, str(exc)))
+    if wrong:
+        raise _ItemError(wrong)
+    return tuple(converted)
+
+
+# Converters of vocabulary fields: a member stays, text is looked up (synonyms included).
+
+
+def _site(value: Site | str | None) -> Site | None:
+    return value if value is None or type(value) is Site else Site.parse(value)
+
+
+def _substance(value: Substance | str) -> Substance:
+    return value if type(value) is Substance else Substance.parse(value)
+
+
+def _category(value: MedicationCategory | str | None) -> MedicationCategory | None:
+    if value is None or type(value) is MedicationCategory:
+        return value
+    return MedicationCategory.parse(value)
+
+
+def _indications(value: Sequence[Indication | str]) -> tuple[Indication, ...]:
+    return _parse_terms(Indication, value)
+
+
+def _atc(instance: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise TypeError(f"must be a string, got {_got(value)}")
+    check_atc(value)
+
+
+def _concept(instance: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise TypeError(f"must be a string, got {_got(value)}")
+    check_concept(value)
+
+
+# What the JSON Schema of these fields says (see herniarules.schema).
+_level.pattern = _LEVEL  # type: ignore[attr-defined]
+_atc.pattern = re.compile(f"^{ATC_PATTERN.pattern}$")  # type: ignore[attr-defined]
+_concept.choices = CONDITION_CONCEPTS  # type: ignore[attr-defined]
+
+
+def _icd10(instance: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise TypeError(f"must be a string, got {_got(value)}")
+    normalize_code(value)
+
+
+# --------------------------------------------------------------------------- the Python door
+
+_ERRORS = (ValueError, TypeError)
+
+
+def _problems(name: str, exc: BaseException) -> list[Problem]:
+    if isinstance(exc, _ItemError):
+        return [Problem(f"{name}[{index}]", message) for index, message in exc.items]
+    return [Problem(name, str(exc))]
+
+
+def _explain(cls: type, exc: BaseException, values: tuple[Any, ...]) -> ModelError:
+    """Return the error naming every bad field of a failed ``cls(*values)``."""
+    fields = [f for f in attrs.fields(cls) if f.init]
+    found: dict[str, list[Problem]] = {}
+    converted: dict[str, Any] = {}
+    for field, value in zip(fields, values, strict=True):
+        if value is attrs.NOTHING and isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+            value = field.default.factory()  # a default: valid by construction
+        converter = field.converter
+        if callable(converter):
+            try:
+                value = converter(value)
+            except _ERRORS as error:
+                found[field.name] = _problems(field.name, error)
+                value = None
+        converted[field.name] = value
+    probe = types.SimpleNamespace(**converted)
+    for field in fields:
+        if field.validator is None or field.name in found:
+            continue
+        try:
+            field.validator(probe, field, converted[field.name])
+        except _ERRORS as error:
+            found[field.name] = _problems(field.name, error)
+    problems = [problem for field in fields for problem in found.get(field.name, ())]
+    if not problems:  # no field is wrong on its own: the object as a whole is
+        problems = [Problem("$", str(exc))]
+    return ModelError(problems, record=cls.__name__)
+
+
+def _python_door(cls: type[T]) -> type[T]:
+    """Make the constructor of the attrs class ``cls`` raise :class:`ModelError`.
+
+    attrs' ``__init__`` stops at the first failing converter or validator and raises its bare
+    ``ValueError`` or ``TypeError``. The ``__init__`` set here calls it with the same
+    arguments; only when it fails does :func:`_explain` run each field's check on its own and
+    raise one :class:`ModelError` naming every bad field. The signature is attrs' own.
+    """
+    raw = cls.__init__
+    parameters = list(inspect.signature(raw).parameters.values())[1:]
+    defaults = {f"_default_{p.name}": p.default for p in parameters if p.default is not p.empty}
+    signature = ", ".join(
+        p.name if p.default is p.empty else f"{p.name}=_default_{p.name}" for p in parameters
+    )
+    names = ", ".join(p.name for p in parameters)
+    source = (
+        f"def _make(_raw, _explain, _errors, {', '.join(['_cls', *defaults])}):\n"
+        f"    def __init__(self, {signature}):\n"
+        f"        try:\n"
+        f"            _raw(self, {names})\n"
+        f"        except _errors as exc:\n"
+        f"            raise _explain(_cls, exc, ({names},)) from None\n"
+        f"    return __init__\n"
+    )
+    scratch: dict[str, Any] = {}
+    filename = f"<herniarules model door {cls.__qualname__}>"
+    # Not put in linecache: tools that read a function's source to rewrite its signature
+    # (Sphinx's autodoc_preserve_defaults) would then replace the defaults the JSON door reads.
+    # The module's globals, so that the annotations (strings) resolve as attrs' do.
+    exec(compile(source, filename, "exec"), vars(sys.modules[cls.__module__]), scratch)
+    init = scratch["_make"](raw, _explain, _ERRORS, cls, *defaults.values())
+    init.__annotations__ = dict(raw.__annotations__)
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__doc__ = raw.__doc__
+    cls.__init__ = init  # type: ignore[method-assign]
+    return cls
+
+
+@_python_door
 @attrs.frozen
 class Vitals:
     """Measurements taken at the visit. Each value is optional; ``None`` means not measured."""
 
-    systolic_mmhg: int | None = attrs.field(default=None, validator=between(50, 300))
-    diastolic_mmhg: int | None = attrs.field(default=None, validator=between(20, 200))
+    systolic_mmhg: int | None = attrs.field(default=None, validator=between(50, 300, whole=True))
+    diastolic_mmhg: int | None = attrs.field(default=None, validator=between(20, 200, whole=True))
     temperature_c: float | None = attrs.field(default=None, validator=between(30.0, 45.0))
-    pain_score: int | None = attrs.field(default=None, validator=between(0, 10))
+    pain_score: int | None = attrs.field(default=None, validator=between(0, 10, whole=True))
     """Pain on the 0-10 numeric rating scale (NRS-11)."""
 
     def __attrs_post_init__(self) -> None:
@@ -219,93 +513,129 @@ class Vitals:
             )
 
 
+@_python_door
 @attrs.frozen
 class Hernia:
     """One intervertebral disc hernia (or Schmorl's node)."""
 
-    region: Region
+    region: Region = attrs.field(validator=member(Region))
     level: str = attrs.field(validator=_level)
     """Vertebral level: two adjacent vertebrae (``L4-L5``, ``L5-S1``) or one (``T8``)."""
-    kind: HerniaKind
-    phase: Phase
+    kind: HerniaKind = attrs.field(validator=member(HerniaKind))
+    phase: Phase = attrs.field(validator=member(Phase))
     size_mm: float | None = attrs.field(default=None, validator=between(0.0, 40.0))
     """Largest dimension of the herniation on imaging, in millimetres."""
-    surgery_indicated: bool | None = None
+    surgery_indicated: bool | None = attrs.field(default=None, validator=_flag)
     """Whether a surgeon has indicated an operation for this hernia."""
 
 
-def _icd10(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    normalize_code(value)
-
-
+@_python_door
 @attrs.frozen
 class Condition:
     """A diagnosis: an ICD-10 code, or a named concept when no code is known."""
 
-    status: ClinicalStatus
+    status: ClinicalStatus = attrs.field(validator=member(ClinicalStatus))
     """Whether the condition is present now; only active, recurrence and relapse count."""
-    code: str | None = attrs.field(default=None, validator=v.optional(_icd10))
+    code: str | None = attrs.field(default=None, validator=_icd10)
     """ICD-10 code in either spelling, with or without the dot (``C34.1``, ``c341``)."""
-    system: CodeSystem = CodeSystem.ICD10
-    concept: str | None = attrs.field(default=None, validator=v.optional(concept_id))
-    """A terminology concept id such as ``varicose-veins``, used when no code is known."""
-    display: str | None = None
+    system: CodeSystem = attrs.field(default=CodeSystem.ICD10, validator=member(CodeSystem))
+    concept: str | None = attrs.field(default=None, validator=_concept)
+    """A known concept id such as ``varicose-veins`` (see
+    :data:`herniarules.vocabulary.CONDITION_CONCEPTS`), used when no code is known."""
+    display: str | None = attrs.field(default=None, validator=text(optional=True))
     """Human-readable name of the condition, for display only; rules never read it."""
-    onset: date | None = None
+    onset: date | None = attrs.field(default=None, validator=day(optional=True))
     """Day the condition began, when known."""
+    site: Site | None = attrs.field(default=None, converter=_site)
+    """Where on the body the condition is, when it is local (a rash on the ``back``)."""
 
     def __attrs_post_init__(self) -> None:
         if self.code is None and self.concept is None:
             raise ValueError("needs a code or a concept")
 
 
+_display_text = text(_NAME, "a name of 1-200 characters on one line")
+
+
+def _allergy_display(
+    instance: Allergy, attribute: attrs.Attribute[str | None], value: object
+) -> None:
+    if value is None:
+        if instance.substance is Substance.OTHER:
+            raise ValueError("must name the substance when substance is 'other'")
+        return
+    _display_text(instance, attribute, value)
+
+
+@_python_door
 @attrs.frozen
 class Allergy:
-    """An allergy or intolerance; ``substance`` is a lower-case name such as ``honey``."""
+    """An allergy or intolerance to one substance of :class:`~herniarules.vocabulary.Substance`.
 
-    substance: str = attrs.field(
-        validator=_pattern(re.compile(r"^[a-z][a-z0-9 -]{0,63}$"), "a lower-case substance name")
-    )
+    Synonyms are replaced by the substance they name (``apitoxin`` -> ``bee venom``). A
+    substance not listed is recorded as ``other`` with its name in ``display``.
+    """
+
+    substance: Substance = attrs.field(converter=_substance)
+    """The substance: a :class:`~herniarules.vocabulary.Substance` or its name or synonym."""
+    display: str | None = attrs.field(default=None, validator=_allergy_display)
+    """The substance as the record names it; required when ``substance`` is ``other``."""
 
 
+@_python_door
 @attrs.frozen
 class Medication:
-    """A medication that matters to massage, by class (``anticoagulant``) and optional name."""
+    """A medication the patient takes: by category, name or WHO ATC code (at least one).
 
-    category: str = attrs.field(validator=concept_id)
-    name: str | None = None
+    What it means to the rules is :func:`herniarules.vocabulary.classify_medication`: the
+    union of what its known parts say, or ``None`` (unknown) when no part is known.
+    """
+
+    category: MedicationCategory | None = attrs.field(default=None, converter=_category)
+    """The class of the drug (``anticoagulant``, ``antiplatelet``...), when the record gives it."""
+    name: str | None = attrs.field(default=None, validator=_optional_name)
+    """The drug as prescribed: an INN (``warfarin``) or a brand; matched in any case."""
+    atc: str | None = attrs.field(default=None, validator=_atc)
+    """WHO ATC code of the drug at any level from the second (``B01AA03``, ``B01AC``)."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.category is None and self.name is None and self.atc is None:
+            raise ValueError("needs a name, an ATC code or a category")
 
 
+@_python_door
 @attrs.frozen
 class MassageCourse:
     """A previous massage course; ``end_date`` is the day of its last session."""
 
-    end_date: date
-    technique: str | None = attrs.field(default=None, validator=v.optional(technique_id))
-    start_date: date | None = None
+    end_date: date = attrs.field(validator=day())
+    technique: str | None = attrs.field(default=None, validator=_optional_technique)
+    start_date: date | None = attrs.field(default=None, validator=day(optional=True))
 
     def __attrs_post_init__(self) -> None:
         if self.start_date is not None and self.start_date > self.end_date:
             raise ValueError(f"start_date {self.start_date} is after end_date {self.end_date}")
 
 
+@_python_door
 @attrs.frozen
 class Surgery:
     """A spinal operation with its date."""
 
-    date: dt.date
-    procedure: str | None = None
-    region: Region | None = None
+    date: dt.date = attrs.field(validator=day())
+    procedure: str | None = attrs.field(default=None, validator=text(optional=True))
+    region: Region | None = attrs.field(default=None, validator=member(Region, optional=True))
 
 
+@_python_door
 @attrs.frozen
 class Clearance:
     """A physician's recorded approval of one technique for this patient."""
 
     technique: str = attrs.field(validator=technique_id)
-    physician: str = attrs.field(validator=_pattern(re.compile(r"^\S"), "a non-empty name"))
-    date: dt.date
-    valid_until: dt.date | None = None
+    physician: str = attrs.field(validator=text(re.compile(r"^\S.*$"), "a non-empty name"))
+    date: dt.date = attrs.field(validator=day())
+    valid_until: dt.date | None = attrs.field(default=None, validator=day(optional=True))
 
     def __attrs_post_init__(self) -> None:
         if self.valid_until is not None and self.valid_until < self.date:
@@ -316,19 +646,7 @@ class Clearance:
         return self.date <= day and (self.valid_until is None or day <= self.valid_until)
 
 
-def _tuple(kind: type) -> Validator:
-    """Return a validator for a tuple whose items are all ``kind``."""
-
-    def check(instance: object, attribute: attrs.Attribute[object], value: object) -> None:
-        if type(value) is not tuple:
-            raise TypeError(f"must be a tuple of {kind.__name__}, got {type(value).__name__}")
-        for item in value:
-            if not isinstance(item, kind):
-                raise TypeError(f"must contain only {kind.__name__}, got {type(item).__name__}")
-
-    return check
-
-
+@_python_door
 @attrs.frozen
 class Patient:
     """Everything herniarules knows about one patient at one visit.
@@ -337,25 +655,23 @@ class Patient:
     """
 
     id: str = attrs.field(validator=_identifier)
-    age: int = attrs.field(validator=between(0, 130))
-    sex: Sex
-    vitals: Vitals = attrs.field(factory=Vitals)
-    hernias: tuple[Hernia, ...] = attrs.field(default=(), validator=_tuple(Hernia))
-    pregnant: bool | None = None
+    age: int = attrs.field(validator=between(0, 130, whole=True, optional=False))
+    sex: Sex = attrs.field(validator=member(Sex))
+    vitals: Vitals = attrs.field(factory=Vitals, validator=record(Vitals))
+    hernias: tuple[Hernia, ...] = attrs.field(default=(), validator=items(Hernia))
+    pregnant: bool | None = attrs.field(default=None, validator=_flag)
     """``None`` means not recorded; for a woman aged 12-55 this yields insufficient data."""
-    inflammatory_process: bool | None = None
+    inflammatory_process: bool | None = attrs.field(default=None, validator=_flag)
     """Whether an active inflammatory process is present; ``None`` means not assessed."""
-    conditions: tuple[Condition, ...] = attrs.field(default=(), validator=_tuple(Condition))
-    allergies: tuple[Allergy, ...] = attrs.field(default=(), validator=_tuple(Allergy))
-    medications: tuple[Medication, ...] = attrs.field(default=(), validator=_tuple(Medication))
+    conditions: tuple[Condition, ...] = attrs.field(default=(), validator=items(Condition))
+    allergies: tuple[Allergy, ...] = attrs.field(default=(), validator=items(Allergy))
+    medications: tuple[Medication, ...] = attrs.field(default=(), validator=items(Medication))
     massage_courses: tuple[MassageCourse, ...] = attrs.field(
-        default=(), validator=_tuple(MassageCourse)
+        default=(), validator=items(MassageCourse)
     )
-    surgeries: tuple[Surgery, ...] = attrs.field(default=(), validator=_tuple(Surgery))
-    clearances: tuple[Clearance, ...] = attrs.field(default=(), validator=_tuple(Clearance))
-    indications: tuple[str, ...] = attrs.field(
-        default=(), validator=v.deep_iterable(concept_id, v.instance_of(tuple))
-    )
+    surgeries: tuple[Surgery, ...] = attrs.field(default=(), validator=items(Surgery))
+    clearances: tuple[Clearance, ...] = attrs.field(default=(), validator=items(Clearance))
+    indications: tuple[Indication, ...] = attrs.field(default=(), converter=_indications)
     """What massage is sought for (``compression``, ``muscle-weakness``...), used for ranking."""
 
     def __attrs_post_init__(self) -> None:

@@ -19,6 +19,7 @@ import attrs
 
 from herniarules.model import Patient
 from herniarules.outcomes import Assessment, Outcome
+from herniarules.vocabulary import Term
 
 __all__ = ["assessment_schema", "patient_schema"]
 
@@ -50,6 +51,9 @@ class _Builder:
             return {"type": "object"}
         if tp is Outcome:
             return {"type": "string", "enum": [o.label for o in Outcome]}
+        if isinstance(tp, type) and issubclass(tp, Term):
+            # A vocabulary reads its synonyms too; they are listed after the terms.
+            return {"type": "string", "enum": [*(m.value for m in tp), *tp.synonyms()]}
         if isinstance(tp, type) and issubclass(tp, enum.Enum):
             return {"type": "string", "enum": [m.value for m in tp]}
         if isinstance(tp, type) and attrs.has(tp):
@@ -76,10 +80,16 @@ class _Builder:
             if not self.output and not field.init:
                 continue
             prop = self.of(hints[field.name])
+            target = prop["anyOf"][0] if "anyOf" in prop else prop
             bounds = getattr(field.validator, "bounds", None)
             if bounds is not None:
-                target = prop["anyOf"][0] if "anyOf" in prop else prop
                 target["minimum"], target["maximum"] = bounds
+            pattern = getattr(field.validator, "pattern", None)
+            if pattern is not None:
+                target["pattern"] = pattern.pattern
+            choices = getattr(field.validator, "choices", None)
+            if choices is not None:
+                target["enum"] = list(choices)
             doc = _field_doc(cls, field.name)
             if doc:
                 prop["description"] = doc

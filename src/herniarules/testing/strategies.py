@@ -44,6 +44,15 @@ from herniarules.terminology import (
     Concept,
     Terminology,
 )
+from herniarules.vocabulary import (
+    CONDITION_CONCEPTS,
+    INGREDIENT_SYNONYMS,
+    INGREDIENTS,
+    Indication,
+    MedicationCategory,
+    Site,
+    Substance,
+)
 
 __all__ = [
     "AS_OF",
@@ -70,18 +79,8 @@ CONTRAINDICATING_CONCEPTS: tuple[str, ...] = tuple(
     c.value for c in Concept if c is not Concept.DISC_HERNIA
 )
 
-#: The indication vocabulary techniques rank on.
-INDICATIONS: tuple[str, ...] = (
-    "compression",
-    "pinched-muscle-fibres",
-    "muscle-weakness",
-    "circulation",
-    "disc-nutrition",
-    "muscle-relaxation",
-    "pain-relief",
-    "prevention",
-    "rehabilitation",
-)
+#: The indication vocabulary techniques rank on (:class:`~herniarules.vocabulary.Indication`).
+INDICATIONS: tuple[str, ...] = tuple(indication.value for indication in Indication)
 
 # Codes outside every core value set: a patient can carry history that does not matter.
 _NEUTRAL_CODES: tuple[str, ...] = ("M54.5", "E11.9", "H52.1", "J30.1", "M17.1", "E78.0")
@@ -223,8 +222,10 @@ def conditions(
     """Return a valid :class:`Condition` expressing one of ``concepts``.
 
     With ``concepts=None`` the condition is drawn from every value set of ``terminology`` plus
-    codes that lie in none. ``coded=True`` always uses an ICD-10 code, ``False`` always the
-    concept id, ``None`` either.
+    codes that lie in none. ``coded=True`` always uses an ICD-10 code, ``False`` the concept id,
+    ``None`` either; a concept the model does not know by name (a plugin's own, not in
+    :data:`~herniarules.vocabulary.CONDITION_CONCEPTS`) is always coded. The body site is
+    drawn too, or left out.
     """
     statuses = [status] if isinstance(status, ClinicalStatus) else list(status or ClinicalStatus)
     chosen_status = draw(st.sampled_from(statuses))
@@ -238,24 +239,42 @@ def conditions(
     else:
         concept = draw(st.sampled_from(sorted(concepts)))
     use_code = draw(st.booleans()) if coded is None else coded
-    if use_code and terminology.codes_for(concept):
+    site = draw(st.none() | st.sampled_from(list(Site)))
+    if (use_code or concept not in CONDITION_CONCEPTS) and terminology.codes_for(concept):
         code, system = draw(codes(concept, terminology))
-        return Condition(status=chosen_status, code=code, system=system)
-    return Condition(status=chosen_status, concept=concept)
+        return Condition(status=chosen_status, code=code, system=system, site=site)
+    return Condition(status=chosen_status, concept=concept, site=site)
 
 
-def allergies() -> st.SearchStrategy[Allergy]:
-    """Return allergies, among them the bee products honey massage restricts on."""
-    return st.builds(
-        Allergy, st.sampled_from(["honey", "propolis", "latex", "penicillin", "nuts", "adhesive"])
-    )
+@st.composite
+def allergies(draw: st.DrawFn) -> Allergy:
+    """Return an allergy to any listed substance, bee products among them.
+
+    A substance is given as its member, its name or a synonym; ``other`` names the substance.
+    """
+    substance = draw(st.sampled_from(list(Substance)))
+    if substance is Substance.OTHER:
+        return Allergy(substance, display=draw(st.sampled_from(["Nickel", "Chlorhexidine"])))
+    spellings = [substance, substance.value]
+    spellings += [word for word, meant in Substance.synonyms().items() if meant is substance]
+    return Allergy(draw(st.sampled_from(spellings)))
 
 
-def medications() -> st.SearchStrategy[Medication]:
-    """Return medications by category, anticoagulants among them."""
-    return st.builds(
-        Medication,
-        st.sampled_from(["anticoagulant", "antiplatelet", "nsaid", "muscle-relaxant", "statin"]),
+_NAMES = sorted([*INGREDIENTS, *INGREDIENT_SYNONYMS])
+_ATC_CODES = sorted({*INGREDIENTS.values(), "B01A", "B01AX", "M01AE", "N02BE01", "R06AX13"})
+
+
+@st.composite
+def medications(draw: st.DrawFn) -> Medication:
+    """Return a medication with a category, and sometimes a name and an ATC code.
+
+    Names and codes come from the ingredient table (and a few codes of groups); they need
+    not agree with the category, as in real records.
+    """
+    return Medication(
+        category=draw(st.sampled_from(list(MedicationCategory))),
+        name=draw(st.none() | st.sampled_from(_NAMES)),
+        atc=draw(st.none() | st.sampled_from(_ATC_CODES)),
     )
 
 

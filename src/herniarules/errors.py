@@ -1,0 +1,70 @@
+"""The errors of bad input: every problem named by its path, all of them at once.
+
+Both doors into the patient record raise :class:`InputError`: the JSON door
+(:func:`herniarules.io.loads_patient` and friends) with JSON paths such as
+``hernias[0].size_mm``, and the Python door (the constructors of
+:mod:`herniarules.model`) with :class:`ModelError`, its subclass, whose paths are relative to
+the object being built (``age``, ``hernias[0]``, ``$`` for the object as a whole).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+__all__ = ["InputError", "ModelError", "Problem"]
+
+
+@attrs.frozen
+class Problem:
+    """One problem in an input record: where it is and what is wrong."""
+
+    path: str
+    """JSON path without the root sign: ``hernias[0].size_mm``; ``$`` for the whole record."""
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class InputError(ValueError):
+    """Raised when an input record cannot be read; lists every problem with its JSON path."""
+
+    def __init__(self, problems: Sequence[Problem], source: str | None = None) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        self.source = source
+        where = f" in {source}" if source else ""
+        count = len(self.problems)
+        head = f"invalid {self._subject()}{where} ({count} problem{'s' if count != 1 else ''})"
+        super().__init__("\n  ".join([head + ":", *map(str, self.problems)]))
+
+    def _subject(self) -> str:
+        return "patient record"
+
+    def with_source(self, source: str) -> InputError:
+        """Return the same error naming the file or stream it came from."""
+        return InputError(self.problems, source)
+
+
+class ModelError(InputError):
+    """Raised by a model constructor given a bad value; names every bad field.
+
+    ``record`` is the class being built (``"Hernia"``); each problem's path is relative to it:
+    ``level``, ``hernias[0]`` for an item of a tuple field, ``$`` for a problem of the object
+    as a whole (``diastolic_mmhg (90) must be below systolic_mmhg (80)``). The messages are
+    those the JSON door gives for the same value.
+    """
+
+    def __init__(
+        self, problems: Sequence[Problem], source: str | None = None, *, record: str = "record"
+    ) -> None:
+        self.record = record
+        super().__init__(problems, source)
+
+    def _subject(self) -> str:
+        return self.record
+
+    def with_source(self, source: str) -> ModelError:
+        """Return the same error naming the file or stream it came from."""
+        return ModelError(self.problems, source, record=self.record)
