@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 import pytest
 
-from herniarules import CodeSystem, Concept, Terminology, ValueSet, derive_facts
+from herniarules import CodeSystem, Concept, InputError, Terminology, ValueSet, derive_facts
 from herniarules.facts import FACT_LABELS, ConditionFact, Facts, HerniaFact, bp_grade
 from herniarules.terminology import DEFAULT_TERMINOLOGY, CodeRange
 
@@ -183,8 +183,12 @@ def test_condition_recorded_as_a_concept_sets_that_concept(make_patient) -> None
 def test_codes_in_icd10_cm_spelling_map_too(make_patient) -> None:
     facts = facts_of(make_patient, conditions=[condition("Z86.718", system="icd-10-cm")])
     assert Concept.THROMBOSIS_TENDENCY in facts.concepts
+    # WHO's Z86.7 is any history of circulatory disease: a physician says whether it was a
+    # thrombosis, so it needs clearance rather than contraindicating.
     who = facts_of(make_patient, conditions=[condition("Z86.7")])
-    assert Concept.THROMBOSIS_TENDENCY not in who.concepts
+    assert [(c.concept, c.tier) for c in who.conditions] == [
+        ("thrombosis-tendency", "requires-clearance")
+    ]
 
 
 def test_anticoagulant_medication_and_bee_allergy_set_their_concepts(make_patient) -> None:
@@ -304,11 +308,12 @@ def test_flat_facts_do_not_depend_on_the_order_of_records(make_patient) -> None:
 
 
 def test_code_system_is_respected(make_patient) -> None:
-    # M49.0 (tuberculosis of spine) exists only in WHO ICD-10.
+    # M49.0 (tuberculosis of spine) exists only in WHO ICD-10: sent as ICD-10-CM it is an
+    # error naming the system it belongs to, never a code with no concept.
     who = facts_of(make_patient, conditions=[condition("M49.0")])
-    cm = facts_of(make_patient, conditions=[condition("M49.0", system=CodeSystem.ICD10_CM.value)])
     assert Concept.BONE_TUBERCULOSIS in who.concepts
-    assert Concept.BONE_TUBERCULOSIS not in cm.concepts
+    with pytest.raises(InputError, match=r"M49\.0 is a WHO ICD-10 code, not an ICD-10-CM one"):
+        facts_of(make_patient, conditions=[condition("M49.0", system=CodeSystem.ICD10_CM.value)])
 
 
 # --------------------------------------------------------------------------- item facts
@@ -340,13 +345,15 @@ def test_condition_items_give_one_item_per_concept_a_code_expresses(make_patient
         ("hypertension-organ-damage", "I11.9"),
     ]
     first = facts.conditions[0]
+    # The tier and the display come from the code table, not from the record.
     assert (first.tier, first.site, first.system, first.display, first.status) == (
-        "contraindicated",
+        "requires-clearance",
         None,
         "icd-10",
-        "Hypertensive heart disease",
+        "Hypertensive heart disease without (congestive) heart failure",
         "active",
     )
+    assert facts.conditions[1].tier == "contraindicated"
 
 
 def test_condition_items_hold_the_code_in_dotted_spelling(make_patient) -> None:
@@ -364,8 +371,16 @@ def test_condition_items_include_a_named_concept_and_follow_record_order(make_pa
 
 
 def test_inactive_and_unmapped_conditions_give_no_condition_items(make_patient) -> None:
-    facts = facts_of(make_patient, conditions=[condition("C50.9", "resolved"), condition("J45.9")])
+    facts = facts_of(make_patient, conditions=[condition("L40.0", "resolved"), condition("J45.9")])
     assert facts.conditions == ()
+
+
+def test_a_resolved_cancer_gives_a_history_item_that_needs_clearance(make_patient) -> None:
+    facts = facts_of(make_patient, conditions=[condition("C50.9", "resolved")])
+    assert [(c.concept, c.tier, c.status) for c in facts.conditions] == [
+        ("malignancy", "requires-clearance", "resolved")
+    ]
+    assert Concept.MALIGNANCY not in facts.concepts
 
 
 def test_condition_items_use_the_code_system_of_the_record(make_patient) -> None:

@@ -278,6 +278,8 @@ facts_strategy = st.builds(
     # Quantifiers over the item collections have their own properties (test_quantifiers.py).
     hernias=st.just(()),
     conditions=st.just(()),
+    unrecorded_hernia_codes=st.frozensets(st.sampled_from(["M50.1", "M51.1"])),
+    unclassified_medications=st.frozensets(st.sampled_from(["xarelto-like", "N02"])),
 )
 
 

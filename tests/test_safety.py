@@ -66,10 +66,17 @@ def record(**values: Any) -> Tweak:
     return tweak
 
 
-def condition(code: str | None = None, status: str = "active", concept: str | None = None) -> Tweak:
+def condition(
+    code: str | None = None,
+    status: str = "active",
+    concept: str | None = None,
+    system: str | None = None,
+) -> Tweak:
     entry: dict[str, Any] = {"status": status}
     if code is not None:
         entry["code"] = code
+    if system is not None:
+        entry["system"] = system
     if concept is not None:
         entry["concept"] = concept
 
@@ -83,6 +90,13 @@ def course_ended(days_ago: int) -> Tweak:
     def tweak(data: dict[str, Any]) -> None:
         end = AS_OF - timedelta(days=days_ago)
         data["massage_courses"] = [{"end_date": end.isoformat()}]
+
+    return tweak
+
+
+def surgery_ago(days_ago: int) -> Tweak:
+    def tweak(data: dict[str, Any]) -> None:
+        data["surgeries"] = [{"date": (AS_OF - timedelta(days=days_ago)).isoformat()}]
 
     return tweak
 
@@ -133,24 +147,45 @@ CORE_RULE_CASES: list[tuple[str, Tweak, Tweak]] = [
     ("core.hypertension-stage-2-3", condition("I11.9"), condition("I10")),
     ("core.hypertension", condition("I10"), condition("I10", status="resolved")),
     (
+        "core.hypertension-defer",
+        condition("I16.0", system="icd-10-cm"),
+        condition("I10", system="icd-10-cm"),
+    ),
+    (
         "core.pregnancy",
         record(sex="female", age=30, pregnant=True),
         record(sex="female", age=30, pregnant=False),
     ),
-    ("core.thrombosis-tendency", condition("I80.2"), condition("I80.2", status="resolved")),
-    ("core.blood-disease", condition("D50.9"), condition("D50.9", status="remission")),
+    # A resolved thrombosis counts as its history does; chronic venous insufficiency does not.
+    ("core.thrombosis-tendency", condition("I80.2"), condition("I87.2")),
+    ("core.thrombosis-tendency-requires-clearance", condition("I63.9"), condition("I69.3")),
+    ("core.blood-disease", condition("D66"), condition("D66", status="remission")),
+    ("core.blood-disease-defer", condition("D62"), condition("D62", status="resolved")),
+    ("core.blood-disease-requires-clearance", condition("D50.9"), condition("D84.1")),
     ("core.malignancy", condition("C50.9"), condition("C50.9", status="remission")),
-    ("core.heart-dysfunction", condition("I25.1"), condition("I25.1", status="inactive")),
+    # A malignancy in remission and a history of cancer need the oncologist's clearance.
+    ("core.malignancy-requires-clearance", condition("Z85.3"), condition("D24")),
+    ("core.heart-dysfunction", condition("I50.9"), condition("I50.9", status="inactive")),
+    ("core.heart-dysfunction-requires-clearance", condition("I44.0"), condition("R00.2")),
     ("core.osteomyelitis", condition("M86.1"), condition("M86.1", status="resolved")),
     # B90.2 records only the sequelae of bone tuberculosis, not the disease.
     ("core.bone-tuberculosis", condition("A18.0"), condition("B90.2")),
     # Psoriasis is a skin pathology but not an inflammatory or purulent rash.
     ("core.purulent-skin-rash", condition("L02.2"), condition("L40.0")),
     ("core.skin-pathology", condition("L40.0"), condition("L40.0", status="resolved")),
+    (
+        "core.skin-pathology-requires-clearance",
+        condition("L63.9"),
+        condition("L63.9", status="inactive"),
+    ),
     # Tobacco dependence is deliberately outside the psychiatric value set.
-    ("core.psychiatric-disorder", condition("F32.1"), condition("F17.2")),
+    ("core.psychiatric-disorder", condition("F20.0"), condition("F17.2")),
+    ("core.psychiatric-disorder-defer", condition("F05.0"), condition("F05.0", status="resolved")),
+    # Insomnia, anxiety and the like need clearance; intellectual disability is not in the set.
+    ("core.psychiatric-disorder-requires-clearance", condition("F51.0"), condition("F70")),
     # Haemorrhoids (K64) are not varicose veins in either ICD-10 edition.
     ("core.varicose-veins", condition(concept="varicose-veins"), condition("K64.9")),
+    ("core.varicose-veins-requires-clearance", condition("I85.9"), condition("K64.9")),
     (
         "core.exacerbated-chronic-disease",
         condition("J45.9", status="recurrence"),
@@ -159,9 +194,19 @@ CORE_RULE_CASES: list[tuple[str, Tweak, Tweak]] = [
     # Lymphoedema is treated by lymphatic massage and is not "swelling" in the source's sense.
     ("core.urticaria-oedema", condition("L50.0"), condition("I89.0")),
     ("core.infectious-disease", condition("J06.9"), condition("J06.9", status="resolved")),
+    ("core.infectious-disease-requires-clearance", condition("B18.1"), condition("B94.2")),
     # An inguinal hernia is an abdominal-wall hernia, not a digestive-tract disturbance.
     ("core.digestive-disorder", condition("K29.7"), condition("K40.9")),
+    (
+        "core.digestive-disorder-requires-clearance",
+        condition("K58.9", system="icd-10-cm"),
+        condition("K40.9"),
+    ),
     ("core.course-break", course_ended(days_ago=59), course_ended(days_ago=60)),
+    ("core.spinal-surgery-healing", surgery_ago(13), surgery_ago(14)),
+    ("core.spinal-surgery-rehabilitation", surgery_ago(89), surgery_ago(90)),
+    # The clear patient's hernia is lumbar: a cervical hernia code has no record, a lumbar one has.
+    ("core.hernia-code-without-record", condition("M50.1"), condition("M51.1")),
 ]
 
 
@@ -383,7 +428,7 @@ _LEVELS = [
 ]
 _CODES = [
     "C50.9", "I10", "I11.9", "J06.9", "K29.7", "L40.0", "F32.1", "I80.2", "D50.9", "R50.9",
-    "Z34.0", "M86.1", "A18.0", "L50.0", "Z91.030", "M51.1", "J45.9", "K40.9", "F17.2",
+    "Z34.0", "M86.1", "A18.0", "L50.0", "T63.4", "M51.1", "J45.9", "K40.9", "F17.2",
 ]  # fmt: skip
 
 

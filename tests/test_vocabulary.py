@@ -8,11 +8,9 @@ from typing import Any
 import pytest
 
 from herniarules import Engine, InputError, patient_from_dict
-from herniarules.facts import ALLERGY_CONCEPTS as FACTS_ALLERGY_CONCEPTS
 from herniarules.model import Allergy, ClinicalStatus, Condition, Medication, Patient, Sex
 from herniarules.terminology import Concept
 from herniarules.vocabulary import (
-    ALLERGY_CONCEPTS,
     ANTICOAGULANT_THERAPY,
     ANTIPLATELET_THERAPY,
     CONDITION_CONCEPTS,
@@ -354,11 +352,6 @@ def test_an_allergy_to_an_unlisted_substance_must_name_it() -> None:
     assert caught.value.problems[0].path == "display"
 
 
-def test_every_substance_facts_reads_today_means_the_same_concept() -> None:
-    for word, concept in FACTS_ALLERGY_CONCEPTS.items():
-        assert ALLERGY_CONCEPTS[Substance.parse(word)] == {concept}, word
-
-
 def test_a_misspelt_substance_is_rejected_with_the_closest_ones() -> None:
     with pytest.raises(VocabularyError) as caught:
         Substance.parse("hony")
@@ -469,11 +462,6 @@ def test_an_unknown_site_is_rejected_with_the_closest_ones() -> None:
 
 # --------------------------------------------------------------------------- reaching the facts
 
-# The facts read medications by category and allergies by their own table until they call
-# classify_medication and allergy_concepts; these tests then pass, and strict xfail says so.
-FACTS_PENDING = pytest.mark.xfail(
-    strict=True, reason="derive_facts does not yet read classify_medication / allergy_concepts"
-)
 AS_OF = date(2026, 11, 27)
 
 
@@ -482,11 +470,9 @@ def facts_concepts(**fields: Any) -> frozenset[str]:
     return Engine(entry_points=False).facts(patient, AS_OF).concepts
 
 
-@FACTS_PENDING
 def test_warfarin_by_name_alone_reaches_the_facts_as_anticoagulant_therapy() -> None:
     assert ANTICOAGULANT_THERAPY in facts_concepts(medications=(Medication(name="warfarin"),))
 
 
-@FACTS_PENDING
 def test_beeswax_allergy_reaches_the_facts_as_honey_allergy() -> None:
     assert "honey-allergy" in facts_concepts(allergies=(Allergy("beeswax"),))

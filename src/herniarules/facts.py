@@ -14,7 +14,6 @@ expresses). The flat facts are derived from the same entries and stay as they ar
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, TypeVar
@@ -22,13 +21,9 @@ from typing import Any, TypeVar
 import attrs
 
 from herniarules.frozen import FrozenDict
-from herniarules.model import PHASE_SEVERITY, Patient, Phase, Sex
-from herniarules.terminology import (
-    DEFAULT_TERMINOLOGY,
-    Concept,
-    Terminology,
-    normalize_code,
-)
+from herniarules.model import PHASE_SEVERITY, ClinicalStatus, Medication, Patient, Phase, Sex
+from herniarules.terminology import DEFAULT_TERMINOLOGY, Concept, Terminology, dotted
+from herniarules.vocabulary import allergy_concepts, classify_medication
 
 __all__ = [
     "FACT_LABELS",
@@ -42,21 +37,6 @@ __all__ = [
 
 T = TypeVar("T", bound=attrs.AttrsInstance)
 
-#: Medication categories that set a concept.
-MEDICATION_CONCEPTS: Mapping[str, str] = {
-    "anticoagulant": Concept.ANTICOAGULANT_THERAPY,
-    "antiplatelet": Concept.ANTICOAGULANT_THERAPY,
-}
-#: Allergy substances that set a concept.
-ALLERGY_CONCEPTS: Mapping[str, str] = {
-    "honey": Concept.HONEY_ALLERGY,
-    "bee products": Concept.HONEY_ALLERGY,
-    "bee-products": Concept.HONEY_ALLERGY,
-    "propolis": Concept.HONEY_ALLERGY,
-    "royal jelly": Concept.HONEY_ALLERGY,
-    "bee pollen": Concept.HONEY_ALLERGY,
-    "bee venom": Concept.HONEY_ALLERGY,
-}
 #: Ages, in years, at which an unrecorded pregnancy status counts as unknown rather than no.
 CHILDBEARING_AGES = (12, 55)
 
@@ -164,7 +144,13 @@ class Facts:
     hernias: tuple[HerniaFact, ...]
     """Every hernia, in record order."""
     conditions: tuple[ConditionFact, ...]
-    """One item per active condition and concept it expresses, in record order."""
+    """One item per condition and concept it expresses, in record order: every active
+    condition, and a condition in remission, resolved or inactive whose concept's value set
+    gives a history tier (a malignancy in remission, a resolved thrombosis)."""
+    unrecorded_hernia_codes: frozenset[str]
+    """Disc-hernia codes of active conditions with no hernia record in a matching region."""
+    unclassified_medications: frozenset[str]
+    """Medications whose class (anticoagulant, antiplatelet, thrombolytic) cannot be told."""
 
     def evidence(self, names: tuple[str, ...]) -> Mapping[str, Any]:
         """Return a read-only ``{name: value}`` of the named facts.
@@ -219,6 +205,8 @@ FACT_LABELS: Mapping[str, str] = {
     "indications": "indications",
     "hernias": "hernias",
     "conditions": "conditions",
+    "unrecorded_hernia_codes": "disc-hernia codes without a hernia record",
+    "unclassified_medications": "medications that cannot be classified",
 }
 
 
@@ -270,41 +258,41 @@ _make_hernia = _slot_constructor(HerniaFact)
 _make_condition = _slot_constructor(ConditionFact)
 
 
-@functools.lru_cache(maxsize=4096)
-def _dotted_code(code: str) -> str:
-    """Return ``code`` in dotted spelling: ``'c341'`` and ``'C34.1'`` give ``'C34.1'``."""
-    normalized = normalize_code(code)
-    return normalized if len(normalized) <= 3 else f"{normalized[:3]}.{normalized[3:]}"
+def _medication_label(medication: Medication) -> str:
+    """Return how a finding names a medication: its name, ATC code or category."""
+    parts = [medication.name, medication.atc, medication.category]
+    return " / ".join(str(part) for part in parts if part is not None)
 
 
-#: The tier a condition's concept has until the terminology says how severe each code is.
-_DEFAULT_TIER = "contraindicated"
+def _hernia_code_regions(normalized: str) -> frozenset[str]:
+    """Return the hernia regions a disc-hernia code (normalized) is compatible with."""
+    head = normalized[:3]
+    if head == "M50" or normalized.startswith("S130"):
+        return _CERVICAL
+    if normalized.startswith("S230"):
+        return _THORACIC
+    if normalized.startswith("S330"):
+        return _LUMBAR
+    # ICD-10-CM M51 gives the site in the fifth character: 4 thoracic, 5 thoracolumbar,
+    # 6 lumbar, 7 lumbosacral; WHO M51 does not, and nor does a CM code without it.
+    return _M51_SITE.get(normalized[4:5], _NOT_CERVICAL)
 
 
-@functools.lru_cache(maxsize=4096)
-def _condition_facts(
-    coded: frozenset[str],
-    code: str | None,
-    system: str,
-    named: str | None,
-    display: str | None,
-    status: str,
-) -> tuple[ConditionFact, ...]:
-    """Return the items of one active condition: one per concept, sorted by concept id.
-
-    ``coded`` are the concepts its code expresses in ``system`` (a code system value),
-    ``named`` the concept the record names. Every item has the default tier and no site; the
-    condition's own ``display`` names it. The items depend on these values only, and records
-    repeat them, so they are built once per distinct condition.
-    """
-    dotted = None if code is None else _dotted_code(code)
-    concepts = coded if named is None else coded | {named}
-    return tuple(
-        _make_condition(
-            concept, _DEFAULT_TIER, None, dotted, system if dotted else None, display, status
-        )
-        for concept in sorted(concepts)
-    )
+_CERVICAL = frozenset({"cervical"})
+_THORACIC = frozenset({"thoracic"})
+_LUMBAR = frozenset({"lumbar", "lumbosacral"})
+_NOT_CERVICAL = frozenset({"thoracic", "lumbar", "lumbosacral"})
+_M51_SITE = {
+    "4": _THORACIC,
+    "5": frozenset({"thoracic", "lumbar"}),
+    "6": _LUMBAR,
+    "7": _LUMBAR,
+}
+_DISC_HERNIA = Concept.DISC_HERNIA.value
+_EXACERBATION = Concept.CHRONIC_EXACERBATION.value
+_HISTORY_STATUSES = frozenset(
+    {ClinicalStatus.REMISSION, ClinicalStatus.RESOLVED, ClinicalStatus.INACTIVE}
+)
 
 
 _PHASE_RANK = {phase: rank for rank, phase in enumerate(PHASE_SEVERITY)}
@@ -358,31 +346,77 @@ def derive_facts(
     concepts: set[str] = set()
     exacerbated: set[str] = set()
     condition_items: list[ConditionFact] = []
+    hernia_codes: list[tuple[str, str]] = []
     for condition in patient.conditions:
         status = condition.status
-        if not status.is_active:
+        active = status.is_active
+        if not active and status not in _HISTORY_STATUSES:
             continue
-        coded = _EMPTY
-        if condition.code is not None:
-            coded = terminology.concepts_for(condition.code, condition.system)
-            concepts.update(coded)
-        if condition.concept is not None:
-            concepts.add(condition.concept)
-        if coded or condition.concept is not None:
-            condition_items += _condition_facts(
-                coded,
-                condition.code,
-                str(condition.system),
-                condition.concept,
-                condition.display,
-                str(status),
+        status_value = status._value_
+        site = condition.site
+        site_value = site._value_ if site is not None else None
+        code = condition.code
+        if code is not None:
+            system = condition.system
+            normalized, display, found = terminology.resolve(code, system)
+            shown = dotted(normalized)
+            for klass in found:
+                concept = klass.concept
+                tier = klass.tier
+                if active:
+                    concepts.add(concept)
+                    if concept == _EXACERBATION:
+                        exacerbated.add(shown)
+                    elif concept == _DISC_HERNIA:
+                        hernia_codes.append((normalized, shown))
+                else:
+                    history = terminology.history_tier(concept)
+                    if history is None:
+                        continue
+                    tier = min(tier, history)
+                condition_items.append(
+                    _make_condition(
+                        concept,
+                        tier.label,
+                        site_value or klass.site,
+                        shown,
+                        system._value_,
+                        display,
+                        status_value,
+                    )
+                )
+            if active and status.is_exacerbation:
+                exacerbated.add(shown)
+        named = condition.concept
+        if named is not None:
+            tier = terminology.concept_tier(named)
+            if not active:
+                history = terminology.history_tier(named)
+                if history is None:
+                    continue
+                tier = min(tier, history)
+            else:
+                concepts.add(named)
+                if status.is_exacerbation or named == _EXACERBATION:
+                    exacerbated.add(named)
+            condition_items.append(
+                _make_condition(
+                    named, tier.label, site_value, None, None, condition.display, status_value
+                )
             )
-        if status.is_exacerbation:
-            exacerbated.add(condition.code or condition.concept or "")
+    unrecorded: set[str] = set()
+    for normalized, shown in hernia_codes:
+        if regions.isdisjoint(_hernia_code_regions(normalized)):
+            unrecorded.add(shown)
+    unclassified: set[str] = set()
     for medication in patient.medications:
-        concepts.add(MEDICATION_CONCEPTS.get(medication.category, medication.category))
+        meant = classify_medication(medication)
+        if meant is None:
+            unclassified.add(_medication_label(medication))
+        else:
+            concepts.update(meant)
     for allergy in patient.allergies:
-        concepts.add(ALLERGY_CONCEPTS.get(allergy.substance, f"allergy-{allergy.substance}"))
+        concepts.update(allergy_concepts(allergy))
 
     sex = patient.sex
     pregnant = patient.pregnant
@@ -436,4 +470,6 @@ def derive_facts(
         frozenset(indications) if indications else _EMPTY,
         tuple(hernia_items),
         tuple(condition_items),
+        frozenset(unrecorded) if unrecorded else _EMPTY,
+        frozenset(unclassified) if unclassified else _EMPTY,
     )

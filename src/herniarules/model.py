@@ -30,7 +30,7 @@ from typing import Any, TypeAlias, TypeVar
 import attrs
 
 from herniarules.errors import ModelError, Problem
-from herniarules.terminology import CodeSystem, normalize_code
+from herniarules.terminology import CodeSystem, check_code, normalize_code
 from herniarules.vocabulary import (
     ATC_PATTERN,
     CONDITION_CONCEPTS,
@@ -408,7 +408,11 @@ def _icd10(instance: object, attribute: attrs.Attribute[str | None], value: obje
         return
     if not isinstance(value, str):
         raise TypeError(f"must be a string, got {_got(value)}")
-    normalize_code(value)
+    system = getattr(instance, "system", CodeSystem.ICD10)
+    if type(system) is CodeSystem:
+        check_code(value, system)
+    else:  # the system field reports its own problem; the shape can still be checked
+        normalize_code(value)
 
 
 # --------------------------------------------------------------------------- the Python door

@@ -8,13 +8,24 @@ holds a default from clinical convention; a clinic may make it stricter, never l
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import attrs
 
+from herniarules.frozen import FrozenDict
 from herniarules.outcomes import Outcome
-from herniarules.rules import F, Rule
-from herniarules.terminology import Concept
+from herniarules.rules import Dx, F, Rule
+from herniarules.terminology import CORE_VALUE_SETS, Concept, ValueSet
 
-__all__ = ["DEFAULT_POLICY", "Policy", "PolicyError", "core_rules"]
+__all__ = [
+    "DEFAULT_POLICY",
+    "TIER_MESSAGES",
+    "Policy",
+    "PolicyError",
+    "coded_rules",
+    "core_rules",
+    "unclassified_medication_rule",
+]
 
 RULES_SECTION = "At what stages can massage be done?"
 CONTRA_SECTION = "Contraindications to the use of massage for hernia"
@@ -44,6 +55,26 @@ def _stricter(limit: float, *, lower_is_stricter: bool, floor: float, ceiling: f
             )
 
     return check
+
+
+_TIERED: dict[str, ValueSet] = {vs.concept: vs for vs in CORE_VALUE_SETS}
+
+
+def _minimum_tiers(value: object) -> Mapping[str, Outcome]:
+    if not isinstance(value, Mapping):
+        raise PolicyError(f"minimum_tiers must be a mapping of concept to Outcome, got {value!r}")
+    result: dict[str, Outcome] = {}
+    for concept, tier in value.items():
+        if concept not in _TIERED:
+            known = ", ".join(sorted(_TIERED))
+            raise PolicyError(f"minimum_tiers: unknown concept {concept!r}; known: {known}")
+        if type(tier) is not Outcome or tier < Outcome.REQUIRES_CLEARANCE:
+            raise PolicyError(
+                f"minimum_tiers[{concept!r}] must be an Outcome from requires-clearance up, "
+                f"got {tier!r}"
+            )
+        result[str(concept)] = tier
+    return FrozenDict(result)
 
 
 @attrs.frozen
@@ -80,9 +111,160 @@ class Policy:
     )
     """Days between the end of a course and the next one without physician clearance: the
     source's "break of two to three months", taking its lower bound (two months, 60 days)."""
+    surgery_healing_days: int = attrs.field(
+        default=14, validator=_stricter(14, lower_is_stricter=False, floor=14, ceiling=365)
+    )
+    """Days after spinal surgery during which every technique is deferred: the wound heals
+    and sutures come out at 10-14 days after discectomy or decompression."""
+    surgery_clearance_days: int = attrs.field(
+        default=90, validator=_stricter(90, lower_is_stricter=False, floor=90, ceiling=730)
+    )
+    """Days after spinal surgery during which every technique needs the attending physician's
+    clearance: the usual three months of protection of the operated segment."""
+    minimum_tiers: Mapping[str, Outcome] = attrs.field(factory=FrozenDict, converter=_minimum_tiers)
+    """Per concept, the least severe outcome a coded condition of that concept may give:
+    ``{"psychiatric-disorder": Outcome.CONTRAINDICATED}`` makes insomnia contraindicate as
+    psychoses do. A tier can only be raised this way, never lowered."""
+
+    @surgery_clearance_days.validator
+    def _check_surgery_days(self, _attribute: attrs.Attribute[int], value: int) -> None:
+        if value < self.surgery_healing_days:
+            raise PolicyError(
+                f"surgery_clearance_days ({value}) must not be below surgery_healing_days "
+                f"({self.surgery_healing_days})"
+            )
 
 
 DEFAULT_POLICY = Policy()
+
+#: How a lower tier of a concept is explained, where the rule's own message is about its most
+#: severe form. Keys are (concept, tier).
+TIER_MESSAGES: Mapping[tuple[str, Outcome], str] = {
+    (Concept.MALIGNANCY, Outcome.REQUIRES_CLEARANCE): (
+        "A carcinoma in situ, a neoplasm of uncertain behaviour or a history of cancer is "
+        "recorded: the source forbids massage while cancer is present, and only the "
+        "oncologist can say that it is not."
+    ),
+    (Concept.THROMBOSIS_TENDENCY, Outcome.REQUIRES_CLEARANCE): (
+        "A condition that may come from a thrombosis is recorded (a cerebral infarction, or a "
+        "history of circulatory disease): a physician must say whether there is a tendency to "
+        "thrombosis."
+    ),
+    (Concept.BLOOD_DISEASE, Outcome.REQUIRES_CLEARANCE): (
+        "A blood disease is recorded in a form that needs a physician's clearance (an anaemia, "
+        "a disease of the white cells or of the spleen)."
+    ),
+    (Concept.BLOOD_DISEASE, Outcome.DEFER): (
+        "Acute blood loss or a sickle-cell crisis is recorded: massage waits until it has passed."
+    ),
+    (Concept.HEART_DYSFUNCTION, Outcome.REQUIRES_CLEARANCE): (
+        "A stable heart condition is recorded (stable angina, chronic ischaemic heart disease, "
+        "valve disease, a rhythm or conduction disorder such as first-degree atrioventricular "
+        "block): massage needs the cardiologist's clearance."
+    ),
+    (Concept.PSYCHIATRIC_DISORDER, Outcome.DEFER): (
+        "An acute psychiatric state is recorded (delirium, intoxication, withdrawal or an "
+        "acute stress reaction): massage waits until it has passed."
+    ),
+    (Concept.PSYCHIATRIC_DISORDER, Outcome.REQUIRES_CLEARANCE): (
+        "A non-psychotic psychological disorder is recorded (for example insomnia, anxiety, a "
+        "mood, eating, sexual or personality disorder): a physician must confirm that massage "
+        "is safe."
+    ),
+    (Concept.VARICOSE_VEINS, Outcome.REQUIRES_CLEARANCE): (
+        "Varices outside the legs are recorded (oesophageal or other sites): they signal "
+        "venous hypertension, and massage needs a physician's clearance."
+    ),
+    (Concept.SKIN_PATHOLOGY, Outcome.REQUIRES_CLEARANCE): (
+        "A skin condition of the hair, nails, glands, pigmentation or scars is recorded: a "
+        "physician must confirm that the skin can be massaged."
+    ),
+    (Concept.INFECTIOUS_DISEASE, Outcome.REQUIRES_CLEARANCE): (
+        "A chronic infection is recorded (chronic viral hepatitis, human immunodeficiency "
+        "virus disease): massage needs the physician's clearance."
+    ),
+    (Concept.DIGESTIVE_DISORDER, Outcome.REQUIRES_CLEARANCE): (
+        "A chronic, stable disturbance of the digestive tract is recorded (for example reflux, "
+        "irritable bowel syndrome, liver or gallbladder disease): massage needs the "
+        "physician's clearance."
+    ),
+    (Concept.HYPERTENSION, Outcome.DEFER): (
+        "A hypertensive crisis is recorded: massage waits until blood pressure is controlled."
+    ),
+}
+
+
+def unclassified_medication_rule(
+    technique_id: str, name: str, convention: str = "clinical convention"
+) -> Rule:
+    """Return ``<technique_id>.unclassified-medication``: *insufficient data* for a medication
+    whose class cannot be told.
+
+    A technique whose rules depend on medication class (anticoagulant, antiplatelet or
+    thrombolytic therapy) declares this rule, so that a medication known only by a name the
+    SDK cannot classify blocks it with a finding naming the medication, instead of passing as
+    "not an anticoagulant". Record the medication's WHO ATC code or category to resolve it.
+    ``convention`` opens the rule's source, as the technique's other conventional rules do.
+    """
+    return Rule(
+        f"{technique_id}.unclassified-medication",
+        "Medication that cannot be classified",
+        F.unclassified_medications.not_empty(),
+        Outcome.INSUFFICIENT_DATA,
+        f"{name} depends on whether the patient takes anticoagulant, antiplatelet or "
+        "thrombolytic drugs, and a recorded medication cannot be classified: record its WHO "
+        "ATC code or category.",
+        f"{convention}: a technique that is unsafe under antithrombotic therapy needs every "
+        'medication classified (WHO ATC B01). The source: "with a tendency to thrombosis"',
+        CONTRA_SECTION,
+        frozenset({technique_id}),
+    )
+
+
+def coded_rules(
+    rule_id: str,
+    title: str,
+    concept: str,
+    outcome: Outcome,
+    message: str,
+    source: str,
+    section: str,
+    policy: Policy = DEFAULT_POLICY,
+) -> tuple[Rule, ...]:
+    """Return the rules of a coded concept: one per severity tier its value set gives.
+
+    The rule ``rule_id`` fires for the conditions of ``concept`` whose tier is ``outcome``;
+    each other tier ``t`` of the concept's core value set gets the rule ``<rule_id>-<t>``,
+    with its own message (:data:`TIER_MESSAGES`). Under ``policy.minimum_tiers`` a rule's
+    outcome is raised to the concept's minimum; it is never lowered.
+    """
+    value_set = _TIERED[concept]
+    tiers = {value_set.tier, *(line.tier for line in value_set.codes if line.tier is not None)}
+    if value_set.history_tier is not None:
+        tiers.add(min(value_set.history_tier, value_set.strictest_tier))
+    tiers.add(outcome)
+    floor = policy.minimum_tiers.get(concept, Outcome.REQUIRES_CLEARANCE)
+    rules = []
+    for tier in sorted(tiers, reverse=True):
+        if tier < Outcome.REQUIRES_CLEARANCE:
+            continue
+        main = tier is outcome
+        rules.append(
+            Rule(
+                rule_id if main else f"{rule_id}-{tier.label}",
+                title if main else f"{title} ({tier.label.replace('-', ' ')})",
+                F.conditions.any(
+                    (Dx.concept.eq(str(concept)) & Dx.tier.eq(tier.label)).labelled(
+                        f"{concept}, {tier.label.replace('-', ' ')}"
+                    )
+                ),
+                max(tier, floor),
+                message if main else TIER_MESSAGES.get((concept, tier), message),
+                source,
+                section,
+            )
+        )
+    return tuple(rules)
 
 
 def core_rules(policy: Policy = DEFAULT_POLICY) -> tuple[Rule, ...]:
@@ -91,6 +273,18 @@ def core_rules(policy: Policy = DEFAULT_POLICY) -> tuple[Rule, ...]:
     r = Rule
     C = Concept
     D, X = Outcome.DEFER, Outcome.CONTRAINDICATED
+
+    def coded(
+        rule_id: str,
+        title: str,
+        concept: str,
+        outcome: Outcome,
+        message: str,
+        source: str,
+        section: str,
+    ) -> tuple[Rule, ...]:
+        return coded_rules(rule_id, title, concept, outcome, message, source, section, policy)
+
     return (
         # -- stage rules -------------------------------------------------------------------
         r(
@@ -150,10 +344,10 @@ def core_rules(policy: Policy = DEFAULT_POLICY) -> tuple[Rule, ...]:
             "or disturbances in the digestive tract.",
             INDICATIONS_SECTION,
         ),
-        r(
+        *coded(
             "core.fever-diagnosis",
             "Fever recorded as a condition",
-            F.concepts.contains(C.FEVER),
+            C.FEVER,
             D,
             "Massage is forbidden during fever.",
             "in the presence of an inflammatory process accompanied by high temperature",
@@ -200,19 +394,19 @@ def core_rules(policy: Policy = DEFAULT_POLICY) -> tuple[Rule, ...]:
             "High blood pressure.",
             INDICATIONS_SECTION,
         ),
-        r(
+        *coded(
             "core.hypertension-stage-2-3",
             "Hypertension of the second or third stage",
-            F.concepts.contains(C.HYPERTENSION_ORGAN_DAMAGE),
+            C.HYPERTENSION_ORGAN_DAMAGE,
             X,
             "Massage is unacceptable with hypertension of the second or third stage.",
             "with hypertension of the second or third stage",
             CONTRA_SECTION,
         ),
-        r(
+        *coded(
             "core.hypertension",
             "Hypertension, stage not established",
-            F.concepts.contains(C.HYPERTENSION),
+            C.HYPERTENSION,
             Outcome.REQUIRES_CLEARANCE,
             "Hypertension is recorded; massage is unacceptable at the second or third stage, "
             "so a physician must confirm the stage.",
@@ -229,92 +423,92 @@ def core_rules(policy: Policy = DEFAULT_POLICY) -> tuple[Rule, ...]:
             "during pregnancy; The period of bearing a baby.",
             CONTRA_SECTION,
         ),
-        r(
+        *coded(
             "core.thrombosis-tendency",
             "Tendency to thrombosis",
-            F.concepts.contains(C.THROMBOSIS_TENDENCY),
+            C.THROMBOSIS_TENDENCY,
             X,
             "Massage is unacceptable with a tendency to thrombosis.",
             "with a tendency to thrombosis",
             CONTRA_SECTION,
         ),
-        r(
+        *coded(
             "core.blood-disease",
             "Blood disease",
-            F.concepts.contains(C.BLOOD_DISEASE),
+            C.BLOOD_DISEASE,
             X,
             "Massage is unacceptable with a blood disease.",
             "with a blood disease",
             CONTRA_SECTION,
         ),
-        r(
+        *coded(
             "core.malignancy",
             "Cancer of any location",
-            F.concepts.contains(C.MALIGNANCY),
+            C.MALIGNANCY,
             X,
             "Massage is unacceptable when oncological processes are present, in any location.",
             "upon detection of oncological processes in the body; The presence of cancer in "
             "the body of any location.",
             CONTRA_SECTION,
         ),
-        r(
+        *coded(
             "core.heart-dysfunction",
             "Heart dysfunction",
-            F.concepts.contains(C.HEART_DYSFUNCTION),
+            C.HEART_DYSFUNCTION,
             X,
             "Massage is unacceptable with disturbances in the functioning of the heart.",
             "in case of disturbances in the functioning of the heart",
             CONTRA_SECTION,
         ),
-        r(
+        *coded(
             "core.osteomyelitis",
             "Osteomyelitis",
-            F.concepts.contains(C.OSTEOMYELITIS),
+            C.OSTEOMYELITIS,
             X,
             "Massage is unacceptable with osteomyelitis.",
             "with osteomyelitis or bone tuberculosis",
             CONTRA_SECTION,
         ),
-        r(
+        *coded(
             "core.bone-tuberculosis",
             "Bone tuberculosis",
-            F.concepts.contains(C.BONE_TUBERCULOSIS),
+            C.BONE_TUBERCULOSIS,
             X,
             "Massage is unacceptable with bone tuberculosis.",
             "with osteomyelitis or bone tuberculosis",
             CONTRA_SECTION,
         ),
-        r(
+        *coded(
             "core.purulent-skin-rash",
             "Inflammatory or purulent skin rash",
-            F.concepts.contains(C.PURULENT_SKIN_RASH),
+            C.PURULENT_SKIN_RASH,
             D,
             "Massage is unacceptable with inflammatory or purulent rashes on the skin.",
             "in the presence of inflammatory or purulent rashes on the skin",
             CONTRA_SECTION,
         ),
-        r(
+        *coded(
             "core.skin-pathology",
             "Skin pathology",
-            F.concepts.contains(C.SKIN_PATHOLOGY),
+            C.SKIN_PATHOLOGY,
             D,
             "Massage is dangerous with pathologies of the skin.",
             "Pathologies of the skin.",
             INDICATIONS_SECTION,
         ),
-        r(
+        *coded(
             "core.psychiatric-disorder",
             "Psychological disorder or disease",
-            F.concepts.contains(C.PSYCHIATRIC_DISORDER),
+            C.PSYCHIATRIC_DISORDER,
             X,
             "Massage is dangerous with psychological disorders or diseases.",
             "Psychological disorders or diseases.",
             INDICATIONS_SECTION,
         ),
-        r(
+        *coded(
             "core.varicose-veins",
             "Varicose veins (phlebeurysm)",
-            F.concepts.contains(C.VARICOSE_VEINS),
+            C.VARICOSE_VEINS,
             X,
             "Massage is dangerous with varicose veins.",
             "Phlebeurysm.",
@@ -329,28 +523,28 @@ def core_rules(policy: Policy = DEFAULT_POLICY) -> tuple[Rule, ...]:
             "Exacerbation of chronic diseases.",
             INDICATIONS_SECTION,
         ),
-        r(
+        *coded(
             "core.urticaria-oedema",
             "Swelling or urticaria",
-            F.concepts.contains(C.URTICARIA_OEDEMA),
+            C.URTICARIA_OEDEMA,
             D,
             "Massage is dangerous with swelling or urticaria.",
             "Swelling or urticaria.",
             INDICATIONS_SECTION,
         ),
-        r(
+        *coded(
             "core.infectious-disease",
             "Infectious disease",
-            F.concepts.contains(C.INFECTIOUS_DISEASE),
+            C.INFECTIOUS_DISEASE,
             D,
             "Massage is dangerous with an infectious disease.",
             "Infectious diseases.",
             INDICATIONS_SECTION,
         ),
-        r(
+        *coded(
             "core.digestive-disorder",
             "Disturbance of the digestive tract",
-            F.concepts.contains(C.DIGESTIVE_DISORDER),
+            C.DIGESTIVE_DISORDER,
             D,
             "Massage is forbidden during disturbances in the digestive tract.",
             "It is forbidden to massage during periods of increased body temperature, fever, "
@@ -369,5 +563,39 @@ def core_rules(policy: Policy = DEFAULT_POLICY) -> tuple[Rule, ...]:
             "Then a break of two to three months is necessary. A repeated course of massage can "
             "be prescribed according to the indications of the attending physician.",
             CLASSIC_SECTION,
+        ),
+        # -- spinal surgery and hernias known only by their code ----------------------------
+        r(
+            "core.spinal-surgery-healing",
+            "Spinal surgery within the healing period",
+            F.had_spinal_surgery.is_true() & (F.days_since_surgery < policy.surgery_healing_days),
+            D,
+            f"Massage waits for {policy.surgery_healing_days} days after spinal surgery, while "
+            "the wound heals.",
+            "after the main treatment (effectively during the rehabilitation period after surgery)",
+            RULES_SECTION,
+        ),
+        r(
+            "core.spinal-surgery-rehabilitation",
+            "Spinal surgery within the rehabilitation period",
+            F.had_spinal_surgery.is_true() & (F.days_since_surgery < policy.surgery_clearance_days),
+            Outcome.REQUIRES_CLEARANCE,
+            f"Massage within {policy.surgery_clearance_days} days of spinal surgery belongs to "
+            "the rehabilitation period and needs the attending physician's approval, whatever "
+            "phase the hernia record gives.",
+            "after the main treatment (effectively during the rehabilitation period after surgery)",
+            RULES_SECTION,
+        ),
+        r(
+            "core.hernia-code-without-record",
+            "Disc hernia known only by its diagnosis code",
+            F.unrecorded_hernia_codes.not_empty(),
+            Outcome.INSUFFICIENT_DATA,
+            "A disc hernia is recorded as a diagnosis code, but no hernia record gives its "
+            "region, phase and kind: the rules that forbid massage in the acute stage cannot be "
+            "checked until it is recorded.",
+            "It is strictly forbidden to perform massage during the acute stage of the disease "
+            "or exacerbation of the disease.",
+            RULES_SECTION,
         ),
     )

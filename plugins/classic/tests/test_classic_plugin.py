@@ -17,6 +17,7 @@ from herniarules import (
     Condition,
     Hernia,
     HerniaKind,
+    InputError,
     Outcome,
     Patient,
     Phase,
@@ -182,10 +183,15 @@ def test_osteoporosis_does_not_restrict_classic_massage() -> None:
     assert engine().evaluate(p, "classic", as_of=AS_OF).outcome is Outcome.ALLOWED
 
 
+def test_who_only_osteoporosis_code_sent_as_icd10_cm_is_an_error() -> None:
+    # M82 (osteoporosis in diseases classified elsewhere) exists only in WHO ICD-10.
+    with pytest.raises(InputError, match=r"M82\.0 is a WHO ICD-10 code"):
+        Condition(ClinicalStatus.ACTIVE, code="M82.0", system=CodeSystem.ICD10_CM)
+
+
 @pytest.mark.parametrize(
     ("code", "system", "status"),
     [
-        ("M82.0", CodeSystem.ICD10_CM, ClinicalStatus.ACTIVE),  # M82 is WHO-only
         ("M83.0", CodeSystem.ICD10, ClinicalStatus.ACTIVE),  # osteomalacia, not osteoporosis
         ("M81.0", CodeSystem.ICD10, ClinicalStatus.RESOLVED),
     ],

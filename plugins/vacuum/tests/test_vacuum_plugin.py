@@ -24,7 +24,12 @@ from herniarules import (
 )
 
 AS_OF = date(2026, 11, 10)
-VACUUM_RULES = {"vacuum.anticoagulant-therapy", "vacuum.varicose-veins", "vacuum.skin-pathology"}
+VACUUM_RULES = {
+    "vacuum.anticoagulant-therapy",
+    "vacuum.unclassified-medication",
+    "vacuum.varicose-veins",
+    "vacuum.skin-pathology",
+}
 
 
 def engine(**kwargs: object) -> herniarules.Engine:

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from herniarules.facts import ITEM_COLLECTIONS, ConditionFact, Facts, HerniaFact, _dotted_code
+from herniarules.facts import ITEM_COLLECTIONS, ConditionFact, Facts, HerniaFact
 from herniarules.model import ClinicalStatus, HerniaKind, Phase, Region
 from herniarules.outcomes import Outcome
 from herniarules.rules._core import (
@@ -42,7 +42,8 @@ from herniarules.rules._core import (
     _fmt,
     _item_name,
 )
-from herniarules.terminology import CodeSystem
+from herniarules.terminology import CodeSystem, dotted, normalize_code
+from herniarules.vocabulary import Site
 
 __all__ = [
     "CONDITION_ITEMS",
@@ -69,6 +70,11 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "!=": lambda a, b: a != b,
 }
 _ORDERING = frozenset({">=", ">", "<=", "<"})
+
+
+def _dotted_code(code: str) -> str:
+    """Return ``code`` in dotted spelling: ``'c341'`` and ``'C34.1'`` give ``'C34.1'``."""
+    return dotted(normalize_code(code))
 
 
 @attrs.frozen
@@ -174,11 +180,11 @@ CONDITION_ITEMS = ItemKind(
     {
         "concept": _str("concept"),
         "tier": _str("tier", (o.label for o in Outcome)),
-        "site": _str("site"),
+        "site": _str("site", (site.value for site in Site)),
         "code": _FieldSpec("code", str, normalize=_dotted_code),
         "system": _str("code system", (s.value for s in CodeSystem)),
         "display": _FieldSpec("name", str, readable=False),
-        "status": _str("status", (s.value for s in ClinicalStatus if s.is_active)),
+        "status": _str("status", (s.value for s in ClinicalStatus)),
     },
     lambda item: f"condition {item.code or item.concept}",
 )
@@ -245,6 +251,38 @@ class ItemExpr(abc.ABC):
 
     def __bool__(self) -> bool:
         raise TypeError("use & | ~ to combine predicates, not and / or / not")
+
+    def labelled(self, text: str) -> ItemExpr:
+        """Return this predicate rendered as ``text``: the same test, in plain words.
+
+        ``Dx.concept.eq("hypertension") & Dx.tier.eq("requires-clearance")`` explains itself
+        field by field; labelled "hypertension, requires clearance", an explanation reads
+        ``condition I10 Essential (primary) hypertension: hypertension, requires clearance``.
+        """
+        return Labelled(self, text)
+
+
+class Labelled(ItemExpr):
+    """An item predicate with its own text; it evaluates and compiles as the one it wraps."""
+
+    def __init__(self, inner: ItemExpr, text: str) -> None:
+        if not isinstance(inner, ItemExpr):
+            raise RuleError(f"expected an item predicate, got {inner!r}")
+        if not isinstance(text, str) or not text.strip():
+            raise RuleError("a labelled item predicate needs non-empty text")
+        self.inner, self.text, self.kind = inner, text.strip(), inner.kind
+
+    def evaluate(self, item: Any) -> Tri:
+        return self.inner.evaluate(item)
+
+    def code(self, ctx: _Codegen, item: str) -> str:
+        return self.inner.code(ctx, item)
+
+    def render(self, item: Any = None) -> str:
+        return self.text
+
+    def fields(self) -> tuple[str, ...]:
+        return self.inner.fields()
 
 
 class ItemField:

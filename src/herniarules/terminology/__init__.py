@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from herniarules.outcomes import Outcome
 from herniarules.terminology.codes import CodeSystem, dotted, is_icd10_code, normalize_code
 from herniarules.terminology.definitions import CORE_VALUE_SETS, REVIEWED
 from herniarules.terminology.table import (
@@ -84,8 +85,18 @@ class Terminology:
         )
         self._expanded: dict[CodeSystem, dict[str, tuple[Classification, ...]]] | None = None
         self._by_concept: dict[str, ValueSet] = {}
+        self._concept_tiers: dict[str, Outcome] = {}
+        self._history_tiers: dict[str, Outcome] = {}
         for value_set in self._value_sets:
-            self._by_concept.setdefault(value_set.concept, value_set)
+            concept = value_set.concept
+            self._by_concept.setdefault(concept, value_set)
+            tier = value_set.strictest_tier
+            self._concept_tiers[concept] = max(tier, self._concept_tiers.get(concept, tier))
+            history = value_set.history_tier
+            if history is not None:
+                self._history_tiers[concept] = max(
+                    history, self._history_tiers.get(concept, history)
+                )
         if self._extra:
             self._expansion()  # validate plugin value sets now, so a bad one fails its plugin
 
@@ -159,6 +170,16 @@ class Terminology:
 
         Raises :class:`UnknownCodeError` if the code does not exist in the system.
         """
+        return self.resolve(code, system)[2]
+
+    def resolve(
+        self, code: str, system: CodeSystem = CodeSystem.ICD10
+    ) -> tuple[str, str, tuple[Classification, ...]]:
+        """Return ``(normalized code, display, classifications)`` of ``code`` in ``system``.
+
+        The fast form of :meth:`lookup` that :func:`herniarules.facts.derive_facts` uses;
+        raises :class:`UnknownCodeError` if the code does not exist in the system.
+        """
         system = system if type(system) is CodeSystem else CodeSystem(system)
         table = code_table(system)
         # Every key of the table is a valid normalized code, so a code already spelled that
@@ -172,8 +193,25 @@ class Terminology:
         if self._extra or self._masked:
             extra = self._expansion()[system].get(key)
             if extra is not None:
-                return extra
-        return found[1]
+                return key, found[0], extra
+        return key, found[0], found[1]
+
+    def concept_tier(self, concept: str) -> Outcome:
+        """Return the tier of a condition recorded by ``concept`` alone, without a code.
+
+        Without a code nothing says how severe the condition is, so it takes the most severe
+        tier of the concept's value sets; a concept with none (a medication concept) is
+        *contraindicated*.
+        """
+        return self._concept_tiers.get(concept, Outcome.CONTRAINDICATED)
+
+    def history_tier(self, concept: str) -> Outcome | None:
+        """Return the tier of a condition of ``concept`` that is no longer active, or ``None``.
+
+        ``None`` (the concept's value sets give no history tier) means such a condition does
+        not count; otherwise the most severe history tier of its value sets.
+        """
+        return self._history_tiers.get(concept)
 
     def concepts_for(self, code: str, system: CodeSystem = CodeSystem.ICD10) -> frozenset[str]:
         """Return the concepts the code expresses in ``system`` (empty if none).

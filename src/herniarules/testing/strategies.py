@@ -15,6 +15,7 @@ clearances, courses and surgeries are sometimes current and sometimes not.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -39,10 +40,11 @@ from herniarules.model import (
 )
 from herniarules.terminology import (
     DEFAULT_TERMINOLOGY,
-    CodeRange,
     CodeSystem,
     Concept,
     Terminology,
+    code_table,
+    dotted,
 )
 from herniarules.vocabulary import (
     CONDITION_CONCEPTS,
@@ -174,26 +176,22 @@ def vitals(
     )
 
 
-def _range_codes(code_range: CodeRange) -> list[str]:
-    """Real codes a range holds: its bounds, dotted, and its start with one more digit."""
-    found = []
-    for bound in dict.fromkeys((code_range.start, code_range.end)):
-        found.append(bound if len(bound) == 3 else f"{bound[:3]}.{bound[3:]}")
-    if len(code_range.start) < 7:
-        child = code_range.start + "9"
-        found.append(f"{child[:3]}.{child[3:]}")
-    return found
-
-
-def _concept_codes(terminology: Terminology, concept: str) -> list[tuple[str, CodeSystem]]:
+@functools.lru_cache(maxsize=256)
+def _concept_codes(terminology: Terminology, concept: str) -> tuple[tuple[str, CodeSystem], ...]:
+    """Real codes of each line of the concept's value sets (first, middle and last it holds)."""
     pairs: list[tuple[str, CodeSystem]] = []
     for value_set in terminology.codes_for(concept):
         for code_range in value_set.codes:
+            if code_range.exclude:
+                continue
             for system in sorted(code_range.systems):
-                for code in _range_codes(code_range):
+                table = code_table(system)
+                lo, hi = table.span(code_range.start, code_range.end)
+                held = table.codes()[lo:hi]
+                for code in dict.fromkeys((held[0], held[len(held) // 2], held[-1])):
                     if concept in terminology.concepts_for(code, system):
-                        pairs.append((code, system))
-    return pairs
+                        pairs.append((dotted(code), system))
+    return tuple(dict.fromkeys(pairs))
 
 
 def codes(

@@ -9,6 +9,7 @@ thrombosis are already core rules.
 from __future__ import annotations
 
 from herniarules import F, Outcome, Rule
+from herniarules.safety import unclassified_medication_rule
 
 __all__ = ["CONVENTION", "vacuum_rules"]
 
@@ -23,12 +24,16 @@ def vacuum_rules() -> tuple[Rule, ...]:
     # types as ``Iterable[_T_co]``; the value is correct, hence the ignores below.
     techniques = frozenset({"vacuum"})
     return (
+        unclassified_medication_rule("vacuum", "Vacuum massage", CONVENTION),
         Rule(
             "vacuum.anticoagulant-therapy",
-            "Anticoagulant or antiplatelet therapy",
-            F.concepts.contains("anticoagulant-therapy"),
+            "Anticoagulant, antiplatelet or thrombolytic therapy",
+            F.concepts.contains_any(
+                "anticoagulant-therapy", "antiplatelet-therapy", "thrombolytic-therapy"
+            ),
             Outcome.CONTRAINDICATED,
-            "Vacuum massage is not performed under anticoagulant or antiplatelet therapy: the "
+            "Vacuum massage is not performed under anticoagulant, antiplatelet or thrombolytic "
+            "therapy: the "
             "suction ruptures small vessels and can cause bruising and haematomas.",
             f"{CONVENTION}: anticoagulant therapy contraindicates cupping. The source: "
             '"Thus, the jar, like a vacuum, draws in part of the skin."',
