@@ -34,6 +34,7 @@ from herniarules.rules import CompiledRules, Rule
 from herniarules.safety import DEFAULT_POLICY, Policy, core_rules
 from herniarules.technique import Technique
 from herniarules.terminology import DEFAULT_TERMINOLOGY, Terminology, ValueSet
+from herniarules.vocabulary import Site
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
@@ -338,6 +339,7 @@ class Engine:
                     slot.protocol_function = protocol.function
                 slot.plan = _impl(self._pm, loaded.plugin, "herniarules_plan_course")
         self._sorted_slots = tuple(self._slots[t] for t in sorted(self._slots))
+        self._local_rules: Mapping[str, Rule] = {rule.id: rule for rule in self.rules if rule.local}
         self._plugin_infos = tuple(
             PluginInfo(
                 name=loaded.name,
@@ -354,10 +356,13 @@ class Engine:
         digest = hashlib.sha256()
         for rule in self.rules:
             line = f"{rule.id}|{sorted(rule.techniques or ['*'])}|{rule.outcome.label}|"
+            line += f"{rule.site}|{rule.local}|"
             digest.update((line + rule.when.render() + "\n").encode())
         digest.update(repr(attrs.asdict(self.policy)).encode())
         for info in self.plugins:
             digest.update(f"{info.name}=={info.version}\n".encode())
+        for technique_id, slot in sorted(self._slots.items()):
+            digest.update(f"{technique_id}@{sorted(slot.technique.area)}\n".encode())
         for technique_id, params in sorted(self._parameters.items()):
             digest.update(f"{technique_id}:{params!r}\n".encode())
         return digest.hexdigest()[:16]
@@ -436,6 +441,7 @@ class Engine:
         clearances = patient.clearances
         budget = self.plugin_time_budget_s
         clock = _clock
+        local = self._local_rules
         decisions: list[Decision] = []
         append = decisions.append
         for slot in slots:
@@ -462,6 +468,13 @@ class Engine:
             if clearances:
                 findings = _apply_clearance(technique_id, clearances, facts.as_of, findings)
                 worst = most_restrictive(findings)
+            avoid: tuple[str, ...] = ()
+            if worst > _PERMITTING and any(
+                f.site is not None and f.rule_id in local for f in findings
+            ):
+                findings, avoid = _outside_area(slot.technique, local, findings)
+                if avoid:
+                    worst = most_restrictive(findings)
             if worst > _PERMITTING:
                 append(_decided(technique_id, patient_id, findings, None, worst))
                 continue
@@ -487,6 +500,8 @@ class Engine:
                 failure = self._plugin_failure(slot.loaded, technique_id, what)
                 append(Decision(technique_id, patient_id, (*findings, failure)))
                 continue
+            if avoid:
+                protocol = attrs.evolve(protocol, avoid=(*protocol.avoid, *avoid))
             append(_decided(technique_id, patient_id, findings, protocol, worst))
             if ranked is not None:
                 wanted = facts.indications
@@ -617,9 +632,57 @@ def _make_finding(rule: Rule, result: bool | None, names: tuple[str, ...], facts
         )
     else:
         outcome, message = rule.outcome, rule.message
-    return Finding(
-        rule.id, outcome, message, rule.source, evidence, rule.when.render(facts), rule.site
-    )
+    site = rule.site
+    if rule.local and result is True:
+        # A local rule is at the sites of the items that fired it, if every one has a site.
+        items = evidence.get("conditions") or ()
+        sites = {item["site"] for item in items}
+        if items and None not in sites:
+            site = ", ".join(sorted(sites))
+    return Finding(rule.id, outcome, message, rule.source, evidence, rule.when.render(facts), site)
+
+
+def _outside_area(
+    technique: Technique, local: Mapping[str, Rule], findings: tuple[Finding, ...]
+) -> tuple[tuple[Finding, ...], tuple[str, ...]]:
+    """Return ``findings`` with local ones outside the technique's area made modifications.
+
+    A finding of a local rule whose sites the technique does not treat becomes *allowed with
+    modifications*; the second value lists what the protocol must avoid. A finding without a
+    site, or with one inside the area, is left as it is.
+    """
+    avoid: list[str] = []
+    out: list[Finding] = []
+    for finding in findings:
+        rule = local.get(finding.rule_id)
+        site = finding.site
+        if (
+            rule is None
+            or site is None
+            or finding.effective_outcome <= Outcome.ALLOWED_WITH_MODIFICATIONS
+            or finding.outcome is Outcome.INSUFFICIENT_DATA
+        ):
+            out.append(finding)
+            continue
+        sites = [Site(part) for part in site.split(", ")]
+        if any(technique.treats(part) for part in sites):
+            out.append(finding)
+            continue
+        where = " and ".join(part.value for part in sites)
+        out.append(
+            Finding(
+                finding.rule_id,
+                Outcome.ALLOWED_WITH_MODIFICATIONS,
+                f"{finding.message} The condition is on the {where}, outside the area "
+                f"{technique.name} works on: the {where} must be avoided.",
+                finding.source,
+                finding.evidence,
+                finding.explanation,
+                site,
+            )
+        )
+        avoid.extend(f"{part.value}: {rule.title.lower()}" for part in sites)
+    return tuple(out), tuple(dict.fromkeys(avoid))
 
 
 def _plan_problem(

@@ -19,6 +19,7 @@ from herniarules.terminology import CORE_VALUE_SETS, Concept, ValueSet
 
 __all__ = [
     "DEFAULT_POLICY",
+    "LOCAL_CONCEPTS",
     "TIER_MESSAGES",
     "Policy",
     "PolicyError",
@@ -194,6 +195,14 @@ TIER_MESSAGES: Mapping[tuple[str, Outcome], str] = {
 }
 
 
+#: Concepts whose conditions are local to a body site: their rules are local (see
+#: :attr:`herniarules.Rule.local`), so varicose veins of the legs or a rash on the arm do not
+#: stop a technique that works on the back, which then avoids that site.
+LOCAL_CONCEPTS: frozenset[str] = frozenset(
+    {Concept.VARICOSE_VEINS, Concept.SKIN_PATHOLOGY, Concept.PURULENT_SKIN_RASH}
+)
+
+
 def unclassified_medication_rule(
     technique_id: str, name: str, convention: str = "clinical convention"
 ) -> Rule:
@@ -244,6 +253,7 @@ def coded_rules(
         tiers.add(min(value_set.history_tier, value_set.strictest_tier))
     tiers.add(outcome)
     floor = policy.minimum_tiers.get(concept, Outcome.REQUIRES_CLEARANCE)
+    local = concept in LOCAL_CONCEPTS
     rules = []
     for tier in sorted(tiers, reverse=True):
         if tier < Outcome.REQUIRES_CLEARANCE:
@@ -262,6 +272,7 @@ def coded_rules(
                 message if main else TIER_MESSAGES.get((concept, tier), message),
                 source,
                 section,
+                local=local,
             )
         )
     return tuple(rules)

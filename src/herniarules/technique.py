@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import attrs
 
 from herniarules.model import CONCEPT_ID_PATTERN, TECHNIQUE_ID_PATTERN
+from herniarules.vocabulary import Site
 
 __all__ = ["Technique"]
 
@@ -33,6 +34,19 @@ def _indications(
     for item in value:
         if not isinstance(item, str) or not CONCEPT_ID_PATTERN.match(item):
             raise ValueError(f"technique {instance.id!r}: bad indication {item!r}")
+
+
+def _area(values: Iterable[Site | str]) -> frozenset[Site]:
+    if isinstance(values, str):
+        raise TypeError("area must be a collection of sites, not one string")
+    return frozenset(value if type(value) is Site else Site.parse(value) for value in values)
+
+
+def _non_empty_area(
+    instance: Technique, attribute: attrs.Attribute[frozenset[Site]], value: frozenset[Site]
+) -> None:
+    if not value:
+        raise ValueError(f"technique {instance.id!r}: area must name at least one site")
 
 
 def _parameters(instance: Technique, attribute: attrs.Attribute[object], value: object) -> None:
@@ -62,3 +76,14 @@ class Technique:
     parameters: object = attrs.field(default=None, validator=_parameters)
     variant_of: str | None = None
     """Id of the technique this one is a variant of (traction is a variant of classic)."""
+    area: frozenset[Site] = attrs.field(
+        default=frozenset({Site.WHOLE_BODY}), converter=_area, validator=_non_empty_area
+    )
+    """The body sites the technique works on. A local contraindication (a rule with
+    ``local=True``, such as varicose veins of the legs) whose sites all lie outside it lets the
+    technique go ahead with those sites avoided. The default, the whole body, keeps every
+    local contraindication blocking."""
+
+    def treats(self, site: Site) -> bool:
+        """Return whether ``site`` overlaps the technique's area."""
+        return any(part.covers(site) or site.covers(part) for part in self.area)

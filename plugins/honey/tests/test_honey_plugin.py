@@ -20,6 +20,7 @@ from herniarules import (
     Phase,
     Region,
     Sex,
+    Site,
     Vitals,
 )
 
@@ -193,12 +194,32 @@ def test_unrelated_allergy_does_not_fire() -> None:
 
 
 @pytest.mark.parametrize("code", ["L40.0", "L02.2", "B35.4"])
-def test_skin_disease_contraindicates_honey_at_the_back(code: str) -> None:
+def test_skin_disease_of_unknown_site_contraindicates_honey(code: str) -> None:
     decision = evaluate(patient(conditions=(Condition(ClinicalStatus.ACTIVE, code=code),)))
     assert own(decision) == {"honey.skin-pathology": Outcome.CONTRAINDICATED}
     finding = next(f for f in decision.findings if f.rule_id == "honey.skin-pathology")
-    assert finding.site == "back"
+    assert finding.site is None
     assert decision.outcome is Outcome.CONTRAINDICATED
+
+
+def test_skin_disease_on_the_back_contraindicates_honey() -> None:
+    on_back = Condition(ClinicalStatus.ACTIVE, code="L40.0", site=Site.LUMBAR)
+    decision = evaluate(patient(conditions=(on_back,)))
+    assert own(decision) == {"honey.skin-pathology": Outcome.CONTRAINDICATED}
+    assert decision.outcome is Outcome.CONTRAINDICATED
+
+
+def test_skin_disease_on_the_legs_lets_honey_go_ahead_avoiding_the_legs() -> None:
+    on_legs = Condition(ClinicalStatus.ACTIVE, code="L40.0", site=Site.LEGS)
+    decision = evaluate(patient(conditions=(on_legs,)))
+    assert own(decision) == {"honey.skin-pathology": Outcome.ALLOWED_WITH_MODIFICATIONS}
+    assert decision.outcome is Outcome.ALLOWED_WITH_MODIFICATIONS
+    assert decision.permitted
+    assert decision.protocol is not None
+    assert any(area.startswith("legs:") for area in decision.protocol.avoid)
+    finding = next(f for f in decision.findings if f.rule_id == "honey.skin-pathology")
+    assert finding.site == "legs"
+    assert "outside the area" in finding.message
 
 
 def test_resolved_skin_disease_does_not_fire() -> None:

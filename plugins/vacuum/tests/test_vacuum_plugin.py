@@ -20,6 +20,7 @@ from herniarules import (
     Phase,
     Region,
     Sex,
+    Site,
     Vitals,
 )
 
@@ -103,15 +104,28 @@ def test_other_medication_does_not_fire() -> None:
 @pytest.mark.parametrize(
     "condition",
     [
-        Condition(ClinicalStatus.ACTIVE, code="I83.9"),
         Condition(ClinicalStatus.ACTIVE, concept="varicose-veins"),
+        Condition(ClinicalStatus.ACTIVE, code="I86.8"),  # varicose veins of other sites
+        Condition(ClinicalStatus.ACTIVE, concept="varicose-veins", site=Site.LUMBAR),
     ],
 )
-def test_varicose_veins_contraindicate_vacuum_at_the_back(condition: Condition) -> None:
+def test_varicose_veins_not_known_to_be_off_the_back_contraindicate_vacuum(
+    condition: Condition,
+) -> None:
     decision = evaluate(patient(conditions=(condition,)))
     assert own(decision) == {"vacuum.varicose-veins": Outcome.CONTRAINDICATED}
+    assert not decision.permitted
+
+
+def test_leg_varicose_veins_let_vacuum_go_ahead_avoiding_the_legs() -> None:
+    # I83 is varicose veins of the lower extremities: the code table gives the site "legs".
+    decision = evaluate(patient(conditions=(Condition(ClinicalStatus.ACTIVE, code="I83.9"),)))
+    assert own(decision) == {"vacuum.varicose-veins": Outcome.ALLOWED_WITH_MODIFICATIONS}
+    assert decision.outcome is Outcome.ALLOWED_WITH_MODIFICATIONS
     finding = next(f for f in decision.findings if f.rule_id == "vacuum.varicose-veins")
-    assert finding.site == "back"
+    assert finding.site == "legs"
+    assert decision.protocol is not None
+    assert any(area.startswith("legs:") for area in decision.protocol.avoid)
 
 
 def test_resolved_varicose_veins_do_not_fire() -> None:
@@ -123,12 +137,18 @@ def test_resolved_varicose_veins_do_not_fire() -> None:
 
 
 @pytest.mark.parametrize("code", ["L40.0", "L02.2", "B02.9"])
-def test_skin_disease_contraindicates_vacuum_at_the_back(code: str) -> None:
+def test_skin_disease_of_unknown_site_contraindicates_vacuum(code: str) -> None:
     decision = evaluate(patient(conditions=(Condition(ClinicalStatus.ACTIVE, code=code),)))
     assert own(decision) == {"vacuum.skin-pathology": Outcome.CONTRAINDICATED}
     assert decision.outcome is Outcome.CONTRAINDICATED
     finding = next(f for f in decision.findings if f.rule_id == "vacuum.skin-pathology")
-    assert finding.site == "back"
+    assert finding.site is None
+
+
+def test_skin_disease_on_the_neck_contraindicates_vacuum() -> None:
+    on_neck = Condition(ClinicalStatus.ACTIVE, code="L40.0", site=Site.NECK)
+    decision = evaluate(patient(conditions=(on_neck,)))
+    assert own(decision) == {"vacuum.skin-pathology": Outcome.CONTRAINDICATED}
 
 
 def test_non_skin_condition_does_not_fire_skin_rule() -> None:

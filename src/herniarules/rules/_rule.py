@@ -65,6 +65,12 @@ class Rule:
     techniques: frozenset[str] | None = attrs.field(default=None, converter=_technique_set)
     site: str | None = None
     """Body area, for local contraindications; the finding carries it."""
+    local: bool = attrs.field(default=False, kw_only=True)
+    """Whether the rule is a local contraindication whose site is the site of the condition
+    items that fire it. Its finding carries those sites; a technique whose area (see
+    :attr:`herniarules.Technique.area`) holds none of them gives it *allowed with
+    modifications*, with the sites in the protocol's avoid list. With any site unknown, or
+    inside the area, it blocks as its outcome says."""
 
     @property
     def is_core(self) -> bool:

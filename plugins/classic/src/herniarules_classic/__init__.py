@@ -25,6 +25,7 @@ from herniarules import (
     Policy,
     Protocol,
     Rule,
+    Site,
     Technique,
     ValueSet,
     hookimpl,
@@ -69,6 +70,9 @@ CLASSIC = Technique(
     # muscles, prevent, and rehabilitate after the main treatment.
     # (``Technique.indications`` has a bare ``tuple`` converter that mypy types generically.)
     indications=("pain-relief", "muscle-relaxation", "prevention", "rehabilitation"),  # type: ignore[arg-type, unused-ignore]
+    # "rubbing from the buttocks to the back ... kneading the buttocks", and the collar zone
+    # for a cervical hernia.
+    area=(Site.NECK, Site.BACK, Site.BUTTOCKS),  # type: ignore[arg-type, unused-ignore]
     parameters=ClassicParameters(),
 )
 
@@ -85,6 +89,7 @@ TRACTION = Technique(
         'classic massage with traction"'
     ),
     indications=("compression", "pinched-muscle-fibres"),  # type: ignore[arg-type, unused-ignore]
+    area=(Site.NECK, Site.BACK),  # type: ignore[arg-type, unused-ignore]
     parameters=ClassicParameters(),
     variant_of="classic",
 )

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from herniarules import CoursePlan, Facts, Policy, Protocol, Rule, Technique, hookimpl
+from herniarules import CoursePlan, Facts, Policy, Protocol, Rule, Site, Technique, hookimpl
 from herniarules.memo import memoize_protocol
 from herniarules_honey.parameters import HoneyParameters
 from herniarules_honey.protocol import honey_protocol, plan_honey_course
@@ -48,6 +48,8 @@ HONEY = Technique(
     ),
     # (``Technique.indications`` has a bare ``tuple`` converter that mypy types generically.)
     indications=("muscle-weakness",),  # type: ignore[arg-type, unused-ignore]
+    # "honey is applied to the damaged area": the back over the hernia.
+    area=(Site.NECK, Site.BACK),  # type: ignore[arg-type, unused-ignore]
     parameters=HoneyParameters(),
 )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from herniarules import F, Outcome, Rule
-from herniarules.rules import H
+from herniarules.rules import Dx, H
 
 __all__ = [
     "LARGE_HERNIA_MM",
@@ -73,16 +73,16 @@ def honey_rules() -> tuple[Rule, ...]:
         Rule(
             "honey.skin-pathology",
             "Skin disease at the application site",
-            F.concepts.contains_any("skin-pathology", "purulent-skin-rash"),
+            F.conditions.any(Dx.concept.in_("skin-pathology", "purulent-skin-rash")),
             Outcome.CONTRAINDICATED,
             "Honey is applied to the back and torn off with the palm; this is not done over "
-            "diseased skin or a rash. The record does not say where the skin disease is, so "
+            "diseased skin or a rash. Where the record does not say where the skin disease is, "
             "it is taken to be at the site.",
             '"in the presence of inflammatory or purulent rashes on the skin"; "Pathologies of '
             'the skin." with "apply your palm to the sticky area and quickly tear it off the '
             'skin"',
             _SECTION,
             techniques,  # type: ignore[arg-type, unused-ignore]
-            site="back",
+            local=True,
         ),
     )

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from herniarules import CoursePlan, Facts, Policy, Protocol, Rule, Technique, hookimpl
+from herniarules import CoursePlan, Facts, Policy, Protocol, Rule, Site, Technique, hookimpl
 from herniarules.memo import memoize_protocol
 from herniarules_vacuum.parameters import VacuumParameters
 from herniarules_vacuum.protocol import plan_vacuum_course, vacuum_protocol
@@ -48,6 +48,8 @@ VACUUM = Technique(
     ),
     # (``Technique.indications`` has a bare ``tuple`` converter that mypy types generically.)
     indications=("disc-nutrition", "circulation", "muscle-relaxation"),  # type: ignore[arg-type, unused-ignore]
+    # "moved along the spine ... from the lower back to the cervical region".
+    area=(Site.NECK, Site.BACK),  # type: ignore[arg-type, unused-ignore]
     parameters=VacuumParameters(),
 )
 

@@ -9,6 +9,7 @@ thrombosis are already core rules.
 from __future__ import annotations
 
 from herniarules import F, Outcome, Rule
+from herniarules.rules import Dx
 from herniarules.safety import unclassified_medication_rule
 
 __all__ = ["CONVENTION", "vacuum_rules"]
@@ -43,26 +44,26 @@ def vacuum_rules() -> tuple[Rule, ...]:
         Rule(
             "vacuum.varicose-veins",
             "Varicose veins at the site",
-            F.concepts.contains("varicose-veins"),
+            F.conditions.any(Dx.concept.eq("varicose-veins")),
             Outcome.CONTRAINDICATED,
-            "Cups are not moved over varicose veins. The record does not say where the veins "
-            "are, so they are taken to be at the site.",
+            "Cups are not moved over varicose veins. Where the record does not say where the "
+            "veins are, they are taken to be at the site.",
             f'{CONVENTION}: no cupping over varicose veins. The source: "Phlebeurysm."',
             _SECTION,
             techniques,  # type: ignore[arg-type, unused-ignore]
-            site="back",
+            local=True,
         ),
         Rule(
             "vacuum.skin-pathology",
             "Skin disease at the site",
-            F.concepts.contains_any("skin-pathology", "purulent-skin-rash"),
+            F.conditions.any(Dx.concept.in_("skin-pathology", "purulent-skin-rash")),
             Outcome.CONTRAINDICATED,
-            "Cups are not placed or moved over diseased skin or a rash. The record does not "
-            "say where the skin disease is, so it is taken to be at the site.",
+            "Cups are not placed or moved over diseased skin or a rash. Where the record does "
+            "not say where the skin disease is, it is taken to be at the site.",
             f'{CONVENTION}: no cupping over skin lesions. The source: "Pathologies of the '
             'skin."; "in the presence of inflammatory or purulent rashes on the skin"',
             _SECTION,
             techniques,  # type: ignore[arg-type, unused-ignore]
-            site="back",
+            local=True,
         ),
     )
