@@ -1,4 +1,4 @@
-"""Body sites: a local contraindication outside a technique's area becomes a modification."""
+"""Body sites and clearances: what a technique covers; clearances for missing techniques."""
 
 from __future__ import annotations
 
@@ -186,3 +186,18 @@ def test_the_fingerprint_names_each_techniques_area() -> None:
 
     wider = Engine(entry_points=False, plugins=[_Wider()])
     assert wider.fingerprint != _engine().fingerprint
+
+
+def test_a_clearance_for_a_technique_not_installed_is_reported() -> None:
+    from herniarules import Clearance
+
+    patient = attrs.evolve(
+        patient_from_dict(CLEAR_PATIENT),
+        clearances=(
+            Clearance(technique="backwork", physician="Dr A", date=AS_OF),
+            Clearance(technique="shiatsu", physician="Dr B", date=AS_OF),
+        ),
+    )
+    assessment = _engine().assess(patient, as_of=AS_OF)
+    assert assessment.unmatched_clearances == ("shiatsu",)
+    assert json.loads(dumps(assessment))["unmatched_clearances"] == ["shiatsu"]

@@ -94,6 +94,11 @@ def _text_assessment(assessment: Assessment, out: TextIO) -> None:
         _text_decision(decision, out)
     if assessment.ranking:
         out.write(f"  best match to indications: {', '.join(assessment.ranking)}\n")
+    for technique in assessment.unmatched_clearances:
+        out.write(
+            f"  note: a clearance is recorded for {technique!r}, which no installed plugin "
+            "provides; it clears nothing\n"
+        )
     out.write("\n")
 
 

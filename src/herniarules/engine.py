@@ -540,6 +540,11 @@ class Engine:
             plugins=self._plugin_infos,
             ruleset_fingerprint=self._fingerprint,
             ranking=tuple([key[2] for key in ranked]),
+            unmatched_clearances=tuple(
+                sorted({c.technique for c in patient.clearances if c.technique not in self._slots})
+            )
+            if patient.clearances
+            else (),
         )
 
     def plan_course(

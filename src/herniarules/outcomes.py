@@ -203,6 +203,10 @@ class Assessment:
     schema_version: str = SCHEMA_VERSION
     ranking: tuple[str, ...] = ()
     """Permitted techniques, best match to the patient's indications first."""
+    unmatched_clearances: tuple[str, ...] = ()
+    """Techniques named by a recorded clearance that no installed plugin provides, sorted: a
+    clearance that can clear nothing, reported so that a misspelt or missing technique does
+    not pass unnoticed."""
 
     def decision(self, technique: str) -> Decision:
         """Return the decision for ``technique``; raise ``KeyError`` if it was not assessed."""

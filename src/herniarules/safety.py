@@ -72,7 +72,7 @@ def _minimum_tiers(value: object) -> Mapping[str, Outcome]:
         if type(tier) is not Outcome or tier < Outcome.REQUIRES_CLEARANCE:
             raise PolicyError(
                 f"minimum_tiers[{concept!r}] must be an Outcome from requires-clearance up, "
-                f"got {tier!r}"
+                f"got {tier.label if isinstance(tier, Outcome) else repr(tier)}"
             )
         result[str(concept)] = tier
     return FrozenDict(result)

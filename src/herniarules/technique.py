@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import attrs
 
 from herniarules.model import CONCEPT_ID_PATTERN, TECHNIQUE_ID_PATTERN
-from herniarules.vocabulary import Site
+from herniarules.vocabulary import Indication, Site
 
 __all__ = ["Technique"]
 
@@ -34,6 +34,10 @@ def _indications(
     for item in value:
         if not isinstance(item, str) or not CONCEPT_ID_PATTERN.match(item):
             raise ValueError(f"technique {instance.id!r}: bad indication {item!r}")
+        try:
+            Indication.parse(item)
+        except ValueError as exc:
+            raise ValueError(f"technique {instance.id!r}: {exc}") from None
 
 
 def _area(values: Iterable[Site | str]) -> frozenset[Site]:

@@ -31,6 +31,7 @@ __all__ = [
     "ANTICOAGULANT_THERAPY",
     "ANTIPLATELET_THERAPY",
     "ATC_PATTERN",
+    "CONCEPT_HINTS",
     "CONDITION_CONCEPTS",
     "HONEY_ALLERGY",
     "INGREDIENTS",
@@ -699,7 +700,34 @@ CONDITION_CONCEPTS: tuple[str, ...] = tuple(
 _CONDITION_CONCEPT_SET = frozenset(CONDITION_CONCEPTS)
 
 
+#: Everyday words for a concept that are not concept ids, with the concept they point to.
+CONCEPT_HINTS: Mapping[str, tuple[str, ...]] = {
+    "cancer": ("malignancy",),
+    "tumour": ("malignancy",),
+    "tumor": ("malignancy",),
+    "oncology": ("malignancy",),
+    "pregnant": ("pregnancy",),
+    "thrombosis": ("thrombosis-tendency",),
+    "dvt": ("thrombosis-tendency",),
+    "anaemia": ("blood-disease",),
+    "anemia": ("blood-disease",),
+    "heart-disease": ("heart-dysfunction",),
+    "depression": ("psychiatric-disorder",),
+    "varices": ("varicose-veins",),
+    "infection": ("infectious-disease",),
+    "eczema": ("purulent-skin-rash", "skin-pathology"),
+    "rash": ("purulent-skin-rash", "skin-pathology"),
+    "high-blood-pressure": ("hypertension",),
+}
+
+
 def check_concept(value: str) -> None:
-    """Raise :class:`VocabularyError` unless ``value`` is in :data:`CONDITION_CONCEPTS`."""
+    """Raise :class:`VocabularyError` unless ``value`` is in :data:`CONDITION_CONCEPTS`.
+
+    The error names the closest concept ids, and for an everyday word such as ``cancer`` the
+    concept it points to (:data:`CONCEPT_HINTS`); the word itself is never accepted.
+    """
     if value not in _CONDITION_CONCEPT_SET:
-        raise VocabularyError(value, CONDITION_CONCEPTS, closest(value, CONDITION_CONCEPTS))
+        raise VocabularyError(
+            value, CONDITION_CONCEPTS, closest(value, CONDITION_CONCEPTS, CONCEPT_HINTS)
+        )

@@ -424,7 +424,8 @@ CORE_VALUE_SETS: tuple[ValueSet, ...] = (
         tier=D),
     _vs(Concept.CHRONIC_EXACERBATION, "Exacerbation of a chronic disease, by its code",
         '"Exacerbation of chronic diseases." — ' + _CONV + "codes whose meaning is an "
-        "exacerbation, whatever the condition's recorded status: COPD with acute exacerbation "
+        "exacerbation, while the condition is active (active, recurrence or relapse), not only "
+        "when its status says recurrence: COPD with acute exacerbation "
         "(J44.1), status asthmaticus (WHO J46), asthma with exacerbation or status asthmaticus "
         "(ICD-10-CM J45.x1, J45.x2, J45.901, J45.902), bronchiectasis with exacerbation "
         "(ICD-10-CM J47.1) and myasthenia gravis with exacerbation (ICD-10-CM G70.01). Found by "
