@@ -1,11 +1,17 @@
 """The same rules as the engine, hand-written in plain Python: the baseline of the benchmark.
 
-No expression layer, no plugin manager, no attrs results: one function derives the facts from
-a loaded :class:`~herniarules.Patient` into a dict (with its own ICD-10 look-up tables), then
-every core rule (``safety.core_rules()`` under the default policy) and every benchmark technique
-rule is an ``if``. Rule texts (titles, messages, sources, outcomes) are read from the rule
-definitions once at import, so the output can be compared with the engine's; the predicates
-are written out by hand here. Fact labels for insufficient-data messages come from
+No expression layer, no plugin manager, no attrs results: one function derives the same facts
+as ``herniarules.facts.derive_facts`` from a loaded :class:`~herniarules.Patient` into a dict
+(sets as sorted tuples; one dict per hernia and per condition item, with the severity tier read
+from the shipped code table, which is data, copied once into plain dicts), then every core rule
+(``safety.core_rules()`` under the default policy, one rule per concept and severity tier) and
+every benchmark technique rule is an ``if``. The rules over condition items share one pass that
+groups the items by (concept, tier); each fires with the items of its group as evidence, as the
+engine's quantified rules do. Medications and allergies are classified by hand from the
+vocabulary's data tables (``MEDICATION_VALUE_SETS``, ``INGREDIENTS``, ``ALLERGY_CONCEPTS``).
+Rule texts (titles, messages, sources, outcomes) are read from the rule definitions once at
+import, so the output can be compared with the engine's; the predicates are written out by
+hand here. Fact labels for insufficient-data messages come from
 ``herniarules.facts.FACT_LABELS`` for the same reason.
 
 The result of :func:`assess` is ``(techniques, ranking)``: for each technique id a tuple
@@ -15,7 +21,6 @@ finding is ``(rule_id, outcome, message, source, evidence, cleared_by)``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -30,8 +35,16 @@ from techniques import (
 
 from herniarules.facts import FACT_LABELS
 from herniarules.model import Patient
+from herniarules.outcomes import Outcome
 from herniarules.safety import DEFAULT_POLICY, core_rules
-from herniarules.terminology import CORE_VALUE_SETS, CodeSystem
+from herniarules.terminology import CORE_VALUE_SETS, CodeSystem, code_table
+from herniarules.vocabulary import (
+    ALLERGY_CONCEPTS,
+    INGREDIENT_SYNONYMS,
+    INGREDIENTS,
+    MEDICATION_CONCEPTS,
+    MEDICATION_VALUE_SETS,
+)
 
 Finding = tuple[str, int, str, str, dict[str, Any], str | None]
 
@@ -53,140 +66,255 @@ BP_GRADE = DEFAULT_POLICY.deferring_bp_grade
 COURSE_BREAK = DEFAULT_POLICY.min_course_break_days
 
 # -- ICD-10 look-up ------------------------------------------------------------------------
-# A code range "start-end" contains a normalized code when code[:len(start)] >= start and
-# code[:len(end)] <= end, so membership depends only on code[:L], L = max(len(start),
-# len(end)). For each L the table maps every string of length 3..L that lies in some range
-# to its concepts; a look-up is one dict probe per distinct L.
-_FIRST = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_DIGITS = "0123456789"
-_ALNUM = _DIGITS + _FIRST
+# The shipped code table is the data: every valid code of each system with its display and
+# classifications. The baseline copies it once into a plain dict per system, with each
+# classification as a ``(concept, tier, tier label, site)`` tuple.
+LABEL: dict[int, str] = {int(o): o.label for o in Outcome}
+CONTRAINDICATED = int(Outcome.CONTRAINDICATED)
 
 
-def _in_range(code: str, start: str, end: str) -> bool:
-    return code[: len(start)] >= start and code[: len(end)] <= end
+def _code_dict(system: CodeSystem) -> dict[str, tuple[str, tuple[tuple[str, int, str, Any], ...]]]:
+    shared: dict[tuple[Any, ...], tuple[tuple[str, int, str, Any], ...]] = {}
+    out: dict[str, tuple[str, tuple[tuple[str, int, str, Any], ...]]] = {}
+    for code, display, found in code_table(system).items():
+        classes = shared.get(found)
+        if classes is None:
+            classes = shared[found] = tuple(
+                (k.concept, int(k.tier), k.tier.label, k.site) for k in found
+            )
+        out[code] = (display, classes)
+    return out
 
 
-def _strings(start: str, end: str) -> Iterator[str]:
-    """Yield every string of length 3..L in the range, pruning prefixes outside it."""
-    top = max(len(start), len(end))
-
-    def grow(prefix: str) -> Iterator[str]:
-        n = len(prefix)
-        if n >= 3 and _in_range(prefix, start, end):
-            yield prefix
-        if n == top:
-            return
-        alphabet = _FIRST if n == 0 else _DIGITS if n == 1 else _ALNUM
-        for char in alphabet:
-            candidate = prefix + char
-            k = len(candidate)
-            if candidate < start[:k] or candidate > end[:k]:
-                continue
-            yield from grow(candidate)
-
-    return grow("")
+CODES = {system.value: _code_dict(system) for system in CodeSystem}
+#: Per concept: the tier of a condition named without a code (most severe of its value sets)
+#: and the tier of one no longer active (``None``: it does not count).
+CONCEPT_TIER: dict[str, int] = {}
+HISTORY_TIER: dict[str, int] = {}
+for _vs in CORE_VALUE_SETS:
+    _tier = int(_vs.strictest_tier)
+    CONCEPT_TIER[_vs.concept] = max(_tier, CONCEPT_TIER.get(_vs.concept, _tier))
+    if _vs.history_tier is not None:
+        _h = int(_vs.history_tier)
+        HISTORY_TIER[_vs.concept] = max(_h, HISTORY_TIER.get(_vs.concept, _h))
 
 
-def _tables() -> dict[str, tuple[tuple[int, dict[str, frozenset[str]]], ...]]:
-    tables: dict[str, dict[int, dict[str, set[str]]]] = {s.value: {} for s in CodeSystem}
-    for value_set in CORE_VALUE_SETS:
-        for code_range in value_set.codes:
-            top = max(len(code_range.start), len(code_range.end))
-            for system in code_range.systems:
-                table = tables[system.value].setdefault(top, {})
-                for text in _strings(code_range.start, code_range.end):
-                    table.setdefault(text, set()).add(value_set.concept)
-    return {
-        system: tuple(
-            (top, {k: frozenset(v) for k, v in table.items()}) for top, table in sorted(by.items())
-        )
-        for system, by in tables.items()
-    }
-
-
-ICD_TABLES = _tables()
+def normalize(code: str) -> str:
+    """Return a code the model accepted in the table's spelling: ``' c34.1'`` -> ``'C341'``."""
+    return code.strip().upper().replace(".", "").rstrip("*†+")
 
 
 def concepts_for(code: str, system: str) -> set[str]:
-    """Return the concepts of an ICD-10 code (any spelling the model accepts)."""
-    normalized = code.strip().upper().replace(".", "").rstrip("*†")
-    found: set[str] = set()
-    for top, table in ICD_TABLES[system]:
-        hit = table.get(normalized[:top])
-        if hit:
-            found |= hit
-    return found
+    """Return the concepts of a valid ICD-10 code (any spelling the model accepts)."""
+    return {klass[0] for klass in CODES[system][normalize(code)][1]}
 
 
 # -- facts ---------------------------------------------------------------------------------
 PHASE_RANK = {"acute": 0, "exacerbation": 1, "subacute": 2, "post-surgical": 3, "remission": 4}
-MEDICATIONS = {"anticoagulant": "anticoagulant-therapy", "antiplatelet": "anticoagulant-therapy"}
-ALLERGIES = dict.fromkeys(
-    ("honey", "bee products", "bee-products", "propolis", "royal jelly", "bee pollen", "bee venom"),
-    "honey-allergy",
+ACTIVE = frozenset(("active", "recurrence", "relapse"))
+FLARE = frozenset(("recurrence", "relapse"))
+HISTORY = frozenset(("remission", "resolved", "inactive"))
+EXACERBATION = "chronic-disease-exacerbation"
+DISC_HERNIA = "disc-hernia"
+ALLERGIES: dict[str, frozenset[str]] = {str(k): v for k, v in ALLERGY_CONCEPTS.items()}
+MEDICATION_CATEGORIES: dict[str, frozenset[str]] = {
+    str(k): v for k, v in MEDICATION_CONCEPTS.items() if k != "other"
+}
+ATC_PREFIXES = tuple(
+    (prefix, concept) for concept, prefixes in MEDICATION_VALUE_SETS.items() for prefix in prefixes
 )
-ACTIVE = {"active", "recurrence", "relapse"}
-FLARE = {"recurrence", "relapse"}
-SET_FACTS = (
-    "phases",
-    "hernia_regions",
-    "hernia_kinds",
-    "concepts",
-    "exacerbated_conditions",
-    "indications",
-)
+CERVICAL = frozenset({"cervical"})
+THORACIC = frozenset({"thoracic"})
+LUMBAR = frozenset({"lumbar", "lumbosacral"})
+NOT_CERVICAL = frozenset({"thoracic", "lumbar", "lumbosacral"})
+M51_SITE = {"4": THORACIC, "5": frozenset({"thoracic", "lumbar"}), "6": LUMBAR, "7": LUMBAR}
+
+
+def atc_concepts(code: str) -> set[str] | None:
+    """Return the concepts of an ATC code; ``None`` for a code above a value-set boundary."""
+    found: set[str] = set()
+    for prefix, concept in ATC_PREFIXES:
+        if code.startswith(prefix):
+            found.add(concept)
+        elif prefix.startswith(code):
+            return None
+    return found
+
+
+def medication_concepts(category: str | None, name: str | None, atc: str | None) -> set[str] | None:
+    """Return what a medication means, or ``None`` when no part of the record says."""
+    known = False
+    found: set[str] = set()
+    if category is not None and category in MEDICATION_CATEGORIES:
+        found |= MEDICATION_CATEGORIES[category]
+        known = True
+    if atc is not None:
+        by_code = atc_concepts(atc)
+        if by_code is not None:
+            found |= by_code
+            known = True
+    if name is not None:
+        key = " ".join(name.lower().split())
+        code = INGREDIENTS.get(INGREDIENT_SYNONYMS.get(key, key))
+        if code is not None:
+            found |= atc_concepts(code) or set()
+            known = True
+    return found if known else None
+
+
+def hernia_code_regions(normalized: str) -> frozenset[str]:
+    """Return the hernia regions a disc-hernia code is compatible with."""
+    if normalized[:3] == "M50" or normalized[:4] == "S130":
+        return CERVICAL
+    if normalized[:4] == "S230":
+        return THORACIC
+    if normalized[:4] == "S330":
+        return LUMBAR
+    return M51_SITE.get(normalized[4:5], NOT_CERVICAL)
 
 
 def derive(patient: Patient, as_of: date) -> dict[str, Any]:
-    """Return the facts about ``patient`` on ``as_of`` as a dict; sets as sorted lists."""
+    """Return the facts about ``patient`` on ``as_of`` as a dict; sets as sorted tuples, items
+    as dicts."""
     worst_rank = 9
+    worst: str | None = None
     max_size: float | None = None
     size_unknown = False
     surgery: bool | None = False
     phases: set[str] = set()
     regions: set[str] = set()
     kinds: set[str] = set()
+    hernias: list[dict[str, Any]] = []
     for hernia in patient.hernias:
-        phase = hernia.phase.value
+        phase = hernia.phase._value_
+        region = hernia.region._value_
+        kind = hernia.kind._value_
         rank = PHASE_RANK[phase]
         if rank < worst_rank:
-            worst_rank = rank
+            worst_rank, worst = rank, phase
         phases.add(phase)
-        regions.add(hernia.region.value)
-        kinds.add(hernia.kind.value)
+        regions.add(region)
+        kinds.add(kind)
         size = hernia.size_mm
+        indicated = hernia.surgery_indicated
+        hernias.append(
+            {
+                "region": region,
+                "level": hernia.level,
+                "kind": kind,
+                "phase": phase,
+                "size_mm": size,
+                "surgery_indicated": indicated,
+            }
+        )
         if size is None:
             size_unknown = True
         elif max_size is None or size > max_size:
             max_size = size
-        if hernia.surgery_indicated:
+        if indicated:
             surgery = True
-        elif hernia.surgery_indicated is None and surgery is False:
+        elif indicated is None and surgery is False:
             surgery = None
     if size_unknown:
         max_size = None
 
     concepts: set[str] = set()
     exacerbated: set[str] = set()
+    items: list[dict[str, Any]] = []
+    hernia_codes: list[tuple[str, str]] = []
     for condition in patient.conditions:
-        status = condition.status.value
-        if status not in ACTIVE:
+        status = condition.status._value_
+        active = status in ACTIVE
+        if not active and status not in HISTORY:
             continue
-        if condition.code is not None:
-            concepts |= concepts_for(condition.code, condition.system.value)
-        if condition.concept is not None:
-            concepts.add(condition.concept)
-        if status in FLARE:
-            exacerbated.add(condition.code or condition.concept or "")
+        site = condition.site
+        site_value = site._value_ if site is not None else None
+        code = condition.code
+        if code is not None:
+            system = condition.system._value_
+            table = CODES[system]
+            entry = table.get(code)
+            key = code
+            if entry is None:
+                key = normalize(code)
+                entry = table[key]
+            shown = key if len(key) <= 3 else key[:3] + "." + key[3:]
+            display, classes = entry
+            for concept, tier, label, code_site in classes:
+                if active:
+                    concepts.add(concept)
+                    if concept == EXACERBATION:
+                        exacerbated.add(shown)
+                    elif concept == DISC_HERNIA:
+                        hernia_codes.append((key, shown))
+                else:
+                    history = HISTORY_TIER.get(concept)
+                    if history is None:
+                        continue
+                    if history < tier:
+                        label = LABEL[history]
+                items.append(
+                    {
+                        "concept": concept,
+                        "tier": label,
+                        "site": site_value or code_site,
+                        "code": shown,
+                        "system": system,
+                        "display": display,
+                        "status": status,
+                    }
+                )
+            if active and status in FLARE:
+                exacerbated.add(shown)
+        named = condition.concept
+        if named is not None:
+            tier = CONCEPT_TIER.get(named, CONTRAINDICATED)
+            if active:
+                concepts.add(named)
+                if status in FLARE or named == EXACERBATION:
+                    exacerbated.add(named)
+            else:
+                history = HISTORY_TIER.get(named)
+                if history is None:
+                    continue
+                tier = min(tier, history)
+            items.append(
+                {
+                    "concept": named,
+                    "tier": LABEL[tier],
+                    "site": site_value,
+                    "code": None,
+                    "system": None,
+                    "display": condition.display,
+                    "status": status,
+                }
+            )
+    unrecorded = {
+        shown for key, shown in hernia_codes if regions.isdisjoint(hernia_code_regions(key))
+    }
+    unclassified: set[str] = set()
     for medication in patient.medications:
-        concepts.add(MEDICATIONS.get(medication.category, medication.category))
+        category = medication.category
+        category_value = category._value_ if category is not None else None
+        meant = medication_concepts(category_value, medication.name, medication.atc)
+        if meant is None:
+            unclassified.add(
+                " / ".join(
+                    str(part)
+                    for part in (medication.name, medication.atc, category_value)
+                    if part is not None
+                )
+            )
+        else:
+            concepts |= meant
     for allergy in patient.allergies:
-        concepts.add(ALLERGIES.get(allergy.substance, "allergy-" + allergy.substance))
+        concepts |= ALLERGIES[allergy.substance]
 
+    sex = patient.sex._value_
     pregnant = patient.pregnant
     if "pregnancy" in concepts:
         pregnant = True
-    elif pregnant is None and (patient.sex.value == "male" or not 12 <= patient.age <= 55):
+    elif pregnant is None and (sex == "male" or not 12 <= patient.age <= 55):
         pregnant = False
     if pregnant:
         concepts.add("pregnancy")
@@ -214,8 +342,11 @@ def derive(patient: Patient, as_of: date) -> dict[str, Any]:
     last_surgery = max(s.date for s in surgeries) if surgeries else None
     return {
         "patient_id": patient.id,
+        "as_of": as_of,
         "age": patient.age,
+        "sex": sex,
         "has_hernia": bool(phases),
+        "worst_phase": worst,
         "phases": tuple(sorted(phases)),
         "hernia_regions": tuple(sorted(regions)),
         "hernia_kinds": tuple(sorted(kinds)),
@@ -223,6 +354,8 @@ def derive(patient: Patient, as_of: date) -> dict[str, Any]:
         "surgery_indicated": surgery,
         "pain_score": vitals.pain_score,
         "temperature_c": vitals.temperature_c,
+        "systolic_mmhg": sys_,
+        "diastolic_mmhg": dia,
         "bp_grade": grade,
         "pregnant": pregnant,
         "inflammatory_process": inflammatory,
@@ -233,6 +366,10 @@ def derive(patient: Patient, as_of: date) -> dict[str, Any]:
         "had_spinal_surgery": last_surgery is not None,
         "days_since_surgery": (as_of - last_surgery).days if last_surgery else None,
         "indications": tuple(sorted(patient.indications)),
+        "hernias": tuple(hernias),
+        "conditions": tuple(items),
+        "unrecorded_hernia_codes": tuple(sorted(unrecorded)),
+        "unclassified_medications": tuple(sorted(unclassified)),
     }
 
 
@@ -262,34 +399,76 @@ def value_rule(out: list[Finding], rule_id: str, name: str, value: Any, fired: b
         out.append(hit(rule_id, {name: value}))
 
 
-CORE_CONCEPT_RULES = (
-    ("core.hypertension-stage-2-3", "hypertension-organ-damage"),
-    ("core.hypertension", "hypertension"),
+def tiered(concept: str, title_id: str, *tiers: str) -> tuple[tuple[str, str, str], ...]:
+    """Return ``(rule id, concept, tier)`` of a coded concept's rules: the first tier is the
+    main rule ``title_id``, each other ``<title_id>-<tier>``."""
+    return tuple(
+        (title_id if i == 0 else f"{title_id}-{tier}", concept, tier)
+        for i, tier in enumerate(tiers)
+    )
+
+
+X_, D_, RC_ = "contraindicated", "defer", "requires-clearance"
+FEVER_RULES = tiered("fever", "core.fever-diagnosis", D_)
+HYPERTENSION_RULES = (
+    *tiered("hypertension-organ-damage", "core.hypertension-stage-2-3", X_),
+    ("core.hypertension-defer", "hypertension", D_),
+    ("core.hypertension", "hypertension", RC_),
 )
 CONTRA_CONCEPT_RULES = (
-    ("core.thrombosis-tendency", "thrombosis-tendency"),
-    ("core.blood-disease", "blood-disease"),
-    ("core.malignancy", "malignancy"),
-    ("core.heart-dysfunction", "heart-dysfunction"),
-    ("core.osteomyelitis", "osteomyelitis"),
-    ("core.bone-tuberculosis", "bone-tuberculosis"),
-    ("core.purulent-skin-rash", "purulent-skin-rash"),
-    ("core.skin-pathology", "skin-pathology"),
-    ("core.psychiatric-disorder", "psychiatric-disorder"),
-    ("core.varicose-veins", "varicose-veins"),
+    *tiered("thrombosis-tendency", "core.thrombosis-tendency", X_, RC_),
+    *tiered("blood-disease", "core.blood-disease", X_, D_, RC_),
+    *tiered("malignancy", "core.malignancy", X_, RC_),
+    *tiered("heart-dysfunction", "core.heart-dysfunction", X_, RC_),
+    *tiered("osteomyelitis", "core.osteomyelitis", X_),
+    *tiered("bone-tuberculosis", "core.bone-tuberculosis", X_),
+    *tiered("purulent-skin-rash", "core.purulent-skin-rash", D_),
+    *tiered("skin-pathology", "core.skin-pathology", D_, RC_),
+    *tiered("psychiatric-disorder", "core.psychiatric-disorder", X_, D_, RC_),
+    *tiered("varicose-veins", "core.varicose-veins", X_, RC_),
 )
 LATE_CONCEPT_RULES = (
-    ("core.urticaria-oedema", "urticaria-oedema"),
-    ("core.infectious-disease", "infectious-disease"),
-    ("core.digestive-disorder", "digestive-disorder"),
+    *tiered("urticaria-oedema", "core.urticaria-oedema", D_),
+    *tiered("infectious-disease", "core.infectious-disease", D_, RC_),
+    *tiered("digestive-disorder", "core.digestive-disorder", D_, RC_),
 )
+#: Every rule over condition items, by (concept, tier); ``run.py`` checks it against the SDK.
+TIERED_RULES = (*FEVER_RULES, *HYPERTENSION_RULES, *CONTRA_CONCEPT_RULES, *LATE_CONCEPT_RULES)
+SURGERY_HEALING = DEFAULT_POLICY.surgery_healing_days
+SURGERY_CLEARANCE = DEFAULT_POLICY.surgery_clearance_days
 
 
-def core_findings(f: dict[str, Any], concept_set: set[str]) -> list[Finding]:
+def by_tier(conditions: tuple[dict[str, Any], ...]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Group the condition items by (concept, tier), in record order: one pass for all rules."""
+    grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for item in conditions:
+        key = (item["concept"], item["tier"])
+        found = grouped.get(key)
+        if found is None:
+            grouped[key] = [item]
+        else:
+            found.append(item)
+    return grouped
+
+
+def coded(
+    out: list[Finding],
+    grouped: dict[tuple[str, str], list[dict[str, Any]]],
+    rules: tuple[tuple[str, str, str], ...],
+) -> None:
+    """Append the findings of rules over condition items; evidence holds the items that fired."""
+    if grouped:
+        for rule_id, concept, tier in rules:
+            items = grouped.get((concept, tier))
+            if items:
+                out.append(hit(rule_id, {"conditions": tuple(items)}))
+
+
+def core_findings(f: dict[str, Any]) -> list[Finding]:
     """Evaluate every core rule, in the order of ``safety.core_rules()``."""
     out: list[Finding] = []
     phases = f["phases"]
-    concepts = f["concepts"]
+    grouped = by_tier(f["conditions"])
     if "acute" in phases:
         out.append(hit("core.acute-phase", {"phases": phases}))
     if "exacerbation" in phases:
@@ -317,8 +496,7 @@ def core_findings(f: dict[str, Any], concept_set: set[str]) -> list[Finding]:
         temp,
         temp is not None and temp >= RAISED_TEMP,
     )
-    if "fever" in concept_set:
-        out.append(hit("core.fever-diagnosis", {"concepts": concepts}))
+    coded(out, grouped, FEVER_RULES)
     surgery = f["surgery_indicated"]
     value_rule(out, "core.surgery-indicated", "surgery_indicated", surgery, surgery is True)
     kinds = f["hernia_kinds"]
@@ -330,14 +508,10 @@ def core_findings(f: dict[str, Any], concept_set: set[str]) -> list[Finding]:
     value_rule(
         out, "core.high-blood-pressure", "bp_grade", grade, grade is not None and grade >= BP_GRADE
     )
-    for rule_id, concept in CORE_CONCEPT_RULES:
-        if concept in concept_set:
-            out.append(hit(rule_id, {"concepts": concepts}))
+    coded(out, grouped, HYPERTENSION_RULES)
     pregnant = f["pregnant"]
     value_rule(out, "core.pregnancy", "pregnant", pregnant, pregnant is True)
-    for rule_id, concept in CONTRA_CONCEPT_RULES:
-        if concept in concept_set:
-            out.append(hit(rule_id, {"concepts": concepts}))
+    coded(out, grouped, CONTRA_CONCEPT_RULES)
     if f["exacerbated_conditions"]:
         out.append(
             hit(
@@ -345,9 +519,7 @@ def core_findings(f: dict[str, Any], concept_set: set[str]) -> list[Finding]:
                 {"exacerbated_conditions": f["exacerbated_conditions"]},
             )
         )
-    for rule_id, concept in LATE_CONCEPT_RULES:
-        if concept in concept_set:
-            out.append(hit(rule_id, {"concepts": concepts}))
+    coded(out, grouped, LATE_CONCEPT_RULES)
     if f["had_massage_course"]:
         days = f["days_since_last_course"]
         evidence = {"had_massage_course": True, "days_since_last_course": days}
@@ -355,6 +527,20 @@ def core_findings(f: dict[str, Any], concept_set: set[str]) -> list[Finding]:
             out.append(unknown("core.course-break", evidence))
         elif days < COURSE_BREAK:
             out.append(hit("core.course-break", evidence))
+    if f["had_spinal_surgery"]:
+        days = f["days_since_surgery"]
+        evidence = {"had_spinal_surgery": True, "days_since_surgery": days}
+        if days is None:
+            out.append(unknown("core.spinal-surgery-healing", evidence))
+            out.append(unknown("core.spinal-surgery-rehabilitation", evidence))
+        else:
+            if days < SURGERY_HEALING:
+                out.append(hit("core.spinal-surgery-healing", evidence))
+            if days < SURGERY_CLEARANCE:
+                out.append(hit("core.spinal-surgery-rehabilitation", evidence))
+    unrecorded = f["unrecorded_hernia_codes"]
+    if unrecorded:
+        out.append(hit("core.hernia-code-without-record", {"unrecorded_hernia_codes": unrecorded}))
     return out
 
 
@@ -504,7 +690,4 @@ def decide(
 def assess(patient: Patient, as_of: date) -> Result:
     """Assess all eight techniques for ``patient`` on ``as_of``, by hand."""
     f = derive(patient, as_of)
-    concept_set = set(f["concepts"])
-    return decide(
-        patient, as_of, f, core_findings(f, concept_set), technique_findings(f, concept_set)
-    )
+    return decide(patient, as_of, f, core_findings(f), technique_findings(f, set(f["concepts"])))

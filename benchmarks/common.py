@@ -30,14 +30,29 @@ TECHNIQUE_OF.update({t.id: t.technique for t in TECHNIQUE_RULES})
 TECHNIQUE_IDS = tuple(tid for tid, _, _ in TECHNIQUES)
 
 
+#: The rules over condition items: rule id -> (concept, tier); they fire with the items.
+TIERED: dict[str, tuple[str, str]] = {
+    rule_id: (concept, tier) for rule_id, concept, tier in baseline.TIERED_RULES
+}
+
+Fired = tuple[str, bool | None, tuple[Any, ...] | None]
+
+
 def result_from_fired(
-    patient: Patient, as_of: date, f: dict[str, Any], fired: list[tuple[str, bool | None]]
+    patient: Patient, as_of: date, f: dict[str, Any], fired: list[Fired]
 ) -> baseline.Result:
-    """Build the baseline-shaped result from ``(rule id, True or None)`` pairs."""
+    """Build the baseline-shaped result from ``(rule id, True or None, items)`` triples.
+
+    ``items`` are the condition items a rule over items fired for (its evidence), ``None``
+    for a rule over whole facts, whose evidence is the values of the facts it reads.
+    """
     core: list[baseline.Finding] = []
     own: dict[str, list[baseline.Finding]] = {t: [] for t in TECHNIQUE_IDS}
-    for rule_id, value in fired:
-        evidence = {name: f[name] for name in READS[rule_id]}
+    for rule_id, value, items in fired:
+        if items is None:
+            evidence = {name: f[name] for name in READS[rule_id]}
+        else:
+            evidence = {"conditions": items}
         finding = baseline.hit(rule_id, evidence) if value else baseline.unknown(rule_id, evidence)
         technique = TECHNIQUE_OF[rule_id]
         (core if technique is None else own[technique]).append(finding)

@@ -2,7 +2,9 @@
 evaluated against the dict of facts from ``baseline.derive``.
 
 Unknown values follow the engine's three-valued logic through the ternary operator: a rule whose
-fact is ``null`` evaluates to ``null`` and yields an insufficient-data finding.
+fact is ``null`` evaluates to ``null`` and yields an insufficient-data finding. A rule over the
+condition items (one per concept and severity tier) is a comprehension that returns the items
+it holds for, which are its evidence; it fires when that list is not empty.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from __future__ import annotations
 from datetime import date
 
 import rule_engine
-from baseline import Result, derive
-from common import RULE_IDS, TECHNIQUE_IDS, TECHNIQUE_OF, result_from_fired
+from baseline import TIERED_RULES, Result, derive
+from common import RULE_IDS, TECHNIQUE_IDS, TECHNIQUE_OF, TIERED, Fired, result_from_fired
 from techniques import LARGE_HERNIA_MM, SURGERY_WAIT_DAYS, TRACTION_MAX_AGE
 
 from herniarules.model import Patient
@@ -26,6 +28,10 @@ def _has(name: str, *items: str) -> str:
     return " or ".join(f"'{item}' in {name}" for item in items)
 
 
+def _items(concept: str, tier: str) -> str:
+    return f"[c for c in conditions if c['concept'] == '{concept}' and c['tier'] == '{tier}']"
+
+
 _LARGE = f"not has_hernia ? false : ({_known('max_hernia_size_mm', f'>= {LARGE_HERNIA_MM}')})"
 
 EXPRESSIONS: dict[str, str] = {
@@ -35,31 +41,23 @@ EXPRESSIONS: dict[str, str] = {
     "core.severe-pain": _known("pain_score", f">= {P.severe_pain_score}"),
     "core.inflammatory-process": _known("inflammatory_process", "== true"),
     "core.raised-temperature": _known("temperature_c", f">= {P.raised_temperature_c}"),
-    "core.fever-diagnosis": _has("concepts", "fever"),
     "core.surgery-indicated": _known("surgery_indicated", "== true"),
     "core.disc-prolapsed": _has("hernia_kinds", "extrusion", "sequestration"),
     "core.post-surgical": _has("phases", "post-surgical"),
     "core.high-blood-pressure": _known("bp_grade", f">= {P.deferring_bp_grade}"),
-    "core.hypertension-stage-2-3": _has("concepts", "hypertension-organ-damage"),
-    "core.hypertension": _has("concepts", "hypertension"),
     "core.pregnancy": _known("pregnant", "== true"),
-    "core.thrombosis-tendency": _has("concepts", "thrombosis-tendency"),
-    "core.blood-disease": _has("concepts", "blood-disease"),
-    "core.malignancy": _has("concepts", "malignancy"),
-    "core.heart-dysfunction": _has("concepts", "heart-dysfunction"),
-    "core.osteomyelitis": _has("concepts", "osteomyelitis"),
-    "core.bone-tuberculosis": _has("concepts", "bone-tuberculosis"),
-    "core.purulent-skin-rash": _has("concepts", "purulent-skin-rash"),
-    "core.skin-pathology": _has("concepts", "skin-pathology"),
-    "core.psychiatric-disorder": _has("concepts", "psychiatric-disorder"),
-    "core.varicose-veins": _has("concepts", "varicose-veins"),
     "core.exacerbated-chronic-disease": "exacerbated_conditions.length > 0",
-    "core.urticaria-oedema": _has("concepts", "urticaria-oedema"),
-    "core.infectious-disease": _has("concepts", "infectious-disease"),
-    "core.digestive-disorder": _has("concepts", "digestive-disorder"),
     "core.course-break": "not had_massage_course ? false : ("
     + _known("days_since_last_course", f"< {P.min_course_break_days}")
     + ")",
+    "core.spinal-surgery-healing": "not had_spinal_surgery ? false : ("
+    + _known("days_since_surgery", f"< {P.surgery_healing_days}")
+    + ")",
+    "core.spinal-surgery-rehabilitation": "not had_spinal_surgery ? false : ("
+    + _known("days_since_surgery", f"< {P.surgery_clearance_days}")
+    + ")",
+    "core.hernia-code-without-record": "unrecorded_hernia_codes.length > 0",
+    **{rule_id: _items(concept, tier) for rule_id, concept, tier in TIERED_RULES},
     "acupressure.anticoagulants": _has("concepts", "anticoagulant-therapy"),
     "acupressure.moderate-pain": _known("pain_score", ">= 4"),
     "classic.anticoagulants": _has("concepts", "anticoagulant-therapy"),
@@ -92,11 +90,14 @@ RULES: tuple[tuple[str, rule_engine.Rule], ...] = tuple(
 def assess(patient: Patient, as_of: date) -> Result:
     """Assess all eight techniques with rule-engine evaluating every rule."""
     f = derive(patient, as_of)
-    fired: list[tuple[str, bool | None]] = []
+    fired: list[Fired] = []
     for rule_id, rule in RULES:
         value = rule.evaluate(f)
-        if value is not False:
-            fired.append((rule_id, None if value is None else True))
+        if rule_id in TIERED:
+            if value:
+                fired.append((rule_id, True, value))
+        elif value is not False:
+            fired.append((rule_id, None if value is None else True, None))
     return result_from_fired(patient, as_of, f, fired)
 
 
@@ -111,11 +112,14 @@ def assess_per_technique(patient: Patient, as_of: date) -> Result:
     """Assess with one rule set per technique, as an integration that keeps the core rules in
     every technique's rule set would: the core rules are evaluated once per technique."""
     f = derive(patient, as_of)
-    fired: dict[str, bool | None] = {}
+    fired: dict[str, Fired] = {}
     for technique in TECHNIQUE_IDS:
         for rule_id, rule in PER_TECHNIQUE[technique]:
             value = rule.evaluate(f)
-            if value is not False:
-                fired[rule_id] = None if value is None else True
-    ordered = [(rule_id, fired[rule_id]) for rule_id in RULE_IDS if rule_id in fired]
+            if rule_id in TIERED:
+                if value:
+                    fired[rule_id] = (rule_id, True, value)
+            elif value is not False:
+                fired[rule_id] = (rule_id, None if value is None else True, None)
+    ordered = [fired[rule_id] for rule_id in RULE_IDS if rule_id in fired]
     return result_from_fired(patient, as_of, f, ordered)

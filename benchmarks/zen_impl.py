@@ -4,7 +4,9 @@ Decision Model, hit policy *collect*) evaluated once per patient on the facts of
 
 Each rule is a row whose cells are unary tests on the facts it reads; a rule that can be unknown
 has a second row matching ``$ == null`` that outputs ``known: false``, which becomes an
-insufficient-data finding as in the engine's three-valued logic.
+insufficient-data finding as in the engine's three-valued logic. A rule over the condition
+items (one per concept and severity tier) is a row testing ``some($, ...)`` on the items whose
+``items`` output is the ``filter(...)`` of the items it holds for, which are its evidence.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from datetime import date
 from typing import Any
 
 import zen
-from baseline import Result, derive
-from common import RULE_IDS, TECHNIQUE_IDS, TECHNIQUE_OF, result_from_fired
+from baseline import TIERED_RULES, Result, derive
+from common import RULE_IDS, TECHNIQUE_IDS, TECHNIQUE_OF, Fired, result_from_fired
 from techniques import LARGE_HERNIA_MM, SURGERY_WAIT_DAYS, TRACTION_MAX_AGE
 
 from herniarules.model import Patient
@@ -27,6 +29,12 @@ TRUE = "$ == true"
 
 def _has(*items: str) -> str:
     return " or ".join(f"contains($, '{item}')" for item in items)
+
+
+def _items(concept: str, tier: str) -> list[dict[str, str]]:
+    """Row of a rule over condition items: some item of the concept and tier; its items."""
+    test = f"#.concept == '{concept}' and #.tier == '{tier}'"
+    return [{"conditions": f"some($, {test})", "items": f"filter(conditions, {test})"}]
 
 
 def _value(name: str, test: str) -> list[dict[str, str]]:
@@ -46,31 +54,23 @@ ROWS: dict[str, list[dict[str, str]]] = {
     "core.severe-pain": _value("pain_score", f">= {P.severe_pain_score}"),
     "core.inflammatory-process": _value("inflammatory_process", TRUE),
     "core.raised-temperature": _value("temperature_c", f">= {P.raised_temperature_c}"),
-    "core.fever-diagnosis": [{"concepts": _has("fever")}],
     "core.surgery-indicated": _value("surgery_indicated", TRUE),
     "core.disc-prolapsed": [{"hernia_kinds": _has("extrusion", "sequestration")}],
     "core.post-surgical": [{"phases": _has("post-surgical")}],
     "core.high-blood-pressure": _value("bp_grade", f">= {P.deferring_bp_grade}"),
-    "core.hypertension-stage-2-3": [{"concepts": _has("hypertension-organ-damage")}],
-    "core.hypertension": [{"concepts": _has("hypertension")}],
     "core.pregnancy": _value("pregnant", TRUE),
-    "core.thrombosis-tendency": [{"concepts": _has("thrombosis-tendency")}],
-    "core.blood-disease": [{"concepts": _has("blood-disease")}],
-    "core.malignancy": [{"concepts": _has("malignancy")}],
-    "core.heart-dysfunction": [{"concepts": _has("heart-dysfunction")}],
-    "core.osteomyelitis": [{"concepts": _has("osteomyelitis")}],
-    "core.bone-tuberculosis": [{"concepts": _has("bone-tuberculosis")}],
-    "core.purulent-skin-rash": [{"concepts": _has("purulent-skin-rash")}],
-    "core.skin-pathology": [{"concepts": _has("skin-pathology")}],
-    "core.psychiatric-disorder": [{"concepts": _has("psychiatric-disorder")}],
-    "core.varicose-veins": [{"concepts": _has("varicose-veins")}],
     "core.exacerbated-chronic-disease": [{"exacerbated_conditions": "len($) > 0"}],
-    "core.urticaria-oedema": [{"concepts": _has("urticaria-oedema")}],
-    "core.infectious-disease": [{"concepts": _has("infectious-disease")}],
-    "core.digestive-disorder": [{"concepts": _has("digestive-disorder")}],
     "core.course-break": _gated(
         "had_massage_course", "days_since_last_course", f"< {P.min_course_break_days}"
     ),
+    "core.spinal-surgery-healing": _gated(
+        "had_spinal_surgery", "days_since_surgery", f"< {P.surgery_healing_days}"
+    ),
+    "core.spinal-surgery-rehabilitation": _gated(
+        "had_spinal_surgery", "days_since_surgery", f"< {P.surgery_clearance_days}"
+    ),
+    "core.hernia-code-without-record": [{"unrecorded_hernia_codes": "len($) > 0"}],
+    **{rule_id: _items(concept, tier) for rule_id, concept, tier in TIERED_RULES},
     "acupressure.anticoagulants": [{"concepts": _has("anticoagulant-therapy")}],
     "acupressure.moderate-pain": _value("pain_score", ">= 4"),
     "classic.anticoagulants": [{"concepts": _has("anticoagulant-therapy")}],
@@ -97,11 +97,13 @@ ROWS: dict[str, list[dict[str, str]]] = {
 
 def model(rule_ids: tuple[str, ...] = RULE_IDS) -> dict[str, Any]:
     """Return the JSON Decision Model: input node -> one collect table -> output node."""
-    fields = sorted({name for rows in ROWS.values() for row in rows for name in row} - {"known"})
+    outs = {"known", "items"}
+    fields = sorted({name for rows in ROWS.values() for row in rows for name in row} - outs)
     inputs = [{"id": f"in_{name}", "name": name, "field": name} for name in fields]
     outputs = [
         {"id": "out_rule", "name": "rule", "field": "rule"},
         {"id": "out_known", "name": "known", "field": "known"},
+        {"id": "out_items", "name": "items", "field": "items"},
     ]
     rules = []
     for rule_id in rule_ids:
@@ -112,6 +114,7 @@ def model(rule_ids: tuple[str, ...] = RULE_IDS) -> dict[str, Any]:
                     "_id": f"{rule_id}#{number}",
                     "out_rule": f"'{rule_id}'",
                     "out_known": row.get("known", "true"),
+                    "out_items": row.get("items", "null"),
                 }
             )
             rules.append(cells)
@@ -140,16 +143,24 @@ def model(rule_ids: tuple[str, ...] = RULE_IDS) -> dict[str, Any]:
     }
 
 
+def _context(f: dict[str, Any]) -> dict[str, Any]:
+    """Return the facts as zen-engine takes them: the assessment date as ISO text."""
+    return {**f, "as_of": f["as_of"].isoformat()}
+
+
+def _fired(row: dict[str, Any]) -> Fired:
+    items = row.get("items")
+    return (row["rule"], True if row["known"] else None, None if items is None else tuple(items))
+
+
 DECISION = zen.ZenEngine().create_decision(json.dumps(model()))
 
 
 def assess(patient: Patient, as_of: date) -> Result:
     """Assess all eight techniques with one zen-engine decision-table evaluation."""
     f = derive(patient, as_of)
-    rows = DECISION.evaluate(f)["result"]
-    fired: list[tuple[str, bool | None]] = [
-        (row["rule"], True if row["known"] else None) for row in rows
-    ]
+    rows = DECISION.evaluate(_context(f))["result"]
+    fired: list[Fired] = [_fired(row) for row in rows]
     return result_from_fired(patient, as_of, f, fired)
 
 
@@ -166,9 +177,10 @@ PER_TECHNIQUE = {
 def assess_per_technique(patient: Patient, as_of: date) -> Result:
     """Assess with one zen-engine decision per technique (core rows evaluated each time)."""
     f = derive(patient, as_of)
-    fired: dict[str, bool | None] = {}
+    context = _context(f)
+    fired: dict[str, Fired] = {}
     for technique in TECHNIQUE_IDS:
-        for row in PER_TECHNIQUE[technique].evaluate(f)["result"]:
-            fired[row["rule"]] = True if row["known"] else None
-    ordered = [(rule_id, fired[rule_id]) for rule_id in RULE_IDS if rule_id in fired]
+        for row in PER_TECHNIQUE[technique].evaluate(context)["result"]:
+            fired[row["rule"]] = _fired(row)
+    ordered = [fired[rule_id] for rule_id in RULE_IDS if rule_id in fired]
     return result_from_fired(patient, as_of, f, ordered)
