@@ -101,6 +101,8 @@ class _Slot:
     indications: frozenset[str] = attrs.field(init=False)
     #: The protocol hook's function when it takes the documented arguments, else ``None``.
     protocol_function: Callable[[Technique, Facts, object], object] | None = None
+    #: Whether the technique has local rules of its own (see ``Rule.local``).
+    local: bool = False
 
     @id.default
     def _id(self) -> str:
@@ -332,6 +334,7 @@ class Engine:
                     continue
                 rules = [r for r in loaded.rules if r.techniques and technique.id in r.techniques]
                 slot.compiled = CompiledRules(rules)
+                slot.local = any(rule.local for rule in rules)
                 slot.findings = _finder(slot.compiled)
                 protocol = _impl(self._pm, loaded.plugin, "herniarules_protocol")
                 slot.protocol = protocol
@@ -437,11 +440,14 @@ class Engine:
         # This loop is the engine's hot path: names it uses on every technique are bound once.
         core = tuple(self._core_findings(facts))
         core_worst = most_restrictive(core)
+        local = self._local_rules
+        # Whether a local finding may lie outside some technique's area: checked once here
+        # for the core findings, and per technique only for its own local rules.
+        core_sited = any(f.site is not None and f.rule_id in local for f in core) if core else False
         patient_id = patient.id
         clearances = patient.clearances
         budget = self.plugin_time_budget_s
         clock = _clock
-        local = self._local_rules
         decisions: list[Decision] = []
         append = decisions.append
         for slot in slots:
@@ -469,8 +475,10 @@ class Engine:
                 findings = _apply_clearance(technique_id, clearances, facts.as_of, findings)
                 worst = most_restrictive(findings)
             avoid: tuple[str, ...] = ()
-            if worst > _PERMITTING and any(
-                f.site is not None and f.rule_id in local for f in findings
+            if (
+                worst > _PERMITTING
+                and (core_sited or slot.local)
+                and any(f.site is not None and f.rule_id in local for f in findings)
             ):
                 findings, avoid = _outside_area(slot.technique, local, findings)
                 if avoid:

@@ -229,6 +229,7 @@ class _Codegen:
         self.counter = 0
         self.facts: dict[str, str] = {}
         self.sets: dict[str, str] = {}
+        self.derived: dict[str, str] = {}
 
     def constant(self, value: object) -> str:
         self.counter += 1
@@ -254,6 +255,14 @@ class _Codegen:
             local = self.sets[name] = f"_s_{name}"
         return local
 
+    def derive(self, local: str, expression: str) -> str:
+        """Return ``local``, computed once from ``expression`` after the facts are loaded.
+
+        For values several predicates share, such as an index of the condition items.
+        """
+        self.derived.setdefault(local, expression)
+        return local
+
     def prologue(self) -> list[str]:
         """Return the lines loading every fact used so far into its local."""
         lines = [f"    {local} = f.{name}" for name, local in self.facts.items()]
@@ -261,6 +270,7 @@ class _Codegen:
             f"    {flag} = type({self.facts[name]}) is frozenset"
             for name, flag in self.sets.items()
         ]
+        lines += [f"    {local} = {expression}" for local, expression in self.derived.items()]
         return lines
 
 

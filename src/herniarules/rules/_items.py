@@ -615,9 +615,24 @@ class Some(_Quantifier):
     def code(self, ctx: _Codegen) -> str:
         collection, values = self._loop(ctx)
         v = ctx.temp()
+        general = (
+            f"(None if {collection} is None else False if not {collection} "
+            f"else True if True in ({v} := {values}) else None if None in {v} else False)"
+        )
+        concept = _required_concept(self.predicate) if self.kind is CONDITION_ITEMS else None
+        if concept is None:
+            return general
+        # Most rules over conditions select one concept, and most patients have none of it:
+        # the set of the items' concepts, built once per evaluation, decides those rules
+        # without a loop. It can only say "no item has the concept", and only when no item
+        # lacks a concept (an item without one leaves the predicate unknown, not false).
+        present = ctx.derive(
+            "_d_condition_concepts",
+            f"{{_x.concept for _x in {collection}}} if {collection} else ()",
+        )
         return (
-            f"(None if {collection} is None else True if True in ({v} := {values}) "
-            f"else None if None in {v} else False)"
+            f"(False if {collection} and {ctx.constant(concept)} not in {present} "
+            f"and None not in {present} else {general})"
         )
 
     def render(self, facts: Facts | None = None) -> str:
@@ -630,6 +645,25 @@ class Some(_Quantifier):
         if result is False:
             return f"no {self.kind.singular} with {self.predicate.render()} ({_recorded(items)})"
         return self._listed(items, self.picks(values, result), result)
+
+
+def _required_concept(predicate: ItemExpr) -> str | None:
+    """Return the concept an item must have for ``predicate`` to hold, if it names one.
+
+    That is ``Dx.concept.eq(c)`` alone or as a part of a conjunction (through a label).
+    """
+    while isinstance(predicate, Labelled):
+        predicate = predicate.inner
+    parts = predicate.parts if isinstance(predicate, ItemAll) else (predicate,)
+    for part in parts:
+        if (
+            isinstance(part, ItemCompare)
+            and part.field.name == "concept"
+            and part.op == "=="
+            and isinstance(part.value, str)
+        ):
+            return part.value
+    return None
 
 
 class Every(_Quantifier):

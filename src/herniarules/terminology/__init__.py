@@ -186,6 +186,10 @@ class Terminology:
         # way needs no further check; any other spelling is normalized and checked.
         key = code
         found = table.get(key) if type(code) is str else None
+        if found is None and type(code) is str and len(code) > 4 and code[3] == ".":
+            # The usual dotted spelling (M51.16): one dot after the category, nothing else.
+            key = code[:3] + code[4:]
+            found = table.get(key)
         if found is None:
             key = check_code(code, system)
             found = table.get(key)
