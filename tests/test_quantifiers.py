@@ -667,3 +667,36 @@ def test_condition_items_reach_rules_through_the_engine() -> None:
         "condition I83.9 Varicose veins of lower extremities without ulcer or inflammation: "
         "concept varicose-veins = varicose-veins"
     )
+
+
+def _cond(concept: Any, tier: str = "defer") -> ConditionFact:
+    return ConditionFact(concept, tier, None, None, None, None, "active")
+
+
+@pytest.mark.parametrize(
+    ("conditions", "expected"),
+    [
+        ((), False),
+        (None, None),
+        ((_cond("fever"),), False),
+        ((_cond("fever"), _cond("malignancy")), True),
+        ((_cond("malignancy", "requires-clearance"),), False),
+        # An item without a concept leaves "concept = malignancy" unknown, so the set of the
+        # items' concepts must not decide the rule.
+        ((_cond(None),), None),
+        ((_cond(None), _cond("malignancy")), True),
+    ],
+)
+def test_the_concept_index_decides_exactly_as_the_loop_does(
+    base: Facts, conditions: Any, expected: bool | None
+) -> None:
+    facts = attrs.evolve(base, conditions=conditions)
+    selects = F.conditions.any(Dx.concept.eq("malignancy") & Dx.tier.eq("defer"))
+    labelled = F.conditions.any(
+        (Dx.concept.eq("malignancy") & Dx.tier.eq("defer")).labelled("malignancy, defer")
+    )
+    alone = F.conditions.any(Dx.concept.eq("malignancy"))
+    assert both(selects, facts) is expected
+    assert both(labelled, facts) is expected
+    if conditions and all(c.concept is not None for c in conditions):
+        assert both(alone, facts) is any(c.concept == "malignancy" for c in conditions)
