@@ -1,7 +1,7 @@
 # One command each; see README.md. Run `make setup` first (or the README's set-up commands).
 PY := .venv/bin/python
 
-.PHONY: setup assess test lint format typecheck docs bench fuzz mutate ci
+.PHONY: setup assess test lint format typecheck docs bench fuzz mutate codes codes-check ci
 
 setup:
 	python3 -m venv .venv && .venv/bin/pip install -q -r requirements-dev.txt
@@ -34,6 +34,12 @@ fuzz:
 
 mutate:
 	bash mutation/run.sh
+
+codes:
+	$(PY) -m herniarules.terminology.expand
+
+codes-check:
+	$(PY) -m herniarules.terminology.expand --check
 
 ci:
 	bash .ci/run

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Mutation testing of the safety kernel and its fast paths: safety.py, rules.py,
-# terminology.py, engine.py, _emit.py and outcomes.py (the list is `only_mutate` in
+# Mutation testing of the safety kernel and its fast paths: safety.py, the rules package,
+# the terminology package, engine.py, _emit.py and outcomes.py (the list is `only_mutate` in
 # [tool.mutmut] of pyproject.toml).
 #
 #   bash mutation/run.sh            # run, then print the score

@@ -195,6 +195,11 @@ def rule_rst(rule: Rule) -> str:
     ]
     if rule.site:
         fields.append(f":Body site: {esc(rule.site)}")
+    if rule.local:
+        fields.append(
+            ":Local: yes — at the sites of the conditions that fire it; outside a technique's "
+            "area it gives allowed with modifications"
+        )
     reads = ", ".join(f"``{name}``" for name in rule.when.reads()) or "none"
     fields.append(f":Reads facts: {reads}")
     body = "\n".join(fields)
@@ -261,6 +266,11 @@ def _technique_rst(engine: herniarules.Engine, technique: Technique) -> str:
         meta.append(
             f":Variant of: :ref:`{technique.variant_of} <technique-{technique.variant_of}>`"
         )
+    meta.append(
+        ":Works on: "
+        + ", ".join(f"``{site.value}``" for site in sorted(technique.area))
+        + " (a local contraindication outside these sites is avoided, not blocking)"
+    )
     meta.append(f":Source: {quote(technique.source)}")
     meta.append(
         f":Rules: {len(rules)} of its own, plus the {sum(1 for r in engine.rules if r.is_core)} "

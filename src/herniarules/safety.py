@@ -125,7 +125,9 @@ class Policy:
     minimum_tiers: Mapping[str, Outcome] = attrs.field(factory=FrozenDict, converter=_minimum_tiers)
     """Per concept, the least severe outcome a coded condition of that concept may give:
     ``{"psychiatric-disorder": Outcome.CONTRAINDICATED}`` makes insomnia contraindicate as
-    psychoses do. A tier can only be raised this way, never lowered."""
+    psychoses do. A tier can only be raised this way, never lowered. The rule keeps the id of
+    the code's own tier (``core.psychiatric-disorder-requires-clearance``), which says why the
+    code is there; its outcome says what the clinic decided."""
 
     @surgery_clearance_days.validator
     def _check_surgery_days(self, _attribute: attrs.Attribute[int], value: int) -> None:

@@ -185,10 +185,11 @@ class Terminology:
         # Every key of the table is a valid normalized code, so a code already spelled that
         # way needs no further check; any other spelling is normalized and checked.
         key = code
-        found = table.get(key) if type(code) is str else None
-        if found is None and type(code) is str and len(code) > 4 and code[3] == ".":
-            # The usual dotted spelling (M51.16): one dot after the category, nothing else.
-            key = code[:3] + code[4:]
+        found = None
+        if type(code) is str:
+            # The usual dotted spelling (M51.16) is looked up without its dot at once.
+            if len(code) > 4 and code[3] == ".":
+                key = code[:3] + code[4:]
             found = table.get(key)
         if found is None:
             key = check_code(code, system)
