@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import attrs
 
@@ -150,7 +150,49 @@ class Expr(abc.ABC):
         raise TypeError("use & | ~ to combine predicates, not and / or / not")
 
 
-class Fact:
+P_co = TypeVar("P_co", covariant=True)
+
+
+class Comparable(Generic[P_co]):
+    """The comparison operators of a reference to a value: a fact, or an item's field.
+
+    Each builds a predicate through :meth:`_cmp`, which the reference defines.
+    """
+
+    @abc.abstractmethod
+    def _cmp(self, op: str, value: object) -> P_co:
+        """Return the predicate ``reference <op> value``."""
+
+    def __ge__(self, value: object) -> P_co:
+        return self._cmp(">=", value)
+
+    def __gt__(self, value: object) -> P_co:
+        return self._cmp(">", value)
+
+    def __le__(self, value: object) -> P_co:
+        return self._cmp("<=", value)
+
+    def __lt__(self, value: object) -> P_co:
+        return self._cmp("<", value)
+
+    def eq(self, value: object) -> P_co:
+        """Return the predicate ``value of the reference == value``."""
+        return self._cmp("==", value)
+
+    def ne(self, value: object) -> P_co:
+        """Return the predicate ``value of the reference != value``."""
+        return self._cmp("!=", value)
+
+    def is_true(self) -> P_co:
+        """Return the predicate "this yes/no value is yes"."""
+        return self._cmp("==", True)
+
+    def is_false(self) -> P_co:
+        """Return the predicate "this yes/no value is no"."""
+        return self._cmp("==", False)
+
+
+class Fact(Comparable["Compare"]):
     """A reference to one fact by name; operators on it build predicates."""
 
     def __init__(self, name: str) -> None:
@@ -165,34 +207,6 @@ class Fact:
 
     def _cmp(self, op: str, value: object) -> Compare:
         return Compare(self, op, value)
-
-    def __ge__(self, value: object) -> Compare:
-        return self._cmp(">=", value)
-
-    def __gt__(self, value: object) -> Compare:
-        return self._cmp(">", value)
-
-    def __le__(self, value: object) -> Compare:
-        return self._cmp("<=", value)
-
-    def __lt__(self, value: object) -> Compare:
-        return self._cmp("<", value)
-
-    def eq(self, value: object) -> Compare:
-        """Return the predicate ``fact == value``."""
-        return self._cmp("==", value)
-
-    def ne(self, value: object) -> Compare:
-        """Return the predicate ``fact != value``."""
-        return self._cmp("!=", value)
-
-    def is_true(self) -> Compare:
-        """Return the predicate "this yes/no fact is yes"."""
-        return self._cmp("==", True)
-
-    def is_false(self) -> Compare:
-        """Return the predicate "this yes/no fact is no"."""
-        return self._cmp("==", False)
 
     def in_(self, *values: object) -> In:
         """Return the predicate "the fact's value is one of ``values``"."""

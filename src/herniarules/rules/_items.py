@@ -28,6 +28,7 @@ from herniarules.model import ClinicalStatus, HerniaKind, Phase, Region
 from herniarules.outcomes import Outcome
 from herniarules.rules._core import (
     _OPS,
+    Comparable,
     Compare,
     Contains,
     Expr,
@@ -285,7 +286,7 @@ class Labelled(ItemExpr):
         return self.inner.fields()
 
 
-class ItemField:
+class ItemField(Comparable["ItemCompare"]):
     """A reference to one field of an item (``H.size_mm``); operators build item predicates."""
 
     def __init__(self, kind: ItemKind, name: str) -> None:
@@ -308,34 +309,6 @@ class ItemField:
         if op in _ORDERING and self.spec.kind is not float:
             raise RuleError(f"{self!r} is not a number; compare it with eq, ne or in_")
         return ItemCompare(self, op, self.spec.check(self.name, value))
-
-    def __ge__(self, value: object) -> ItemCompare:
-        return self._cmp(">=", value)
-
-    def __gt__(self, value: object) -> ItemCompare:
-        return self._cmp(">", value)
-
-    def __le__(self, value: object) -> ItemCompare:
-        return self._cmp("<=", value)
-
-    def __lt__(self, value: object) -> ItemCompare:
-        return self._cmp("<", value)
-
-    def eq(self, value: object) -> ItemCompare:
-        """Return the item predicate ``field == value``."""
-        return self._cmp("==", value)
-
-    def ne(self, value: object) -> ItemCompare:
-        """Return the item predicate ``field != value``."""
-        return self._cmp("!=", value)
-
-    def is_true(self) -> ItemCompare:
-        """Return the item predicate "this yes/no field is yes"."""
-        return self._cmp("==", True)
-
-    def is_false(self) -> ItemCompare:
-        """Return the item predicate "this yes/no field is no"."""
-        return self._cmp("==", False)
 
     def in_(self, *values: object) -> ItemIn:
         """Return the item predicate "the field's value is one of ``values``"."""
