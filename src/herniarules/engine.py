@@ -103,6 +103,14 @@ class _Slot:
     protocol_function: Callable[[Technique, Facts, object], object] | None = None
     #: Whether the technique has local rules of its own (see ``Rule.local``).
     local: bool = False
+    #: The site values the technique's area overlaps; a local finding at any other site is
+    #: outside it. Every site for a technique that works on the whole body.
+    treated: frozenset[str] = attrs.field(init=False)
+
+    @treated.default
+    def _treated(self) -> frozenset[str]:
+        treated = frozenset(site.value for site in Site if self.technique.treats(site))
+        return _EVERY_SITE if treated == _EVERY_SITE else treated
 
     @id.default
     def _id(self) -> str:
@@ -478,9 +486,10 @@ class Engine:
             if (
                 worst > _PERMITTING
                 and (core_sited or slot.local)
+                and slot.treated is not _EVERY_SITE
                 and any(f.site is not None and f.rule_id in local for f in findings)
             ):
-                findings, avoid = _outside_area(slot.technique, local, findings)
+                findings, avoid = _outside_area(slot.technique, slot.treated, local, findings)
                 if avoid:
                     worst = most_restrictive(findings)
             if worst > _PERMITTING:
@@ -595,6 +604,10 @@ class Engine:
         return plan.with_break_of_at_least(break_days)
 
 
+#: What a whole-body technique treats: every site. Slots share this one object, so the engine
+#: can tell in one comparison that no local finding can lie outside the area.
+_EVERY_SITE: frozenset[str] = frozenset(site.value for site in Site)
+
 #: Most findings kept per compiled rule set for reuse; beyond it, findings are built afresh.
 _FINDING_CACHE_SIZE = 4096
 
@@ -656,7 +669,10 @@ def _make_finding(rule: Rule, result: bool | None, names: tuple[str, ...], facts
 
 
 def _outside_area(
-    technique: Technique, local: Mapping[str, Rule], findings: tuple[Finding, ...]
+    technique: Technique,
+    treated: frozenset[str],
+    local: Mapping[str, Rule],
+    findings: tuple[Finding, ...],
 ) -> tuple[tuple[Finding, ...], tuple[str, ...]]:
     """Return ``findings`` with local ones outside the technique's area made modifications.
 
@@ -677,11 +693,11 @@ def _outside_area(
         ):
             out.append(finding)
             continue
-        sites = [Site(part) for part in site.split(", ")]
-        if any(technique.treats(part) for part in sites):
+        sites = site.split(", ")
+        if not treated.isdisjoint(sites):
             out.append(finding)
             continue
-        where = " and ".join(part.value for part in sites)
+        where = " and ".join(sites)
         out.append(
             Finding(
                 finding.rule_id,
@@ -694,7 +710,7 @@ def _outside_area(
                 site,
             )
         )
-        avoid.extend(f"{part.value}: {rule.title.lower()}" for part in sites)
+        avoid.extend(f"{part}: {rule.title.lower()}" for part in sites)
     return tuple(out), tuple(dict.fromkeys(avoid))
 
 
