@@ -418,3 +418,19 @@ def test_haemorrhoids_K64_are_a_digestive_disorder_not_varicose_veins(
 def test_intervertebral_disc_hernia_is_an_indication(system: CodeSystem) -> None:
     for code in codes_under(system, "M51.1"):
         assert tiers(code, system) == {Concept.DISC_HERNIA: Outcome.ALLOWED}, dotted(code)
+
+
+def test_alcohol_intoxication_and_withdrawal_defer_and_psychosis_contraindicates_in_cm() -> None:
+    cm = CodeSystem.ICD10_CM
+    assert tiers("F10.121", cm)["psychiatric-disorder"] is Outcome.DEFER  # intoxication delirium
+    assert tiers("F10.230", cm)["psychiatric-disorder"] is Outcome.DEFER  # withdrawal
+    assert tiers("F10.150", cm)["psychiatric-disorder"] is Outcome.CONTRAINDICATED  # psychosis
+    assert tiers("F10.20", cm)["psychiatric-disorder"] is Outcome.REQUIRES_CLEARANCE
+
+
+def test_alcohol_intoxication_and_withdrawal_defer_in_who() -> None:
+    who = CodeSystem.ICD10
+    assert tiers("F10.0", who)["psychiatric-disorder"] is Outcome.DEFER
+    assert tiers("F10.3", who)["psychiatric-disorder"] is Outcome.DEFER
+    assert tiers("F10.5", who)["psychiatric-disorder"] is Outcome.CONTRAINDICATED
+    assert tiers("F10.2", who)["psychiatric-disorder"] is Outcome.REQUIRES_CLEARANCE

@@ -85,6 +85,21 @@ _PSYCHOTIC_SUBSTANCE = tuple(
     _i(f"{category}.5", reason="psychotic disorder due to the substance", tier=X, systems=_WHO)
     for category in _SUBSTANCES
 )
+# ICD-10-CM writes the same states in the fifth character of F1x.1 (abuse), F1x.2
+# (dependence) and F1x.9 (use): 2 with intoxication, 3 with withdrawal, 5 with a psychotic
+# disorder. Hallucinogens (F16) and inhalants (F18) have no withdrawal codes.
+_NO_WITHDRAWAL = frozenset({"F16", "F18"})
+_CM_SUBSTANCE = tuple(
+    _i(f"{category}.{use}{fifth}", reason=reason, tier=tier, systems=_CM)
+    for category in _SUBSTANCES
+    for use in "129"
+    for fifth, reason, tier in (
+        ("2", "intoxication with the substance: a state that passes", D),
+        ("3", "withdrawal from the substance: a state that passes", D),
+        ("5", "psychotic disorder due to the substance", X),
+    )
+    if not (fifth == "3" and category in _NO_WITHDRAWAL)
+)
 
 
 CORE_VALUE_SETS: tuple[ValueSet, ...] = (
@@ -235,6 +250,7 @@ CORE_VALUE_SETS: tuple[ValueSet, ...] = (
            tier=RC),
         *_ACUTE_SUBSTANCE,
         *_PSYCHOTIC_SUBSTANCE,
+        *_CM_SUBSTANCE,
         _x("F17", reason="tobacco dependence does not bear on massage"),
         _i("F20", "F29", "schizophrenia, schizotypal, delusional and other psychotic "
            "disorders"),
