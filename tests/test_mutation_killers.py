@@ -349,7 +349,7 @@ def test_a_raising_plan_hook_names_the_technique() -> None:
         engine.plan_course(_patient(), "planner", START)
     decision = caught.value.decision
     assert decision.technique == "planner" and decision.patient_id == "MK-1"
-    assert "herniarules_plan_course: no calendar" in str(caught.value)
+    assert "herniarules_plan_course raised RuntimeError: no calendar" in str(caught.value)
 
 
 def test_not_permitted_lists_every_reason() -> None:

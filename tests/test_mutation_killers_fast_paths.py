@@ -278,7 +278,10 @@ def test_a_raising_plan_hook_names_its_technique_in_the_finding(make_patient: An
         raise RuntimeError("no calendar")
 
     failure = _plugin_failure(boom, make_patient)
-    assert "provides 'planner' failed (herniarules_plan_course: no calendar)" in failure.message
+    assert (
+        "provides 'planner' failed (herniarules_plan_course raised RuntimeError: no calendar)"
+        in failure.message
+    )
 
 
 def test_an_early_plan_names_its_first_session(make_patient: Any) -> None:
@@ -481,11 +484,14 @@ def test_a_slow_protocol_hook_is_named_with_its_budget(make_patient: Any) -> Non
     assert "more than the 0.01 s budget)" in message
 
 
-def test_a_raising_protocol_hook_is_reported_with_the_exception_type(make_patient: Any) -> None:
+def test_a_raising_protocol_hook_is_reported_with_the_hook_and_the_exception_type(
+    make_patient: Any,
+) -> None:
     def boom() -> Protocol:
         raise RuntimeError("no table")
 
-    assert "failed (RuntimeError: no table)" in _protocol_failure(boom, make_patient)
+    message = _protocol_failure(boom, make_patient)
+    assert "failed (herniarules_protocol raised RuntimeError: no table)" in message
 
 
 # --------------------------------------------------------------------------- results

@@ -4,6 +4,10 @@ The engine owns its own pluggy manager (no global state), loads each plugin in i
 ``try`` and records failures in :attr:`Engine.plugins`, and evaluates the core rules once
 per patient. A plugin that raises, returns the wrong type or breaks the contract makes only
 its own techniques not permitted, with an ``engine.plugin-error`` finding naming it.
+
+That holds for every exception a plugin raises, ``SystemExit`` and ``GeneratorExit``
+included: a plugin cannot end the process or abort an assessment by raising. Only
+``KeyboardInterrupt`` propagates, so that an operator can still stop the program.
 """
 
 from __future__ import annotations
@@ -146,11 +150,45 @@ def _impl(pm: pluggy.PluginManager, plugin: object, hook: str) -> pluggy.HookImp
     return None
 
 
-def _timed(budget_s: float, impl: pluggy.HookImpl, **kwargs: Any) -> Any:
-    """Call one plugin's hook implementation; fail if it takes longer than ``budget_s``."""
+def _text(exc: BaseException) -> str:
+    """Return ``str(exc)``, or a placeholder if the exception cannot be printed."""
+    try:
+        return str(exc)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # an exception whose __str__ raises is still reported
+        return "<unprintable>"
+
+
+def _raised(hook: str, exc: BaseException) -> str:
+    """Describe an exception a plugin's code raised: where, its type and its text."""
+    text = _text(exc)
+    name = type(exc).__name__
+    return f"{hook} raised {name}: {text}" if text else f"{hook} raised {name}"
+
+
+def _failure_text(exc: BaseException) -> str:
+    """Describe why a plugin failed: a contract breach as it is, anything else by type."""
+    if isinstance(exc, PluginError):
+        return _text(exc)
+    text = _text(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _timed(budget_s: float, hook: str, impl: pluggy.HookImpl, **kwargs: Any) -> Any:
+    """Call one plugin's hook implementation; fail if it raises or takes over ``budget_s``.
+
+    Whatever the hook raises, ``SystemExit`` and ``GeneratorExit`` included, becomes a
+    :class:`PluginError` naming the hook and the exception; ``KeyboardInterrupt`` propagates.
+    """
     started = _clock()
-    result = impl.function(*(kwargs[name] for name in impl.argnames))
-    _check_budget(impl.function.__name__, _clock() - started, budget_s)
+    try:
+        result = impl.function(*(kwargs[name] for name in impl.argnames))
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # a plugin may not end the process or abort the engine
+        raise PluginError(_raised(hook, exc)) from None
+    _check_budget(hook, _clock() - started, budget_s)
     return result
 
 
@@ -221,8 +259,10 @@ class Engine:
             if loaded.error is None and loaded.value_sets:
                 try:
                     terminology = terminology.with_value_sets(*loaded.value_sets)
-                except ValueError as exc:  # e.g. a value-set id another source already uses
-                    loaded.error = f"herniarules_value_sets: {exc}"
+                except KeyboardInterrupt:
+                    raise
+                except BaseException as exc:  # e.g. a value-set id another source already uses
+                    loaded.error = f"herniarules_value_sets: {_text(exc)}"
         #: The value sets in force: the core ones plus those the plugins added.
         self.terminology = terminology
         self._core = CompiledRules(core_rules(policy))
@@ -243,7 +283,9 @@ class Engine:
                 continue
             try:
                 plugin = ep.load()
-            except Exception as exc:  # any import failure: record it, keep loading the rest
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # any import failure: record it, keep loading the rest
                 self._loaded.append(
                     _Loaded(dist_name, version, None, error=f"could not import {ep.value}: {exc!r}")
                 )
@@ -255,8 +297,10 @@ class Engine:
         self._loaded.append(loaded)
         try:
             self._pm.register(plugin, name=f"{name}#{len(self._loaded)}")
-        except Exception as exc:
-            loaded.error = f"could not register: {exc}"
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # e.g. a plugin whose __dir__ raises while pluggy lists it
+            loaded.error = f"could not register: {_failure_text(exc)}"
             return
         unknown = [
             hook.name for hook in self._pm.get_hookcallers(plugin) or () if not hook.has_spec()
@@ -308,12 +352,14 @@ class Engine:
                     ValueSet,
                     "herniarules_value_sets",
                 )
-            except Exception as exc:  # a broken plugin fails alone
-                loaded.error = f"{type(exc).__name__}: {exc}"
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # a broken plugin fails alone
+                loaded.error = _failure_text(exc)
 
     def _call(self, loaded: _Loaded, hook: str, **kwargs: Any) -> Any:
         impl = _impl(self._pm, loaded.plugin, hook)
-        return None if impl is None else _timed(self.plugin_time_budget_s, impl, **kwargs)
+        return None if impl is None else _timed(self.plugin_time_budget_s, hook, impl, **kwargs)
 
     def _check_parameters(self, parameters: Mapping[str, object]) -> dict[str, object]:
         result: dict[str, object] = {}
@@ -333,22 +379,22 @@ class Engine:
     def _compile_techniques(self) -> None:
         self._slots: dict[str, _Slot] = {}
         for loaded in self._loaded:
-            for technique in loaded.techniques:
-                slot = _Slot(
-                    technique, loaded, self._parameters.get(technique.id, technique.parameters)
-                )
-                self._slots[technique.id] = slot
-                if loaded.error is not None:
-                    continue
-                rules = [r for r in loaded.rules if r.techniques and technique.id in r.techniques]
-                slot.compiled = CompiledRules(rules)
-                slot.local = any(rule.local for rule in rules)
-                slot.findings = _finder(slot.compiled)
-                protocol = _impl(self._pm, loaded.plugin, "herniarules_protocol")
-                slot.protocol = protocol
-                if protocol is not None and protocol.argnames == _DOCUMENTED:
-                    slot.protocol_function = protocol.function
-                slot.plan = _impl(self._pm, loaded.plugin, "herniarules_plan_course")
+            slots = [
+                _Slot(technique, loaded, self._parameters.get(technique.id, technique.parameters))
+                for technique in loaded.techniques
+            ]
+            for slot in slots:
+                self._slots[slot.id] = slot
+            if loaded.error is None:
+                try:
+                    for slot in slots:
+                        self._compile_slot(slot)
+                except KeyboardInterrupt:
+                    raise
+                except BaseException as exc:  # the plugin's rules would not compile
+                    loaded.error = f"its rules could not be compiled: {_failure_text(exc)}"
+                    for slot in slots:
+                        slot.findings = None
         self._sorted_slots = tuple(self._slots[t] for t in sorted(self._slots))
         self._local_rules: Mapping[str, Rule] = {rule.id: rule for rule in self.rules if rule.local}
         self._plugin_infos = tuple(
@@ -360,6 +406,18 @@ class Engine:
             )
             for loaded in self._loaded
         )
+
+    def _compile_slot(self, slot: _Slot) -> None:
+        loaded, technique_id = slot.loaded, slot.id
+        rules = [r for r in loaded.rules if r.techniques and technique_id in r.techniques]
+        slot.compiled = CompiledRules(rules)
+        slot.local = any(rule.local for rule in rules)
+        slot.findings = _finder(slot.compiled)
+        protocol = _impl(self._pm, loaded.plugin, "herniarules_protocol")
+        slot.protocol = protocol
+        if protocol is not None and protocol.argnames == _DOCUMENTED:
+            slot.protocol_function = protocol.function
+        slot.plan = _impl(self._pm, loaded.plugin, "herniarules_plan_course")
 
     def _make_fingerprint(self) -> str:
         import hashlib  # only needed once per engine
@@ -467,7 +525,9 @@ class Engine:
             else:
                 try:
                     own = findings_of(facts)
-                except Exception as exc:
+                except KeyboardInterrupt:
+                    raise
+                except BaseException as exc:  # SystemExit from a predicate fails it alone
                     own = [
                         self._plugin_failure(slot.loaded, technique_id, f"a rule raised {exc!r}")
                     ]
@@ -512,8 +572,14 @@ class Engine:
                         f"herniarules_protocol returned {type(protocol).__name__}, "
                         f"not a Protocol for {technique_id!r}"
                     )
-            except Exception as exc:
-                what = str(exc) if isinstance(exc, PluginError) else f"{type(exc).__name__}: {exc}"
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # SystemExit and GeneratorExit too
+                what = (
+                    _text(exc)
+                    if isinstance(exc, PluginError)
+                    else _raised("herniarules_protocol", exc)
+                )
                 failure = self._plugin_failure(slot.loaded, technique_id, what)
                 append(Decision(technique_id, patient_id, (*findings, failure)))
                 continue
@@ -580,6 +646,7 @@ class Engine:
             if slot.plan is not None:
                 plan = _timed(
                     self.plugin_time_budget_s,
+                    "herniarules_plan_course",
                     slot.plan,
                     technique=slot.technique,
                     facts=facts,
@@ -588,8 +655,8 @@ class Engine:
                     start=start,
                     policy=self.policy,
                 )
-        except Exception as exc:
-            failure = self._plugin_failure(loaded, technique, f"herniarules_plan_course: {exc}")
+        except PluginError as exc:  # _timed turns whatever the hook raised into one
+            failure = self._plugin_failure(loaded, technique, _text(exc))
             raise NotPermittedError(
                 Decision(technique, patient.id, (*decision.findings, failure))
             ) from None

@@ -13,7 +13,14 @@ from collections.abc import Sequence
 
 import attrs
 
-__all__ = ["InputError", "ModelError", "Problem"]
+__all__ = ["MAX_LISTED_PROBLEMS", "InputError", "ModelError", "Problem"]
+
+#: Most problems an :class:`InputError` message lists; the rest are counted ("and 12 more").
+#: :attr:`InputError.problems` always holds every one of them.
+MAX_LISTED_PROBLEMS = 100
+#: Longest line of the message for one problem, in characters. Only a path can be longer (a
+#: key of any length); such a line loses its middle, so the message at its end is kept.
+_MAX_LINE = 1000
 
 
 @attrs.frozen
@@ -28,6 +35,14 @@ class Problem:
         return f"{self.path}: {self.message}"
 
 
+def _line(problem: Problem) -> str:
+    text = str(problem)
+    if len(text) <= _MAX_LINE:
+        return text
+    half = (_MAX_LINE - 3) // 2
+    return text[:half] + "..." + text[-half:]
+
+
 class InputError(ValueError):
     """Raised when an input record cannot be read; lists every problem with its JSON path."""
 
@@ -37,7 +52,10 @@ class InputError(ValueError):
         where = f" in {source}" if source else ""
         count = len(self.problems)
         head = f"invalid {self._subject()}{where} ({count} problem{'s' if count != 1 else ''})"
-        super().__init__("\n  ".join([head + ":", *map(str, self.problems)]))
+        lines = [head + ":", *map(_line, self.problems[:MAX_LISTED_PROBLEMS])]
+        if count > MAX_LISTED_PROBLEMS:
+            lines.append(f"... and {count - MAX_LISTED_PROBLEMS} more")
+        super().__init__("\n  ".join(lines))
 
     def _subject(self) -> str:
         return "patient record"

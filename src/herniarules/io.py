@@ -34,6 +34,7 @@ from herniarules.vocabulary import Term
 
 __all__ = [
     "MAX_INPUT_BYTES",
+    "MAX_ITEMS_PER_LIST",
     "MAX_NESTING",
     "InputError",
     "Problem",
@@ -53,15 +54,19 @@ T = TypeVar("T")
 MAX_INPUT_BYTES = 1_000_000
 #: Deepest nesting of arrays and objects accepted; a patient record needs 4.
 MAX_NESTING = 16
+#: Most items accepted in one array of a record (conditions, medications, ...), and most keys
+#: in one object; a real record holds a few dozen at most. Checked before any item is read.
+MAX_ITEMS_PER_LIST = 500
 
 _CALENDAR_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class _Invalid(Exception):
-    """Marks a value that failed; its problems are already recorded."""
+    """Marks a value that failed; its problems are already recorded.
 
-
-_INVALID = _Invalid()
+    Raised as a fresh instance every time: a shared instance would keep, in its ever longer
+    traceback, the frames (and so the input) of every record ever rejected.
+    """
 
 
 #: A JSON path under construction: ``"$"`` or ``(parent path, key)``, rendered only on failure.
@@ -118,7 +123,7 @@ class _Walker:
 
     def fail(self, path: JsonPath, message: str) -> _Invalid:
         self.problems.append(Problem(_render(path), message))
-        return _INVALID
+        return _Invalid()
 
     def structure_attrs(self, value: Any, cls: type[T], path: JsonPath) -> T:
         result: T = _structurer(cls)(self, value, path)
@@ -152,6 +157,10 @@ def _build_structurer(tp: Any) -> Structurer:
         def sequence(w: _Walker, value: Any, path: JsonPath) -> Any:
             if not isinstance(value, list):
                 raise w.fail(path, f"must be an array, got {_show(value)}")
+            if len(value) > MAX_ITEMS_PER_LIST:
+                raise w.fail(
+                    path, f"must have at most {MAX_ITEMS_PER_LIST} items, got {len(value)}"
+                )
             items = []
             failed = False
             for index, element in enumerate(value):
@@ -160,7 +169,7 @@ def _build_structurer(tp: Any) -> Structurer:
                 except _Invalid:
                     failed = True
             if failed:
-                raise _INVALID
+                raise _Invalid
             return tuple(items)
 
         return sequence
@@ -258,6 +267,8 @@ def _attrs_structurer(cls: Any) -> Structurer:
     def structure(w: _Walker, value: Any, path: JsonPath) -> Any:
         if type(value) is not dict:
             raise w.fail(path, f"must be an object, got {_show(value)}")
+        if len(value) > MAX_ITEMS_PER_LIST:
+            raise w.fail(path, f"must have at most {MAX_ITEMS_PER_LIST} keys, got {len(value)}")
         failed = False
         if not names.issuperset(value):
             for key in value:
@@ -288,13 +299,13 @@ def _attrs_structurer(cls: Any) -> Structurer:
                     w.fail(_join(path, field.name), str(exc))
                     failed = True
         if failed:
-            raise _INVALID
+            raise _Invalid
         try:
             return cls(**kwargs)
         except ModelError as exc:  # checks of the object as a whole, or of a field left out
             for problem in exc.problems:
                 w.fail(path if problem.path == "$" else _join(path, problem.path), problem.message)
-            raise _INVALID from None
+            raise _Invalid from None
         except (ValueError, TypeError) as exc:
             raise w.fail(path, str(exc)) from None
 
@@ -322,10 +333,12 @@ class _Probe:
 
 
 class _NotFast(Exception):
-    """The fast path met a value it does not accept; the walker reads the record instead."""
+    """The fast path met a value it does not accept; the walker reads the record instead.
+
+    Raised as a fresh instance every time, like :class:`_Invalid`.
+    """
 
 
-_NOT_FAST = _NotFast()
 #: Everything the fast path raises on a value that is not exactly right: its own marker, a
 #: failed enum lookup (KeyError, or TypeError for an unhashable value), a failed date
 #: (ValueError), an integer beyond a float (OverflowError), a failed constructor or validator
@@ -360,7 +373,7 @@ def _compile_fast(root: Any) -> _FastStructurer:
     except _Unsupported:
 
         def always_slow(value: Any, keys: list[int]) -> Any:
-            raise _NOT_FAST
+            raise _NotFast
 
         return always_slow
     name = f"structure_{root.__name__}"
@@ -390,7 +403,7 @@ class _FastSource:
 
     def __init__(self) -> None:
         self.namespace: dict[str, Any] = {
-            "_NOT_FAST": _NOT_FAST,
+            "_NotFast": _NotFast,
             "_calendar": _CALENDAR_DATE.fullmatch,
             "_fromisoformat": date.fromisoformat,
         }
@@ -428,7 +441,7 @@ class _FastSource:
             raise _Unsupported(cls)
         count = self.fresh("n")
         required = 0
-        lines = [f"if type({source}) is not dict:", "    raise _NOT_FAST"]
+        lines = [f"if type({source}) is not dict:", "    raise _NotFast"]
         arguments: list[str] = []
         for field_name, parameter in parameters.items():
             var = self.fresh("a")
@@ -471,7 +484,7 @@ class _FastSource:
             # The count of distinct fields that are there falls short of len() if a key names
             # no field, or a null was not counted; only then are the keys compared.
             f"if {count} != len({source}) and not {names}.issuperset({source}):",
-            "    raise _NOT_FAST",
+            "    raise _NotFast",
             f"k += len({source})",
             f"{target} = {constructor}({', '.join(arguments)})",
         ]
@@ -487,7 +500,11 @@ class _FastSource:
             self.nest()
             item_checks = self.indent(self.checks(item_type, item))
             self.depth -= 1
-            lines = [f"if type({var}) is not list:", "    raise _NOT_FAST", f"for {item} in {var}:"]
+            lines = [
+                f"if type({var}) is not list or len({var}) > {MAX_ITEMS_PER_LIST}:",
+                "    raise _NotFast",
+                f"for {item} in {var}:",
+            ]
             if item_type is str:  # nothing to convert: check each item and keep them all
                 return [*lines, *item_checks, f"{var} = tuple({var})"]
             items = self.fresh("items")
@@ -505,14 +522,14 @@ class _FastSource:
             members = self.constant(tp.__name__, {m.value: m for m in tp})
             return [f"{var} = {members}[{var}]"]
         if tp is bool:
-            return [f"if {var} is not True and {var} is not False:", "    raise _NOT_FAST"]
+            return [f"if {var} is not True and {var} is not False:", "    raise _NotFast"]
         if tp is int:
             return [
                 f"if type({var}) is not int:",
                 f"    if type({var}) is float and {var}.is_integer():",
                 f"        {var} = int({var})",
                 "    else:",
-                "        raise _NOT_FAST",
+                "        raise _NotFast",
             ]
         if tp is float:
             return [
@@ -520,14 +537,14 @@ class _FastSource:
                 f"    if type({var}) is int:",
                 f"        {var} = float({var})",
                 "    else:",
-                "        raise _NOT_FAST",
+                "        raise _NotFast",
             ]
         if tp is str:
-            return [f"if type({var}) is not str:", "    raise _NOT_FAST"]
+            return [f"if type({var}) is not str:", "    raise _NotFast"]
         if tp is date:
             return [
                 f"if not (isinstance({var}, str) and _calendar({var})):",
-                "    raise _NOT_FAST",
+                "    raise _NotFast",
                 f"{var} = _fromisoformat({var})",
             ]
         raise _Unsupported(tp)
@@ -553,7 +570,10 @@ def _structure_slow(value: Any, cls: type[T]) -> T:
     try:
         return walker.structure_attrs(value, cls, "$")
     except _Invalid:
-        raise InputError(walker.problems) from None
+        pass
+    # Raised outside the handler, so that the error holds no context: no frame of the walker
+    # and no part of the rejected record.
+    raise InputError(walker.problems)
 
 
 def _structure_strict(cls: type[T]) -> Callable[[Any, type[T]], T]:
@@ -561,8 +581,10 @@ def _structure_strict(cls: type[T]) -> Callable[[Any, type[T]], T]:
         try:
             result: T = _fast_structurer(cls)(value, [0])
         except _NOT_FAST_ERRORS:
-            return _structure_slow(value, cls)
-        return result
+            pass  # read by the walker below, outside the handler: no context is kept
+        else:
+            return result
+        return _structure_slow(value, cls)
 
     return structure
 
@@ -692,13 +714,16 @@ def loads_patient(text: str | bytes) -> Patient:
     # The fast way: the plain scanner and the fast structurer. Anything either of them rejects
     # (leading whitespace included) is read the exact way, which finds and reports the
     # problems as it always has.
+    patient: Patient | None = None
     try:
         data, end = _PLAIN_SCAN(text, 0)
         if end != len(text) and text[end:].strip(_JSON_SPACE):
-            raise _NOT_FAST  # extra data after the document
+            raise _NotFast  # extra data after the document
         keys = [0]
-        patient: Patient = _fast_structurer(Patient)(data, keys)
+        patient = _fast_structurer(Patient)(data, keys)
     except (StopIteration, RecursionError, *_NOT_FAST_ERRORS):  # ValueError: any JSON error
+        patient = None  # read the exact way below, outside the handler: no context is kept
+    if patient is None:
         return patient_from_dict(_parse_checked(text))
     # Duplicate keys: every key in the text is followed by its own colon, and the structurer
     # counted the keys of every object in the data (it reads every object of a valid record).
@@ -712,16 +737,24 @@ def loads_patient(text: str | bytes) -> Patient:
 
 
 def load_patient(path: str | Path) -> Patient:
-    """Read a patient from a JSON file; the :class:`InputError` names the file."""
+    """Read a patient from a JSON file; the :class:`InputError` names the file.
+
+    At most :data:`MAX_INPUT_BYTES` and one byte more are read: a larger file (or an endless
+    one, such as ``/dev/zero``) is refused without being read to its end.
+    """
     name = str(path)
     try:
-        data = Path(path).read_bytes()
+        with Path(path).open("rb") as file:
+            data = file.read(MAX_INPUT_BYTES + 1)
     except OSError as exc:
         raise InputError([Problem("$", f"cannot read file: {exc.strerror}")], name) from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError([Problem("$", f"input is larger than {MAX_INPUT_BYTES} bytes")], name)
     try:
         return loads_patient(data)
     except InputError as exc:
-        raise exc.with_source(name) from None
+        error = exc.with_source(name)
+    raise error  # outside the handler: the error holds no context
 
 
 def patient_to_dict(patient: Patient) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Tools for testing herniarules plugins: hypothesis strategies and a conformance suite.
+"""Tools for testing herniarules plugins: strategies, a conformance suite, raising plugins.
 
 Needs the ``testing`` extra (``pip install herniarules[testing]``: hypothesis and pytest)::
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         check_plugin,
         conformance_engine,
     )
+    from herniarules.testing.hostile import check_fails_closed, raising_plugin
     from herniarules.testing.strategies import (
         AS_OF,
         CONTRAINDICATING_CONCEPTS,
@@ -46,6 +47,7 @@ __all__ = [
     "ConformanceError",
     "PluginConformance",
     "allergies",
+    "check_fails_closed",
     "check_plugin",
     "clearances",
     "codes",
@@ -55,6 +57,7 @@ __all__ = [
     "massage_courses",
     "medications",
     "patients",
+    "raising_plugin",
     "surgeries",
     "vitals",
 ]
@@ -67,11 +70,18 @@ _CONFORMANCE = {
     "conformance_engine",
 }
 
+_HOSTILE = {"check_fails_closed", "raising_plugin"}
+
 
 def __getattr__(name: str) -> Any:
     if name not in __all__:
         raise AttributeError(f"module 'herniarules.testing' has no attribute {name!r}")
-    module = "conformance" if name in _CONFORMANCE else "strategies"
+    if name in _CONFORMANCE:
+        module = "conformance"
+    elif name in _HOSTILE:
+        module = "hostile"
+    else:
+        module = "strategies"
     value = getattr(importlib.import_module(f"herniarules.testing.{module}"), name)
     globals()[name] = value
     return value
