@@ -1,4 +1,4 @@
-"""``dumps`` of decisions and assessments: joined from cached fragments, same text as encoding.
+"""``dumps`` of decisions and assessments: joined from kept fragments, same text as encoding.
 
 The reference is the plain route every other object takes: unstructure with the converter,
 then ``json.dumps(sort_keys=True, ensure_ascii=False)``. The fast route must give the same
@@ -46,7 +46,7 @@ def reference(value: object) -> str:
 def check(value: Decision | Assessment) -> None:
     expected = reference(value)
     assert dumps(value) == expected
-    # The second call reads the cached fragments.
+    # The second call reads the kept texts.
     assert dumps(value) == expected
     assert json.loads(dumps(value)) == json.loads(expected)
 
@@ -175,18 +175,81 @@ def test_equal_objects_are_written_alike() -> None:
     assert '"x.b"' in texts[2]
 
 
-def test_store_is_bounded_and_stays_correct(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_emit, "FRAGMENT_CACHE_SIZE", 3)
+def test_equal_findings_written_differently_each_get_their_own_text() -> None:
+    # 1 == 1.0 == True, so the three findings are equal and hash alike; a text kept for one
+    # must not be handed out for another.
+    emitter = _emit.Emitter(converter)
+    values = (1, 1.0, True, 1, True)
+    for value in values:
+        finding = Finding("x.one", Outcome.DEFER, "m", "s", {"value": value})
+        decision = Decision("t", "P", (finding,), outcome=Outcome.DEFER)
+        assert emitter.write(decision) == reference(decision)
+        assert f'"value": {json.dumps(value)}' in emitter.write(decision)
+
+
+def test_the_store_stays_within_its_byte_budget_and_stays_correct(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_emit, "FRAGMENT_BUDGET", 5_000)
     emitter = _emit.Emitter(converter)
     findings = [
-        Finding(rule_id=f"x.r{n}", outcome=Outcome.DEFER, message=f"m{n}", source="s")
-        for n in range(10)
+        Finding(rule_id=f"x.r{n}", outcome=Outcome.DEFER, message=f"m{n}" * 20, source="s")
+        for n in range(40)
     ]
     for round_ in range(2):
         for finding in findings:
             decision = Decision("t", "P", (finding,), outcome=Outcome.DEFER)
             assert emitter.write(decision) == reference(decision), round_
-            assert emitter.fragments <= 3
+            assert emitter.bytes <= 5_000
+    assert 0 < emitter.fragments < 40
+
+
+def test_evidence_changed_after_construction_is_not_what_is_written() -> None:
+    evidence: dict[str, Any] = {"pain_score": 8, "phases": ["acute"]}
+    finding = Finding("x.pain", Outcome.DEFER, "Wait.", "test suite", evidence)
+    decision = Decision("t", "P", (finding,), outcome=Outcome.DEFER)
+    before = dumps(decision)
+    evidence["pain_score"] = 9
+    evidence["phases"].append("remission")
+    check(decision)
+    assert dumps(decision) == before
+    assert '"evidence": {"pain_score": 8, "phases": ["acute"]}' in before
+
+
+@given(
+    evidence=st.dictionaries(
+        st.text(max_size=5),
+        st.recursive(
+            st.none()
+            | st.booleans()
+            | st.integers()
+            | st.floats(allow_nan=False)
+            | st.text(max_size=5),
+            lambda inner: (
+                st.lists(inner, max_size=3)
+                | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+            ),
+            max_leaves=8,
+        ),
+        max_size=4,
+    )
+)
+def test_any_plain_evidence_is_written_as_the_reference_writes_it(evidence: Any) -> None:
+    finding = Finding("x.any", Outcome.DEFER, "m", "s", evidence)
+    check(Decision("t", "P", (finding,), outcome=Outcome.DEFER))
+
+
+def test_evidence_that_is_not_plain_json_goes_through_the_converter() -> None:
+    finding = Finding(
+        "x.typed",
+        Outcome.DEFER,
+        "m",
+        "s",
+        {"worst": Outcome.DEFER, "since": date(2026, 1, 2), "tiers": (Outcome.DEFER, 1, True)},
+    )
+    decision = Decision("t", "P", (finding,), outcome=Outcome.DEFER)
+    check(decision)
+    assert '"worst": "defer"' in dumps(decision)
 
 
 def test_indent_uses_the_plain_route(example_paths: list[Path], as_of: date) -> None:

@@ -128,10 +128,10 @@ def test_a_rule_that_raises_stops_its_set_before_any_finding_is_built(facts: Fac
     with pytest.raises(RuntimeError, match="broken rule"):
         findings_of(facts)
     assert built == []
-    assert compiled.findings == {}
+    assert [len(cache) for cache in compiled.findings.values()] == [0]
 
 
-def test_findings_are_reused_only_for_equal_values_and_only_up_to_the_limit(
+def test_findings_are_reused_only_for_equal_values_and_the_limit_evicts_the_oldest(
     facts: Facts,
 ) -> None:
     compiled = CompiledRules([_rule(F.pain_score >= 0)])
@@ -145,8 +145,22 @@ def test_findings_are_reused_only_for_equal_values_and_only_up_to_the_limit(
     assert first == [("tests.rule", True, (1,))]
     assert findings_of(three) == [("tests.rule", True, (3,))]
     assert findings_of(three) == [("tests.rule", True, (3,))]
-    assert built == ["tests.rule", "tests.rule", "tests.rule"]  # 3 was not kept: limit 1
-    assert len(compiled.findings) == 1
+    assert built == ["tests.rule", "tests.rule"]  # 3 replaced 1: limit 1
+    assert findings_of(one) == first
+    assert built == ["tests.rule"] * 3  # 1 was evicted, so it is built again
+    (cache,) = compiled.findings.values()
+    assert len(cache) == 1
+
+
+def test_findings_kept_stay_within_the_byte_budget(facts: Facts) -> None:
+    compiled = CompiledRules([_rule(F.pain_score >= 0)])
+    built: list[str] = []
+    findings_of = compiled.findings_function(_counting_make(built), 10_000, budget=4_000)
+    for pain in range(200):
+        assert findings_of(attrs.evolve(facts, pain_score=pain)) == [("tests.rule", True, (pain,))]
+    (cache,) = compiled.findings.values()
+    assert 0 < cache.bytes <= 4_000
+    assert len(cache) < 200
 
 
 # --------------------------------------------------------------------------- engine

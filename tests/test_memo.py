@@ -229,3 +229,23 @@ def test_a_builder_that_reads_facts_must_take_them() -> None:
 def test_every_unknown_fact_name_is_listed() -> None:
     with pytest.raises(ValueError, match=r"^memoize_protocol: unknown facts alpha, beta$"):
         memoize_protocol("beta", "hernia_regions", "alpha")
+
+
+def test_the_protocols_kept_stay_within_the_byte_budget_and_the_oldest_go_first() -> None:
+    builds: list[int] = []
+
+    @memoize_protocol("pain_score", budget=6_000)
+    def build(technique: object, facts: herniarules.Facts, parameters: object) -> Protocol:
+        builds.append(facts.pain_score or 0)
+        return _protocol("x" * 200, 20)
+
+    engine = herniarules.Engine(entry_points=False)
+    facts = [engine.facts(_patient(f"p{n}", None, pain=n), AS_OF) for n in range(11)]
+    first = [build(None, f, None) for f in facts]
+    cache = build.cache  # type: ignore[attr-defined]
+    assert 0 < cache.bytes <= 6_000
+    assert len(cache) < 11
+    # The newest protocols are kept and reused; the oldest are built again.
+    assert build(None, facts[-1], None) is first[-1]
+    assert build(None, facts[0], None) is not first[0]
+    assert builds == [*range(11), 0]

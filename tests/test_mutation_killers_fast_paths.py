@@ -41,6 +41,7 @@ from herniarules import (
 )
 from herniarules.courses import CoursePlan, Session
 from herniarules.facts import Facts
+from herniarules.frozen import FrozenDict
 from herniarules.io import converter
 from herniarules.rules import All, Any_, RuleError
 
@@ -117,21 +118,28 @@ def test_a_new_writer_gives_the_plain_text_for_every_kind_of_field() -> None:
 
 
 def test_each_finding_protocol_and_plugin_record_is_encoded_once() -> None:
+    # Evidence holding a date is not plain JSON, so it goes through the converter: the count
+    # of those calls is the count of times the finding was written.
     counting = _CountingConverter()
     emitter = _emit.Emitter(cast(cattrs.Converter, counting))
-    first = emitter.write(_ASSESSMENT)
-    assert emitter.write(_ASSESSMENT) == first == _reference(_ASSESSMENT)
-    # Two findings, one protocol and two plugin records, each encoded on first sight only.
-    assert counting.encoded[Finding] == 2
-    assert counting.encoded[Protocol] == 1
-    assert counting.encoded[PluginInfo] == 2
-    assert emitter.fragments == 5
+    shared = Finding("x.dated", Outcome.DEFER, "Wait.", "test suite", {"since": date(2026, 1, 2)})
+    decisions = tuple(Decision(t, "P", (shared,), outcome=Outcome.DEFER) for t in "abc")
+    assessment = attrs.evolve(_ASSESSMENT, decisions=decisions)
+    first = emitter.write(assessment)
+    assert emitter.write(assessment) == first == _reference(assessment)
+    assert counting.encoded[FrozenDict] == 1
+    # The finding, and the assessment's two plugin records.
+    assert emitter.fragments == 3
+    # An equal finding that is another object is written anew, not given the kept text.
+    again = Finding("x.dated", Outcome.DEFER, "Wait.", "test suite", {"since": date(2026, 1, 2)})
+    emitter.write(Decision("t", "P", (again,), outcome=Outcome.DEFER))
+    assert counting.encoded[FrozenDict] == 2
 
 
 def test_a_fragment_is_never_reused_for_a_new_object_at_a_freed_address() -> None:
-    # The fragment store is keyed by id(). CPython frees an object as soon as its last
-    # reference goes and hands its address to the next object of the same size, so unless the
-    # store keeps the object alive, a new finding would be written with a dead one's text.
+    # CPython frees an object as soon as its last reference goes and hands its address to the
+    # next object of the same size: a store keyed by id() that did not keep the object alive
+    # would write a new finding with a dead one's text.
     emitter = _emit.Emitter(converter)
     for n in range(50):
         finding = Finding(rule_id="x.reused", outcome=Outcome.DEFER, message=f"m{n}", source="s")

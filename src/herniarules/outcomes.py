@@ -71,7 +71,51 @@ class Outcome(enum.IntEnum):
 _LABELS: dict[Outcome, str] = {o: o.name.lower().replace("_", "-") for o in Outcome}
 
 
-@attrs.frozen
+def _frozen(value: Any) -> Any:
+    """Return ``value`` with every dict, list and set in it made read-only, deeply.
+
+    Dicts become :class:`~herniarules.frozen.FrozenDict`, lists and tuples tuples, sets and
+    frozensets tuples sorted when their items sort (in iteration order otherwise); other values
+    are kept as they are. A value already frozen all the way down is returned unchanged (the
+    same object), so refreezing a finding's evidence is cheap and shares it.
+    """
+    if _is_frozen(value):
+        return value
+    if isinstance(value, Mapping):
+        return FrozenDict({key: _frozen(item) for key, item in value.items()})
+    if isinstance(value, tuple | list):
+        return tuple(map(_frozen, value))
+    try:
+        ordered = sorted(value)
+    except TypeError:
+        ordered = list(value)
+    return tuple(map(_frozen, ordered))
+
+
+def _is_frozen(value: Any) -> bool:
+    """Return whether ``value`` has no dict, list or set left to freeze, all the way down."""
+    kind = type(value)
+    if kind in _ATOMS:
+        return True
+    if kind is FrozenDict:
+        values = value.values()
+        return _ATOMS.issuperset(map(type, values)) or all(map(_is_frozen, values))
+    if kind is tuple:
+        return _ATOMS.issuperset(map(type, value)) or all(map(_is_frozen, value))
+    return not isinstance(value, Mapping | list | tuple | set | frozenset)
+
+
+_ATOMS: frozenset[type] = frozenset({str, int, float, bool, type(None)})
+
+
+def _frozen_evidence(evidence: Mapping[str, Any]) -> Mapping[str, Any]:
+    frozen: Mapping[str, Any] = _frozen(
+        evidence if isinstance(evidence, Mapping) else dict(evidence)
+    )
+    return frozen
+
+
+@attrs.frozen(cache_hash=True)
 class Finding:
     """One rule's verdict on one patient, with the evidence that triggered it."""
 
@@ -80,8 +124,10 @@ class Finding:
     message: str
     source: str
     """The passage of the clinical source (or the convention) the rule implements."""
-    evidence: Mapping[str, Any] = attrs.field(factory=FrozenDict)
-    """The fact values the rule read, by fact name."""
+    evidence: Mapping[str, Any] = attrs.field(factory=FrozenDict, converter=_frozen_evidence)
+    """The fact values the rule read, by fact name; read-only all the way down (dicts become
+    read-only dicts, lists and sets tuples): a dict given here is copied, so changing it later
+    changes nothing."""
     explanation: str = ""
     """The rule's condition rendered with the patient's values: ``pain score 8 ≥ 7``."""
     site: str | None = None
@@ -118,7 +164,7 @@ def _read_only(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
     return mapping if type(mapping) is FrozenDict else FrozenDict(mapping)
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Protocol:
     """How to perform a technique for this patient: the session plan a therapist follows."""
 
@@ -137,7 +183,7 @@ class Protocol:
     """The parameter values the protocol was built with (read-only)."""
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class PluginInfo:
     """A loaded (or failed) plugin: where it came from and what it declares."""
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import attrs
 
-from herniarules.facts import Facts
+from herniarules.bounded import FINDINGS, BoundedCache, estimate
+from herniarules.facts import ITEM_COLLECTIONS, Facts
 from herniarules.outcomes import Outcome
 from herniarules.rules._core import Expr, RuleError, Tri, _Codegen
 
@@ -98,9 +100,9 @@ class CompiledRules:
             seen.add(rule.id)
         #: The facts each rule reads, by rule index (computed once, used for evidence).
         self.reads: tuple[tuple[str, ...], ...] = tuple(rule.when.reads() for rule in self.rules)
-        #: Findings already built, by (rule index, result, values read); filled by the
-        #: functions :meth:`findings_function` returns.
-        self.findings: dict[tuple[object, ...], Any] = {}
+        #: The findings kept by each function :meth:`findings_function` returned, by its
+        #: ``(make, limit)``.
+        self.findings: dict[tuple[object, int], BoundedCache[tuple[object, ...], Any]] = {}
         self._finders: dict[tuple[object, int], Callable[[Facts], list[Any]]] = {}
         ctx = _Codegen()
         body = []
@@ -117,26 +119,42 @@ class CompiledRules:
         return [(rules[i], r) for i, r in self.fired_indices(facts)]
 
     def findings_function(
-        self, make: Callable[[Rule, Tri, tuple[str, ...], Facts], T], limit: int
+        self,
+        make: Callable[[Rule, Tri, tuple[str, ...], Facts], T],
+        limit: int,
+        budget: int | None = None,
     ) -> Callable[[Facts], list[T]]:
         """Return a function from facts to the findings of the rules that fire, in rule order.
 
         ``make(rule, result, reads, facts)`` builds the finding of a rule whose predicate gave
         ``result``. A finding must depend only on the rule, its result and the values of the
-        facts it reads: the function keeps up to ``limit`` of them in :attr:`findings`, keyed
-        by ``(rule index, result, *values read)``, and reuses them for equal keys. The
-        function is generated once per ``(make, limit)``.
+        facts it reads: the function keeps findings in a :class:`~herniarules.bounded.
+        BoundedCache` (in :attr:`findings`), keyed by ``(rule index, result, *values read)``,
+        and reuses them for equal keys. It keeps at most ``limit`` of them, within ``budget``
+        estimated bytes of keys and findings (by default the budget all findings caches of
+        the process share, :data:`herniarules.bounded.FINDINGS`), dropping the oldest first.
+        The function and its cache are made once per ``(make, limit)``.
         """
         finder = self._finders.get((make, limit))
         if finder is not None:
             return finder
-        rules, reads, cache = self.rules, self.reads, self.findings
+        rules, reads = self.rules, self.reads
+        # A finding quotes its rule's texts, which the rule set holds anyway: not counted.
+        shared = {id(getattr(rule, name)) for rule in rules for name in _RULE_TEXTS}
+
+        def size(key: tuple[object, ...], finding: object) -> int:
+            return estimate((key, finding), shared)
+
+        cache: BoundedCache[tuple[object, ...], Any] = BoundedCache(
+            "findings", FINDINGS if budget is None else budget, max_entries=limit, size=size
+        )
+        self.findings[(make, limit)] = cache
+        put = cache.put
 
         def miss(key: tuple[Any, ...], facts: Facts) -> T:
             index = key[0]
             finding = make(rules[index], key[1], reads[index], facts)
-            if len(cache) < limit:
-                cache[key] = finding
+            put(key, finding)
             return finding
 
         ctx = _Codegen()
@@ -145,7 +163,7 @@ class CompiledRules:
         # that a rule that raises stops the set before any other finding is made.
         body = [f"    r{index} = {rule.when.code(ctx)}" for index, rule in enumerate(self.rules)]
         for index in range(len(self.rules)):
-            key = "".join(f", {ctx.fact(name)}" for name in reads[index])
+            key = "".join(f", {_key_part(ctx, name)}" for name in reads[index])
             body += [
                 f"    if r{index} is not False:",
                 f"        k = ({index}, r{index}{key})",
@@ -155,6 +173,38 @@ class CompiledRules:
         finder = _define(ctx, "_findings", body)
         self._finders[(make, limit)] = finder
         return finder
+
+
+_RULE_TEXTS = ("id", "title", "message", "source", "section", "site")
+
+
+def _float_fields(cls: type[Any]) -> tuple[str, ...]:
+    hints = typing.get_type_hints(cls)
+    return tuple(name for name in attrs.fields_dict(cls) if float in typing.get_args(hints[name]))
+
+
+#: Facts, and fields of the items of item collections, that hold a number written as a float.
+_FLOAT_FACTS: frozenset[str] = frozenset(_float_fields(Facts))
+_FLOAT_ITEM_FIELDS: dict[str, tuple[str, ...]] = {
+    name: fields for name, cls in ITEM_COLLECTIONS.items() if (fields := _float_fields(cls))
+}
+
+
+def _key_part(ctx: _Codegen, name: str) -> str:
+    """Return the expression for fact ``name`` in a findings key.
+
+    ``38 == 38.0`` while the two are written differently (``38`` and ``38.0``), and the Python
+    model accepts an int for a float field; so a value that may be either carries its type
+    in the key, and two patients whose values differ only so never share a finding.
+    """
+    local = ctx.fact(name)
+    if name in _FLOAT_FACTS:
+        return f"{local}, {local}.__class__"
+    fields = _FLOAT_ITEM_FIELDS.get(name)
+    if fields:
+        types = ", ".join(f"i.{field}.__class__" for field in fields)
+        return f"{local}, tuple([({types}) for i in {local}])"
+    return local
 
 
 def _define(ctx: _Codegen, name: str, body: list[str]) -> Callable[..., Any]:

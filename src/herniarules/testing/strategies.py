@@ -176,6 +176,7 @@ def vitals(
     )
 
 
+# Keyed by terminology and concept, holding codes of the shipped tables: no patient data.
 @functools.lru_cache(maxsize=256)
 def _concept_codes(terminology: Terminology, concept: str) -> tuple[tuple[str, CodeSystem], ...]:
     """Real codes of each line of the concept's value sets (first, middle and last it holds)."""

@@ -1,0 +1,296 @@
+"""Caches hold nothing that can go stale, and what they hold of patients is bounded in bytes.
+
+A finding's evidence is frozen when the finding is built, so no later change to the dict it
+was built from reaches any output; the JSON writer keeps nothing between calls; the findings
+and protocol caches charge each entry its estimated bytes against a budget. Over thousands of
+distinct patients, the memory the process keeps is what those caches count, and no more than
+their budgets; with every cache forced off the results are the same text.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import random
+import sys
+import tracemalloc
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+from herniarules import (
+    Condition,
+    Decision,
+    Engine,
+    Finding,
+    Hernia,
+    Outcome,
+    Patient,
+    Sex,
+    Vitals,
+    bounded,
+    dumps,
+)
+from herniarules.bounded import ENTRY_OVERHEAD, BoundedCache, estimate
+from herniarules.frozen import FrozenDict
+from herniarules.io import converter, decision_to_dict
+from herniarules.model import ClinicalStatus, HerniaKind, Phase, Region
+from herniarules.terminology import CodeSystem, code_table, dotted
+
+AS_OF = date(2026, 11, 27)
+
+
+def reference(value: object) -> str:
+    return json.dumps(converter.unstructure(value), sort_keys=True, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------- frozen evidence
+
+
+def test_a_finding_built_from_a_dict_serialises_the_values_it_was_built_with() -> None:
+    evidence: dict[str, Any] = {"pain_score": 8, "phases": ["acute"]}
+    finding = Finding("x.pain", Outcome.DEFER, "Wait.", "test suite", evidence)
+    decision = Decision("t", "P", (finding,), outcome=Outcome.DEFER)
+    first = dumps(decision)
+    evidence["pain_score"] = 0
+    evidence["phases"].append("remission")
+    evidence["new"] = 1
+    for text in (first, dumps(decision), reference(decision)):
+        assert json.loads(text)["findings"][0]["evidence"] == {
+            "pain_score": 8,
+            "phases": ["acute"],
+        }
+    assert decision_to_dict(decision)["findings"][0]["evidence"] == {
+        "pain_score": 8,
+        "phases": ["acute"],
+    }
+    assert dumps(decision) == reference(decision) == first
+
+
+def test_evidence_is_read_only_all_the_way_down_and_hashable() -> None:
+    finding = Finding(
+        "x.nested",
+        Outcome.DEFER,
+        "Wait.",
+        "test suite",
+        {"items": [{"code": "M51.1", "sites": {"neck", "back"}}], "pair": (1, [2, 3])},
+    )
+    evidence = finding.evidence
+    assert type(evidence) is FrozenDict
+    (item,) = evidence["items"]
+    assert type(evidence["items"]) is tuple and type(item) is FrozenDict
+    assert item["sites"] == ("back", "neck")  # a set becomes a sorted tuple
+    assert evidence["pair"] == (1, (2, 3))
+    with pytest.raises(TypeError):
+        item["code"] = "C00"
+    hash(finding)
+    assert finding == Finding("x.nested", Outcome.DEFER, "Wait.", "test suite", evidence)
+
+
+def test_evidence_already_frozen_is_kept_as_the_same_object() -> None:
+    evidence = FrozenDict(items=(FrozenDict(code="M51.1"),), score=3)
+    finding = Finding("x.same", Outcome.DEFER, "Wait.", "test suite", evidence)
+    assert finding.evidence is evidence
+
+
+def test_a_read_only_dict_holding_a_list_is_frozen_too() -> None:
+    finding = Finding("x.list", Outcome.DEFER, "Wait.", "test suite", FrozenDict(values=[1, 2]))
+    assert finding.evidence == {"values": (1, 2)}
+    assert type(finding.evidence["values"]) is tuple
+
+
+# --------------------------------------------------------------------------- BoundedCache
+
+
+def test_estimate_counts_every_string_and_container_it_reaches() -> None:
+    small = estimate(("a", 1))
+    large = estimate(("a" * 10_000, 1))
+    assert large - small >= 10_000 - 1
+    nested = FrozenDict(conditions=(FrozenDict(code="M51.1", display="x" * 500),))
+    assert estimate(nested) >= 500 + sys.getsizeof(nested)
+    # An object reached twice counts twice (an upper bound); shared objects can be left out.
+    text = "y" * 1000
+    assert estimate((text, text)) >= 2000
+    assert estimate((text,), shared={id(text)}) < 1000
+
+
+def test_a_bounded_cache_never_holds_more_than_its_budget_and_drops_the_oldest() -> None:
+    cache: BoundedCache[int, str] = BoundedCache("test", 20_000)
+    for n in range(1_000):
+        assert cache.put(n, "v" * (n % 300))
+        assert cache.bytes <= cache.budget.limit
+        held = [k for k in range(n + 1) if k in cache]
+        assert cache.bytes == sum(estimate((k, cache.get(k))) + ENTRY_OVERHEAD for k in held)
+    kept = [n for n in range(1_000) if n in cache]
+    assert kept == list(range(kept[0], 1_000))  # the newest entries, contiguous
+    assert cache.get(999) == "v" * (999 % 300)
+
+
+def test_an_entry_larger_than_the_budget_is_not_kept() -> None:
+    cache: BoundedCache[str, str] = BoundedCache("test", 1_000)
+    assert not cache.put("big", "x" * 2_000)
+    assert "big" not in cache and cache.bytes == 0
+
+
+def test_caches_sharing_a_budget_drop_the_oldest_entries_of_any_of_them() -> None:
+    budget = bounded.Budget("test", 10_000)
+    first: BoundedCache[int, str] = BoundedCache("first", budget)
+    second: BoundedCache[int, str] = BoundedCache("second", budget)
+    for n in range(100):
+        (first if n % 2 else second).put(n, "z" * 100)
+        assert budget.bytes == first.bytes + second.bytes <= 10_000
+    assert 0 in second or 1 in first or len(first) + len(second) < 100
+    assert 99 in first and 98 in second
+    assert min([*first._data, *second._data]) > 0  # the oldest went first, from either
+    del first
+    gc.collect()
+    assert budget.bytes == second.bytes  # a freed cache gives its bytes back
+
+
+def test_a_cache_with_a_budget_of_zero_keeps_nothing_and_resize_evicts() -> None:
+    cache: BoundedCache[int, int] = BoundedCache("test", 100_000, max_entries=10)
+    for n in range(50):
+        cache.put(n, n)
+    assert len(cache) == 10
+    cache.budget.resize(0)
+    assert len(cache) == 0 and cache.bytes == 0
+    assert not cache.put(1, 1)
+
+
+# --------------------------------------------------------------------------- the engine's caches
+
+
+def _distinct_patients(count: int, seed: int = 7) -> Iterator[Patient]:
+    """Patients with real codes of both tables, each code used once, none alike."""
+    rng = random.Random(seed)
+    pools = {system: list(code_table(system).codes()) for system in CodeSystem}
+    for pool in pools.values():
+        rng.shuffle(pool)
+    at = dict.fromkeys(CodeSystem, 0)
+    statuses = [ClinicalStatus.ACTIVE] * 4 + [ClinicalStatus.REMISSION, ClinicalStatus.RELAPSE]
+    for number in range(count):
+        conditions = []
+        for _ in range(rng.choice([0, 1, 2, 3])):
+            system = rng.choice(list(CodeSystem))
+            code = pools[system][at[system] % len(pools[system])]
+            at[system] += 1
+            conditions.append(
+                Condition(status=rng.choice(statuses), code=dotted(code), system=system)
+            )
+        hernias = [
+            Hernia(
+                region=Region.LUMBAR,
+                level="L4-L5",
+                kind=rng.choice(list(HerniaKind)),
+                phase=rng.choice(list(Phase)),
+                size_mm=round(rng.uniform(1.0, 14.0), 1),
+            )
+            for _ in range(rng.choice([0, 1, 2]))
+        ]
+        yield Patient(
+            id=f"D-{number:05d}",
+            age=rng.randint(18, 90),
+            sex=rng.choice([Sex.FEMALE, Sex.MALE]),
+            vitals=Vitals(
+                systolic_mmhg=rng.randint(95, 200),
+                diastolic_mmhg=rng.randint(55, 90),
+                temperature_c=round(rng.uniform(35.8, 39.0), 1),
+                pain_score=rng.choice([None, *range(11)]),
+            ),
+            hernias=tuple(hernias),
+            inflammatory_process=rng.choice([None, False, True]),
+            conditions=tuple(conditions),
+        )
+
+
+def _retained() -> int:
+    gc.collect()
+    return tracemalloc.get_traced_memory()[0]
+
+
+def test_over_20000_distinct_patients_memory_kept_is_what_the_caches_count_within_budget() -> None:
+    engine = Engine()
+    patients = _distinct_patients(20_000)
+    for patient in [next(patients) for _ in range(200)]:  # tables read, writers built
+        dumps(engine.assess(patient, as_of=AS_OF))
+    bounded.clear_all()
+    tracemalloc.start()
+    try:
+        start = _retained()
+        for patient in patients:
+            dumps(engine.assess(patient, as_of=AS_OF))
+        grown = _retained() - start
+        counted = bounded.total_bytes()
+        for budget in bounded.budgets():
+            assert budget.bytes <= budget.limit, budget
+            assert budget.bytes == sum(c.bytes for c in bounded.caches() if c.budget is budget)
+        # The findings filled their budget: it, not the number of patients, bounds them.
+        assert bounded.FINDINGS.bytes > bounded.FINDINGS.limit * 0.9
+        # What the process kept is what the caches hold (their estimate is an upper bound)...
+        assert grown <= counted + 512 * 1024, (grown, counted)
+        # ...and emptying them gives it back: nothing else keeps any of these patients.
+        bounded.clear_all()
+        assert _retained() - start <= 512 * 1024
+    finally:
+        tracemalloc.stop()
+
+
+def test_results_are_the_same_text_with_every_cache_forced_off() -> None:
+    engine = Engine()
+    patients = list(_distinct_patients(600, seed=11))
+    # Each patient twice, so the second assessment is built from what the caches kept.
+    on = [dumps(engine.assess(p, as_of=AS_OF)) for p in patients + patients]
+    limits = {budget: budget.limit for budget in bounded.budgets()}
+    try:
+        for budget in limits:
+            budget.resize(0)
+        off = [dumps(engine.assess(p, as_of=AS_OF)) for p in patients + patients]
+        assert bounded.total_bytes() == 0
+    finally:
+        for budget, limit in limits.items():
+            budget.resize(limit)
+    assert on == off
+    for text, patient in zip(on, patients + patients, strict=True):
+        assert text == reference(engine.assess(patient, as_of=AS_OF))
+
+
+def test_a_temperature_recorded_as_int_and_as_float_each_get_their_own_evidence() -> None:
+    # 38 == 38.0, yet they are written "38" and "38.0": the findings cache keys the type too.
+    engine = Engine()
+
+    def fever(temperature: float) -> Finding:
+        patient = Patient(
+            id="T",
+            age=40,
+            sex=Sex.MALE,
+            vitals=Vitals(120, 80, temperature, 2),
+            inflammatory_process=False,
+        )
+        decision = engine.evaluate(patient, "classic", as_of=AS_OF)
+        return next(f for f in decision.findings if "temperature_c" in f.evidence)
+
+    as_float, as_int = fever(38.0), fever(38)
+    assert type(as_float.evidence["temperature_c"]) is float
+    assert type(as_int.evidence["temperature_c"]) is int
+    assert json.dumps(as_int.evidence["temperature_c"]) == "38"
+
+
+def test_the_size_charged_for_a_kept_text_covers_the_estimate_of_its_object() -> None:
+    # The texts cache charges a multiple of the text's size instead of walking the object;
+    # the walk (estimate) is the reference it must not fall below.
+    from herniarules import _emit
+
+    emitter = _emit.Emitter(converter)
+    engine = Engine()
+    checked = 0
+    for patient in _distinct_patients(300, seed=3):
+        for decision in engine.assess(patient, as_of=AS_OF).decisions:
+            parts = (*decision.findings, *([decision.protocol] if decision.protocol else []))
+            for part in parts:
+                text = emitter._writers[type(part)](part)
+                charged = _emit._fragment_size(part, (part, text))
+                assert charged >= estimate(part) + sys.getsizeof(text), part
+                checked += 1
+    assert checked > 1000
