@@ -675,7 +675,8 @@ class Engine:
 #: can tell in one comparison that no local finding can lie outside the area.
 _EVERY_SITE: frozenset[str] = frozenset(site.value for site in Site)
 
-#: Most findings kept per compiled rule set for reuse; beyond it, findings are built afresh.
+#: Most findings kept per compiled rule set for reuse; past it (or past the shared byte budget
+#: of :mod:`herniarules.bounded`) the oldest are dropped.
 _FINDING_CACHE_SIZE = 4096
 
 
