@@ -455,14 +455,7 @@ class _Group(Expr):
         if combine is not _all3 and combine is not _any3:
             helper = ctx.constant(combine)
             return f"{helper}(({', '.join(p.code(ctx) for p in self.parts)},))"
-        # Kleene logic written out: every part is evaluated first (as the helper would), then
-        # the deciding value wins over unknown, and unknown over the neutral one.
-        names = [ctx.temp() for _ in self.parts]
-        parts = ", ".join(f"({v} := {p.code(ctx)})" for v, p in zip(names, self.parts, strict=True))
-        decisive, neutral = (False, True) if combine is _all3 else (True, False)
-        hit = " or ".join(f"{v} is {decisive}" for v in names)
-        unknown = " or ".join(f"{v} is None" for v in names)
-        return f"(({parts}) and ({decisive} if {hit} else None if {unknown} else {neutral}))"
+        return kleene_code(ctx, combine is _all3, [p.code(ctx) for p in self.parts])
 
     compound = True
 
@@ -503,6 +496,20 @@ def _deciding(group: _Group, facts: Facts) -> list[Expr]:
     if (result is False) if combine is _all3 else (combine is _any3 and result is not False):
         return [p for p, v in zip(group.parts, values, strict=True) if v is result]
     return list(group.parts)
+
+
+def kleene_code(ctx: _Codegen, conjunction: bool, parts: list[str]) -> str:
+    """Return Python combining the expressions ``parts`` in Kleene logic (``and`` or ``or``).
+
+    Every part is evaluated first (as the helpers ``_all3`` / ``_any3`` would), then the
+    deciding value wins over unknown, and unknown over the neutral one.
+    """
+    names = [ctx.temp() for _ in parts]
+    loaded = ", ".join(f"({v} := {p})" for v, p in zip(names, parts, strict=True))
+    decisive, neutral = (False, True) if conjunction else (True, False)
+    hit = " or ".join(f"{v} is {decisive}" for v in names)
+    unknown = " or ".join(f"{v} is None" for v in names)
+    return f"(({loaded}) and ({decisive} if {hit} else None if {unknown} else {neutral}))"
 
 
 class All(_Group):

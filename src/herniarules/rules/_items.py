@@ -42,6 +42,7 @@ from herniarules.rules._core import (
     _Codegen,
     _fmt,
     _item_name,
+    kleene_code,
 )
 from herniarules.terminology import CodeSystem, dotted, normalize_code
 from herniarules.vocabulary import Site
@@ -421,16 +422,8 @@ class _ItemGroup(ItemExpr):
         return type(self).combine([p.evaluate(item) for p in self.parts])
 
     def code(self, ctx: _Codegen, item: str) -> str:
-        # As for whole facts: every part is evaluated, then the deciding value wins over
-        # unknown, and unknown over the neutral one.
-        names = [ctx.temp() for _ in self.parts]
-        parts = ", ".join(
-            f"({v} := {p.code(ctx, item)})" for v, p in zip(names, self.parts, strict=True)
-        )
-        decisive, neutral = (False, True) if type(self).combine is _all3 else (True, False)
-        hit = " or ".join(f"{v} is {decisive}" for v in names)
-        unknown = " or ".join(f"{v} is None" for v in names)
-        return f"(({parts}) and ({decisive} if {hit} else None if {unknown} else {neutral}))"
+        conjunction = type(self).combine is _all3
+        return kleene_code(ctx, conjunction, [p.code(ctx, item) for p in self.parts])
 
     def render(self, item: Any = None) -> str:
         return f" {self.joiner} ".join(
