@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from herniarules import Decision, Finding, Outcome, Protocol, ProtocolStep
-from herniarules.outcomes import _decided, most_restrictive
+from herniarules.decide import most_restrictive
+from herniarules.outcomes import _decided
 
 _PROTOCOL = Protocol(
     technique="probe",

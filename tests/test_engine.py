@@ -226,20 +226,25 @@ def test_plugin_rule_cannot_apply_to_every_technique(make_engine, plugin_class) 
     assert {p.name: p for p in engine.plugins}["sneaky-plugin"].error
 
 
-def test_duplicate_technique_id_fails_the_second_plugin_only(
+def test_a_technique_id_two_plugins_declare_disables_both(
     make_engine, plugin_class, make_patient
 ) -> None:
     first = plugin_class("probe", name="first")
     second = plugin_class("probe", name="second")
-    engine = make_engine(first, second)
+    other = plugin_class("other", name="bystander")
+    engine = make_engine(first, second, other)
     info = {p.name: p for p in engine.plugins}
-    assert info["first"].error is None
-    assert "already declared" in (info["second"].error or "")
-    assert "first" in (info["second"].error or "")
-    assert [t.id for t in engine.techniques] == ["probe"]
+    for name in ("first", "second"):
+        error = info[name].error or ""
+        assert "'probe' is declared by first unregistered and second unregistered" in error
+    assert info["bystander"].error is None
+    assert [t.id for t in engine.techniques] == ["other", "probe"]
     decision = engine.evaluate(make_patient(), "probe", as_of=AS_OF)
-    assert decision.permitted
-    assert first.protocol_calls == 1 and second.protocol_calls == 0
+    assert not decision.permitted
+    [failure] = [f for f in decision.findings if f.rule_id == "engine.plugin-error"]
+    assert "declared by first unregistered and second unregistered" in failure.message
+    assert first.protocol_calls == 0 and second.protocol_calls == 0
+    assert engine.evaluate(make_patient(), "other", as_of=AS_OF).permitted
 
 
 def test_duplicate_rule_id_across_plugins_fails_the_second(make_engine, plugin_class) -> None:
@@ -299,20 +304,27 @@ _PLUGIN_MODULE = """
 from herniarules import Protocol, ProtocolStep, Technique, hookimpl
 
 
-@hookimpl
-def herniarules_techniques():
-    return [Technique(id="{technique}", name="T", description="A technique.", source="tests")]
-
-
-@hookimpl
-def herniarules_protocol(technique, facts, parameters):
+def protocol(facts, parameters):
     return Protocol(
-        technique=technique.id,
+        technique="{technique}",
         steps=(ProtocolStep("stroking", "Light stroking."),),
         session_minutes=(10.0, 20.0),
         course_sessions=(10, 12),
         pressure="light",
     )
+
+
+@hookimpl
+def herniarules_techniques():
+    return [
+        Technique(
+            id="{technique}",
+            name="T",
+            description="A technique.",
+            source="tests",
+            protocol=protocol,
+        )
+    ]
 """
 
 _DISTRIBUTIONS = {
@@ -351,10 +363,19 @@ def installed_test_plugins(tmp_path_factory: pytest.TempPathFactory) -> Iterator
     importlib.invalidate_caches()
 
 
-def test_allow_list_loads_only_the_named_entry_points(installed_test_plugins: Path) -> None:
-    engine = Engine(allow={"testalpha"})
+def test_allow_list_loads_only_the_named_distributions(installed_test_plugins: Path) -> None:
+    engine = Engine(allow={"herniarules-testalpha"})
     assert [(p.name, p.version) for p in engine.plugins] == [("herniarules-testalpha", "1.2.3")]
     assert [t.id for t in engine.techniques] == ["test-alpha"]
+
+
+def test_an_entry_point_name_does_not_admit_a_distribution(installed_test_plugins: Path) -> None:
+    # Any package may name its entry point "testalpha"; only distribution names count.
+    engine = Engine(allow={"testalpha"})
+    [info] = engine.plugins
+    assert info.name == "testalpha" and engine.techniques == ()
+    assert info.error is not None and "not installed" in info.error
+    assert "herniarules-testalpha" in info.error  # the hint names the distribution
 
 
 def test_allow_list_accepts_distribution_names(installed_test_plugins: Path) -> None:
@@ -369,7 +390,9 @@ def test_empty_allow_list_loads_no_installed_plugin(installed_test_plugins: Path
 def test_plugin_that_cannot_be_imported_is_reported_and_the_rest_load(
     installed_test_plugins: Path, make_patient
 ) -> None:
-    engine = Engine(allow={"testalpha", "testbroken", "testbeta"})
+    engine = Engine(
+        allow={"herniarules-testalpha", "herniarules-testbroken", "herniarules-testbeta"}
+    )
     info = {p.name: p for p in engine.plugins}
     assert set(info) == {"herniarules-testalpha", "herniarules-testbeta", "herniarules-testbroken"}
     assert "cannot be imported" in (info["herniarules-testbroken"].error or "")

@@ -7,11 +7,17 @@ module or object whose functions carry the :data:`hookimpl` marker::
     [project.entry-points.herniarules]
     kinesio = "herniarules_kinesio"
 
-Hooks are called once when the engine loads, except :func:`herniarules_protocol` and
-:func:`herniarules_plan_course`, which run per patient, and only for the plugin that declared
-the technique. A hook that raises or returns the wrong type makes only its own plugin's
-techniques not permitted; the engine records why and carries on. Hooks may only add
-restrictions: nothing here can remove, weaken or bypass a core rule.
+Every hook is called once, when the engine loads, on each plugin separately (a failure is
+that plugin's alone). A plugin registers objects: its techniques (each carrying its protocol
+builder and, optionally, its course planner, see :class:`~herniarules.technique.Technique`),
+the rules of those techniques, and value sets. Nothing of the plugin is called per patient
+but those functions, through the engine's guard. A hook that raises or returns the wrong
+type makes only its own plugin's techniques not permitted; the engine records why and
+carries on. Hooks may only add restrictions: nothing here can remove, weaken or bypass a
+core rule.
+
+What a hook returns must be exactly the documented type (a subclass is refused), and the
+engine keeps its own copy: changing the object afterwards changes nothing.
 
 Hook arguments are only ever added, never renamed or removed; an implementation may accept
 any subset of them.
@@ -20,15 +26,11 @@ any subset of them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import TYPE_CHECKING
 
 import pluggy
 
 if TYPE_CHECKING:
-    from herniarules.courses import CoursePlan
-    from herniarules.facts import Facts
-    from herniarules.outcomes import Protocol
     from herniarules.rules import Rule
     from herniarules.safety import Policy
     from herniarules.technique import Technique
@@ -49,8 +51,9 @@ def herniarules_techniques() -> Sequence[Technique]:  # type: ignore[empty-body]
     """Declare the techniques this plugin provides.
 
     Called once when the engine loads. Return :class:`~herniarules.technique.Technique`
-    values with unique ids; an id another plugin already declared makes this plugin fail to
-    load.
+    values with unique ids, each with its ``protocol`` builder. A technique id that another
+    plugin declares too disables both plugins, with an error naming them, until only one
+    does.
 
     :returns: the plugin's techniques.
 
@@ -83,52 +86,6 @@ def herniarules_value_sets() -> Sequence[ValueSet]:  # type: ignore[empty-body]
     concept. Value-set ids must be unique and should start with the plugin name.
 
     :returns: the value sets to add.
-
-    .. versionadded:: 0.1
-    """
-
-
-@hookspec(firstresult=True)
-def herniarules_protocol(technique: Technique, facts: Facts, parameters: object) -> Protocol | None:
-    """Build the session protocol for a patient the technique is permitted for.
-
-    Called per patient, only on the plugin that declared ``technique``, and only when the
-    decision permits the technique. Return ``None`` for a technique of another plugin.
-
-    :param technique: the technique being planned.
-    :param facts: the patient's facts; read them to adapt the protocol (shorter first
-        sessions, areas to avoid).
-    :param parameters: the technique's parameters, the plugin's defaults or the clinic's
-        stricter values.
-    :returns: the :class:`~herniarules.outcomes.Protocol`.
-
-    .. versionadded:: 0.1
-    """
-
-
-@hookspec(firstresult=True)
-def herniarules_plan_course(
-    technique: Technique,
-    facts: Facts,
-    parameters: object,
-    protocol: Protocol,
-    start: date,
-    policy: Policy,
-) -> CoursePlan | None:
-    """Lay out the dated sessions of a course for a permitted patient.
-
-    Called only on the plugin that declared ``technique``, after its protocol was built.
-    Return ``None`` to use the engine's default plan (one session a day, the protocol's
-    longest session, the protocol's fewest sessions).
-
-    :param technique: the technique being planned.
-    :param facts: the patient's facts.
-    :param parameters: the technique's parameters.
-    :param protocol: the protocol returned by :func:`herniarules_protocol`.
-    :param start: the date of the first session.
-    :param policy: the clinic's thresholds; the next course may not start earlier than
-        ``policy.min_course_break_days`` after the last session.
-    :returns: the :class:`~herniarules.courses.CoursePlan`.
 
     .. versionadded:: 0.1
     """

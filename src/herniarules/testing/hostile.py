@@ -26,7 +26,7 @@ from datetime import date
 
 import attrs
 
-from herniarules.courses import CoursePlan
+from herniarules.courses import CoursePlan, default_plan
 from herniarules.engine import Engine, NotPermittedError
 from herniarules.facts import Facts
 from herniarules.hookspecs import hookimpl
@@ -34,7 +34,7 @@ from herniarules.model import Hernia, HerniaKind, Patient, Phase, Region, Sex, V
 from herniarules.outcomes import Protocol, ProtocolStep
 from herniarules.rules import Rule
 from herniarules.safety import Policy
-from herniarules.technique import Technique
+from herniarules.technique import ProtocolFacts, Technique
 from herniarules.terminology import ValueSet
 
 __all__ = [
@@ -48,14 +48,17 @@ __all__ = [
 
 #: The technique every raising plugin declares.
 RAISER_TECHNIQUE = "hostile-raiser"
-#: Every hook a plugin implements, in the order the engine calls them.
+#: Every place plugin code runs, in the order the engine calls it: the three load-time
+#: hooks, then the technique's protocol builder and its course planner.
 RAISING_HOOKS = (
     "herniarules_techniques",
     "herniarules_rules",
     "herniarules_value_sets",
-    "herniarules_protocol",
-    "herniarules_plan_course",
+    "protocol",
+    "plan_course",
 )
+#: How the engine names each place in its messages.
+_NAMED = {"protocol": "protocol builder", "plan_course": "course planner"}
 _AS_OF = date(2025, 3, 14)
 _PLUGIN_ERROR = "engine.plugin-error"
 
@@ -105,6 +108,8 @@ class RaisingPlugin:
                 description="A technique whose plugin raises.",
                 source="herniarules.testing.hostile",
                 parameters=_Params(),
+                protocol=self.protocol,
+                plan_course=self.plan_course,
             )
         ]
 
@@ -118,30 +123,25 @@ class RaisingPlugin:
         self._maybe_raise("herniarules_value_sets")
         return []
 
-    @hookimpl
-    def herniarules_protocol(
-        self, technique: Technique, facts: Facts, parameters: object
-    ) -> Protocol:
-        self._maybe_raise("herniarules_protocol")
-        return Protocol(
-            technique=RAISER_TECHNIQUE,
-            steps=(ProtocolStep("stroking", "Light stroking."),),
-            session_minutes=(10.0, 20.0),
-            course_sessions=(5, 10),
-            pressure="light",
-        )
+    def protocol(self, facts: ProtocolFacts, parameters: object) -> Protocol:
+        self._maybe_raise("protocol")
+        return _protocol(RAISER_TECHNIQUE)
 
-    @hookimpl
-    def herniarules_plan_course(
-        self,
-        technique: Technique,
-        facts: Facts,
-        parameters: object,
-        protocol: Protocol,
-        start: date,
-    ) -> CoursePlan | None:
-        self._maybe_raise("herniarules_plan_course")
-        return None
+    def plan_course(
+        self, facts: Facts, parameters: object, protocol: Protocol, start: date, policy: Policy
+    ) -> CoursePlan:
+        self._maybe_raise("plan_course")
+        return default_plan(protocol, facts.patient_id, start, policy.min_course_break_days)
+
+
+def _protocol(technique: str) -> Protocol:
+    return Protocol(
+        technique=technique,
+        steps=(ProtocolStep("stroking", "Light stroking."),),
+        session_minutes=(10.0, 20.0),
+        course_sessions=(5, 10),
+        pressure="light",
+    )
 
 
 def raising_plugin(hook: str, exception: BaseException) -> RaisingPlugin:
@@ -181,7 +181,7 @@ def _check_one(
         raise
     except BaseException as exc:
         raise _fail(f"{what} stopped the engine loading: {exc!r}") from exc
-    needles = (raiser.__name__, raiser.hook, type(exception).__name__)
+    needles = (raiser.__name__, _NAMED.get(raiser.hook, raiser.hook), type(exception).__name__)
     own = [t.id for t in alone.techniques]
     for patient in patients:
         assessment = engine.assess(patient, as_of=_AS_OF)
@@ -193,7 +193,7 @@ def _check_one(
             if info.error is None or not all(n in info.error for n in needles[1:]):
                 raise _fail(f"{what}: the load error does not name it: {info.error!r}")
             continue
-        if raiser.hook == "herniarules_plan_course":
+        if raiser.hook == "plan_course":
             continue  # assessed as usual; only planning a course is refused (below)
         decision = assessment.decision(RAISER_TECHNIQUE)
         if decision.permitted or decision.protocol is not None:
@@ -203,7 +203,7 @@ def _check_one(
             continue  # deferred by the core before the protocol hook is asked
         if not any(all(n in message for n in needles) for message in errors):
             raise _fail(f"{what}: no finding names the plugin, hook and exception: {errors}")
-    if raiser.hook == "herniarules_plan_course":
+    if raiser.hook == "plan_course":
         try:
             engine.plan_course(patients[0], RAISER_TECHNIQUE, _AS_OF)
         except NotPermittedError as refused:
