@@ -47,6 +47,7 @@ from herniarules.outcomes import (
     Outcome,
     PluginInfo,
     Protocol,
+    _assessed,
     _decided,
 )
 from herniarules.rules import CompiledRules, Custom, Rule
@@ -210,6 +211,11 @@ def _own_policy(policy: object) -> Policy:
         return attrs.evolve(policy)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"policy is not valid: {exc}") from None
+
+
+def _copy(policy: Policy) -> Policy:
+    """Return a copy of ``policy`` for a plugin: what the plugin does to it stays with it."""
+    return attrs.evolve(policy)
 
 
 def _contains_custom(value: object, depth: int = 0) -> bool:
@@ -461,10 +467,9 @@ class Engine:
                 if len(own) < len(techniques):
                     raise PluginError("herniarules_techniques declares a technique id twice")
                 record.techniques = techniques
-                # The plugin gets a copy of the policy: what it does to it stays with it.
                 rules = [
                     attrs.evolve(rule)
-                    for rule in self._call(record, "herniarules_rules", attrs.evolve(self.policy))
+                    for rule in self._call(record, "herniarules_rules", _copy(self.policy))
                 ]
                 for rule in rules:
                     if rule.id.startswith(_RESERVED_PREFIXES):
@@ -787,8 +792,13 @@ class Engine:
         wanted = facts.indications
         for index, slot, findings, worst, avoid in pending:
             technique_id = slot.id
+            try:  # the protocol built for equal declared facts, if kept
+                protocol = slot.protocols.get(slot.key(facts))
+            except TypeError:  # an unhashable declared value: built below, every time
+                protocol = None
             try:
-                protocol = self._protocol(slot, facts)
+                if protocol is None:
+                    protocol = self._protocol(slot, facts)
             except KeyboardInterrupt:
                 raise
             except BaseException as exc:  # PluginError from the guard, or an engine fault
@@ -829,17 +839,16 @@ class Engine:
         # Outcomes are ints and technique ids break every tie, so the keys sort as they are:
         # best match to the indications first, then the least restrictive, then by id.
         ranked.sort()
-        return Assessment(
-            patient_id=patient.id,
-            as_of=facts.as_of,
-            decisions=decisions,
-            plugins=self._plugin_infos,
-            ruleset_fingerprint=self._fingerprint,
-            ranking=tuple([key[2] for key in ranked]),
-            unmatched_clearances=tuple(
-                sorted({c.technique for c in patient.clearances if c.technique not in self._slots})
-            )
-            if patient.clearances
+        clearances = patient.clearances
+        return _assessed(
+            patient.id,
+            facts.as_of,
+            decisions,
+            self._plugin_infos,
+            self._fingerprint,
+            tuple([key[2] for key in ranked]),
+            tuple(sorted({c.technique for c in clearances if c.technique not in self._slots}))
+            if clearances
             else (),
         )
 
@@ -866,7 +875,7 @@ class Engine:
                 slot.parameters,
                 decision.protocol,
                 start,
-                attrs.evolve(self.policy),
+                _copy(self.policy),
             )
         except PluginError as exc:  # the guard turns whatever the planner raised into one
             failure = self._plugin_failure(record, technique, text_of(exc))

@@ -291,3 +291,49 @@ _technique, _patient_id, _findings, _protocol, _outcome, _permitted = (
     Decision.__dict__[name].__set__
     for name in ("technique", "patient_id", "findings", "protocol", "outcome", "permitted")
 )
+
+
+def _assessed(
+    patient_id: str,
+    as_of: date,
+    decisions: tuple[Decision, ...],
+    plugins: tuple[PluginInfo, ...],
+    fingerprint: str,
+    ranking: tuple[str, ...],
+    unmatched_clearances: tuple[str, ...],
+) -> Assessment:
+    """Return the :class:`Assessment` of these fields, as :func:`_decided` does a decision."""
+    assessment: Assessment = _new(Assessment)
+    _a_patient_id(assessment, patient_id)
+    _a_as_of(assessment, as_of)
+    _a_decisions(assessment, decisions)
+    _a_plugins(assessment, plugins)
+    _a_fingerprint(assessment, fingerprint)
+    _a_schema_version(assessment, SCHEMA_VERSION)
+    _a_ranking(assessment, ranking)
+    _a_unmatched(assessment, unmatched_clearances)
+    return assessment
+
+
+(
+    _a_patient_id,
+    _a_as_of,
+    _a_decisions,
+    _a_plugins,
+    _a_fingerprint,
+    _a_schema_version,
+    _a_ranking,
+    _a_unmatched,
+) = (
+    Assessment.__dict__[name].__set__
+    for name in (
+        "patient_id",
+        "as_of",
+        "decisions",
+        "plugins",
+        "ruleset_fingerprint",
+        "schema_version",
+        "ranking",
+        "unmatched_clearances",
+    )
+)
