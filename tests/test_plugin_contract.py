@@ -443,3 +443,37 @@ def test_the_installed_plugins_lock_themselves() -> None:
     assert all(info.error is None for info in engine.plugins)
     assert {t.id for t in engine.techniques} >= {"classic", "honey", "vacuum", "traction"}
     assert engine.fingerprint == Engine().fingerprint
+
+
+# --------------------------------------------------------------------------- the CLI
+
+
+def test_the_cli_writes_a_lock_and_loads_only_what_it_pins(tmp_path: Path) -> None:
+    from herniarules.cli import EXIT_INPUT, EXIT_OK, main
+
+    out = io.StringIO()
+    assert main(["plugins", "--lock"], out, io.StringIO()) == EXIT_OK
+    lock = tmp_path / "plugins.lock"
+    lock.write_text(out.getvalue(), encoding="utf-8")
+    lines = read_lock(lock)
+    assert lines == lock_lines("herniarules")
+    vacuum = [line for line in lines if line.startswith("herniarules-vacuum==")]
+    lock.write_text("\n".join(vacuum) + "\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["--lock", str(lock), "plugins"], out, err) == EXIT_OK
+    assert out.getvalue().splitlines() == ["herniarules-vacuum 0.2.0: vacuum"]
+    assert err.getvalue() == ""
+    lock.write_text("herniarules-vacuum==0.0.1\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["--lock", str(lock), "plugins"], out, err) == EXIT_OK
+    assert "FAILED: version 0.2.0 is installed; the allow-list pins 0.0.1" in out.getvalue()
+    assert "failed to load" in err.getvalue()
+    lock.write_text("herniarules-vacuum>=1\n", encoding="utf-8")
+    err = io.StringIO()
+    assert main(["--lock", str(lock), "plugins"], io.StringIO(), err) == EXIT_INPUT
+    assert "is not 'name'" in err.getvalue()
+    err = io.StringIO()
+    assert main(["--lock", str(tmp_path / "missing"), "plugins"], io.StringIO(), err) == (
+        EXIT_INPUT
+    )
+    assert "cannot read the lock file" in err.getvalue()

@@ -6,8 +6,8 @@ be told which distributions it may load (``Engine(allow=...)``), by distribution
 and to the digest of the distribution's installed files, like a lock file::
 
     herniarules-vacuum
-    herniarules-honey==0.1.0
-    herniarules-classic==0.1.0 sha256:4f0c...e1
+    herniarules-honey==0.2.0
+    herniarules-classic==0.2.0 sha256:4f0c...e1
 
 :func:`lock_lines` writes such lines for what is installed now (``herniarules plugins
 --lock``); :func:`read_lock` reads them back. The digest covers every file the

@@ -262,8 +262,8 @@ class Engine:
     :param entry_points: load the plugins installed under the ``herniarules`` entry-point
         group.
     :param allow: if given, load only the installed distributions it names:
-        ``"herniarules-vacuum"``, optionally pinned as ``"herniarules-vacuum==0.1.0"`` or
-        ``"herniarules-vacuum==0.1.0 sha256:<digest>"`` (see
+        ``"herniarules-vacuum"``, optionally pinned as ``"herniarules-vacuum==0.2.0"`` or
+        ``"herniarules-vacuum==0.2.0 sha256:<digest>"`` (see
         :func:`herniarules.discovery.lock_lines` and ``herniarules plugins --lock``). A
         pinned distribution whose version or files differ is not imported and is reported
         as failed.

@@ -36,7 +36,7 @@ __all__ = [
     "kinesio_protocol",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 TECHNIQUE_ID = "kinesio"
 DIABETES = "diabetes-mellitus"

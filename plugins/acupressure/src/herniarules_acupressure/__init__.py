@@ -43,7 +43,7 @@ __all__ = [
     "herniarules_techniques",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 TECHNIQUE_ID = "acupressure"
 SOFTNESS_PASSAGE = (

@@ -34,7 +34,7 @@ __all__ = [
     "herniarules_value_sets",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _CLASSIC_SOURCE = (
     'Classic massage: "The preliminary stage when performing a classic massage is warming up '

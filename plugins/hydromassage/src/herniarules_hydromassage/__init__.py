@@ -55,7 +55,7 @@ __all__ = [
     "plan_hydromassage_course",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 TECHNIQUE_ID = "hydromassage"
 #: Concept of an open wound anywhere on the body, set by :data:`OPEN_WOUND_CODES`.

@@ -33,7 +33,7 @@ __all__ = [
     "segmental_protocol",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 TECHNIQUE_ID = "segmental"
 SOFTNESS_PASSAGE = (

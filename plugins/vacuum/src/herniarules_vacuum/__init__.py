@@ -27,7 +27,7 @@ __all__ = [
     "herniarules_techniques",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 #: Vacuum massage, as the source describes it.
 VACUUM = Technique(
