@@ -437,6 +437,9 @@ def check_tamper_proof(plugin: object, *, patients: Sequence[Patient] | None = N
             forbidden = alone.assess(patient, as_of=_AS_OF)
             core_blocks = all(not d.permitted for d in forbidden.decisions) and own
             ids = {d.technique for d in assessment.decisions}
-            if TAMPERER_TECHNIQUE in ids and core_blocks:
-                if assessment.decision(TAMPERER_TECHNIQUE).permitted:
-                    raise _fail(f"{what}: the tamperer is permitted for {patient.id}")
+            if (
+                TAMPERER_TECHNIQUE in ids
+                and core_blocks
+                and assessment.decision(TAMPERER_TECHNIQUE).permitted
+            ):
+                raise _fail(f"{what}: the tamperer is permitted for {patient.id}")
