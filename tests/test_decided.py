@@ -94,3 +94,20 @@ def test_the_direct_assessment_is_the_constructors(
     assert repr(direct) == repr(built)
     assert attrs.asdict(direct, recurse=False) == attrs.asdict(built, recurse=False)
     assert pickle.loads(pickle.dumps(direct)) == built
+
+
+@given(findings=findings_st, physician=st.sampled_from(["Dr A", "Dr Ø"]))
+def test_a_cleared_finding_is_the_constructors(
+    findings: tuple[Finding, ...], physician: str
+) -> None:
+    from herniarules.decide import cleared
+
+    for finding, direct in zip(findings, cleared(findings, physician), strict=True):
+        if finding.outcome is not Outcome.REQUIRES_CLEARANCE:
+            assert direct is finding
+            continue
+        built = attrs.evolve(finding, cleared_by=physician)
+        assert direct == built and hash(direct) == hash(built)
+        assert repr(direct) == repr(built)
+        assert direct.effective_outcome is Outcome.ALLOWED
+        assert pickle.loads(pickle.dumps(direct)) == built

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from herniarules.model import Clearance
-from herniarules.outcomes import Finding, Outcome
+from herniarules.outcomes import Finding, Outcome, _cleared
 
 __all__ = ["clearances_on", "cleared", "judge", "most_restrictive", "outside_area", "rank"]
 
@@ -55,19 +55,7 @@ def clearances_on(clearances: Sequence[Clearance], day: date) -> dict[str, str]:
 def cleared(findings: tuple[Finding, ...], physician: str) -> tuple[Finding, ...]:
     """Return ``findings`` with every *requires clearance* one cleared by ``physician``."""
     return tuple(
-        Finding(
-            f.rule_id,
-            f.outcome,
-            f.message,
-            f.source,
-            f.evidence,
-            f.explanation,
-            f.site,
-            cleared_by=physician,
-        )
-        if f.outcome is _REQUIRES_CLEARANCE
-        else f
-        for f in findings
+        _cleared(f, physician) if f.outcome is _REQUIRES_CLEARANCE else f for f in findings
     )
 
 
@@ -126,7 +114,6 @@ def judge(
     core_worst: Outcome,
     own: Sequence[Finding],
     physician: str | None,
-    *,
     technique_name: str,
     treated: frozenset[str] | None,
     local: Mapping[str, str],
@@ -136,6 +123,7 @@ def judge(
     :param core: the core rules' findings; ``core_worst`` their :func:`most_restrictive`.
     :param own: the technique's own rules' findings.
     :param physician: who cleared the technique for the patient on the day, if anyone.
+    :param technique_name: the technique's name, for messages.
     :param treated: the site values the technique's area overlaps, or ``None`` when no local
         finding can lie outside it (a whole-body technique, or no local finding).
     :param local: the local rules' ids, each with its title.

@@ -760,33 +760,36 @@ class Engine:
         core_sited = any(f.site is not None and f.rule_id in local for f in core) if core else False
         physicians = clearances_on(patient.clearances, facts.as_of) if patient.clearances else {}
         patient_id = patient.id
+        shared = self._shared if own_by is not None else _NO_IDS
         decisions: list[Decision | None] = []
         append = decisions.append
         pending = []
         # 1. Every verdict, before any protocol builder runs.
-        for slot in slots:
+        for index, slot in enumerate(slots):
             technique_id = slot.id
-            if own_by is not None and technique_id in self._shared:
-                own = own_by.get(technique_id, _NONE)
-            else:
-                own = self._own_findings(slot, facts)
+            own = (
+                own_by.get(technique_id, _NONE)  # type: ignore[union-attr]  # shared is empty
+                if technique_id in shared
+                else self._own_findings(slot, facts)
+            )
             physician = physicians.get(technique_id) if physicians else None
-            if own or physician is not None or core_sited or slot.local:
+            sited = core_sited or slot.local
+            if own or physician is not None or sited:
                 findings, worst, avoid = judge(
                     core,
                     core_worst,
                     own,
                     physician,
-                    technique_name=slot.technique.name,
-                    treated=slot.treated if core_sited or slot.local else None,
-                    local=local,
+                    slot.technique.name,
+                    slot.treated if sited else None,
+                    local,
                 )
             else:  # the common case: the core findings alone decide
                 findings, worst, avoid = core, core_worst, ()
             if worst > _PERMITTING:
                 append(_decided(technique_id, patient_id, findings, None, worst))
             else:
-                pending.append((len(decisions), slot, findings, worst, avoid))
+                pending.append((index, slot, findings, worst, avoid))
                 append(None)
         # 2. The protocols of the permitted techniques.
         wanted = facts.indications
@@ -892,6 +895,7 @@ class Engine:
 
 
 _NONE: list[Finding] = []
+_NO_IDS: frozenset[str] = frozenset()
 
 #: What each load-time hook must return a list of, exactly.
 _HOOK_TYPES: dict[str, type] = {

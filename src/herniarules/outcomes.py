@@ -337,3 +337,29 @@ def _assessed(
         "unmatched_clearances",
     )
 )
+
+
+def _cleared(finding: Finding, physician: str) -> Finding:
+    """Return ``finding`` cleared by ``physician``, as the constructor would build it.
+
+    For :func:`herniarules.decide.cleared`, with a *requires clearance* finding the engine
+    made: its fields are valid and frozen already, so they are copied through the slots, not
+    checked and frozen again.
+    """
+    copy: Finding = _new(Finding)
+    for name, read, write in _FINDING_SLOTS:
+        write(copy, read(finding))
+    _f_cleared_by(copy, physician)
+    _f_effective(copy, Outcome.ALLOWED)
+    _f_hash(copy, None)
+    return copy
+
+
+_FINDING_SLOTS = tuple(
+    (name, Finding.__dict__[name].__get__, Finding.__dict__[name].__set__)
+    for name in ("rule_id", "outcome", "message", "source", "evidence", "explanation", "site")
+)
+_f_cleared_by, _f_effective, _f_hash = (
+    Finding.__dict__[name].__set__
+    for name in ("cleared_by", "effective_outcome", "_attrs_cached_hash")
+)
