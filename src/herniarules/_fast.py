@@ -211,17 +211,25 @@ class _Source:
         cases = _fast_cases(leaf)
         names = {"v": var}
         names.update((name, self.constant(name, value)) for name, value in leaf.constants.items())
-        if len(cases) == 1 and cases[0].when is not None and cases[0].gives == "{v}":
-            return [f"if not ({cases[0].when.format(**names)}):", "    raise _NotFast"]
-        lines: list[str] = []
-        for case in cases:
-            gives = case.gives.format(**names)
-            body = ["pass"] if gives == var else [f"{var} = {gives}"]
-            if case.when is None:  # always taken: if it fails, the attempt is given up
-                return [*lines, "else:", *_indent(body)] if lines else body
-            keyword = "elif" if lines else "if"
-            lines += [f"{keyword} {case.when.format(**names)}:", *_indent(body)]
-        return [*lines, "else:", "    raise _NotFast"]
+        return self.cases(cases, names)
+
+    def cases(self, cases: list[Case], names: dict[str, str]) -> list[str]:
+        """Return lines taking the first of ``cases`` that applies, or giving up."""
+        if not cases:
+            return ["raise _NotFast"]
+        first, rest = cases[0], cases[1:]
+        gives = first.gives.format(**names)
+        if first.when is None:  # always taken: if it fails, the attempt is given up
+            return [f"{names['v']} = {gives}"]
+        when = first.when.format(**names)
+        if first.gives == "{v}":  # the value stays: check the other cases only if it fails
+            return [f"if not ({when}):", *_indent(self.cases(rest, names))]
+        return [
+            f"if {when}:",
+            f"    {names['v']} = {gives}",
+            "else:",
+            *_indent(self.cases(rest, names)),
+        ]
 
 
 def _fast_cases(leaf: Leaf) -> list[Case]:
