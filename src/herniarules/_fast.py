@@ -53,16 +53,17 @@ def structurer(cls: Any) -> FastStructurer:
     return found
 
 
-def build(root: Any, *, deepest: int | None = None) -> FastStructurer:
+def build(root: Any) -> FastStructurer:
     """Generate, compile and return a fast structurer of the attrs class ``root``.
 
-    A record nested deeper than ``deepest`` levels (default: the JSON reader's limit) is
-    never read fast: ``loads_patient`` skips the depth check for what it accepts.
+    A class whose records nest deeper than the JSON reader's limit is never read fast:
+    ``loads_patient`` skips the depth check for what the fast structurer accepts. So is a
+    type the generator has no inline code for.
     """
     generator = _Source()
     try:
         body = generator.record(root, "value", "result")
-        if generator.deepest > (MAX_NESTING if deepest is None else deepest):
+        if generator.deepest > MAX_NESTING:
             raise Unsupported(root)
     except Unsupported:
 

@@ -8,9 +8,8 @@ whose one problem is at ``$``. The data then go to a structurer (:mod:`herniarul
 :mod:`herniarules._fast`), which checks what each value means.
 
 Two ways in. :func:`parse_checked` is the exact one, with a hook on every object to find
-repeated keys. :func:`scan` is the quick one, the C scanner alone: it cannot see a repeated
-key, so what it reads is confirmed by :func:`check_keys` once the structurer has counted the
-keys it read.
+repeated keys. :func:`read_quickly` is the quick one, the C scanner alone: it cannot see a
+repeated key, so it proves there is none from the keys the structurer counted.
 """
 
 from __future__ import annotations
@@ -18,20 +17,21 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from herniarules.errors import InputError, Problem
 
 __all__ = [
     "MAX_INPUT_BYTES",
     "MAX_NESTING",
-    "SCAN_ERRORS",
-    "check_keys",
+    "QUICK_ERRORS",
     "checked_text",
     "parse_checked",
     "read_file",
-    "scan",
+    "read_quickly",
 ]
+
+T = TypeVar("T")
 
 #: Largest JSON document accepted, in bytes; a patient record is a few kilobytes.
 MAX_INPUT_BYTES = 1_000_000
@@ -131,38 +131,38 @@ def read_file(path: str | Path) -> bytes:
 
 #: The C scanner without a Python hook per object, so it cannot see duplicate keys. It is
 #: what ``raw_decode`` calls; calling it directly saves two regular expression matches for
-#: the surrounding whitespace, which :func:`scan` checks instead.
+#: the surrounding whitespace, which :func:`read_quickly` checks instead.
 _PLAIN_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder(
     parse_constant=_reject_constant
 ).scan_once  # type: ignore[attr-defined]
 #: JSON's whitespace (str.isspace and str.strip would take other characters too).
 _JSON_SPACE = " \t\n\r"
 
-#: What :func:`scan` raises on text it does not read: a JSON error (a ``ValueError``), text
-#: that does not start with a value (``StopIteration``), nesting deeper than Python's stack.
-SCAN_ERRORS = (ValueError, StopIteration, RecursionError)
+#: What :func:`read_quickly` raises on text it does not read: a JSON error (a ``ValueError``),
+#: text that does not start with a value (``StopIteration``), nesting deeper than Python's
+#: stack.
+QUICK_ERRORS = (ValueError, StopIteration, RecursionError)
 
 
-def scan(text: str) -> Any:
-    """Parse text quickly, blind to repeated keys; raise one of :data:`SCAN_ERRORS` if not.
+def read_quickly(text: str, structure: Callable[[Any, list[int]], T]) -> T:
+    """Read text with the C scanner alone, then ``structure(data, keys)``; return what it gives.
 
-    Whitespace before the document, and anything but JSON whitespace after it, is refused;
-    the exact parse then reads the text and reports the problem, if there is one.
+    The scanner is blind to repeated keys, so ``structure`` must read every object of the
+    data and add the number of its keys to ``keys[0]``. Every key in the text is followed by
+    its own colon; were a key repeated, its object would hold fewer keys than the text has
+    colons. So equal counts prove there is none; more colons (a duplicate, or a colon inside
+    a string) call for the exact parse, which raises :class:`InputError` for a duplicate.
+    Without one it gives the same data, so what ``structure`` gave stands.
+
+    Whitespace before the document, or anything but JSON whitespace after it, raises one of
+    :data:`QUICK_ERRORS`, as does any text the scanner does not read; the exact parse then
+    reads the text and reports the problem, if there is one. ``structure`` may raise too.
     """
     data, end = _PLAIN_SCAN(text, 0)
     if end != len(text) and text[end:].strip(_JSON_SPACE):
         raise ValueError("extra data after the document")
-    return data
-
-
-def check_keys(text: str, keys: int) -> None:
-    """Confirm that text read by :func:`scan` repeats no key, given the ``keys`` of its data.
-
-    Every key in the text is followed by its own colon, and the structurer counted the keys of
-    every object in the data. Were a key repeated, its object would hold fewer keys than the
-    text has colons. So equal counts prove there is none; more colons (a duplicate, or a colon
-    inside a string) call for the exact parse, which raises :class:`InputError` for a
-    duplicate. Without one it gives the same data, so what was read stands.
-    """
-    if keys != text.count(":"):
+    keys = [0]
+    result = structure(data, keys)
+    if keys[0] != text.count(":"):
         parse_checked(text)
+    return result

@@ -58,27 +58,34 @@ def parse_json(text: str | bytes) -> Any:
 
 
 #: What the quick way of :func:`loads_patient` raises on anything it does not read.
-_NOT_QUICK = (*_json.SCAN_ERRORS, *_fast.NOT_FAST_ERRORS)
+_NOT_QUICK = (*_json.QUICK_ERRORS, *_fast.NOT_FAST_ERRORS)
+
+
+def _first_fast_patient(value: Any, keys: list[int]) -> Any:
+    global _fast_patient
+    _fast_patient = _fast.structurer(Patient)  # generated on first use, not on import
+    return _fast_patient(value, keys)
+
+
+_fast_patient: _fast.FastStructurer = _first_fast_patient
 
 
 def loads_patient(text: str | bytes) -> Patient:
     """Read a patient from JSON text; raise :class:`InputError` naming every problem."""
     if type(text) is not str or len(text) > MAX_INPUT_BYTES:
         text = _json.checked_text(text)
-    # The quick way: the plain scanner and the fast structurer. Anything either of them
-    # rejects (leading whitespace included) is read the exact way, which finds and reports the
-    # problems as it always has.
-    keys = [0]
+    # The quick way: the plain scanner and the fast structurer, which reads every object of a
+    # valid record and counts their keys, so that a repeated key shows. (The depth needs no
+    # check: it reads no record nested deeper than the limit.) Anything either of them rejects
+    # (leading whitespace included, a repeated key) is read the exact way, which finds and
+    # reports the problems as it always has.
     patient: Patient | None
     try:
-        patient = _fast.structurer(Patient)(_json.scan(text), keys)
+        patient = _json.read_quickly(text, _fast_patient)
     except _NOT_QUICK:
         patient = None  # read the exact way below, outside the handler: no context is kept
     if patient is None:
         return _convert.structure(_json.parse_checked(text), Patient)
-    # The fast structurer reads every object of a valid record and counted their keys, so a
-    # repeated key shows; the depth needs no check: it reads no record deeper than the limit.
-    _json.check_keys(text, keys[0])
     return patient
 
 
