@@ -107,9 +107,12 @@ class Case:
     fast: bool = True
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Leaf:
-    """A scalar type: the cases it accepts, in order, and why any other value is refused."""
+    """A scalar type: the cases it accepts, in order, and why any other value is refused.
+
+    ``constants`` are the names (other than ``{v}``) that the cases' expressions use.
+    """
 
     name: str
     cases: tuple[Case, ...]

@@ -54,8 +54,10 @@ class _Converter(cattrs.Converter):
         return structure(obj, cl)
 
     def get_structure_hook(self, type: Any, cache_result: bool = True) -> Any:
-        def hook(value: Any, cl: Any = type) -> Any:
-            return structure(value, type)
+        target = type
+
+        def hook(value: Any, _: Any = None) -> Any:
+            return structure(value, target)
 
         return hook
 
