@@ -39,10 +39,10 @@ from herniarules import (
     _emit,
     hookimpl,
 )
+from herniarules._convert import converter
 from herniarules.courses import CoursePlan, Session
 from herniarules.facts import Facts
 from herniarules.frozen import FrozenDict
-from herniarules.io import converter
 from herniarules.rules import All, Any_, RuleError
 
 AS_OF = date(2026, 11, 27)

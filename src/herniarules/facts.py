@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from herniarules._codegen import define
 from herniarules.frozen import FrozenDict
 from herniarules.model import PHASE_SEVERITY, ClinicalStatus, Medication, Patient, Phase, Sex
 from herniarules.terminology import DEFAULT_TERMINOLOGY, Concept, Terminology, dotted
@@ -248,8 +249,9 @@ def _slot_constructor(cls: type[T]) -> Callable[..., T]:
         namespace[f"s{index}"] = cls.__dict__[field.name].__set__
         lines.append(f"    s{index}(x, a{index})")
     lines.append("    return x")
-    exec(compile("\n".join(lines), f"<{cls.__name__} constructor>", "exec"), namespace)
-    make: Callable[..., T] = namespace["make"]
+    make: Callable[..., T] = define(
+        "\n".join(lines), "make", f"constructor of {cls.__name__}", namespace
+    )
     return make
 
 
