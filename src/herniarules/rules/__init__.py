@@ -47,9 +47,6 @@ from herniarules.rules._core import (
     Tri,
     Witnesses,
 )
-from herniarules.rules._core import (
-    _Codegen as _Codegen,
-)
 from herniarules.rules._items import (
     CONDITION_ITEMS,
     HERNIA_ITEMS,

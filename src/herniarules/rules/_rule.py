@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-import typing
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import attrs
 
 from herniarules.bounded import FINDINGS, BoundedCache, estimate
-from herniarules.facts import ITEM_COLLECTIONS, Facts
+from herniarules.facts import Facts
 from herniarules.outcomes import Outcome
-from herniarules.rules._core import Expr, RuleError, Tri, _Codegen
+from herniarules.rules import _python, _reads, _render
+from herniarules.rules._core import Expr, RuleError, Tri
 
 __all__ = ["CompiledRules", "Rule"]
 
@@ -81,7 +81,7 @@ class Rule:
 
     def describe(self) -> str:
         """Return the rule as one line of text: ``id: predicate -> outcome``."""
-        return f"{self.id}: {self.when.render()} → {self.outcome.label}"
+        return f"{self.id}: {_render.render(self.when)} → {self.outcome.label}"
 
 
 class CompiledRules:
@@ -91,7 +91,7 @@ class CompiledRules:
     true or unknown; rules that are false cost one comparison.
     """
 
-    def __init__(self, rules: Iterable[Rule]) -> None:
+    def __init__(self, rules: Iterable[Rule], *, what: str | None = None) -> None:
         self.rules: tuple[Rule, ...] = tuple(rules)
         seen: set[str] = set()
         for rule in self.rules:
@@ -99,19 +99,19 @@ class CompiledRules:
                 raise RuleError(f"duplicate rule id {rule.id!r}")
             seen.add(rule.id)
         #: The facts each rule reads, by rule index (computed once, used for evidence).
-        self.reads: tuple[tuple[str, ...], ...] = tuple(rule.when.reads() for rule in self.rules)
+        self.reads: tuple[tuple[str, ...], ...] = tuple(_reads.reads(r.when) for r in self.rules)
+        #: What the rule set is, in the file names of its generated code (``core rules``,
+        #: ``rules of honey``), so that a traceback through it says whose rules ran.
+        self.what: str = _what(self.rules) if what is None else what
         #: The findings kept by each function :meth:`findings_function` returned, by its
         #: ``(make, limit)``.
         self.findings: dict[tuple[object, int], BoundedCache[tuple[object, ...], Any]] = {}
         self._finders: dict[tuple[object, int], Callable[[Facts], list[Any]]] = {}
-        ctx = _Codegen()
-        body = []
-        for index, rule in enumerate(self.rules):
-            body.append(f"    r = {rule.when.code(ctx)}")
-            body.append(f"    if r is not False: out.append(({index}, r))")
         #: The compiled function: facts → ``(rule index, result)`` for the rules whose
         #: predicate is true or unknown.
-        self.fired_indices: Callable[[Facts], list[tuple[int, Tri]]] = _define(ctx, "_fired", body)
+        self.fired_indices: Callable[[Facts], list[tuple[int, Tri]]] = _python.fired_function(
+            [rule.when for rule in self.rules], self.what
+        )
 
     def fired(self, facts: Facts) -> list[tuple[Rule, Tri]]:
         """Return the rules whose predicate is true (``True``) or unknown (``None``)."""
@@ -157,20 +157,11 @@ class CompiledRules:
             put(key, finding)
             return finding
 
-        ctx = _Codegen()
-        get, build = ctx.constant(cache.get), ctx.constant(miss)
         # Every predicate is evaluated before any finding is built, as fired_indices does, so
         # that a rule that raises stops the set before any other finding is made.
-        body = [f"    r{index} = {rule.when.code(ctx)}" for index, rule in enumerate(self.rules)]
-        for index in range(len(self.rules)):
-            key = "".join(f", {_key_part(ctx, name)}" for name in reads[index])
-            body += [
-                f"    if r{index} is not False:",
-                f"        k = ({index}, r{index}{key})",
-                f"        x = {get}(k)",
-                f"        out.append({build}(k, f) if x is None else x)",
-            ]
-        finder = _define(ctx, "_findings", body)
+        finder = _python.findings_function(
+            [rule.when for rule in rules], reads, cache.get, miss, self.what
+        )
         self._finders[(make, limit)] = finder
         return finder
 
@@ -178,39 +169,12 @@ class CompiledRules:
 _RULE_TEXTS = ("id", "title", "message", "source", "section", "site")
 
 
-def _float_fields(cls: type[Any]) -> tuple[str, ...]:
-    hints = typing.get_type_hints(cls)
-    return tuple(name for name in attrs.fields_dict(cls) if float in typing.get_args(hints[name]))
-
-
-#: Facts, and fields of the items of item collections, that hold a number written as a float.
-_FLOAT_FACTS: frozenset[str] = frozenset(_float_fields(Facts))
-_FLOAT_ITEM_FIELDS: dict[str, tuple[str, ...]] = {
-    name: fields for name, cls in ITEM_COLLECTIONS.items() if (fields := _float_fields(cls))
-}
-
-
-def _key_part(ctx: _Codegen, name: str) -> str:
-    """Return the expression for fact ``name`` in a findings key.
-
-    ``38 == 38.0`` while the two are written differently (``38`` and ``38.0``), and the Python
-    model accepts an int for a float field; so a value that may be either carries its type
-    in the key, and two patients whose values differ only so never share a finding.
-    """
-    local = ctx.fact(name)
-    if name in _FLOAT_FACTS:
-        return f"{local}, {local}.__class__"
-    fields = _FLOAT_ITEM_FIELDS.get(name)
-    if fields:
-        types = ", ".join(f"i.{field}.__class__" for field in fields)
-        return f"{local}, tuple([({types}) for i in {local}])"
-    return local
-
-
-def _define(ctx: _Codegen, name: str, body: list[str]) -> Callable[..., Any]:
-    """Compile ``def name(f)`` from ``body``, after the facts ``ctx`` recorded are loaded."""
-    lines = [f"def {name}(f):", *ctx.prologue(), "    out = []", *body, "    return out"]
-    namespace: dict[str, Any] = dict(ctx.constants)
-    exec(compile("\n".join(lines), "<herniarules-rules>", "exec"), namespace)
-    function: Callable[..., Any] = namespace[name]
-    return function
+def _what(rules: tuple[Rule, ...]) -> str:
+    """Return what a rule set is, for its generated code: ``core rules``, ``rules of honey``."""
+    if rules and all(rule.is_core for rule in rules):
+        return "core rules"
+    shared: frozenset[str] | None = None
+    for rule in rules:
+        techniques = rule.techniques or frozenset()
+        shared = techniques if shared is None else shared & techniques
+    return f"rules of {', '.join(sorted(shared))}" if shared else "rules"
