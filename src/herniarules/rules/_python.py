@@ -384,5 +384,6 @@ def _key_part(ctx: Context, name: str) -> str:
     fields = _FLOAT_ITEM_FIELDS.get(name)
     if fields:
         types = ", ".join(f"i.{field}.__class__" for field in fields)
-        return f"{local}, tuple([({types}) for i in {local}])"
+        # An unrecorded collection (None) is a value too: its rules are unknown.
+        return f"{local}, None if {local} is None else tuple([({types}) for i in {local}])"
     return local
