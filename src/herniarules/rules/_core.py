@@ -262,11 +262,16 @@ class Any_(_Group):
     """True when any part is true; false when every part is false; unknown otherwise."""
 
 
+def _predicate(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Expr):
+        raise RuleError(f"expected a predicate, got {value!r}")
+
+
 @attrs.frozen(eq=False)
 class Not(Expr):
     """Negation; unknown stays unknown."""
 
-    part: Expr
+    part: Expr = attrs.field(validator=_predicate)
 
 
 @attrs.frozen(eq=False)

@@ -410,6 +410,14 @@ class ItemNot(ItemExpr):
 # --------------------------------------------------------------------------- quantifiers
 
 
+def _ranged(quantifier: _Quantifier) -> ItemKind:
+    """Return the kind of the items ``quantifier`` ranges over."""
+    items = quantifier.items
+    if not isinstance(items, Items):
+        raise RuleError(f"a quantifier ranges over F.hernias or F.conditions, got {items!r}")
+    return items.kind
+
+
 @attrs.frozen(eq=False)
 class _Quantifier(Expr):
     """A predicate over the whole collection built from an item predicate."""
@@ -417,7 +425,7 @@ class _Quantifier(Expr):
     items: Items
     predicate: ItemExpr
     kind: ItemKind = attrs.field(
-        init=False, repr=False, default=attrs.Factory(lambda self: self.items.kind, takes_self=True)
+        init=False, repr=False, default=attrs.Factory(lambda self: _ranged(self), takes_self=True)
     )
     """The item collection quantified over."""
 
