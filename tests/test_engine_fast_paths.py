@@ -17,7 +17,17 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from herniarules import Custom, Engine, F, Outcome, Protocol, ProtocolStep, Rule, hookimpl
+from herniarules import (
+    Custom,
+    Engine,
+    F,
+    Outcome,
+    Protocol,
+    ProtocolStep,
+    Rule,
+    RuleError,
+    hookimpl,
+)
 from herniarules.facts import Facts, derive_facts
 from herniarules.model import Patient
 from herniarules.rules import All, Any_, CompiledRules, Expr, Tri
@@ -65,27 +75,40 @@ def test_one_concept_test_agrees_with_evaluation_whatever_the_fact_holds(
     assert _compiled_value(expr, odd) is expr.evaluate(odd)
 
 
-def test_custom_subclass_is_compiled_through_its_own_evaluate(facts: Facts) -> None:
-    class Unknowable(Custom):
-        def evaluate(self, facts: Facts) -> Tri:
-            return None
-
-    expr = Unknowable(lambda f: True, "a predicate that never knows")
-    assert _compiled_value(expr, facts) is None
+class _Unknowable(Custom):
+    def evaluate(self, facts: Facts) -> Tri:
+        return None
 
 
-def test_group_with_its_own_combination_keeps_it_when_compiled(facts: Facts) -> None:
-    def strict(values: Iterable[Tri]) -> Tri:
-        return all(value is True for value in values)  # unknown counts as no
+def _strict(values: Iterable[Tri]) -> Tri:
+    return all(value is True for value in values)  # unknown counts as no
 
-    class StrictAll(All):
-        combine = staticmethod(strict)
 
-    known = F.pain_score >= 0
-    unknown = Custom(lambda f: None, "unknown")
-    expr = StrictAll(known, unknown)
-    assert expr.evaluate(facts) is False
-    assert _compiled_value(expr, facts) is False
+class _StrictAll(All):
+    combine = staticmethod(_strict)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: _Unknowable(lambda f: True, "a predicate that never knows"),
+        lambda: _StrictAll(F.pain_score >= 0, Custom(lambda f: None, "unknown")),
+    ],
+    ids=["Custom", "All"],
+)
+def test_a_subclass_of_a_node_is_refused_not_compiled_as_its_parent(
+    build: Any, facts: Facts
+) -> None:
+    # A subclass of a node is a node no back-end was written for: compiling or evaluating it
+    # as its parent would silently drop what the subclass changes.
+    expr = build()
+    name = type(expr).__qualname__
+    with pytest.raises(RuleError, match=rf"does not know the node type .*\b{name}\b"):
+        CompiledRules([_rule(expr)])
+    with pytest.raises(RuleError, match=rf"^the interpreter \(missing\) does not .*{name}"):
+        expr.missing(facts)
+    with pytest.raises(RuleError, match=rf"^the renderer \(render\) does not know .*{name}"):
+        expr.render(facts)
 
 
 @pytest.mark.parametrize("group", [All, Any_])
