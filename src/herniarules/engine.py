@@ -125,6 +125,9 @@ class _Slot:
     custom: bool = False
     #: Whether the technique has local rules of its own (see ``Rule.local``).
     local: bool = False
+    #: Where the engine's joint rule function puts this technique's findings; 0 if it keeps
+    #: a function of its own (its plugin failed, or its rules call plugin code).
+    group: int = 0
     #: The site values the technique's area overlaps, or ``None`` for the whole body (no
     #: local finding can lie outside it).
     treated: frozenset[str] | None = attrs.field(init=False)
@@ -558,28 +561,28 @@ class Engine:
         """Compile the core rules and every technique's declarative rules into one function.
 
         :meth:`assess` of every technique then reads the facts once instead of once per
-        technique. A technique whose plugin failed, or whose rules call plugin code, keeps
-        its own function; so does everything when the joint one fails.
+        technique, and the function sorts the findings as it goes: group 0 is the core's, and
+        each technique has a group of its own. A technique whose plugin failed, or whose rules
+        call plugin code, keeps its own function; so does everything when the joint one fails.
         """
-        shared = {
-            slot.id
-            for slot in self._slots.values()
-            if slot.findings is not None and not slot.custom
-        }
-        #: rule id → the technique ids its finding belongs to; ``None`` for a core rule.
-        owners: dict[str, tuple[str, ...] | None] = {rule.id: None for rule in self._core.rules}
+        for number, slot in enumerate(
+            (s for s in self._sorted_slots if s.findings is not None and not s.custom), 1
+        ):
+            slot.group = number
+        group_of = {slot.id: slot.group for slot in self._sorted_slots if slot.group}
         rules = list(self._core.rules)
+        groups: list[tuple[int, ...]] = [(0,)] * len(rules)
         for record in self._plugins:
             if record.error is not None:
                 continue
             for rule in record.rules:
-                ids = tuple(sorted((rule.techniques or frozenset()) & shared))
-                if ids:
-                    owners[rule.id] = ids
+                own = tuple(sorted(group_of[t] for t in rule.techniques or () if t in group_of))
+                if own:
                     rules.append(rule)
-        self._owners = owners
-        self._shared = frozenset(shared)
-        self._all_findings = _finder(CompiledRules(rules))
+                    groups.append(own)
+        self._all_findings = CompiledRules(rules, what="all rules").grouped_findings_function(
+            _make_finding, _FINDING_CACHE_SIZE, groups, 1 + len(group_of)
+        )
 
     def _compile_slot(self, slot: _Slot) -> None:
         technique_id = slot.id
@@ -683,31 +686,14 @@ class Engine:
         except BaseException as exc:  # SystemExit from a predicate fails its technique alone
             return [self._plugin_failure(record, slot.id, describe("a rule", exc))]
 
-    def _findings_together(
-        self, facts: Facts
-    ) -> tuple[tuple[Finding, ...], dict[str, list[Finding]] | None]:
-        """Return the core findings and, per technique, its own, from the joint function."""
+    def _findings_together(self, facts: Facts) -> tuple[list[Finding], ...] | None:
+        """Return the core's findings (first) and each technique's, from the joint function."""
         try:
-            fired = self._all_findings(facts)
+            return self._all_findings(facts)
         except KeyboardInterrupt:
             raise
         except BaseException:  # a rule that raises: each technique on its own, to isolate it
-            return tuple(self._core_findings(facts)), None
-        owners = self._owners
-        core: list[Finding] = []
-        own_by: dict[str, list[Finding]] = {}
-        for finding in fired:
-            ids = owners[finding.rule_id]
-            if ids is None:
-                core.append(finding)
-            else:
-                for technique_id in ids:
-                    found = own_by.get(technique_id)
-                    if found is None:
-                        own_by[technique_id] = [finding]
-                    else:
-                        found.append(finding)
-        return tuple(core), own_by
+            return None
 
     def _protocol(self, slot: _Slot, facts: Facts) -> Protocol:
         """Return the slot's protocol for ``facts``: reused, or built through the guard."""
@@ -748,11 +734,8 @@ class Engine:
         Every verdict is reached before any protocol builder runs. If ``ranked`` is given,
         each permitted technique adds its ranking key to it.
         """
-        own_by: dict[str, list[Finding]] | None = None
-        if len(slots) > 1:
-            core, own_by = self._findings_together(facts)
-        else:
-            core = tuple(self._core_findings(facts))
+        groups = self._findings_together(facts) if len(slots) > 1 else None
+        core = tuple(self._core_findings(facts) if groups is None else groups[0])
         core_worst = most_restrictive(core)
         local = self._local_titles
         # Whether a core finding may lie outside some technique's area: checked once here;
@@ -760,16 +743,17 @@ class Engine:
         core_sited = any(f.site is not None and f.rule_id in local for f in core) if core else False
         physicians = clearances_on(patient.clearances, facts.as_of) if patient.clearances else {}
         patient_id = patient.id
-        shared = self._shared if own_by is not None else _NO_IDS
+        decided = _decided
         decisions: list[Decision | None] = []
         append = decisions.append
         pending = []
         # 1. Every verdict, before any protocol builder runs.
         for index, slot in enumerate(slots):
             technique_id = slot.id
+            group = slot.group
             own = (
-                own_by.get(technique_id, _NONE)  # type: ignore[union-attr]  # shared is empty
-                if technique_id in shared
+                groups[group]
+                if group and groups is not None
                 else self._own_findings(slot, facts)
             )
             physician = physicians.get(technique_id) if physicians else None
@@ -787,7 +771,7 @@ class Engine:
             else:  # the common case: the core findings alone decide
                 findings, worst, avoid = core, core_worst, ()
             if worst > _PERMITTING:
-                append(_decided(technique_id, patient_id, findings, None, worst))
+                append(decided(technique_id, patient_id, findings, None, worst))
             else:
                 pending.append((index, slot, findings, worst, avoid))
                 append(None)
@@ -796,7 +780,7 @@ class Engine:
         for index, slot, findings, worst, avoid in pending:
             technique_id = slot.id
             try:  # the protocol built for equal declared facts, if kept
-                protocol = slot.protocols.get(slot.key(facts))
+                protocol = slot.protocols.get(slot.key(facts) if slot.technique.reads else ())
             except TypeError:  # an unhashable declared value: built below, every time
                 protocol = None
             try:
@@ -812,7 +796,7 @@ class Engine:
                 continue
             if avoid:
                 protocol = attrs.evolve(protocol, avoid=(*protocol.avoid, *avoid))
-            decisions[index] = _decided(technique_id, patient_id, findings, protocol, worst)
+            decisions[index] = decided(technique_id, patient_id, findings, protocol, worst)
             if ranked is not None:
                 matches = len(wanted.intersection(slot.indications)) if wanted else 0
                 ranked.append((-matches, worst, technique_id))
@@ -894,8 +878,6 @@ class Engine:
         return plan.with_break_of_at_least(break_days)
 
 
-_NONE: list[Finding] = []
-_NO_IDS: frozenset[str] = frozenset()
 
 #: What each load-time hook must return a list of, exactly.
 _HOOK_TYPES: dict[str, type] = {

@@ -305,9 +305,20 @@ def _labelled(node: Labelled, ctx: Context, item: str) -> str:
 # --------------------------------------------------------------------------- rule sets
 
 
-def _define(ctx: Context, name: str, body: list[str], what: str) -> Callable[..., Any]:
-    """Compile ``def name(f)`` from ``body``, after the facts ``ctx`` recorded are loaded."""
-    lines = [f"def {name}(f):", *ctx.prologue(), "    out = []", *body, "    return out"]
+def _define(
+    ctx: Context, name: str, body: list[str], what: str, outs: int = 0
+) -> Callable[..., Any]:
+    """Compile ``def name(f)`` from ``body``, after the facts ``ctx`` recorded are loaded.
+
+    The function returns the list ``out``, or with ``outs`` lists ``out0``... a tuple of them.
+    """
+    if outs:
+        names = [f"out{group}" for group in range(outs)]
+        start = [f"    {name} = []" for name in names]
+        end = f"    return ({', '.join(names)},)"
+    else:
+        start, end = ["    out = []"], "    return out"
+    lines = [f"def {name}(f):", *ctx.prologue(), *start, *body, end]
     function: Callable[..., Any] = define("\n".join(lines), name, what, dict(ctx.constants))
     return function
 
@@ -334,7 +345,8 @@ def findings_function(
     get: Callable[[tuple[object, ...]], Any],
     build: Callable[[tuple[Any, ...], Facts], Any],
     what: str,
-) -> Callable[[Facts], list[Any]]:
+    groups: tuple[int, Sequence[tuple[int, ...]]] | None = None,
+) -> Callable[[Facts], Any]:
     """Return the function from facts to the findings of the predicates not false, in order.
 
     The finding of predicate ``i`` with result ``r`` is ``get(key)`` if that is not ``None``,
@@ -342,6 +354,9 @@ def findings_function(
     names)``.
 
     :param what: what the predicates are, for the generated code's file name.
+    :param groups: if given, ``(count, groups)``: the number of groups and the groups each
+        predicate's finding belongs to; the function then returns ``count`` lists of findings
+        (a tuple), each in predicate order.
     """
     ctx = Context()
     get_name, build_name = ctx.constant(get), ctx.constant(build)
@@ -354,9 +369,14 @@ def findings_function(
             f"    if r{index} is not False:",
             f"        k = ({index}, r{index}{key})",
             f"        x = {get_name}(k)",
-            f"        out.append({build_name}(k, f) if x is None else x)",
         ]
-    return _define(ctx, "_findings", body, f"{what}, findings")
+        if groups is None:
+            body.append(f"        out.append({build_name}(k, f) if x is None else x)")
+            continue
+        body.append(f"        x = {build_name}(k, f) if x is None else x")
+        body += [f"        out{group}.append(x)" for group in groups[1][index]]
+    outs = 0 if groups is None else groups[0]
+    return _define(ctx, "_findings", body, f"{what}, findings", outs)
 
 
 def _float_fields(cls: type[Any]) -> tuple[str, ...]:

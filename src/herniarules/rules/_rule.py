@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import attrs
@@ -109,8 +109,8 @@ class CompiledRules:
         self.what: str = _what(self.rules) if what is None else what
         #: The findings kept by each function :meth:`findings_function` returned, by its
         #: ``(make, limit)``.
-        self.findings: dict[tuple[object, int], BoundedCache[tuple[object, ...], Any]] = {}
-        self._finders: dict[tuple[object, int], Callable[[Facts], list[Any]]] = {}
+        self.findings: dict[tuple[object, ...], BoundedCache[tuple[object, ...], Any]] = {}
+        self._finders: dict[tuple[object, ...], Callable[[Facts], Any]] = {}
         #: The compiled function: facts → ``(rule index, result)`` for the rules whose
         #: predicate is true or unknown.
         self.fired_indices: Callable[[Facts], list[tuple[int, Tri]]] = _python.fired_function(
@@ -128,6 +128,39 @@ class CompiledRules:
         limit: int,
         budget: int | None = None,
     ) -> Callable[[Facts], list[T]]:
+        finder: Callable[[Facts], list[T]] = self._findings_function(make, limit, budget, None)
+        return finder
+
+    def grouped_findings_function(
+        self,
+        make: Callable[[Rule, Tri, tuple[str, ...], Facts], T],
+        limit: int,
+        groups: Sequence[tuple[int, ...]],
+        count: int,
+        budget: int | None = None,
+    ) -> Callable[[Facts], tuple[list[T], ...]]:
+        """Return :meth:`findings_function`, with the findings sorted into groups as it goes.
+
+        ``groups[i]`` names the groups (numbered from 0 to ``count - 1``) the finding of rule
+        ``i`` belongs to; the function returns ``count`` lists, each in rule order. The engine uses it to read the core's and every technique's findings in one
+        pass over the facts.
+        """
+        if len(groups) != len(self.rules):
+            raise RuleError(f"{len(groups)} groups for {len(self.rules)} rules")
+        if any(not 0 <= g < count for gs in groups for g in gs):
+            raise RuleError(f"groups must be numbered from 0 to {count - 1}")
+        finder: Callable[[Facts], tuple[list[T], ...]] = self._findings_function(
+            make, limit, budget, (count, tuple(tuple(g) for g in groups))
+        )
+        return finder
+
+    def _findings_function(
+        self,
+        make: Callable[[Rule, Tri, tuple[str, ...], Facts], T],
+        limit: int,
+        budget: int | None,
+        groups: tuple[int, tuple[tuple[int, ...], ...]] | None,
+    ) -> Callable[[Facts], Any]:
         """Return a function from facts to the findings of the rules that fire, in rule order.
 
         ``make(rule, result, reads, facts)`` builds the finding of a rule whose predicate gave
@@ -139,7 +172,7 @@ class CompiledRules:
         the process share, :data:`herniarules.bounded.FINDINGS`), dropping the oldest first.
         The function and its cache are made once per ``(make, limit)``.
         """
-        finder = self._finders.get((make, limit))
+        finder = self._finders.get((make, limit, groups))
         if finder is not None:
             return finder
         rules, reads = self.rules, self.reads
@@ -152,7 +185,7 @@ class CompiledRules:
         cache: BoundedCache[tuple[object, ...], Any] = BoundedCache(
             "findings", FINDINGS if budget is None else budget, max_entries=limit, size=size
         )
-        self.findings[(make, limit)] = cache
+        self.findings[(make, limit, groups)] = cache
         put = cache.put
 
         def miss(key: tuple[Any, ...], facts: Facts) -> T:
@@ -164,9 +197,9 @@ class CompiledRules:
         # Every predicate is evaluated before any finding is built, as fired_indices does, so
         # that a rule that raises stops the set before any other finding is made.
         finder = _python.findings_function(
-            [rule.when for rule in rules], reads, cache.get, miss, self.what
+            [rule.when for rule in rules], reads, cache.get, miss, self.what, groups
         )
-        self._finders[(make, limit)] = finder
+        self._finders[(make, limit, groups)] = finder
         return finder
 
 
