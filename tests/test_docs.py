@@ -16,7 +16,17 @@ import attrs
 import pytest
 
 import herniarules
-from herniarules import F, Outcome, Rule, Technique, hookimpl, hookspecs
+from herniarules import (
+    F,
+    Outcome,
+    Protocol,
+    ProtocolFacts,
+    ProtocolStep,
+    Rule,
+    Technique,
+    hookimpl,
+    hookspecs,
+)
 
 pytest.importorskip("sphinx", reason="needs the docs extra: pip install herniarules[docs]")
 pytest.importorskip("myst_parser", reason="needs the docs extra: pip install herniarules[docs]")
@@ -44,6 +54,16 @@ class _TapeParameters:
     """Days a tape stays on the skin."""
 
 
+def _tape_protocol(facts: ProtocolFacts, parameters: _TapeParameters) -> Protocol:
+    return Protocol(
+        technique="docstape",
+        steps=(ProtocolStep("taping", "Apply the tape without tension."),),
+        session_minutes=(10.0, 15.0),
+        course_sessions=(3, 5),
+        pressure="none",
+    )
+
+
 class _TapePlugin:
     """A plugin registered only in this test, with one technique and one new rule."""
 
@@ -57,6 +77,7 @@ class _TapePlugin:
                 source="test fixture",
                 indications=("pain-relief",),
                 parameters=_TapeParameters(),
+                protocol=_tape_protocol,
             )
         ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -404,6 +405,100 @@ def test_plugin_that_cannot_be_imported_is_reported_and_the_rest_load(
 
 def test_entry_points_are_off_when_asked(installed_test_plugins: Path) -> None:
     assert Engine(entry_points=False).plugins == ()
+
+
+def test_a_pinned_version_that_is_not_installed_refuses_the_distribution(
+    installed_test_plugins: Path,
+) -> None:
+    engine = Engine(allow={"herniarules-testalpha==1.2.4", "herniarules-testbeta==0.4.0"})
+    info = {p.name: p for p in engine.plugins}
+    assert info["herniarules-testalpha"].error == (
+        "version 1.2.3 is installed; the allow-list pins 1.2.4"
+    )
+    assert info["herniarules-testbeta"].error is None
+    assert [t.id for t in engine.techniques] == ["test-beta"]
+
+
+@pytest.fixture
+def locked_plugin(tmp_path: Path) -> Iterator[Path]:
+    """One distribution, ``herniarules-testlocked``, whose module the test may change."""
+    (tmp_path / "herniarules_testlocked-1.0.dist-info").mkdir()
+    info = tmp_path / "herniarules_testlocked-1.0.dist-info"
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: herniarules-testlocked\nVersion: 1.0\n", encoding="utf-8"
+    )
+    (info / "entry_points.txt").write_text(
+        "[herniarules]\ntestlocked = herniarules_testlocked_mod\n", encoding="utf-8"
+    )
+    module = tmp_path / "herniarules_testlocked_mod.py"
+    module.write_text(
+        textwrap.dedent(_PLUGIN_MODULE.format(technique="test-locked")), encoding="utf-8"
+    )
+    sys.path.insert(0, str(tmp_path))
+    importlib.invalidate_caches()
+    yield module
+    sys.path.remove(str(tmp_path))
+    sys.modules.pop("herniarules_testlocked_mod", None)
+    importlib.invalidate_caches()
+
+
+def test_a_lock_line_admits_the_locked_files_and_refuses_changed_ones(
+    locked_plugin: Path,
+) -> None:
+    from herniarules import discovery
+
+    [line] = [
+        line
+        for line in discovery.lock_lines("herniarules")
+        if line.startswith("herniarules-testlocked==")
+    ]
+    assert re.fullmatch(r"herniarules-testlocked==1\.0 sha256:[0-9a-f]{64}", line)
+    engine = Engine(allow=[line])
+    assert [t.id for t in engine.techniques] == ["test-locked"]
+    assert engine.plugins[0].error is None
+    sys.modules.pop("herniarules_testlocked_mod")
+    # The plugin's code changes after it was locked: refused before any of it runs.
+    locked_plugin.write_text(
+        locked_plugin.read_text(encoding="utf-8") + "\nimport os\n", encoding="utf-8"
+    )
+    changed = Engine(allow=[line])
+    [info] = changed.plugins
+    assert changed.techniques == ()
+    assert info.error is not None and "differ from the allow-list's sha256:" in info.error
+    assert info.error.endswith("it was not imported")
+    assert "herniarules_testlocked_mod" not in sys.modules
+    # Locking again admits the new files.
+    [relocked] = [
+        line
+        for line in discovery.lock_lines("herniarules")
+        if line.startswith("herniarules-testlocked==")
+    ]
+    assert relocked != line
+    assert [t.id for t in Engine(allow=[relocked]).techniques] == ["test-locked"]
+
+
+@pytest.mark.parametrize(
+    ("allow", "error", "message"),
+    [
+        ("herniarules-testalpha", TypeError, "not one string"),
+        (["herniarules-testalpha 1.2.3"], ValueError, "is not 'name', 'name==version'"),
+        (["herniarules-testalpha==1.2.3 sha256:abc"], ValueError, "is not 'name'"),
+        (["herniarules-testalpha sha256:" + "0" * 64], ValueError, "without a version"),
+        ([""], ValueError, "is not 'name'"),
+    ],
+)
+def test_a_malformed_allow_list_is_refused_naming_the_entry(
+    allow: Any, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        Engine(allow=allow)
+
+
+def test_distribution_names_in_the_allow_list_are_normalized(
+    installed_test_plugins: Path,
+) -> None:
+    engine = Engine(allow={"HernIarules_TestAlpha"})
+    assert [t.id for t in engine.techniques] == ["test-alpha"]
 
 
 # --------------------------------------------------------------------------- outcome scale

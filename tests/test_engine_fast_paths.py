@@ -2,7 +2,7 @@
 
 Rule predicates compiled to Python agree with their own evaluation on any value a fact may
 hold; a compiled rule set builds findings only after every predicate has run, and reuses them
-only for equal values; the engine's one decision loop clears findings, calls protocol hooks
+only for equal values; the engine's one decision loop clears findings, calls protocol builders
 and ranks techniques as documented, and deciding every technique at once agrees with
 deciding each alone.
 """
@@ -23,6 +23,7 @@ from herniarules import (
     F,
     Outcome,
     Protocol,
+    ProtocolFacts,
     ProtocolStep,
     Rule,
     RuleError,
@@ -209,37 +210,51 @@ def test_cleared_finding_is_the_same_finding_with_the_physician_named(
     )
 
 
-class _ReorderedProtocol:
-    """A plugin whose protocol hook takes only some arguments, in its own order."""
+class _PerPatientProtocol:
+    """A plugin whose protocol builder declares the patient id, so each patient gets one."""
 
-    __name__ = "reordered"
+    __name__ = "per-patient"
 
     def __init__(self) -> None:
-        self.seen: list[tuple[str, str]] = []
+        self.seen: list[str] = []
 
     @hookimpl
     def herniarules_techniques(self) -> list[Technique]:
-        return [Technique("reordered", "Reordered", "A test technique.", "test suite")]
+        return [
+            Technique(
+                "per-patient",
+                "Per patient",
+                "A test technique.",
+                "test suite",
+                protocol=self.protocol,
+                reads=("patient_id",),
+            )
+        ]
 
-    @hookimpl
-    def herniarules_protocol(self, facts: Facts, technique: Technique) -> Protocol:
-        self.seen.append((facts.patient_id, technique.id))
+    def protocol(self, facts: ProtocolFacts, parameters: object) -> Protocol:
+        self.seen.append(facts.patient_id)
         return Protocol(
-            technique=technique.id,
-            steps=(ProtocolStep("stroking", "Light stroking."),),
+            technique="per-patient",
+            steps=(ProtocolStep("stroking", f"Light stroking for {facts.patient_id}."),),
             session_minutes=(10.0, 20.0),
             course_sessions=(10, 12),
             pressure="light",
         )
 
 
-def test_protocol_hook_with_its_own_argument_order_gets_the_right_values(
+def test_a_protocol_builder_sees_the_declared_facts_of_each_patient(
     make_engine: Any, make_patient: Any
 ) -> None:
-    plugin = _ReorderedProtocol()
-    decision = make_engine(plugin).evaluate(make_patient(), "reordered", as_of=AS_OF)
-    assert decision.permitted and decision.protocol is not None
-    assert plugin.seen == [("T-001", "reordered")]
+    plugin = _PerPatientProtocol()
+    engine = make_engine(plugin)
+    first = engine.evaluate(make_patient(), "per-patient", as_of=AS_OF)
+    second = engine.evaluate(make_patient(id="T-002"), "per-patient", as_of=AS_OF)
+    again = engine.evaluate(make_patient(), "per-patient", as_of=AS_OF)
+    assert first.protocol is not None and second.protocol is not None
+    assert first.protocol.steps[0].description == "Light stroking for T-001."
+    assert second.protocol.steps[0].description == "Light stroking for T-002."
+    assert again.protocol is first.protocol
+    assert plugin.seen == ["T-001", "T-002"]
 
 
 @pytest.fixture(scope="module")

@@ -214,9 +214,7 @@ def test_keyboard_interrupt_in_a_load_hook_propagates(hook: str) -> None:
 
 
 def test_keyboard_interrupt_in_the_protocol_hook_propagates() -> None:
-    engine = Engine(
-        plugins=[raising_plugin("protocol", KeyboardInterrupt())], entry_points=False
-    )
+    engine = Engine(plugins=[raising_plugin("protocol", KeyboardInterrupt())], entry_points=False)
     with pytest.raises(KeyboardInterrupt):
         engine.assess(_patient(), as_of=AS_OF)
 

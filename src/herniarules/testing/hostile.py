@@ -205,7 +205,7 @@ def _check_one(
             raise _fail(f"{what}: the raising plugin's technique is permitted")
         errors = [f.message for f in decision.findings if f.rule_id == _PLUGIN_ERROR]
         if patient.hernias[0].phase is Phase.ACUTE:
-            continue  # deferred by the core before the protocol hook is asked
+            continue  # deferred by the core before the protocol builder is called
         if not any(all(n in message for n in needles) for message in errors):
             raise _fail(f"{what}: no finding names the plugin, hook and exception: {errors}")
     if raiser.hook == "plan_course":
