@@ -477,3 +477,14 @@ def test_the_cli_writes_a_lock_and_loads_only_what_it_pins(tmp_path: Path) -> No
         EXIT_INPUT
     )
     assert "cannot read the lock file" in err.getvalue()
+
+
+def test_protocol_facts_copy_and_pickle() -> None:
+    import copy
+    import pickle
+
+    view = ProtocolFacts("t", {"age": 40, "hernia_regions": frozenset({"lumbar"})})
+    for twin in (copy.copy(view), copy.deepcopy(view), pickle.loads(pickle.dumps(view))):
+        assert twin.age == 40 and twin.hernia_regions == frozenset({"lumbar"})
+        with pytest.raises(AttributeError, match="declared: age, hernia_regions"):
+            _ = twin.sex

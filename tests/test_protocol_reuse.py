@@ -324,11 +324,6 @@ def test_a_fact_recorded_as_int_and_as_float_gets_its_own_protocol() -> None:
     assert _protocol_of(engine, _patient("c", size=4.0)) is as_float
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the protocol key records the types of the declared values only, not of the "
-    "values inside an item collection such as hernias",
-)
 def test_an_item_of_a_declared_collection_recorded_as_int_and_as_float_is_told_apart() -> None:
     def sizes(facts: ProtocolFacts, parameters: Params) -> Protocol:
         return _protocol(", ".join(f"{h.size_mm} mm" for h in facts.hernias))

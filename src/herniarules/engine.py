@@ -37,7 +37,7 @@ from herniarules import discovery, hookspecs
 from herniarules.bounded import PROTOCOLS, BoundedCache, estimate
 from herniarules.courses import CoursePlan, default_plan
 from herniarules.decide import clearances_on, judge, most_restrictive
-from herniarules.facts import Facts, derive_facts
+from herniarules.facts import ITEM_COLLECTIONS, Facts, derive_facts
 from herniarules.guard import Guard, PluginError, describe, text_of
 from herniarules.model import Patient
 from herniarules.outcomes import (
@@ -164,11 +164,16 @@ class _Slot:
 
 
 def _key_function(reads: tuple[str, ...]) -> Callable[[Facts], tuple[Any, ...]]:
-    """Return facts → the declared values with their types (``1 == 1.0`` but prints apart)."""
+    """Return facts → the declared values with their types (``1 == 1.0`` but prints apart).
+
+    An item collection (``hernias``, ``conditions``) carries the types of its items' fields
+    too, so a hernia of ``4`` mm and one of ``4.0`` mm do not share a protocol.
+    """
     if not reads:
         return lambda facts: ()
     get = operator.attrgetter(*reads)
-    if len(reads) == 1:
+    items = tuple(index for index, name in enumerate(reads) if name in ITEM_COLLECTIONS)
+    if len(reads) == 1 and not items:
 
         def one(facts: Facts) -> tuple[Any, ...]:
             value = get(facts)
@@ -177,8 +182,15 @@ def _key_function(reads: tuple[str, ...]) -> Callable[[Facts], tuple[Any, ...]]:
         return one
 
     def many(facts: Facts) -> tuple[Any, ...]:
-        values = get(facts)
-        return (*values, *[value.__class__ for value in values])
+        values = get(facts) if len(reads) > 1 else (get(facts),)
+        kinds = [value.__class__ for value in values]
+        for index in items:
+            value = values[index]
+            if value is not None:
+                kinds.append(
+                    tuple(tuple(map(type, attrs.astuple(i, recurse=False))) for i in value)
+                )
+        return (*values, *kinds)
 
     return many
 
@@ -751,11 +763,7 @@ class Engine:
         for index, slot in enumerate(slots):
             technique_id = slot.id
             group = slot.group
-            own = (
-                groups[group]
-                if group and groups is not None
-                else self._own_findings(slot, facts)
-            )
+            own = groups[group] if group and groups is not None else self._own_findings(slot, facts)
             physician = physicians.get(technique_id) if physicians else None
             sited = core_sited or slot.local
             if own or physician is not None or sited:
@@ -876,7 +884,6 @@ class Engine:
         # A plugin's own break may be shorter than the clinic's policy; the policy wins.
         assert isinstance(plan, CoursePlan)
         return plan.with_break_of_at_least(break_days)
-
 
 
 #: What each load-time hook must return a list of, exactly.

@@ -62,6 +62,13 @@ class ProtocolFacts:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"can't set attribute {name!r}: ProtocolFacts is read-only")
 
+    def __reduce__(self) -> tuple[type[ProtocolFacts], tuple[str, dict[str, Any]]]:
+        # Copies and pickles are built through __init__, as __setattr__ refuses.
+        return (
+            ProtocolFacts,
+            (object.__getattribute__(self, "_technique"), object.__getattribute__(self, "_values")),
+        )
+
     def __dir__(self) -> list[str]:
         return sorted(object.__getattribute__(self, "_values"))
 
