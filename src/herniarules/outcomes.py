@@ -347,7 +347,7 @@ def _cleared(finding: Finding, physician: str) -> Finding:
     checked and frozen again.
     """
     copy: Finding = _new(Finding)
-    for name, read, write in _FINDING_SLOTS:
+    for read, write in _FINDING_SLOTS:
         write(copy, read(finding))
     _f_cleared_by(copy, physician)
     _f_effective(copy, Outcome.ALLOWED)
@@ -356,7 +356,7 @@ def _cleared(finding: Finding, physician: str) -> Finding:
 
 
 _FINDING_SLOTS = tuple(
-    (name, Finding.__dict__[name].__get__, Finding.__dict__[name].__set__)
+    (Finding.__dict__[name].__get__, Finding.__dict__[name].__set__)
     for name in ("rule_id", "outcome", "message", "source", "evidence", "explanation", "site")
 )
 _f_cleared_by, _f_effective, _f_hash = (

@@ -142,8 +142,8 @@ class CompiledRules:
         """Return :meth:`findings_function`, with the findings sorted into groups as it goes.
 
         ``groups[i]`` names the groups (numbered from 0 to ``count - 1``) the finding of rule
-        ``i`` belongs to; the function returns ``count`` lists, each in rule order. The engine uses it to read the core's and every technique's findings in one
-        pass over the facts.
+        ``i`` belongs to; the function returns ``count`` lists, each in rule order. The engine
+        uses it to read the core's and every technique's findings in one pass over the facts.
         """
         if len(groups) != len(self.rules):
             raise RuleError(f"{len(groups)} groups for {len(self.rules)} rules")
