@@ -235,7 +235,7 @@ def test_clearance_lets_a_course_start_inside_the_break() -> None:
 @pytest.fixture
 def demo_cli(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make ``herniarules`` use an engine with only the demo technique."""
-    monkeypatch.setattr(cli, "Engine", lambda: make_engine())
+    monkeypatch.setattr(cli, "Engine", lambda **options: make_engine())
 
 
 def write(tmp_path: Path, phase: str) -> Path:
