@@ -22,11 +22,13 @@ import hashlib
 import os
 import re
 from collections.abc import Collection, Iterator
-from importlib.metadata import Distribution, EntryPoint
-from importlib.util import find_spec
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
+
+if TYPE_CHECKING:  # importlib.metadata is slow to import; only loading plugins needs it
+    from importlib.metadata import Distribution, EntryPoint
 
 __all__ = [
     "Allowed",
@@ -124,6 +126,8 @@ def _files(group: list[Candidate]) -> Iterator[tuple[str, Path]]:
             path = Path(str(file.locate()))
             if path.is_file():
                 yield file.as_posix(), path
+    from importlib.util import find_spec
+
     # An editable install records a path hook, not the code: hash the packages' own files.
     for top in sorted({c.entry_point.module.split(".")[0] for c in group}):
         try:
