@@ -1,7 +1,7 @@
 # One command each; see README.md. Run `make setup` first (or the README's set-up commands).
 PY := .venv/bin/python
 
-.PHONY: setup assess test lint format typecheck docs bench fuzz mutate codes codes-check ci
+.PHONY: setup assess test lint format typecheck docs bench bench-memory fuzz mutate codes codes-check ci
 
 setup:
 	python3 -m venv .venv && .venv/bin/pip install -q -r requirements-dev.txt
@@ -28,6 +28,9 @@ docs:
 
 bench:
 	$(PY) benchmarks/run.py
+
+bench-memory:
+	$(PY) benchmarks/memory.py
 
 fuzz:
 	$(PY) fuzz/run_long.py --minutes 30

@@ -8,11 +8,15 @@ severity tiers, sites and history tiers come up, half from the whole table, each
 across the population), in every clinical status, sometimes by concept alone; hernias,
 vitals with values missing, medications by category, name or ATC code, allergies, courses,
 surgeries, clearances and indications vary too. The same seed gives the same patients.
+:func:`stream` yields the same patients one at a time, for runs too long to hold them; once a
+pool of codes is used up its codes come round again, and every patient keeps its own id.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 from techniques import TECHNIQUES
@@ -86,6 +90,17 @@ def _spelling(rng: random.Random, code: str) -> str:
 
 def patients(count: int, seed: int = SEED, as_of: date = date(2026, 11, 27)) -> list[Patient]:
     """Return ``count`` distinct valid patients, the same for the same seed."""
+    return list(stream(count, seed, as_of))
+
+
+def stream(
+    count: int | None = None, seed: int = SEED, as_of: date = date(2026, 11, 27)
+) -> Iterator[Patient]:
+    """Yield the patients of :func:`patients` one at a time (endlessly if ``count`` is None).
+
+    The first ``n`` patients are those of ``patients(n)`` for every ``n``; none is kept, so a
+    run over a million of them holds one patient at a time.
+    """
     rng = random.Random(seed)
     pools = code_pools(rng)
     cursor = {(system, kind): 0 for system in CodeSystem for kind in (0, 1)}
@@ -103,8 +118,7 @@ def patients(count: int, seed: int = SEED, as_of: date = date(2026, 11, 27)) -> 
     def maybe(value: object, p: float = 0.85) -> object:
         return value if rng.random() < p else None
 
-    out = []
-    for number in range(count):
+    for number in range(count) if count is not None else itertools.count():
         sex = rng.choice([Sex.FEMALE, Sex.MALE])
         age = rng.randint(18, 90)
         hernias = []
@@ -163,27 +177,24 @@ def patients(count: int, seed: int = SEED, as_of: date = date(2026, 11, 27)) -> 
         if systolic is not None and diastolic is not None and diastolic >= systolic:
             diastolic = systolic - 20
         pregnant = None if sex is Sex.MALE else rng.choice([None, False, False, True])
-        out.append(
-            Patient(
-                id=f"G-{number:05d}",
-                age=age,
-                sex=sex,
-                vitals=Vitals(
-                    systolic_mmhg=systolic,
-                    diastolic_mmhg=diastolic,
-                    temperature_c=maybe(round(rng.uniform(35.8, 39.0), 1)),
-                    pain_score=maybe(rng.randint(0, 10)),
-                ),
-                hernias=tuple(hernias),
-                pregnant=pregnant if sex is not Sex.MALE else rng.choice([None, False]),
-                inflammatory_process=rng.choice([None, False, False, True]),
-                conditions=tuple(conditions),
-                allergies=tuple(allergies),
-                medications=tuple(medications),
-                massage_courses=tuple(courses),
-                surgeries=tuple(surgeries),
-                clearances=tuple(clearances),
-                indications=tuple(rng.sample(list(Indication), rng.randint(0, 3))),
-            )
+        yield Patient(
+            id=f"G-{number:05d}",
+            age=age,
+            sex=sex,
+            vitals=Vitals(
+                systolic_mmhg=systolic,
+                diastolic_mmhg=diastolic,
+                temperature_c=maybe(round(rng.uniform(35.8, 39.0), 1)),
+                pain_score=maybe(rng.randint(0, 10)),
+            ),
+            hernias=tuple(hernias),
+            pregnant=pregnant if sex is not Sex.MALE else rng.choice([None, False]),
+            inflammatory_process=rng.choice([None, False, False, True]),
+            conditions=tuple(conditions),
+            allergies=tuple(allergies),
+            medications=tuple(medications),
+            massage_courses=tuple(courses),
+            surgeries=tuple(surgeries),
+            clearances=tuple(clearances),
+            indications=tuple(rng.sample(list(Indication), rng.randint(0, 3))),
         )
-    return out

@@ -1,13 +1,14 @@
-"""Benchmark herniarules against a hand-written baseline, rule-engine and zen-engine.
+"""Benchmark herniarules against a straight-line floor, a hand-written baseline, rule-engine
+and zen-engine.
 
 Run with ``make bench`` (or ``.venv/bin/python benchmarks/run.py``). Options: ``--quick`` for
-fewer repeats, ``--profile`` to print a cProfile of the engine path, ``--no-write`` to leave
+fewer repeats, ``--profile`` to print a cProfile of one path, ``--no-write`` to leave
 ``benchmarks/results.json`` alone.
 
 Every timing is the median over repeated batches (garbage collection off during a batch, as
 ``timeit`` does); a batch assesses each example patient once, so "per patient" is the mean over
 the example mix. Before timing, the script asserts that every implementation reaches the same
-result for every example patient, so that the comparison is of equal work.
+result for every patient it times, so that the comparison is of equal work.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ sys.path.insert(0, str(HERE))
 
 import attrs  # noqa: E402
 import baseline  # noqa: E402
+import floor  # noqa: E402
 import population  # noqa: E402
 import techniques  # noqa: E402
 
@@ -58,8 +60,12 @@ AS_OF = date(2026, 11, 27)
 PATIENT_FILES = sorted((ROOT / "examples" / "patients").glob("*.json"))
 SEED = population.SEED
 GENERATED = 2_000
-"""Distinct generated patients of the run over distinct patients."""
+"""Distinct generated patients of the run over distinct patients against the baseline."""
+DISTINCT = 20_000
+"""Distinct generated patients of the runs against the floor (batches and latency)."""
 TARGETS = {
+    "engine_vs_floor_max": 2.5,
+    "p99_vs_floor_max": 3.0,
     "engine_vs_baseline_max": 1.6,
     "code_lookup_us_max": 1.0,
     "lookup_growth_vs_floor_max": 1.25,
@@ -244,6 +250,58 @@ def check_equivalence(
                 assert got == expected, f"{name} and engine differ for {patient.id}"
 
 
+def engine_as_floor(assessment: herniarules.Assessment) -> floor.Result:
+    """Return an engine assessment in the shape of ``floor.assess``: the baseline's findings
+    with the site of each."""
+    decisions: dict[str, tuple[int, tuple[floor.Finding, ...], object]] = {
+        d.technique: (
+            int(d.outcome),
+            tuple(
+                (
+                    f.rule_id,
+                    int(f.outcome),
+                    f.message,
+                    f.source,
+                    dict(f.evidence),
+                    f.cleared_by,
+                    f.site,
+                )
+                for f in d.findings
+            ),
+            d.protocol,
+        )
+        for d in assessment.decisions
+    }
+    return decisions, assessment.ranking
+
+
+def check_floor(engine: herniarules.Engine, patients: Sequence[herniarules.Patient]) -> None:
+    """Assert that the floor gives the engine's verdicts, findings (with their sites),
+    protocols and ranking for every patient."""
+    for patient in patients:
+        expected = engine_as_floor(engine.assess(patient, as_of=AS_OF))
+        mine = floor.assess(patient, AS_OF)
+        assert {t: d[0] for t, d in mine[0].items()} == {t: d[0] for t, d in expected[0].items()}, (
+            patient.id,
+            "verdicts",
+        )
+        assert mine == expected, f"floor and engine differ for {patient.id}"
+
+
+def check_population(generated: list[herniarules.Patient]) -> int:
+    """Assert that generation is deterministic and the patients distinct; return how many.
+
+    A second generation from the seed gives equal patients, the first :data:`GENERATED` of
+    them are ``population.patients(GENERATED)``, and no two are equal apart from their id.
+    """
+    assert population.patients(len(generated)) == generated, "generation is not deterministic"
+    assert population.patients(GENERATED) == generated[:GENERATED], "prefix differs"
+    names = [field.name for field in attrs.fields(herniarules.Patient) if field.name != "id"]
+    contents = {tuple(getattr(patient, name) for name in names) for patient in generated}
+    assert len(contents) == len(generated), "two generated patients are alike"
+    return len(contents)
+
+
 def check_tables() -> None:
     """Assert that the baseline's rules and code dicts are the SDK's.
 
@@ -271,6 +329,52 @@ def check_tables() -> None:
     ):
         got = baseline.concepts_for(code, system.value)
         assert got == set(reference.concepts_for(code, system)), (code, system)
+
+
+# -- per-patient latency -------------------------------------------------------------------------
+def latency(
+    fns: Mapping[str, Callable[[Any], object]], items: Sequence[Any], clock_ns: Callable[[], int]
+) -> dict[str, Any]:
+    """Time each call of each function on each item on its own; return percentiles in µs.
+
+    The functions take turns on every item, in an order that rotates from one item to the
+    next, so load on a shared machine hits them alike. Garbage collection stays on, as in an
+    application. The cost of reading the clock (median of back-to-back readings) is taken off
+    every sample.
+    """
+    readings = []
+    for _ in range(10_001):
+        started = clock_ns()
+        readings.append(clock_ns() - started)
+    overhead = statistics.median(readings)
+    names = list(fns)
+    calls = [fns[name] for name in names]
+    samples: list[list[int]] = [[] for _ in names]
+    count = len(names)
+    for number, item in enumerate(items):
+        for turn in range(count):
+            which = (number + turn) % count
+            call = calls[which]
+            started = clock_ns()
+            call(item)
+            samples[which].append(clock_ns() - started)
+    out: dict[str, Any] = {"clock_overhead_ns": overhead, "calls": len(items)}
+    for name, times in zip(names, samples, strict=True):
+        times.sort()
+        n = len(times)
+
+        def at(q: float, times: list[int] = times, n: int = n) -> float:
+            return max(0.0, times[min(n - 1, int(q * n))] - overhead) / 1e3
+
+        out[name] = {
+            "p50_us": at(0.50),
+            "p90_us": at(0.90),
+            "p99_us": at(0.99),
+            "p999_us": at(0.999),
+            "max_us": at(1.0),
+            "mean_us": max(0.0, statistics.fmean(times) - overhead) / 1e3,
+        }
+    return out
 
 
 # -- code lookups and conditions over many distinct codes -------------------------------------
@@ -531,18 +635,40 @@ def _load_third_party() -> tuple[dict[str, Callable[..., baseline.Result]], dict
     return loaded, missing
 
 
-def profile(what: str, engine: herniarules.Engine, texts: list[str]) -> None:
-    """Print the top functions by own time of the engine path or the JSON path."""
+def profile(
+    what: str,
+    engine: herniarules.Engine,
+    texts: list[str],
+    distinct: Sequence[herniarules.Patient],
+) -> None:
+    """Print the top functions by own time of one path: the engine or the floor over the
+    example patients (1,000 passes), the engine or the floor over the distinct generated
+    patients (one pass, after one unprofiled pass), or the JSON path."""
     import cProfile
     import pstats
 
     patients = [herniarules.loads_patient(text) for text in texts]
     profiler = cProfile.Profile()
+    if what.endswith("-distinct"):
+        for patient in distinct:
+            engine.assess(patient, as_of=AS_OF)
+        profiler.enable()
+        for patient in distinct:
+            if what == "engine-distinct":
+                engine.assess(patient, as_of=AS_OF)
+            else:
+                floor.assess(patient, AS_OF)
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        return
     profiler.enable()
     for _ in range(1000):
         if what == "engine":
             for patient in patients:
                 engine.assess(patient, as_of=AS_OF)
+        elif what == "floor":
+            for patient in patients:
+                floor.assess(patient, AS_OF)
         else:
             for text in texts:
                 patient = herniarules.loads_patient(text)
@@ -556,7 +682,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument(
-        "--profile", choices=("engine", "json"), help="print a cProfile of one path and stop"
+        "--profile",
+        choices=("engine", "floor", "engine-distinct", "floor-distinct", "json"),
+        help="print a cProfile of one path and stop",
     )
     parser.add_argument(
         "--clock",
@@ -580,13 +708,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     engine = herniarules.Engine(entry_points=False, plugins=techniques.plugins())
     assert len(engine.techniques) == 8
     third_party, missing = _load_third_party()
-    generated = population.patients(GENERATED)
+    distinct_patients = population.patients(DISTINCT)
+    generated = distinct_patients[:GENERATED]
+    distinct_contents = check_population(distinct_patients)
     check_tables()
     check_equivalence(engine, patients, third_party)
     check_equivalence(engine, generated, third_party, others_on=200 if args.quick else 500)
+    check_floor(engine, patients)
+    check_floor(engine, distinct_patients)
 
     if args.profile:
-        profile(args.profile, engine, texts)
+        profile(args.profile, engine, texts, distinct_patients)
         return 0
 
     installed = herniarules.Engine()
@@ -600,6 +732,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def baseline_assess(patient: herniarules.Patient) -> object:
         return baseline.assess(patient, AS_OF)
+
+    def floor_assess(patient: herniarules.Patient) -> object:
+        return floor.assess(patient, AS_OF)
 
     def json_assessment(text: str) -> str:
         patient = herniarules.loads_patient(text)
@@ -617,6 +752,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return herniarules.loads_patient(text)
 
     contenders: dict[str, Callable[[Any], object]] = {
+        "floor": floor_assess,
         "baseline": baseline_assess,
         "engine": engine_assess,
     }
@@ -629,6 +765,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     t: dict[str, float | None] = {
         name: medians.get(name)
         for name in (
+            "floor",
             "baseline",
             "engine",
             "engine_installed",
@@ -644,12 +781,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     t["json_to_assessment"] = per_call(json_assessment, texts, repeats)
     per_patient: dict[str, dict[str, float | None]] = {}
     for patient in patients:
-        pair = {"baseline": baseline_assess, "engine": engine_assess}
-        times, pair_rounds = interleaved(pair, [patient], max(3, repeats // 3))
+        trio = {"floor": floor_assess, "baseline": baseline_assess, "engine": engine_assess}
+        times, pair_rounds = interleaved(trio, [patient], max(3, repeats // 3))
         per_patient[patient.id] = {
+            "floor_us": times["floor"] * 1e6,
             "baseline_us": times["baseline"] * 1e6,
             "engine_us": times["engine"] * 1e6,
             "engine_vs_baseline": paired_ratio(pair_rounds, "engine", "baseline"),
+            "engine_vs_floor": paired_ratio(pair_rounds, "engine", "floor"),
         }
     # The same pair over distinct generated patients: no patient, code or record repeats
     # within a round.
@@ -658,6 +797,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     t["baseline_distinct"] = distinct["baseline"]
     t["engine_distinct"] = distinct["engine"]
+    # Floor and engine over 20,000 distinct patients: a batch is one pass over all of them,
+    # so fewer rounds suffice.
+    many, many_rounds = interleaved(
+        {"floor": floor_assess, "engine": engine_assess}, distinct_patients, max(3, repeats // 3)
+    )
+    t["floor_distinct_20k"] = many["floor"]
+    t["engine_distinct_20k"] = many["engine"]
+    clock_ns = time.perf_counter_ns if args.clock == "wall" else time.process_time_ns
+    latencies = latency(
+        {"floor": floor_assess, "engine": engine_assess}, distinct_patients, clock_ns
+    )
     lookups = lookup_sweep(repeats)
     conditions = condition_sweep(repeats, engine)
     imports = import_time_ms(import_runs)
@@ -668,6 +818,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     assert engine_s is not None
     base_s = t["baseline"]
     assert base_s is not None
+    floor_s = t["floor"]
+    assert floor_s is not None
     # Ratios are medians of per-round ratios, which cancel most of the load of a busy machine.
     ratios: dict[str, float | None] = {
         "engine_vs_baseline": paired_ratio(rounds, "engine", "baseline"),
@@ -679,10 +831,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         "zen_per_technique_vs_engine": paired_ratio(rounds, "zen-engine per technique", "engine"),
     }
     ratios["engine_vs_baseline_distinct"] = paired_ratio(distinct_rounds, "engine", "baseline")
+    ratios["engine_vs_floor"] = paired_ratio(rounds, "engine", "floor")
+    ratios["baseline_vs_floor"] = paired_ratio(rounds, "baseline", "floor")
+    ratios["engine_vs_floor_distinct_20k"] = paired_ratio(many_rounds, "engine", "floor")
+    ratios["p99_engine_vs_floor"] = (
+        latencies["engine"]["p99_us"] / latencies["floor"]["p99_us"]
+        if latencies["floor"]["p99_us"] > 0
+        else None
+    )
     engine_ratio = ratios["engine_vs_baseline"]
     assert engine_ratio is not None
     distinct_ratio = ratios["engine_vs_baseline_distinct"]
     assert distinct_ratio is not None
+    floor_ratio = ratios["engine_vs_floor"]
+    assert floor_ratio is not None
+    many_ratio = ratios["engine_vs_floor_distinct_20k"]
+    assert many_ratio is not None
+    p99_ratio = ratios["p99_engine_vs_floor"]
     sizes = list(lookups)
     small, large = lookups[sizes[0]], lookups[sizes[-1]]
     growth = {
@@ -700,13 +865,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     def verdict(ok: bool | None) -> str:
         return "n/a" if ok is None else ("PASS" if ok else "MISS")
 
+    floor_max = TARGETS["engine_vs_floor_max"]
+    p99_max = TARGETS["p99_vs_floor_max"]
+    lat_floor, lat_engine = latencies["floor"], latencies["engine"]
     rows = [
+        (
+            "floor (straight-line, 8 techniques)",
+            _us(floor_s),
+            f"baseline {ratios['baseline_vs_floor'] or 0:.2f}× floor",
+        ),
         ("baseline (hand-written, 8 techniques)", _us(base_s), ""),
         (
             "engine.assess (8 benchmark plugins)",
             _us(engine_s),
             f"{engine_ratio:.2f}× baseline (target ≤ {TARGETS['engine_vs_baseline_max']}×) "
             + verdict(engine_ratio <= TARGETS["engine_vs_baseline_max"]),
+        ),
+        (
+            "engine.assess ÷ floor, 11 example patients",
+            "",
+            f"{floor_ratio:.2f}× (median of paired rounds; target ≤ {floor_max}×) "
+            + verdict(floor_ratio <= floor_max),
         ),
         (
             f"baseline, {len(generated):,} distinct generated patients",
@@ -718,6 +897,35 @@ def main(argv: Sequence[str] | None = None) -> int:
             _us(t["engine_distinct"]),
             f"{distinct_ratio:.2f}× baseline (target ≤ {TARGETS['engine_vs_baseline_max']}×) "
             + verdict(distinct_ratio <= TARGETS["engine_vs_baseline_max"]),
+        ),
+        (
+            f"floor, {len(distinct_patients):,} distinct generated patients",
+            _us(t["floor_distinct_20k"]),
+            f"{len(many_rounds['floor'])} rounds of one pass each",
+        ),
+        (
+            f"engine.assess, {len(distinct_patients):,} distinct generated patients",
+            _us(t["engine_distinct_20k"]),
+            f"{many_ratio:.2f}× floor (median of paired rounds; target ≤ {floor_max}×) "
+            + verdict(many_ratio <= floor_max),
+        ),
+        (
+            f"p99 latency per patient, floor, {len(distinct_patients):,} distinct patients",
+            f"{lat_floor['p99_us']:,.1f} µs",
+            f"p50 {lat_floor['p50_us']:,.1f} µs, p99.9 {lat_floor['p999_us']:,.1f} µs, "
+            f"max {lat_floor['max_us']:,.1f} µs",
+        ),
+        (
+            f"p99 latency per patient, engine.assess, {len(distinct_patients):,} distinct patients",
+            f"{lat_engine['p99_us']:,.1f} µs",
+            f"p50 {lat_engine['p50_us']:,.1f} µs, p99.9 {lat_engine['p999_us']:,.1f} µs, "
+            f"max {lat_engine['max_us']:,.1f} µs; p99 "
+            + (
+                f"{p99_ratio:.2f}× the floor's (target ≤ {p99_max:g}×) "
+                + verdict(p99_ratio <= p99_max)
+                if p99_ratio is not None
+                else "n/a"
+            ),
         ),
         (
             f"engine.assess (installed plugins: {len(installed_ids)} techniques)",
@@ -796,14 +1004,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     lookup_max = TARGETS["code_lookup_us_max"]
     growth_max = TARGETS["lookup_growth_vs_floor_max"]
 
-    def cliff(path: str, floor: str) -> str:
-        ratio = growth[path] / growth[floor]
+    def cliff(path: str, plain: str) -> str:
+        ratio = growth[path] / growth[plain]
         return (
-            f"{sizes[-1]} ÷ {sizes[0]} codes: {growth[path]:.2f}× (floor {growth[floor]:.2f}×; "
+            f"{sizes[-1]} ÷ {sizes[0]} codes: {growth[path]:.2f}× (floor {growth[plain]:.2f}×; "
             f"target ≤ {growth_max}× the floor's growth) " + verdict(ratio <= growth_max)
         )
 
-    for path, floor, label in (
+    for path, plain, label in (
         ("classify", "floor", "classify(code, ICD-10-CM), table spelling 'M5116'"),
         ("classify_dotted", "floor_dotted", "classify(code, ICD-10-CM), dotted 'M51.16'"),
         ("resolve_dotted", "floor_dotted", "resolve(code, ICD-10-CM), dotted (facts path)"),
@@ -816,11 +1024,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"{label}, {int(size):,} distinct codes",
                     f"{value * 1e3:,.0f} ns",
                     f"{row[f'{path}_vs_floor']:.1f}× plain dict "
-                    f"({row[f'{floor}_us'] * 1e3:,.0f} ns); target ≤ {lookup_max:g} µs "
+                    f"({row[f'{plain}_us'] * 1e3:,.0f} ns); target ≤ {lookup_max:g} µs "
                     + verdict(value <= lookup_max),
                 )
             )
-        rows.append((f"{label}: growth with N", "", cliff(path, floor)))
+        rows.append((f"{label}: growth with N", "", cliff(path, plain)))
     for size in sizes:
         row = conditions[size]
         rows.append(
@@ -895,6 +1103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ratios": ratios,
         "best_per_patient_us": {name: value * 1e6 for name, value in best.items()},
         "ratios_of_best": {
+            "engine_vs_floor": best["engine"] / best["floor"],
             "engine_vs_baseline": best["engine"] / best["baseline"],
             "rule_engine_vs_engine": (
                 best["rule-engine"] / best["engine"] if "rule-engine" in best else None
@@ -902,6 +1111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "zen_vs_engine": best["zen-engine"] / best["engine"] if "zen-engine" in best else None,
         },
         "generated_patients": len(generated),
+        "distinct_patients": len(distinct_patients),
+        "distinct_patient_contents": distinct_contents,
+        "rounds_distinct_20k": len(many_rounds["floor"]),
+        "latency_distinct_20k": latencies,
         "seed": SEED,
         "code_lookup_sweep": lookups,
         "condition_sweep": conditions,

@@ -178,6 +178,7 @@ class TechniquePlugin:
 
     def __init__(self, technique_id: str, name: str, indications: tuple[str, ...]) -> None:
         self.__name__ = f"bench_{technique_id}"
+        self.technique_id = technique_id
         self.technique = Technique(
             id=technique_id,
             name=name,
@@ -185,6 +186,7 @@ class TechniquePlugin:
             source=SOURCE,
             indications=indications,
             parameters=Params(),
+            protocol=self.protocol,
         )
         predicates = _predicates()
         self.rules = [
@@ -211,10 +213,9 @@ class TechniquePlugin:
         """Return the technique's rules."""
         return self.rules
 
-    @hookimpl
-    def herniarules_protocol(self, technique: Technique, facts: Any, parameters: Any) -> Protocol:
+    def protocol(self, facts: Any, parameters: Any) -> Protocol:
         """Return the fixed session protocol."""
-        return PROTOCOLS[technique.id]
+        return PROTOCOLS[self.technique_id]
 
 
 def plugins() -> list[TechniquePlugin]:

@@ -20,13 +20,13 @@ from herniarules import (
     Patient,
     Policy,
     Protocol,
+    ProtocolFacts,
     ProtocolStep,
     Rule,
     Technique,
     hookimpl,
     patient_from_dict,
 )
-from herniarules.facts import Facts
 
 #: The assessment date used throughout the tests, so that date arithmetic is reproducible.
 AS_OF = date(2026, 11, 27)
@@ -68,7 +68,8 @@ class TechniquePlugin:
     :param rules: the rules it declares (default none).
     :param fail_in: name of a hook (``techniques``, ``rules``, ``value_sets``, ``protocol``)
         that raises instead of answering.
-    :param protocol_result: what ``herniarules_protocol`` returns instead of a protocol.
+    :param protocol_result: what the protocol builder returns instead of a protocol.
+    :param reads: the facts the protocol builder declares.
     :param techniques_result: what ``herniarules_techniques`` returns instead of the technique.
     :param rules_result: what ``herniarules_rules`` returns instead of ``rules``.
     """
@@ -84,7 +85,9 @@ class TechniquePlugin:
         rules_result: object = _NO_RESULT,
         indications: Iterable[str] = ("compression",),
         name: str | None = None,
+        reads: Iterable[str] = (),
     ) -> None:
+        self.reads = tuple(reads)
         self.technique_id = technique
         self.rules = tuple(rules)
         self.fail_in = fail_in
@@ -111,6 +114,8 @@ class TechniquePlugin:
                 description="A technique that exists only in the test suite.",
                 source="test suite",
                 indications=self.indications,
+                protocol=self.protocol,
+                reads=self.reads,
             )
         ]
 
@@ -126,16 +131,13 @@ class TechniquePlugin:
         self._maybe_fail("value_sets")
         return []
 
-    @hookimpl
-    def herniarules_protocol(
-        self, technique: Technique, facts: Facts, parameters: object
-    ) -> object:
+    def protocol(self, facts: ProtocolFacts, parameters: object) -> object:
         self.protocol_calls += 1
         self._maybe_fail("protocol")
         if self.protocol_result is not _NO_RESULT:
             return self.protocol_result
         return Protocol(
-            technique=technique.id,
+            technique=self.technique_id,
             steps=(ProtocolStep("stroking", "Light stroking along the spine.", minutes=5),),
             session_minutes=(10.0, 20.0),
             course_sessions=(10, 12),

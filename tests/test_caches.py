@@ -33,9 +33,10 @@ from herniarules import (
     bounded,
     dumps,
 )
+from herniarules._convert import converter
 from herniarules.bounded import ENTRY_OVERHEAD, BoundedCache, estimate
 from herniarules.frozen import FrozenDict
-from herniarules.io import converter, decision_to_dict
+from herniarules.io import decision_to_dict
 from herniarules.model import ClinicalStatus, HerniaKind, Phase, Region
 from herniarules.terminology import CodeSystem, code_table, dotted
 

@@ -20,7 +20,20 @@ class Params:
     minutes: int = 20
 
 
+def _protocol(facts, parameters):  # type: ignore[no-untyped-def]
+    return Protocol(
+        technique="guarded",
+        steps=(ProtocolStep("stroking", "soft stroking"),),
+        session_minutes=(10, 20),
+        course_sessions=(3, 5),
+        pressure="none",
+    )
+
+
 def _plugin(plan_factory):  # type: ignore[no-untyped-def]
+    def plan_course(facts, parameters, protocol, start, policy):  # type: ignore[no-untyped-def]
+        return plan_factory(start, policy)
+
     class Plugin:
         __name__ = "guarded"
 
@@ -28,23 +41,15 @@ def _plugin(plan_factory):  # type: ignore[no-untyped-def]
         def herniarules_techniques(self):  # type: ignore[no-untyped-def]
             return [
                 herniarules.Technique(
-                    id="guarded", name="Guarded", description="d", source="s", parameters=Params()
+                    id="guarded",
+                    name="Guarded",
+                    description="d",
+                    source="s",
+                    parameters=Params(),
+                    protocol=_protocol,
+                    plan_course=plan_course,
                 )
             ]
-
-        @hookimpl
-        def herniarules_protocol(self, technique, facts, parameters):  # type: ignore[no-untyped-def]
-            return Protocol(
-                technique="guarded",
-                steps=(ProtocolStep("stroking", "soft stroking"),),
-                session_minutes=(10, 20),
-                course_sessions=(3, 5),
-                pressure="none",
-            )
-
-        @hookimpl
-        def herniarules_plan_course(self, start, policy):  # type: ignore[no-untyped-def]
-            return plan_factory(start, policy)
 
     return Plugin()
 

@@ -14,7 +14,6 @@ from herniarules import (
     Clearance,
     CoursePlan,
     Engine,
-    Facts,
     Hernia,
     HerniaKind,
     MassageCourse,
@@ -23,6 +22,7 @@ from herniarules import (
     Phase,
     Policy,
     Protocol,
+    ProtocolFacts,
     ProtocolStep,
     Region,
     Rule,
@@ -41,6 +41,16 @@ SESSION_MINUTES = (20.0, 30.0)
 COURSE_SESSIONS = (10, 20)
 
 
+def demo_protocol(facts: ProtocolFacts, parameters: object) -> Protocol:
+    return Protocol(
+        technique=DEMO,
+        steps=(ProtocolStep("stroking", "Stroking without force."),),
+        session_minutes=SESSION_MINUTES,
+        course_sessions=COURSE_SESSIONS,
+        pressure="none",
+    )
+
+
 class CourseDemoPlugin:
     """A technique with a fixed protocol, so every planned value follows from it."""
 
@@ -52,26 +62,13 @@ class CourseDemoPlugin:
                 name="Course demo",
                 description="A technique used to test course planning.",
                 source="test fixture",
+                protocol=demo_protocol,
             )
         ]
 
     @hookimpl
     def herniarules_rules(self, policy: Policy) -> list[Rule]:
         return []
-
-    @hookimpl
-    def herniarules_protocol(
-        self, technique: Technique, facts: Facts, parameters: object
-    ) -> Protocol | None:
-        if technique.id != DEMO:
-            return None
-        return Protocol(
-            technique=DEMO,
-            steps=(ProtocolStep("stroking", "Stroking without force."),),
-            session_minutes=SESSION_MINUTES,
-            course_sessions=COURSE_SESSIONS,
-            pressure="none",
-        )
 
 
 def make_engine(policy: Policy | None = None) -> Engine:
@@ -238,7 +235,7 @@ def test_clearance_lets_a_course_start_inside_the_break() -> None:
 @pytest.fixture
 def demo_cli(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make ``herniarules`` use an engine with only the demo technique."""
-    monkeypatch.setattr(cli, "Engine", lambda: make_engine())
+    monkeypatch.setattr(cli, "Engine", lambda **options: make_engine())
 
 
 def write(tmp_path: Path, phase: str) -> Path:

@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from herniarules import Decision, Finding, Outcome, Protocol, ProtocolStep
-from herniarules.outcomes import _decided, most_restrictive
+from herniarules.decide import most_restrictive
+from herniarules.outcomes import _decided
 
 _PROTOCOL = Protocol(
     technique="probe",
@@ -62,3 +63,51 @@ def test_direct_decisions_stay_frozen() -> None:
     else:  # pragma: no cover - the assertion below reports it
         raise AssertionError("a decision could be changed after it was made")
     assert decision.outcome is Outcome.ALLOWED
+
+
+@given(
+    findings=findings_st,
+    ranking=st.lists(st.sampled_from(["a", "b", "probe"]), max_size=3).map(tuple),
+    unmatched=st.lists(st.sampled_from(["x", "y"]), max_size=2).map(tuple),
+)
+def test_the_direct_assessment_is_the_constructors(
+    findings: tuple[Finding, ...], ranking: tuple[str, ...], unmatched: tuple[str, ...]
+) -> None:
+    from datetime import date
+
+    from herniarules import Assessment, PluginInfo
+    from herniarules.outcomes import _assessed
+
+    decisions = (_decided("probe", "P-1", findings, None, most_restrictive(findings)),)
+    plugins = (PluginInfo("p", "1.0", ("probe",)),)
+    built = Assessment(
+        "P-1",
+        date(2026, 1, 2),
+        decisions,
+        plugins,
+        "f" * 16,
+        ranking=ranking,
+        unmatched_clearances=unmatched,
+    )
+    direct = _assessed("P-1", date(2026, 1, 2), decisions, plugins, "f" * 16, ranking, unmatched)
+    assert direct == built
+    assert repr(direct) == repr(built)
+    assert attrs.asdict(direct, recurse=False) == attrs.asdict(built, recurse=False)
+    assert pickle.loads(pickle.dumps(direct)) == built
+
+
+@given(findings=findings_st, physician=st.sampled_from(["Dr A", "Dr Ø"]))
+def test_a_cleared_finding_is_the_constructors(
+    findings: tuple[Finding, ...], physician: str
+) -> None:
+    from herniarules.decide import cleared
+
+    for finding, direct in zip(findings, cleared(findings, physician), strict=True):
+        if finding.outcome is not Outcome.REQUIRES_CLEARANCE:
+            assert direct is finding
+            continue
+        built = attrs.evolve(finding, cleared_by=physician)
+        assert direct == built and hash(direct) == hash(built)
+        assert repr(direct) == repr(built)
+        assert direct.effective_outcome is Outcome.ALLOWED
+        assert pickle.loads(pickle.dumps(direct)) == built

@@ -16,7 +16,17 @@ import attrs
 import pytest
 
 import herniarules
-from herniarules import F, Outcome, Rule, Technique, hookimpl, hookspecs
+from herniarules import (
+    F,
+    Outcome,
+    Protocol,
+    ProtocolFacts,
+    ProtocolStep,
+    Rule,
+    Technique,
+    hookimpl,
+    hookspecs,
+)
 
 pytest.importorskip("sphinx", reason="needs the docs extra: pip install herniarules[docs]")
 pytest.importorskip("myst_parser", reason="needs the docs extra: pip install herniarules[docs]")
@@ -44,6 +54,17 @@ class _TapeParameters:
     """Days a tape stays on the skin."""
 
 
+def _tape_protocol(facts: ProtocolFacts, parameters: _TapeParameters) -> Protocol:
+    return Protocol(
+        technique="docstape",
+        steps=(ProtocolStep("apply", "One strip."),),
+        session_minutes=(10.0, 15.0),
+        course_sessions=(3, 5),
+        pressure="none",
+        notes=(f"Leave the tape on for {parameters.wear_days} days.",),
+    )
+
+
 class _TapePlugin:
     """A plugin registered only in this test, with one technique and one new rule."""
 
@@ -57,6 +78,7 @@ class _TapePlugin:
                 source="test fixture",
                 indications=("pain-relief",),
                 parameters=_TapeParameters(),
+                protocol=_tape_protocol,
             )
         ]
 
@@ -133,6 +155,49 @@ def test_every_hook_in_hookspecs_has_an_entry_on_the_hook_page() -> None:
     for name in specified:
         entry = ext.hook_rst(name)
         assert f".. autofunction:: herniarules.hookspecs.{name}" in entry
+
+
+_INCLUDE = re.compile(r"^```\{literalinclude\} (\S+)\n((?::[a-z-]+:.*\n)*)", re.MULTILINE)
+
+
+def test_the_plugin_guide_shows_plugin_code_only_from_real_files() -> None:
+    """The guide's plugin is ``examples/kinesio``: its code is included, never pasted."""
+    guide = (DOCS / "plugin-guide.md").read_text(encoding="utf-8")
+    assert re.findall(r"^```(?:python|py|toml)\b", guide, flags=re.MULTILINE) == []
+    includes = _INCLUDE.findall(guide)
+    paths = {path for path, _ in includes}
+    assert "../examples/kinesio/src/herniarules_kinesio/__init__.py" in paths
+    assert "../examples/kinesio/tests/test_kinesio_plugin.py" in paths
+    assert "../examples/kinesio/pyproject.toml" in paths
+    for path, options in includes:
+        target = (DOCS / path).resolve()
+        assert target.is_file(), path
+        source = target.read_text(encoding="utf-8")
+        for name in re.findall(r"^:pyobject: (\S+)$", options, flags=re.MULTILINE):
+            assert re.search(rf"^(?:class|def) {name}\b", source, flags=re.MULTILINE), (path, name)
+        for option in ("start-at", "start-after", "end-at", "end-before"):
+            for value in re.findall(rf"^:{option}: (.+)$", options, flags=re.MULTILINE):
+                text = value.strip()
+                if text[:1] == text[-1:] == '"':
+                    text = text[1:-1].replace('\\"', '"')
+                assert text in source, (path, option, text)
+
+
+def test_removed_hooks_are_named_only_where_their_removal_is_documented() -> None:
+    removed = ("herniarules_protocol", "herniarules_plan_course", "memoize_protocol")
+    allowed = {"changelog.md", "hooks.rst"}
+    for page in sorted(DOCS.rglob("*")):
+        if page.suffix not in {".md", ".rst"} or "_build" in page.parts or page.name in allowed:
+            continue
+        text = page.read_text(encoding="utf-8")
+        for name in removed:
+            assert name not in text, (page.name, name)
+    hooks = (DOCS / "hooks.rst").read_text(encoding="utf-8")
+    removal = hooks.split("Removed in 0.2\n--------------\n", 1)
+    assert len(removal) == 2, "hooks.rst has no 'Removed in 0.2' section"
+    for name in removed:
+        assert name not in removal[0], name
+        assert name in removal[1], name
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,7 @@ from herniarules import (
     dumps,
     load_patient,
 )
-from herniarules.io import converter
+from herniarules._convert import converter
 from herniarules.testing import AS_OF, strategies
 
 _ENGINE = Engine()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -226,20 +227,25 @@ def test_plugin_rule_cannot_apply_to_every_technique(make_engine, plugin_class) 
     assert {p.name: p for p in engine.plugins}["sneaky-plugin"].error
 
 
-def test_duplicate_technique_id_fails_the_second_plugin_only(
+def test_a_technique_id_two_plugins_declare_disables_both(
     make_engine, plugin_class, make_patient
 ) -> None:
     first = plugin_class("probe", name="first")
     second = plugin_class("probe", name="second")
-    engine = make_engine(first, second)
+    other = plugin_class("other", name="bystander")
+    engine = make_engine(first, second, other)
     info = {p.name: p for p in engine.plugins}
-    assert info["first"].error is None
-    assert "already declared" in (info["second"].error or "")
-    assert "first" in (info["second"].error or "")
-    assert [t.id for t in engine.techniques] == ["probe"]
+    for name in ("first", "second"):
+        error = info[name].error or ""
+        assert "'probe' is declared by first unregistered and second unregistered" in error
+    assert info["bystander"].error is None
+    assert [t.id for t in engine.techniques] == ["other", "probe"]
     decision = engine.evaluate(make_patient(), "probe", as_of=AS_OF)
-    assert decision.permitted
-    assert first.protocol_calls == 1 and second.protocol_calls == 0
+    assert not decision.permitted
+    [failure] = [f for f in decision.findings if f.rule_id == "engine.plugin-error"]
+    assert "declared by first unregistered and second unregistered" in failure.message
+    assert first.protocol_calls == 0 and second.protocol_calls == 0
+    assert engine.evaluate(make_patient(), "other", as_of=AS_OF).permitted
 
 
 def test_duplicate_rule_id_across_plugins_fails_the_second(make_engine, plugin_class) -> None:
@@ -299,20 +305,27 @@ _PLUGIN_MODULE = """
 from herniarules import Protocol, ProtocolStep, Technique, hookimpl
 
 
-@hookimpl
-def herniarules_techniques():
-    return [Technique(id="{technique}", name="T", description="A technique.", source="tests")]
-
-
-@hookimpl
-def herniarules_protocol(technique, facts, parameters):
+def protocol(facts, parameters):
     return Protocol(
-        technique=technique.id,
+        technique="{technique}",
         steps=(ProtocolStep("stroking", "Light stroking."),),
         session_minutes=(10.0, 20.0),
         course_sessions=(10, 12),
         pressure="light",
     )
+
+
+@hookimpl
+def herniarules_techniques():
+    return [
+        Technique(
+            id="{technique}",
+            name="T",
+            description="A technique.",
+            source="tests",
+            protocol=protocol,
+        )
+    ]
 """
 
 _DISTRIBUTIONS = {
@@ -351,10 +364,19 @@ def installed_test_plugins(tmp_path_factory: pytest.TempPathFactory) -> Iterator
     importlib.invalidate_caches()
 
 
-def test_allow_list_loads_only_the_named_entry_points(installed_test_plugins: Path) -> None:
-    engine = Engine(allow={"testalpha"})
+def test_allow_list_loads_only_the_named_distributions(installed_test_plugins: Path) -> None:
+    engine = Engine(allow={"herniarules-testalpha"})
     assert [(p.name, p.version) for p in engine.plugins] == [("herniarules-testalpha", "1.2.3")]
     assert [t.id for t in engine.techniques] == ["test-alpha"]
+
+
+def test_an_entry_point_name_does_not_admit_a_distribution(installed_test_plugins: Path) -> None:
+    # Any package may name its entry point "testalpha"; only distribution names count.
+    engine = Engine(allow={"testalpha"})
+    [info] = engine.plugins
+    assert info.name == "testalpha" and engine.techniques == ()
+    assert info.error is not None and "not installed" in info.error
+    assert "herniarules-testalpha" in info.error  # the hint names the distribution
 
 
 def test_allow_list_accepts_distribution_names(installed_test_plugins: Path) -> None:
@@ -369,7 +391,9 @@ def test_empty_allow_list_loads_no_installed_plugin(installed_test_plugins: Path
 def test_plugin_that_cannot_be_imported_is_reported_and_the_rest_load(
     installed_test_plugins: Path, make_patient
 ) -> None:
-    engine = Engine(allow={"testalpha", "testbroken", "testbeta"})
+    engine = Engine(
+        allow={"herniarules-testalpha", "herniarules-testbroken", "herniarules-testbeta"}
+    )
     info = {p.name: p for p in engine.plugins}
     assert set(info) == {"herniarules-testalpha", "herniarules-testbeta", "herniarules-testbroken"}
     assert "cannot be imported" in (info["herniarules-testbroken"].error or "")
@@ -381,6 +405,100 @@ def test_plugin_that_cannot_be_imported_is_reported_and_the_rest_load(
 
 def test_entry_points_are_off_when_asked(installed_test_plugins: Path) -> None:
     assert Engine(entry_points=False).plugins == ()
+
+
+def test_a_pinned_version_that_is_not_installed_refuses_the_distribution(
+    installed_test_plugins: Path,
+) -> None:
+    engine = Engine(allow={"herniarules-testalpha==1.2.4", "herniarules-testbeta==0.4.0"})
+    info = {p.name: p for p in engine.plugins}
+    assert info["herniarules-testalpha"].error == (
+        "version 1.2.3 is installed; the allow-list pins 1.2.4"
+    )
+    assert info["herniarules-testbeta"].error is None
+    assert [t.id for t in engine.techniques] == ["test-beta"]
+
+
+@pytest.fixture
+def locked_plugin(tmp_path: Path) -> Iterator[Path]:
+    """One distribution, ``herniarules-testlocked``, whose module the test may change."""
+    (tmp_path / "herniarules_testlocked-1.0.dist-info").mkdir()
+    info = tmp_path / "herniarules_testlocked-1.0.dist-info"
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: herniarules-testlocked\nVersion: 1.0\n", encoding="utf-8"
+    )
+    (info / "entry_points.txt").write_text(
+        "[herniarules]\ntestlocked = herniarules_testlocked_mod\n", encoding="utf-8"
+    )
+    module = tmp_path / "herniarules_testlocked_mod.py"
+    module.write_text(
+        textwrap.dedent(_PLUGIN_MODULE.format(technique="test-locked")), encoding="utf-8"
+    )
+    sys.path.insert(0, str(tmp_path))
+    importlib.invalidate_caches()
+    yield module
+    sys.path.remove(str(tmp_path))
+    sys.modules.pop("herniarules_testlocked_mod", None)
+    importlib.invalidate_caches()
+
+
+def test_a_lock_line_admits_the_locked_files_and_refuses_changed_ones(
+    locked_plugin: Path,
+) -> None:
+    from herniarules import discovery
+
+    [line] = [
+        line
+        for line in discovery.lock_lines("herniarules")
+        if line.startswith("herniarules-testlocked==")
+    ]
+    assert re.fullmatch(r"herniarules-testlocked==1\.0 sha256:[0-9a-f]{64}", line)
+    engine = Engine(allow=[line])
+    assert [t.id for t in engine.techniques] == ["test-locked"]
+    assert engine.plugins[0].error is None
+    sys.modules.pop("herniarules_testlocked_mod")
+    # The plugin's code changes after it was locked: refused before any of it runs.
+    locked_plugin.write_text(
+        locked_plugin.read_text(encoding="utf-8") + "\nimport os\n", encoding="utf-8"
+    )
+    changed = Engine(allow=[line])
+    [info] = changed.plugins
+    assert changed.techniques == ()
+    assert info.error is not None and "differ from the allow-list's sha256:" in info.error
+    assert info.error.endswith("it was not imported")
+    assert "herniarules_testlocked_mod" not in sys.modules
+    # Locking again admits the new files.
+    [relocked] = [
+        line
+        for line in discovery.lock_lines("herniarules")
+        if line.startswith("herniarules-testlocked==")
+    ]
+    assert relocked != line
+    assert [t.id for t in Engine(allow=[relocked]).techniques] == ["test-locked"]
+
+
+@pytest.mark.parametrize(
+    ("allow", "error", "message"),
+    [
+        ("herniarules-testalpha", TypeError, "not one string"),
+        (["herniarules-testalpha 1.2.3"], ValueError, "is not 'name', 'name==version'"),
+        (["herniarules-testalpha==1.2.3 sha256:abc"], ValueError, "is not 'name'"),
+        (["herniarules-testalpha sha256:" + "0" * 64], ValueError, "without a version"),
+        ([""], ValueError, "is not 'name'"),
+    ],
+)
+def test_a_malformed_allow_list_is_refused_naming_the_entry(
+    allow: Any, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        Engine(allow=allow)
+
+
+def test_distribution_names_in_the_allow_list_are_normalized(
+    installed_test_plugins: Path,
+) -> None:
+    engine = Engine(allow={"HernIarules_TestAlpha"})
+    assert [t.id for t in engine.techniques] == ["test-alpha"]
 
 
 # --------------------------------------------------------------------------- outcome scale

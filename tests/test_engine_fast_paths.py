@@ -2,7 +2,7 @@
 
 Rule predicates compiled to Python agree with their own evaluation on any value a fact may
 hold; a compiled rule set builds findings only after every predicate has run, and reuses them
-only for equal values; the engine's one decision loop clears findings, calls protocol hooks
+only for equal values; the engine's one decision loop clears findings, calls protocol builders
 and ranks techniques as documented, and deciding every technique at once agrees with
 deciding each alone.
 """
@@ -17,7 +17,18 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from herniarules import Custom, Engine, F, Outcome, Protocol, ProtocolStep, Rule, hookimpl
+from herniarules import (
+    Custom,
+    Engine,
+    F,
+    Outcome,
+    Protocol,
+    ProtocolFacts,
+    ProtocolStep,
+    Rule,
+    RuleError,
+    hookimpl,
+)
 from herniarules.facts import Facts, derive_facts
 from herniarules.model import Patient
 from herniarules.rules import All, Any_, CompiledRules, Expr, Tri
@@ -65,27 +76,40 @@ def test_one_concept_test_agrees_with_evaluation_whatever_the_fact_holds(
     assert _compiled_value(expr, odd) is expr.evaluate(odd)
 
 
-def test_custom_subclass_is_compiled_through_its_own_evaluate(facts: Facts) -> None:
-    class Unknowable(Custom):
-        def evaluate(self, facts: Facts) -> Tri:
-            return None
-
-    expr = Unknowable(lambda f: True, "a predicate that never knows")
-    assert _compiled_value(expr, facts) is None
+class _Unknowable(Custom):
+    def evaluate(self, facts: Facts) -> Tri:
+        return None
 
 
-def test_group_with_its_own_combination_keeps_it_when_compiled(facts: Facts) -> None:
-    def strict(values: Iterable[Tri]) -> Tri:
-        return all(value is True for value in values)  # unknown counts as no
+def _strict(values: Iterable[Tri]) -> Tri:
+    return all(value is True for value in values)  # unknown counts as no
 
-    class StrictAll(All):
-        combine = staticmethod(strict)
 
-    known = F.pain_score >= 0
-    unknown = Custom(lambda f: None, "unknown")
-    expr = StrictAll(known, unknown)
-    assert expr.evaluate(facts) is False
-    assert _compiled_value(expr, facts) is False
+class _StrictAll(All):
+    combine = staticmethod(_strict)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: _Unknowable(lambda f: True, "a predicate that never knows"),
+        lambda: _StrictAll(F.pain_score >= 0, Custom(lambda f: None, "unknown")),
+    ],
+    ids=["Custom", "All"],
+)
+def test_a_subclass_of_a_node_is_refused_not_compiled_as_its_parent(
+    build: Any, facts: Facts
+) -> None:
+    # A subclass of a node is a node no back-end was written for: compiling or evaluating it
+    # as its parent would silently drop what the subclass changes.
+    expr = build()
+    name = type(expr).__qualname__
+    with pytest.raises(RuleError, match=rf"does not know the node type .*\b{name}\b"):
+        CompiledRules([_rule(expr)])
+    with pytest.raises(RuleError, match=rf"^the interpreter \(missing\) does not .*{name}"):
+        expr.missing(facts)
+    with pytest.raises(RuleError, match=rf"^the renderer \(render\) does not know .*{name}"):
+        expr.render(facts)
 
 
 @pytest.mark.parametrize("group", [All, Any_])
@@ -186,37 +210,51 @@ def test_cleared_finding_is_the_same_finding_with_the_physician_named(
     )
 
 
-class _ReorderedProtocol:
-    """A plugin whose protocol hook takes only some arguments, in its own order."""
+class _PerPatientProtocol:
+    """A plugin whose protocol builder declares the patient id, so each patient gets one."""
 
-    __name__ = "reordered"
+    __name__ = "per-patient"
 
     def __init__(self) -> None:
-        self.seen: list[tuple[str, str]] = []
+        self.seen: list[str] = []
 
     @hookimpl
     def herniarules_techniques(self) -> list[Technique]:
-        return [Technique("reordered", "Reordered", "A test technique.", "test suite")]
+        return [
+            Technique(
+                "per-patient",
+                "Per patient",
+                "A test technique.",
+                "test suite",
+                protocol=self.protocol,
+                reads=("patient_id",),
+            )
+        ]
 
-    @hookimpl
-    def herniarules_protocol(self, facts: Facts, technique: Technique) -> Protocol:
-        self.seen.append((facts.patient_id, technique.id))
+    def protocol(self, facts: ProtocolFacts, parameters: object) -> Protocol:
+        self.seen.append(facts.patient_id)
         return Protocol(
-            technique=technique.id,
-            steps=(ProtocolStep("stroking", "Light stroking."),),
+            technique="per-patient",
+            steps=(ProtocolStep("stroking", f"Light stroking for {facts.patient_id}."),),
             session_minutes=(10.0, 20.0),
             course_sessions=(10, 12),
             pressure="light",
         )
 
 
-def test_protocol_hook_with_its_own_argument_order_gets_the_right_values(
+def test_a_protocol_builder_sees_the_declared_facts_of_each_patient(
     make_engine: Any, make_patient: Any
 ) -> None:
-    plugin = _ReorderedProtocol()
-    decision = make_engine(plugin).evaluate(make_patient(), "reordered", as_of=AS_OF)
-    assert decision.permitted and decision.protocol is not None
-    assert plugin.seen == [("T-001", "reordered")]
+    plugin = _PerPatientProtocol()
+    engine = make_engine(plugin)
+    first = engine.evaluate(make_patient(), "per-patient", as_of=AS_OF)
+    second = engine.evaluate(make_patient(id="T-002"), "per-patient", as_of=AS_OF)
+    again = engine.evaluate(make_patient(), "per-patient", as_of=AS_OF)
+    assert first.protocol is not None and second.protocol is not None
+    assert first.protocol.steps[0].description == "Light stroking for T-001."
+    assert second.protocol.steps[0].description == "Light stroking for T-002."
+    assert again.protocol is first.protocol
+    assert plugin.seen == ["T-001", "T-002"]
 
 
 @pytest.fixture(scope="module")

@@ -55,7 +55,7 @@ def test_evidence_cannot_be_changed_through_a_shared_finding() -> None:
 def test_every_verdict_is_the_strictest_effective_finding() -> None:
     from pathlib import Path
 
-    from herniarules.outcomes import most_restrictive
+    from herniarules.decide import most_restrictive
 
     engine = herniarules.Engine()
     root = Path(__file__).resolve().parent.parent / "examples" / "patients"

@@ -58,7 +58,7 @@ class Params:
     minutes: int = 20
 
 
-def _technique(technique_id: str) -> Technique:
+def _technique(technique_id: str, plugin: Any) -> Technique:
     return Technique(
         id=technique_id,
         name=technique_id.title(),
@@ -66,6 +66,8 @@ def _technique(technique_id: str) -> Technique:
         source="test",
         indications=("compression",),
         parameters=Params(),
+        protocol=plugin.protocol,
+        plan_course=getattr(plugin, "plan_course", None),
     )
 
 
@@ -84,7 +86,7 @@ class Good:
 
     @hookimpl
     def herniarules_techniques(self) -> Sequence[Technique]:
-        return [_technique("good")]
+        return [_technique("good", self)]
 
     @hookimpl
     def herniarules_rules(self, policy: Policy) -> Sequence[Rule]:
@@ -100,10 +102,7 @@ class Good:
             )
         ]
 
-    @hookimpl
-    def herniarules_protocol(
-        self, technique: Technique, facts: Facts, parameters: object
-    ) -> Protocol:
+    def protocol(self, facts: Any, parameters: object) -> Protocol:
         return _protocol("good")
 
 
@@ -114,10 +113,9 @@ class Hostile:
 
     @hookimpl
     def herniarules_techniques(self) -> Sequence[Technique]:
-        return [_technique(self.technique_id)]
+        return [_technique(self.technique_id, self)]
 
-    @hookimpl
-    def herniarules_protocol(self, technique: Technique, facts: Facts, parameters: object) -> Any:
+    def protocol(self, facts: Any, parameters: object) -> Any:
         return _protocol(self.technique_id)
 
 
@@ -191,8 +189,7 @@ class AllowsAcute(Hostile):
         object.__setattr__(rule, "outcome", Outcome.ALLOWED)
         return [rule]
 
-    @hookimpl
-    def herniarules_protocol(self, technique: Technique, facts: Facts, parameters: object) -> Any:
+    def protocol(self, facts: Any, parameters: object) -> Any:
         type(self).calls += 1
         return _protocol("hostile")
 
@@ -262,8 +259,7 @@ class RaisesInValueSets(Hostile):
 
 
 class RaisesInProtocol(Hostile):
-    @hookimpl
-    def herniarules_protocol(self, technique: Technique, facts: Facts, parameters: object) -> Any:
+    def protocol(self, facts: Any, parameters: object) -> Any:
         raise Boom("protocol exploded")
 
 
@@ -319,14 +315,8 @@ class RaisesInPlan(Hostile):
     def herniarules_rules(self, policy: Policy) -> Sequence[Rule]:
         return []
 
-    @hookimpl
-    def herniarules_plan_course(
-        self,
-        technique: Technique,
-        facts: Facts,
-        parameters: object,
-        protocol: Protocol,
-        start: date,
+    def plan_course(
+        self, facts: Facts, parameters: object, protocol: Protocol, start: date, policy: Policy
     ) -> CoursePlan:
         raise Boom("plan exploded")
 
@@ -365,20 +355,17 @@ class ValueSetsOfWrongItems(Hostile):
 
 
 class ProtocolAsDict(Hostile):
-    @hookimpl
-    def herniarules_protocol(self, technique: Technique, facts: Facts, parameters: object) -> Any:
+    def protocol(self, facts: Any, parameters: object) -> Any:
         return {"technique": "hostile", "steps": []}
 
 
 class ProtocolForAnotherTechnique(Hostile):
-    @hookimpl
-    def herniarules_protocol(self, technique: Technique, facts: Facts, parameters: object) -> Any:
+    def protocol(self, facts: Any, parameters: object) -> Any:
         return _protocol("good")
 
 
 class ProtocolSubclass(Hostile):
-    @hookimpl
-    def herniarules_protocol(self, technique: Technique, facts: Facts, parameters: object) -> Any:
+    def protocol(self, facts: Any, parameters: object) -> Any:
         class Sneaky(Protocol):
             pass
 
@@ -386,8 +373,7 @@ class ProtocolSubclass(Hostile):
 
 
 class ProtocolNone(Hostile):
-    @hookimpl
-    def herniarules_protocol(self, technique: Technique, facts: Facts, parameters: object) -> Any:
+    def protocol(self, facts: Any, parameters: object) -> Any:
         return None
 
 
@@ -434,14 +420,8 @@ class PlanWrongType(Hostile):
     def herniarules_rules(self, policy: Policy) -> Sequence[Rule]:
         return []
 
-    @hookimpl
-    def herniarules_plan_course(
-        self,
-        technique: Technique,
-        facts: Facts,
-        parameters: object,
-        protocol: Protocol,
-        start: date,
+    def plan_course(
+        self, facts: Facts, parameters: object, protocol: Protocol, start: date, policy: Policy
     ) -> Any:
         return [Session(1, start, 20.0)]
 
@@ -459,8 +439,7 @@ class MutatesFacts(Hostile):
     def herniarules_rules(self, policy: Policy) -> Sequence[Rule]:
         return []
 
-    @hookimpl
-    def herniarules_protocol(self, technique: Technique, facts: Facts, parameters: object) -> Any:
+    def protocol(self, facts: Any, parameters: object) -> Any:
         facts.pain_score = 0  # type: ignore[misc]
         return _protocol("hostile")
 
@@ -470,8 +449,7 @@ class MutatesParameters(Hostile):
     def herniarules_rules(self, policy: Policy) -> Sequence[Rule]:
         return []
 
-    @hookimpl
-    def herniarules_protocol(self, technique: Technique, facts: Facts, parameters: Any) -> Any:
+    def protocol(self, facts: Any, parameters: Any) -> Any:
         parameters.minutes = 90
         return _protocol("hostile")
 
@@ -481,9 +459,10 @@ class MutatesTechnique(Hostile):
     def herniarules_rules(self, policy: Policy) -> Sequence[Rule]:
         return []
 
-    @hookimpl
-    def herniarules_protocol(self, technique: Technique, facts: Facts, parameters: object) -> Any:
-        technique.indications = ("everything",)  # type: ignore[misc]
+    def protocol(self, facts: Any, parameters: object) -> Any:
+        # The technique object this plugin declared; the engine holds its own copy anyway.
+        declared = self.herniarules_techniques()[0]
+        declared.indications = ("everything",)  # type: ignore[misc]
         return _protocol("hostile")
 
 
@@ -584,11 +563,16 @@ class DuplicateTechnique(Hostile):
     technique_id = "good"
 
 
-def test_a_duplicate_technique_id_fails_the_later_plugin() -> None:
+def test_a_duplicate_technique_id_disables_both_plugins() -> None:
+    # A second distribution declaring "good" could otherwise replace it, or be replaced.
     engine = _engine(DuplicateTechnique())
-    [info] = [i for i in engine.plugins if i.name == "DuplicateTechnique"]
-    assert info.error is not None and "already declared" in info.error
-    assert engine.evaluate(_patient(), "good", as_of=AS_OF).permitted
+    for name in ("Good", "DuplicateTechnique"):
+        [info] = [i for i in engine.plugins if i.name == name]
+        assert info.error is not None
+        assert "'good' is declared by Good unregistered and DuplicateTechnique" in info.error
+    decision = engine.evaluate(_patient(), "good", as_of=AS_OF)
+    assert not decision.permitted
+    assert PLUGIN_ERROR in {f.rule_id for f in decision.findings}
 
 
 class ShadowsCoreValueSet(Hostile):
@@ -624,8 +608,7 @@ class SlowProtocol(Hostile):
     def herniarules_rules(self, policy: Policy) -> Sequence[Rule]:
         return []
 
-    @hookimpl
-    def herniarules_protocol(self, technique: Technique, facts: Facts, parameters: object) -> Any:
+    def protocol(self, facts: Any, parameters: object) -> Any:
         time.sleep(0.3)
         return _protocol("hostile")
 
@@ -642,14 +625,8 @@ class SlowPlan(Hostile):
     def herniarules_rules(self, policy: Policy) -> Sequence[Rule]:
         return []
 
-    @hookimpl
-    def herniarules_plan_course(
-        self,
-        technique: Technique,
-        facts: Facts,
-        parameters: object,
-        protocol: Protocol,
-        start: date,
+    def plan_course(
+        self, facts: Facts, parameters: object, protocol: Protocol, start: date, policy: Policy
     ) -> Any:
         time.sleep(0.3)
         return None

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 import herniarules.cli
-from herniarules import io
+from herniarules import _fast, _walk
 from herniarules.cli import EXIT_INPUT, main
 from herniarules.errors import MAX_LISTED_PROBLEMS, InputError, Problem
 from herniarules.io import (
@@ -36,6 +36,7 @@ from herniarules.io import (
     loads_patient,
     patient_from_dict,
 )
+from herniarules.model import Patient
 
 CONDITION = {"code": "I10", "system": "icd-10", "status": "active"}
 
@@ -117,8 +118,9 @@ def test_a_file_error_carries_no_context(tmp_path: Path) -> None:
 
 
 def test_the_walker_and_the_fast_path_raise_fresh_markers_every_time() -> None:
-    assert not hasattr(io, "_INVALID") and not hasattr(io, "_NOT_FAST")
-    walker = io._Walker()
+    for module in (_walk, _fast):
+        assert not [value for value in vars(module).values() if isinstance(value, BaseException)]
+    walker = _walk.Walker()
     assert walker.fail("$", "one") is not walker.fail("$", "two")
 
 
@@ -206,7 +208,7 @@ def test_the_cli_refuses_dev_zero_with_exit_2_and_no_traceback(
 def _both_ways(data: Any) -> tuple[Problem, ...]:
     """The problems of ``data``, checked to be the same by the fast path and the walker."""
     fast = _problems(patient_from_dict, data)
-    assert fast == _problems(lambda d: io._structure_slow(d, io.Patient), data)
+    assert fast == _problems(lambda d: _walk.structure(d, Patient), data)
     return fast
 
 
@@ -227,7 +229,7 @@ def test_a_list_at_the_limit_is_read_by_the_fast_path(patient_data: dict[str, An
     data = _with(patient_data, conditions=[CONDITION] * MAX_ITEMS_PER_LIST)
     patient = patient_from_dict(data)
     assert len(patient.conditions) == MAX_ITEMS_PER_LIST
-    assert patient == io._structure_slow(data, io.Patient)
+    assert patient == _walk.structure(data, Patient)
 
 
 def test_a_list_of_strings_over_the_limit_is_refused(patient_data: dict[str, Any]) -> None:

@@ -3,8 +3,8 @@
 ``loads_patient`` and ``patient_from_dict`` first try a plain JSON scan and a generated
 structurer, and fall back to the exact parse (which finds duplicate keys) and the walker (which
 names every problem) when that fails. The reference here is that fallback forced on its own:
-``_parse_checked`` with its duplicate-key hook, and ``_structure_slow``, the walker that reads
-every record when there is no fast path. Whatever the input, both must give the same patient
+``_json.parse_checked`` with its duplicate-key hook, and ``_walk.structure``, the walker that
+reads every record when there is no fast path. Whatever the input, both must give the same patient
 (same field values and types) or the same error (same problems, same order, same text).
 """
 
@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from herniarules import io
+from herniarules import _fast, _json, _walk
 from herniarules.io import InputError, loads_patient, patient_from_dict
 from herniarules.model import Patient
 from herniarules.testing.fuzzing import json_texts, patient_documents
@@ -47,11 +47,11 @@ def outcome(read: Any, value: Any) -> tuple[Any, ...]:
 
 def reference_loads(text: str | bytes) -> Patient:
     """``loads_patient`` the exact way: the hooked parse, then the walker."""
-    return io._structure_slow(io._parse_checked(io._checked_text(text)), Patient)
+    return _walk.structure(_json.parse_checked(_json.checked_text(text)), Patient)
 
 
 def reference_from_dict(data: object) -> Patient:
-    return io._structure_slow(data, Patient)
+    return _walk.structure(data, Patient)
 
 
 # --------------------------------------------------------------------------- documents
@@ -235,10 +235,10 @@ def test_documents_structure_as_the_walker_structures_them(data: Any) -> None:
     assert outcome(patient_from_dict, data) == expected
     # The fast structurer accepts every valid record (else it would be dead weight) and no
     # other: what it returns is what the walker returns.
-    fast = io._fast_structurer(Patient)
+    fast = _fast.structurer(Patient)
     try:
         patient = fast(data, [0])
-    except io._NOT_FAST_ERRORS:
+    except _fast.NOT_FAST_ERRORS:
         assert expected[0] != "patient"
     else:
         assert ("patient", patient, repr(patient)) == expected
@@ -258,8 +258,8 @@ def test_example_patients_load_without_the_exact_parse(
     # Their strings hold no colon, so counting colons settles that no key is repeated.
     text = path.read_text(encoding="utf-8")
     expected = reference_loads(text)
-    monkeypatch.setattr(io, "_parse_checked", _must_not_run)
-    monkeypatch.setattr(io, "_structure_slow", _must_not_run)
+    monkeypatch.setattr(_json, "parse_checked", _must_not_run)
+    monkeypatch.setattr(_walk, "structure", _must_not_run)
     patient = loads_patient(text)
     assert patient == expected
     assert repr(patient) == repr(expected)

@@ -32,6 +32,7 @@ from herniarules import (
     Policy,
     PolicyError,
     Protocol,
+    ProtocolFacts,
     ProtocolStep,
     Region,
     RuleError,
@@ -228,7 +229,7 @@ class Params:
 
 
 class Planner:
-    """A technique whose course plan the test controls and whose hook arguments it records."""
+    """A technique whose course plan the test controls and whose planner arguments it records."""
 
     def __init__(self, plan: Any = None) -> None:
         self.plan = plan
@@ -236,18 +237,25 @@ class Planner:
 
     @hookimpl
     def herniarules_techniques(self) -> Sequence[Technique]:
-        return [Technique("planner", "Planner", "A test technique.", "test", parameters=Params())]
+        return [
+            Technique(
+                "planner",
+                "Planner",
+                "A test technique.",
+                "test",
+                parameters=Params(),
+                protocol=self.protocol,
+                plan_course=None if self.plan is None else self.plan_course,
+            )
+        ]
 
-    @hookimpl
-    def herniarules_protocol(self, technique: Technique, facts: Facts, parameters: Any) -> Protocol:
+    def protocol(self, facts: ProtocolFacts, parameters: Any) -> Protocol:
         return Protocol(
             "planner", (ProtocolStep("s", "d"),), (10.0, parameters.minutes), (3, 5), "light"
         )
 
-    @hookimpl
-    def herniarules_plan_course(
+    def plan_course(
         self,
-        technique: Technique,
         facts: Facts,
         parameters: object,
         protocol: Protocol,
@@ -256,7 +264,6 @@ class Planner:
     ) -> Any:
         self.calls.append(
             {
-                "technique": technique,
                 "facts": facts,
                 "parameters": parameters,
                 "protocol": protocol,
@@ -282,21 +289,38 @@ def _plan(technique: str = "planner", patient: str = "MK-1", **kwargs: Any) -> A
     return build
 
 
-def test_the_plan_hook_gets_the_facts_parameters_protocol_and_policy_of_the_start_date() -> None:
-    planner = Planner()
+def test_the_planner_gets_the_facts_parameters_protocol_and_policy_of_the_start_date() -> None:
+    planner = Planner(_plan(count=4))
     policy = Policy(min_course_break_days=90)
-    engine = Engine(plugins=[planner], entry_points=False, policy=policy)
+    engine = Engine(
+        plugins=[planner], entry_points=False, policy=policy, parameters={"planner": Params(20)}
+    )
     plan = engine.plan_course(_patient(), "planner", START)
     [call] = planner.calls
-    assert call["technique"].id == "planner"
-    assert call["facts"].as_of == START and call["facts"].patient_id == "MK-1"
-    assert call["parameters"] == Params()
+    assert type(call["facts"]) is Facts
+    assert call["facts"] == engine.facts(_patient(), START)
+    assert call["parameters"] == Params(20)
     assert call["protocol"] == engine.evaluate(_patient(), "planner", as_of=START).protocol
-    assert call["policy"] is policy
-    # The hook returned None: the default plan, for this patient, after the policy's break.
+    assert call["protocol"].session_minutes == (10.0, 20)
+    assert call["start"] == START
+    # The planner gets a copy of the clinic's policy, not the engine's own.
+    assert call["policy"] == policy and type(call["policy"]) is Policy
+    assert call["policy"] is not engine.policy and call["policy"] is not policy
+    # The planner's sessions are used; its 87-day break is lengthened to the policy's 90.
+    assert plan.sessions == _sessions(START, count=4)
+    assert plan.next_course_earliest == plan.sessions[-1].date + timedelta(days=90)
+
+
+def test_without_a_planner_the_default_plan_is_used_with_the_policy_break() -> None:
+    planner = Planner()
+    engine = Engine(plugins=[planner], entry_points=False, policy=Policy(min_course_break_days=90))
+    assert engine.technique("planner").plan_course is None
+    plan = engine.plan_course(_patient(), "planner", START)
+    assert planner.calls == []
+    # The fewest sessions, one a day, each the longest the protocol allows.
     assert plan.patient_id == "MK-1" and plan.technique == "planner"
-    assert len(plan.sessions) == 3 and plan.sessions[0].date == START
-    assert (plan.next_course_earliest - plan.sessions[-1].date).days in (90, 91)
+    assert plan.sessions == _sessions(START, count=3, minutes=25)
+    assert plan.next_course_earliest == plan.sessions[-1].date + timedelta(days=90)
 
 
 def test_the_course_is_decided_on_the_start_date_not_today() -> None:
@@ -319,8 +343,9 @@ def test_the_course_is_decided_on_the_start_date_not_today() -> None:
         (_plan(count=6), "planned 6 sessions, more than the protocol's 5"),
         (_plan(minutes=25.5), "planned a session longer than the protocol's 25 minutes"),
         (lambda start: "a plan", "returned str, not a CoursePlan"),
+        (lambda start: None, "returned NoneType, not a CoursePlan"),
     ],
-    ids=["technique", "patient", "early", "too-many", "too-long", "type"],
+    ids=["technique", "patient", "early", "too-many", "too-long", "type", "none"],
 )
 def test_a_plan_that_breaks_the_protocol_is_refused(plan: Any, problem: str) -> None:
     engine = Engine(plugins=[Planner(plan)], entry_points=False)
@@ -340,7 +365,7 @@ def test_a_valid_plugin_plan_is_used_with_at_least_the_policy_break() -> None:
     assert plan.next_course_earliest >= plan.sessions[-1].date + timedelta(days=60)
 
 
-def test_a_raising_plan_hook_names_the_technique() -> None:
+def test_a_raising_planner_names_the_technique() -> None:
     def boom(start: date) -> CoursePlan:
         raise RuntimeError("no calendar")
 
@@ -349,7 +374,7 @@ def test_a_raising_plan_hook_names_the_technique() -> None:
         engine.plan_course(_patient(), "planner", START)
     decision = caught.value.decision
     assert decision.technique == "planner" and decision.patient_id == "MK-1"
-    assert "herniarules_plan_course raised RuntimeError: no calendar" in str(caught.value)
+    assert "the course planner of 'planner' raised RuntimeError: no calendar" in str(caught.value)
 
 
 def test_not_permitted_lists_every_reason() -> None:
@@ -374,10 +399,7 @@ def test_an_unknown_technique_lists_the_known_ones() -> None:
 
 def test_a_plugin_failure_explains_fail_closed() -> None:
     class Broken(Planner):
-        @hookimpl
-        def herniarules_protocol(
-            self, technique: Technique, facts: Facts, parameters: Any
-        ) -> Protocol:
+        def protocol(self, facts: ProtocolFacts, parameters: Any) -> Protocol:
             raise RuntimeError("broken")
 
     decision = Engine(plugins=[Broken()], entry_points=False).evaluate(
@@ -421,7 +443,11 @@ class Probe:
 
     @hookimpl
     def herniarules_techniques(self) -> Sequence[Technique]:
-        return [Technique(self.tid, "Probe", "A probe.", "test", parameters=Params())]
+        return [
+            Technique(
+                self.tid, "Probe", "A probe.", "test", parameters=Params(), protocol=self.protocol
+            )
+        ]
 
     @hookimpl
     def herniarules_rules(self, policy: Policy) -> Sequence[Any]:
@@ -431,8 +457,7 @@ class Probe:
     def herniarules_value_sets(self) -> Sequence[Any]:
         return self.value_sets
 
-    @hookimpl
-    def herniarules_protocol(self, technique: Technique, facts: Facts, parameters: Any) -> Protocol:
+    def protocol(self, facts: ProtocolFacts, parameters: Any) -> Protocol:
         return Protocol(self.tid, (ProtocolStep("s", "d"),), (10.0, 20.0), (3, 5), "light")
 
 
@@ -509,8 +534,57 @@ def test_unknown_hooks_are_named() -> None:
 
     engine = Engine(plugins=[Misspelled()], entry_points=False)
     assert _error(engine, "Misspelled") == (
-        "implements unknown hooks herniarules_rule, herniarules_technique"
+        "implements unknown hook herniarules_rule; did you mean herniarules_rules?; "
+        "implements unknown hook herniarules_technique; did you mean herniarules_techniques?"
     )
+    assert engine.techniques == ()
+
+
+def test_an_unknown_hook_with_no_close_name_gets_no_suggestion() -> None:
+    class Stranger(Probe):
+        # A protocol builder is a plain method the technique carries, not a hook.
+        @hookimpl
+        def protocol(self, facts: ProtocolFacts, parameters: Any) -> Protocol:
+            return super().protocol(facts, parameters)
+
+    engine = Engine(plugins=[Stranger()], entry_points=False)
+    assert _error(engine, "Stranger") == "implements unknown hook protocol"
+
+
+@pytest.mark.parametrize(
+    ("hook", "instead"),
+    [
+        ("herniarules_protocol", "pass protocol= (and reads=) to Technique instead"),
+        ("herniarules_plan_course", "pass plan_course= to Technique instead"),
+    ],
+)
+def test_a_removed_hook_fails_the_plugin_and_says_what_to_do_instead(
+    hook: str, instead: str
+) -> None:
+    def old(*args: Any) -> Any:
+        raise AssertionError("a removed hook is never called")
+
+    plugin = Probe()
+    setattr(plugin, hook, hookimpl(old))
+    engine = Engine(plugins=[plugin, Probe(tid="other")], entry_points=False)
+    [info, other] = engine.plugins
+    assert info.error == f"implements {hook}, removed in 0.2: {instead}"
+    assert other.error is None
+    # None of the failed plugin's hooks ran, so it declares no technique.
+    assert [t.id for t in engine.techniques] == ["other"]
+    assert engine.evaluate(_patient(), "other", as_of=START).permitted
+
+
+def test_a_hook_without_the_marker_is_refused_rather_than_ignored() -> None:
+    class Unmarked(Probe):
+        def herniarules_value_sets(self) -> Sequence[Any]:  # no @hookimpl
+            return []
+
+    engine = Engine(plugins=[Unmarked()], entry_points=False)
+    assert _error(engine, "Unmarked") == (
+        "defines herniarules_value_sets without @hookimpl, so the engine would never call it"
+    )
+    assert engine.techniques == ()
 
 
 def test_clinic_parameters_are_checked_and_used() -> None:
@@ -611,25 +685,29 @@ def test_failures_name_their_technique() -> None:
     class NoProtocol:
         @hookimpl
         def herniarules_techniques(self) -> Sequence[Technique]:
-            return [Technique("bare", "Bare", "A probe.", "test")]
+            return [Technique("bare", "Bare", "A probe.", "test", protocol=None)]  # type: ignore[arg-type]
 
     class BadProtocol(Probe):
-        @hookimpl
-        def herniarules_protocol(self, technique: Technique, facts: Facts, parameters: Any) -> Any:
+        def protocol(self, facts: ProtocolFacts, parameters: Any) -> Any:
             return ["steps"]
 
     engine = Engine(plugins=[Raises(), NoProtocol(), BadProtocol(tid="bad")], entry_points=False)
     assessment = engine.assess(_patient(), as_of=START)
     expected = {
-        "probe": "a rule raised RuntimeError('boom')",
-        "bare": "it does not implement herniarules_protocol",
-        "bad": "herniarules_protocol returned list, not a Protocol for 'bad'",
+        "probe": "a Custom predicate raised RuntimeError: boom",
+        "bad": "the protocol builder of 'bad' returned list, not a Protocol for 'bad'",
     }
     for technique, what in expected.items():
         decision = assessment.decision(technique)
         assert decision.patient_id == "MK-1"
         [failure] = [f for f in decision.findings if f.rule_id == "engine.plugin-error"]
         assert f"provides {technique!r} failed ({what})" in failure.message
+    # A technique without a protocol builder cannot be declared: its plugin fails to load.
+    assert _error(engine, "NoProtocol") == (
+        "herniarules_techniques raised ValueError: "
+        "technique 'bare': protocol must be a function, got None"
+    )
+    assert "bare" not in {d.technique for d in assessment.decisions}
 
 
 def test_facts_refuse_a_non_patient_by_name() -> None:

@@ -32,17 +32,19 @@ from herniarules import (
     NotPermittedError,
     Outcome,
     PluginInfo,
+    Policy,
     Protocol,
+    ProtocolFacts,
     ProtocolStep,
     Rule,
     Technique,
     _emit,
     hookimpl,
 )
+from herniarules._convert import converter
 from herniarules.courses import CoursePlan, Session
 from herniarules.facts import Facts
 from herniarules.frozen import FrozenDict
-from herniarules.io import converter
 from herniarules.rules import All, Any_, RuleError
 
 AS_OF = date(2026, 11, 27)
@@ -206,31 +208,52 @@ class _Params:
     minutes: int = 25
 
 
-class _ParametersFirst:
-    """A protocol hook that takes the parameters first and no facts."""
+def _fixed_protocol(technique_id: str) -> Any:
+    """Return a protocol builder that reads nothing and always builds the same protocol."""
 
-    __name__ = "parameters-first"
+    def build(facts: ProtocolFacts, parameters: Any) -> Protocol:
+        return Protocol(technique_id, (ProtocolStep("s", "d"),), (10.0, 20.0), (3, 5), "light")
+
+    return build
+
+
+class _Recorder:
+    """A protocol builder that records the parameters and the facts it is given."""
+
+    __name__ = "recorder"
 
     def __init__(self) -> None:
-        self.seen: list[tuple[object, str]] = []
+        self.seen: list[tuple[object, list[str], object]] = []
 
     @hookimpl
     def herniarules_techniques(self) -> list[Technique]:
-        return [Technique("pfirst", "P", "A test technique.", "test suite", parameters=_Params())]
+        return [
+            Technique(
+                "pfirst",
+                "P",
+                "A test technique.",
+                "test suite",
+                parameters=_Params(),
+                protocol=self.protocol,
+                reads=("pain_score",),
+            )
+        ]
 
-    @hookimpl
-    def herniarules_protocol(self, parameters: _Params, technique: Technique) -> Protocol:
-        self.seen.append((parameters, technique.id))
+    def protocol(self, facts: ProtocolFacts, parameters: _Params) -> Protocol:
+        self.seen.append((parameters, dir(facts), facts.pain_score))
         return Protocol("pfirst", (ProtocolStep("s", "d"),), (10.0, 20.0), (3, 5), "light")
 
 
-def test_a_protocol_hook_in_its_own_order_gets_the_clinics_parameters(make_patient: Any) -> None:
-    plugin = _ParametersFirst()
+def test_the_protocol_builder_gets_the_clinics_parameters_and_the_declared_facts(
+    make_patient: Any,
+) -> None:
+    plugin = _Recorder()
     clinic = _Params(minutes=15)
     engine = Engine([plugin], entry_points=False, parameters={"pfirst": clinic})
-    decision = engine.evaluate(make_patient(), "pfirst", as_of=AS_OF)
+    patient = make_patient(lambda data: data["vitals"].update(pain_score=2))
+    decision = engine.evaluate(patient, "pfirst", as_of=AS_OF)
     assert decision.permitted
-    assert plugin.seen == [(clinic, "pfirst")]
+    assert plugin.seen == [(clinic, ["pain_score"], 2)]
 
 
 class _SlowTechniques:
@@ -239,7 +262,11 @@ class _SlowTechniques:
     @hookimpl
     def herniarules_techniques(self) -> list[Technique]:
         time.sleep(0.05)
-        return [Technique("slow", "Slow", "A test technique.", "test suite")]
+        return [
+            Technique(
+                "slow", "Slow", "A test technique.", "test suite", protocol=_fixed_protocol("slow")
+            )
+        ]
 
 
 def test_a_hook_over_its_budget_at_load_time_is_named() -> None:
@@ -262,14 +289,20 @@ class _Planner:
 
     @hookimpl
     def herniarules_techniques(self) -> list[Technique]:
-        return [Technique("planner", "Planner", "A test technique.", "test suite")]
+        return [
+            Technique(
+                "planner",
+                "Planner",
+                "A test technique.",
+                "test suite",
+                protocol=_fixed_protocol("planner"),
+                plan_course=self.plan_course,
+            )
+        ]
 
-    @hookimpl
-    def herniarules_protocol(self, technique: Technique, facts: Facts) -> Protocol:
-        return Protocol("planner", (ProtocolStep("s", "d"),), (10.0, 20.0), (3, 5), "light")
-
-    @hookimpl
-    def herniarules_plan_course(self, start: date, facts: Facts) -> Any:
+    def plan_course(
+        self, facts: Facts, parameters: Any, protocol: Protocol, start: date, policy: Any
+    ) -> Any:
         return self.plan(start, facts.patient_id)
 
 
@@ -281,14 +314,14 @@ def _plugin_failure(plan: Any, make_patient: Any) -> Finding:
     return failure
 
 
-def test_a_raising_plan_hook_names_its_technique_in_the_finding(make_patient: Any) -> None:
+def test_a_raising_planner_names_its_technique_in_the_finding(make_patient: Any) -> None:
     def boom(start: date, patient_id: str) -> CoursePlan:
         raise RuntimeError("no calendar")
 
     failure = _plugin_failure(boom, make_patient)
     assert (
-        "provides 'planner' failed (herniarules_plan_course raised RuntimeError: no calendar)"
-        in failure.message
+        "provides 'planner' failed "
+        "(the course planner of 'planner' raised RuntimeError: no calendar)" in failure.message
     )
 
 
@@ -304,11 +337,18 @@ def test_an_early_plan_names_its_first_session(make_patient: Any) -> None:
 # --------------------------------------------------------------------------- engine: loading
 
 _MODULE = """
-from herniarules import Technique, hookimpl
+from herniarules import Protocol, ProtocolStep, Technique, hookimpl
+
+def protocol(facts, parameters):
+    return Protocol("late-ok", (ProtocolStep("s", "d"),), (10.0, 20.0), (3, 5), "light")
 
 @hookimpl
 def herniarules_techniques():
-    return [Technique(id="late-ok", name="T", description="A technique.", source="tests")]
+    return [
+        Technique(
+            id="late-ok", name="T", description="A technique.", source="tests", protocol=protocol
+        )
+    ]
 """
 
 
@@ -338,7 +378,7 @@ def broken_first(tmp_path: Path) -> Iterator[Path]:
 def test_a_plugin_that_cannot_be_imported_does_not_stop_the_ones_after_it(
     broken_first: Path,
 ) -> None:
-    engine = Engine(allow={"aaabroken", "zzzok"})
+    engine = Engine(allow={"herniarules-aaabroken", "herniarules-zzzok"})
     errors = {info.name: info.error for info in engine.plugins}
     assert set(errors) == {"herniarules-aaabroken", "herniarules-zzzok"}
     assert "could not import" in (errors["herniarules-aaabroken"] or "")
@@ -348,7 +388,13 @@ def test_a_plugin_that_cannot_be_imported_does_not_stop_the_ones_after_it(
 
 def _two_techniques(plugin_class: Any, **options: Any) -> Any:
     techniques = [
-        Technique(technique_id, technique_id.title(), "A test technique.", "test suite")
+        Technique(
+            technique_id,
+            technique_id.title(),
+            "A test technique.",
+            "test suite",
+            protocol=_fixed_protocol(technique_id),
+        )
         for technique_id in ("alpha", "beta")
     ]
     return plugin_class("alpha", techniques_result=techniques, **options)
@@ -404,8 +450,20 @@ def test_plugin_objects_that_share_a_name_are_both_loaded(
 
 
 def test_an_engine_refuses_a_policy_of_the_wrong_type_by_name() -> None:
-    with pytest.raises(TypeError, match=r"policy must be a herniarules\.Policy, got"):
+    with pytest.raises(
+        TypeError, match=r"^policy must be a herniarules\.Policy \(not a subclass\), got dict$"
+    ):
         Engine(entry_points=False, policy=cast(Any, {"severe_pain_score": 6}))
+
+
+def test_an_engine_refuses_a_subclass_of_policy() -> None:
+    # A subclass could loosen a threshold through a property the validators never see.
+    @attrs.frozen
+    class LaxPolicy(Policy):
+        pass
+
+    with pytest.raises(TypeError, match=r"\(not a subclass\), got LaxPolicy$"):
+        Engine(entry_points=False, policy=LaxPolicy())
 
 
 # --------------------------------------------------------------------------- rule building
@@ -467,10 +525,11 @@ class _Protocols:
 
     @hookimpl
     def herniarules_techniques(self) -> list[Technique]:
-        return [Technique("proto", "Proto", "A test technique.", "test suite")]
+        return [
+            Technique("proto", "Proto", "A test technique.", "test suite", protocol=self.protocol)
+        ]
 
-    @hookimpl
-    def herniarules_protocol(self, technique: Technique, facts: Facts, parameters: Any) -> Any:
+    def protocol(self, facts: ProtocolFacts, parameters: Any) -> Any:
         return self.build()
 
 
@@ -482,24 +541,24 @@ def _protocol_failure(build: Any, make_patient: Any, **options: Any) -> str:
     return failure.message
 
 
-def test_a_slow_protocol_hook_is_named_with_its_budget(make_patient: Any) -> None:
+def test_a_slow_protocol_builder_is_named_with_its_budget(make_patient: Any) -> None:
     def slow() -> Protocol:
         time.sleep(0.05)
         return Protocol("proto", (ProtocolStep("s", "d"),), (10.0, 20.0), (3, 5), "light")
 
     message = _protocol_failure(slow, make_patient, plugin_time_budget_s=0.01)
-    assert "failed (herniarules_protocol took " in message
+    assert "failed (the protocol builder of 'proto' took " in message
     assert "more than the 0.01 s budget)" in message
 
 
-def test_a_raising_protocol_hook_is_reported_with_the_hook_and_the_exception_type(
+def test_a_raising_protocol_builder_is_reported_with_its_technique_and_the_exception_type(
     make_patient: Any,
 ) -> None:
     def boom() -> Protocol:
         raise RuntimeError("no table")
 
     message = _protocol_failure(boom, make_patient)
-    assert "failed (herniarules_protocol raised RuntimeError: no table)" in message
+    assert "failed (the protocol builder of 'proto' raised RuntimeError: no table)" in message
 
 
 # --------------------------------------------------------------------------- results

@@ -93,11 +93,13 @@ def test_the_exit_code_of_a_system_exit_is_in_the_message() -> None:
 class _FakeDist:
     metadata = {"Name": "exiting-plugin"}  # noqa: RUF012 - read-only stand-in
     version = "1.0"
+    files = None  # as for a distribution installed without a RECORD
 
 
 class _ExitingEntryPoint:
     name = "exiting"
     value = "exiting_plugin:plugin"
+    module = "exiting_plugin"
     dist = _FakeDist()
 
     def load(self) -> object:
@@ -139,11 +141,11 @@ def test_a_plugin_that_exits_while_being_registered_is_reported() -> None:
 def test_raising_in_the_protocol_hook_refuses_only_that_technique(
     exception: BaseException,
 ) -> None:
-    plugin = raising_plugin("herniarules_protocol", exception)
+    plugin = raising_plugin("protocol", exception)
     engine = Engine(plugins=[Good(), plugin], entry_points=False)
     [message] = _errors(engine)
     assert f"The plugin {plugin.__name__} " in message
-    assert f"herniarules_protocol raised {type(exception).__name__}" in message
+    assert f"protocol builder of {RAISER_TECHNIQUE!r} raised {type(exception).__name__}" in message
     _assert_good_unaffected(engine)
     [info] = [i for i in engine.plugins if i.name == plugin.__name__]
     assert info.error is None, "a per-patient failure does not unload the plugin"
@@ -153,12 +155,12 @@ def test_raising_in_the_protocol_hook_refuses_only_that_technique(
 def test_raising_while_planning_refuses_the_course_naming_hook_and_exception(
     exception: BaseException,
 ) -> None:
-    plugin = raising_plugin("herniarules_plan_course", exception)
+    plugin = raising_plugin("plan_course", exception)
     engine = Engine(plugins=[Good(), plugin], entry_points=False)
     with pytest.raises(NotPermittedError) as refused:
         engine.plan_course(_patient(), RAISER_TECHNIQUE, AS_OF)
     [message] = [f.message for f in refused.value.decision.findings if f.rule_id == PLUGIN_ERROR]
-    assert f"herniarules_plan_course raised {type(exception).__name__}" in message
+    assert f"course planner of {RAISER_TECHNIQUE!r} raised {type(exception).__name__}" in message
     assert engine.plan_course(_patient(), "good", AS_OF).sessions
 
 
@@ -184,7 +186,7 @@ class ExitsInPredicate(Hostile):
 def test_a_rule_predicate_that_exits_refuses_only_its_technique() -> None:
     engine = Engine(plugins=[Good(), ExitsInPredicate()], entry_points=False)
     [message] = _errors(engine, "hostile")
-    assert "a rule raised SystemExit(0)" in message
+    assert "a Custom predicate raised SystemExit: 0" in message
     _assert_good_unaffected(engine)
 
 
@@ -195,11 +197,11 @@ class UnprintableExit(SystemExit):
 
 def test_an_exception_that_cannot_be_printed_is_still_reported() -> None:
     engine = Engine(
-        plugins=[Good(), raising_plugin("herniarules_protocol", UnprintableExit())],
+        plugins=[Good(), raising_plugin("protocol", UnprintableExit())],
         entry_points=False,
     )
     [message] = _errors(engine)
-    assert "herniarules_protocol raised UnprintableExit: <unprintable>" in message
+    assert "raised UnprintableExit: <unprintable>" in message
 
 
 # --------------------------------------------------------------------------- KeyboardInterrupt
@@ -212,16 +214,14 @@ def test_keyboard_interrupt_in_a_load_hook_propagates(hook: str) -> None:
 
 
 def test_keyboard_interrupt_in_the_protocol_hook_propagates() -> None:
-    engine = Engine(
-        plugins=[raising_plugin("herniarules_protocol", KeyboardInterrupt())], entry_points=False
-    )
+    engine = Engine(plugins=[raising_plugin("protocol", KeyboardInterrupt())], entry_points=False)
     with pytest.raises(KeyboardInterrupt):
         engine.assess(_patient(), as_of=AS_OF)
 
 
 def test_keyboard_interrupt_while_planning_propagates() -> None:
     engine = Engine(
-        plugins=[raising_plugin("herniarules_plan_course", KeyboardInterrupt())],
+        plugins=[raising_plugin("plan_course", KeyboardInterrupt())],
         entry_points=False,
     )
     with pytest.raises(KeyboardInterrupt):
@@ -265,8 +265,8 @@ def test_the_kit_covers_every_hook_and_the_non_exception_kinds() -> None:
         "herniarules_techniques",
         "herniarules_rules",
         "herniarules_value_sets",
-        "herniarules_protocol",
-        "herniarules_plan_course",
+        "protocol",
+        "plan_course",
     }
     kinds = {type(e) for e in raised_exceptions()}
     assert {SystemExit, GeneratorExit} <= kinds
@@ -280,9 +280,9 @@ def test_the_kit_reports_an_engine_that_lets_a_system_exit_through(
 
     def unguarded(self: Engine) -> None:
         # As the engine was: the rules hook called with no guard, so SystemExit escapes.
-        for loaded in self._loaded:
+        for record in self._plugins:
             for impl in self._pm.hook.herniarules_rules.get_hookimpls():
-                if impl.plugin is loaded.plugin:
+                if impl.plugin is record.plugin:
                     impl.function(policy=self.policy)
         real(self)
 
@@ -292,18 +292,18 @@ def test_the_kit_reports_an_engine_that_lets_a_system_exit_through(
 
 
 def test_the_kit_refuses_an_unknown_hook() -> None:
-    with pytest.raises(ValueError, match="unknown hook 'herniarules_protocl'"):
-        raising_plugin("herniarules_protocl", SystemExit(0))
+    with pytest.raises(ValueError, match="unknown hook 'protocl'"):
+        raising_plugin("protocl", SystemExit(0))
 
 
 def test_the_kit_reports_a_raiser_whose_failure_is_not_named(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import herniarules.engine
+    import herniarules.guard
 
-    monkeypatch.setattr(herniarules.engine, "_raised", lambda hook, exc: "something failed")
+    monkeypatch.setattr(herniarules.guard, "describe", lambda what, exc: "something failed")
     with pytest.raises(ConformanceError, match="no finding names the plugin, hook and exception"):
-        check_fails_closed(Good(), hooks=["herniarules_protocol"])
+        check_fails_closed(Good(), hooks=["protocol"])
 
 
 # --------------------------------------------------------------------------- the CLI
@@ -314,7 +314,7 @@ def test_a_system_exit_0_in_a_protocol_hook_does_not_end_the_cli(
 ) -> None:
     def engine_factory(**_: Any) -> Engine:
         return Engine(
-            plugins=[Good(), raising_plugin("herniarules_protocol", SystemExit(0))],
+            plugins=[Good(), raising_plugin("protocol", SystemExit(0))],
             entry_points=False,
         )
 
@@ -329,5 +329,5 @@ def test_a_system_exit_0_in_a_protocol_hook_does_not_end_the_cli(
     assert f"Patient {patient_data['id']}" in text
     assert "good           PERMITTED" in text
     assert f"{RAISER_TECHNIQUE} NOT PERMITTED" in text
-    assert "herniarules_protocol raised SystemExit: 0" in text
+    assert "raised SystemExit: 0" in text
     assert err.getvalue() == ""

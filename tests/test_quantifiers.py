@@ -35,7 +35,7 @@ from herniarules import (
     dumps,
 )
 from herniarules.facts import ConditionFact, Facts, HerniaFact
-from herniarules.io import converter
+from herniarules.io import assessment_to_dict
 from herniarules.rules import CompiledRules, Dx, Expr, F, H, ItemExpr
 
 AS_OF = date(2026, 11, 27)
@@ -372,7 +372,7 @@ def test_findings_of_a_quantified_rule_set_match_evaluation_and_render(
     assert [f[0] for f in found] == [r.id for r in expected]
     for finding, r in zip(found, expected, strict=True):
         assert finding[1] is r.when.evaluate(facts)
-        json.dumps(converter.unstructure(finding[2]))  # plain, JSON-able values
+        dumps(finding[2])  # plain, JSON-able values
         hash(finding[2])
 
 
@@ -654,7 +654,7 @@ def test_engine_gives_insufficient_data_for_a_7_mm_lumbar_and_an_unmeasured_cerv
 
 def test_json_of_a_decision_with_item_evidence_is_the_reference_encoding() -> None:
     assessment = Engine().assess(honey_patient(lumbar(7.0), cervical(None)), as_of=AS_OF)
-    expected = json.dumps(converter.unstructure(assessment), sort_keys=True, ensure_ascii=False)
+    expected = json.dumps(assessment_to_dict(assessment), sort_keys=True, ensure_ascii=False)
     assert dumps(assessment) == expected
 
 

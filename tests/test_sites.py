@@ -28,6 +28,21 @@ from tests.conftest import CLEAR_PATIENT
 AS_OF = date(2026, 11, 27)
 
 
+def _back_protocol(facts: Any, parameters: Any) -> Protocol:
+    return Protocol(
+        technique="backwork",
+        steps=(),
+        session_minutes=(10, 20),
+        course_sessions=(5, 10),
+        pressure="light",
+        avoid=("the vertebrae",),
+    )
+
+
+def _builder(facts: Any, parameters: Any) -> Protocol:
+    raise AssertionError("not called")
+
+
 class _BackOnly:
     """A technique that works on the back only, with no rules of its own."""
 
@@ -36,7 +51,8 @@ class _BackOnly:
         name="Back work",
         description="Massage of the back.",
         source="clinical convention",
-        area=(Site.BACK,),  # type: ignore[arg-type]
+        area=(Site.BACK,),
+        protocol=_back_protocol,
     )
 
     @hookimpl
@@ -46,17 +62,6 @@ class _BackOnly:
     @hookimpl
     def herniarules_rules(self, policy: Any) -> list[Any]:
         return []
-
-    @hookimpl
-    def herniarules_protocol(self, technique: Technique, facts: Any, parameters: Any) -> Protocol:
-        return Protocol(
-            technique=technique.id,
-            steps=(),
-            session_minutes=(10, 20),
-            course_sessions=(5, 10),
-            pressure="light",
-            avoid=("the vertebrae",),
-        )
 
 
 def _engine() -> Engine:
@@ -68,15 +73,15 @@ def _patient(*conditions: Condition) -> Patient:
 
 
 def test_technique_area_defaults_to_the_whole_body_and_is_a_closed_vocabulary() -> None:
-    plain = Technique(id="t", name="T", description="d", source="s")
+    plain = Technique(id="t", name="T", description="d", source="s", protocol=_builder)
     assert plain.area == frozenset({Site.WHOLE_BODY})
-    assert Technique(id="t", name="T", description="d", source="s", area=("back",)).area == {
-        Site.BACK
-    }
+    assert Technique(
+        id="t", name="T", description="d", source="s", protocol=_builder, area=("back",)
+    ).area == {Site.BACK}
     with pytest.raises(ValueError, match="did you mean"):
-        Technique(id="t", name="T", description="d", source="s", area=("bak",))
+        Technique(id="t", name="T", description="d", source="s", protocol=_builder, area=("bak",))
     with pytest.raises(ValueError, match="at least one site"):
-        Technique(id="t", name="T", description="d", source="s", area=())
+        Technique(id="t", name="T", description="d", source="s", protocol=_builder, area=())
 
 
 @pytest.mark.parametrize(
@@ -93,7 +98,9 @@ def test_technique_area_defaults_to_the_whole_body_and_is_a_closed_vocabulary() 
 def test_a_technique_treats_the_sites_that_overlap_its_area(
     area: tuple[Site, ...], site: Site, treats: bool
 ) -> None:
-    technique = Technique(id="t", name="T", description="d", source="s", area=area)
+    technique = Technique(
+        id="t", name="T", description="d", source="s", protocol=_builder, area=area
+    )
     assert technique.treats(site) is treats
 
 
@@ -181,7 +188,8 @@ def test_the_fingerprint_names_each_techniques_area() -> None:
             name="Back work",
             description="Massage of the back.",
             source="clinical convention",
-            area=(Site.BACK, Site.LEGS),  # type: ignore[arg-type]
+            area=(Site.BACK, Site.LEGS),
+            protocol=_back_protocol,
         )
 
     wider = Engine(entry_points=False, plugins=[_Wider()])

@@ -20,11 +20,11 @@ from herniarules import (
     Custom,
     Engine,
     F,
-    Facts,
     Outcome,
     Phase,
     Policy,
     Protocol,
+    ProtocolFacts,
     ProtocolStep,
     Rule,
     Technique,
@@ -134,29 +134,47 @@ class Params:
     minutes: int = 20
 
 
+def _probe_protocol(facts: ProtocolFacts, parameters: object) -> Protocol:
+    return Protocol("probe", (ProtocolStep("s", "d"),), (10.0, 20.0), (5, 10), "light")
+
+
 class Plugin:
     """A configurable plugin that keeps or breaks the promises on demand."""
 
     def __init__(
-        self, rules: Sequence[Rule] = (), parameters: object = Params(), protocol: Any = None
+        self,
+        rules: Sequence[Rule] = (),
+        parameters: object = Params(),
+        protocol: Any = None,
+        reads: Sequence[str] = (),
     ):
         self._rules = list(rules)
         self._parameters = parameters
         self._protocol = protocol
+        self._reads = tuple(reads)
 
     @hookimpl
     def herniarules_techniques(self) -> Sequence[Technique]:
-        return [Technique("probe", "Probe", "A probe.", "test", parameters=self._parameters)]
+        return [
+            Technique(
+                "probe",
+                "Probe",
+                "A probe.",
+                "test",
+                parameters=self._parameters,
+                protocol=self.protocol,
+                reads=self._reads,
+            )
+        ]
 
     @hookimpl
     def herniarules_rules(self, policy: Policy) -> Sequence[Rule]:
         return self._rules
 
-    @hookimpl
-    def herniarules_protocol(self, technique: Technique, facts: Facts, parameters: object) -> Any:
+    def protocol(self, facts: ProtocolFacts, parameters: object) -> Any:
         if self._protocol is not None:
             return self._protocol(facts)
-        return Protocol("probe", (ProtocolStep("s", "d"),), (10.0, 20.0), (5, 10), "light")
+        return _probe_protocol(facts, parameters)
 
 
 def _rule(rule_id: str, when: Any, outcome: Outcome = Outcome.CONTRAINDICATED) -> Rule:
@@ -187,15 +205,27 @@ def test_determinism_catches_a_random_rule() -> None:
 
 
 def test_plugin_errors_are_caught_on_valid_patients() -> None:
-    def explode(facts: Facts) -> Protocol:
+    def explode(facts: ProtocolFacts) -> Protocol:
         raise RuntimeError("no protocol today")
 
     with pytest.raises(ConformanceError, match="no protocol today"):
         check_plugin(Plugin(protocol=explode), ["no_plugin_errors"])
 
 
+def test_a_protocol_builder_reading_an_undeclared_fact_is_caught() -> None:
+    def sized(facts: ProtocolFacts) -> Protocol:
+        minutes = 20.0 if (facts.max_hernia_size_mm or 0) < 6 else 15.0
+        return Protocol("probe", (ProtocolStep("s", "d"),), (10.0, minutes), (5, 10), "light")
+
+    undeclared = "reads facts.max_hernia_size_mm, which its Technique.reads does not declare"
+    with pytest.raises(ConformanceError, match=undeclared):
+        check_plugin(Plugin(protocol=sized, reads=["pain_score"]), ["no_plugin_errors"])
+    # Declared, the same builder passes.
+    check_plugin(Plugin(protocol=sized, reads=["max_hernia_size_mm"]), ["no_plugin_errors"])
+
+
 def test_unordered_protocol_ranges_are_caught() -> None:
-    def backwards(facts: Facts) -> Protocol:
+    def backwards(facts: ProtocolFacts) -> Protocol:
         return Protocol("probe", (ProtocolStep("s", "d"),), (30.0, 10.0), (5, 10), "light")
 
     with pytest.raises(ConformanceError, match="not ordered"):
@@ -251,7 +281,9 @@ class _FakeEngine:
     def __init__(self, outcome: Outcome, cleared_outcome: Outcome | None = None) -> None:
         self.outcome = outcome
         self.cleared_outcome = cleared_outcome
-        self.techniques = (Technique("probe", "Probe", "A probe.", "test"),)
+        self.techniques = (
+            Technique("probe", "Probe", "A probe.", "test", protocol=_probe_protocol),
+        )
         self.terminology = DEFAULT_TERMINOLOGY
 
     def assess(self, patient: Patient, as_of: date) -> Assessment:

@@ -639,7 +639,8 @@ def hook_rst(name: str) -> str:
         "The first non-``None`` result wins; the engine calls it only on the plugin that "
         "declared the technique."
         if first
-        else "The engine calls every plugin's implementation and checks each result on its own."
+        else "Called once, when the engine loads, on each plugin separately through the "
+        "guard; each plugin's result is checked on its own."
     )
     return (
         f".. autofunction:: herniarules.hookspecs.{name}\n\n"

@@ -11,8 +11,7 @@ from types import ModuleType
 
 import pytest
 
-from herniarules import Engine, Protocol, ProtocolStep, Technique, hookimpl
-from herniarules.facts import Facts
+from herniarules import Engine, Protocol, ProtocolFacts, ProtocolStep, Technique, hookimpl
 
 HERE = Path(__file__).resolve().parent
 PATIENTS = HERE.parent / "patients"
@@ -30,18 +29,16 @@ def _load() -> ModuleType:
 booking = _load()
 
 
+def _desk_protocol(facts: ProtocolFacts, parameters: object) -> Protocol:
+    return Protocol("desk", (ProtocolStep("s", "d"),), (20.0, 30.0), (8, 10), "light")
+
+
 class Desk:
     """A stand-in technique so the test does not depend on which plugins are installed."""
 
     @hookimpl
     def herniarules_techniques(self) -> list[Technique]:
-        return [Technique("desk", "Desk", "A test technique.", "test")]
-
-    @hookimpl
-    def herniarules_protocol(
-        self, technique: Technique, facts: Facts, parameters: object
-    ) -> Protocol:
-        return Protocol("desk", (ProtocolStep("s", "d"),), (20.0, 30.0), (8, 10), "light")
+        return [Technique("desk", "Desk", "A test technique.", "test", protocol=_desk_protocol)]
 
 
 @pytest.fixture(scope="module")

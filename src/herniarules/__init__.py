@@ -25,7 +25,6 @@ if TYPE_CHECKING:
         loads_patient,
         patient_from_dict,
     )
-    from herniarules.memo import memoize_protocol
     from herniarules.model import (
         Allergy,
         Clearance,
@@ -93,6 +92,7 @@ _EXPORTS: dict[str, str] = {
     "PolicyError": "herniarules.safety",
     "Problem": "herniarules.errors",
     "Protocol": "herniarules.outcomes",
+    "ProtocolFacts": "herniarules.technique",
     "ProtocolStep": "herniarules.outcomes",
     "Region": "herniarules.model",
     "Rule": "herniarules.rules",
@@ -111,7 +111,6 @@ _EXPORTS: dict[str, str] = {
     "hookimpl": "herniarules.hookspecs",
     "load_patient": "herniarules.io",
     "loads_patient": "herniarules.io",
-    "memoize_protocol": "herniarules.memo",
     "patient_from_dict": "herniarules.io",
 }
 
@@ -131,7 +130,7 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
 
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Allergy",
@@ -167,6 +166,7 @@ __all__ = [
     "PolicyError",
     "Problem",
     "Protocol",
+    "ProtocolFacts",
     "ProtocolStep",
     "Region",
     "Rule",
@@ -186,6 +186,5 @@ __all__ = [
     "hookimpl",
     "load_patient",
     "loads_patient",
-    "memoize_protocol",
     "patient_from_dict",
 ]

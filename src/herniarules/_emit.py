@@ -38,6 +38,7 @@ import attrs
 import cattrs
 
 from herniarules import bounded
+from herniarules._codegen import define
 from herniarules.bounded import BoundedCache
 from herniarules.frozen import FrozenDict
 from herniarules.outcomes import (
@@ -160,8 +161,7 @@ class Emitter:
             before = ", "
         pieces.append(repr("}"))
         source = f"def write(v):\n    return ''.join(({', '.join(pieces)}))\n"
-        exec(compile(source, f"<herniarules JSON writer for {cls.__name__}>", "exec"), namespace)
-        write: Writer = namespace["write"]
+        write: Writer = define(source, "write", f"JSON writer of {cls.__name__}", namespace)
         return self._kept(cls, write) if cls in _SHARED else write
 
     def _kept(self, cls: type[Any], write: Writer) -> Writer:

@@ -258,8 +258,8 @@ FINDINGS = Budget("findings", 8 * 1024 * 1024)
 #: The JSON texts :func:`herniarules.dumps` keeps of findings, protocols and plugin records,
 #: with the objects they were written from: 4 MiB for the whole process.
 TEXTS = Budget("JSON texts", 4 * 1024 * 1024)
-#: The protocols :func:`herniarules.memoize_protocol` keeps, with their keys: 2 MiB for the
-#: whole process.
+#: The protocols the engine keeps for reuse (per technique, keyed by the values of the facts
+#: its builder declares), with their keys: 2 MiB for the whole process.
 PROTOCOLS = Budget("protocols", 2 * 1024 * 1024)
 
 

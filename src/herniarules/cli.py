@@ -19,7 +19,7 @@ from datetime import date
 from typing import TextIO
 
 from herniarules.courses import CoursePlan
-from herniarules.engine import Engine, NotPermittedError
+from herniarules.engine import ENTRY_POINT_GROUP, Engine, NotPermittedError
 from herniarules.io import InputError, assessment_to_dict, dumps, load_patient
 from herniarules.outcomes import Assessment, Decision
 from herniarules.schema import assessment_schema, patient_schema
@@ -42,6 +42,17 @@ def _parser() -> argparse.ArgumentParser:
         description="Decide whether, and how, a patient with an intervertebral disc hernia may "
         "receive each massage technique. Supports clinicians; does not replace them.",
     )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="print the traceback of every failing plugin call to standard error",
+    )
+    parser.add_argument(
+        "--lock",
+        metavar="FILE",
+        help="load only the plugin distributions a lock file names, at the versions and "
+        "files it pins (write one with 'herniarules plugins --lock')",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     assess = sub.add_parser("assess", help="assess patient files against every technique")
     assess.add_argument("files", nargs="+", metavar="FILE")
@@ -57,7 +68,13 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--format", choices=("text", "json"), default="text")
     sub.add_parser("techniques", help="list the available techniques")
     sub.add_parser("rules", help="list every rule with its rendered condition")
-    sub.add_parser("plugins", help="list loaded plugins with versions and load errors")
+    plugins = sub.add_parser("plugins", help="list loaded plugins with versions and load errors")
+    plugins.add_argument(
+        "--lock",
+        action="store_true",
+        dest="write_lock",
+        help="print a lock file pinning every installed plugin distribution's version and files",
+    )
     schema = sub.add_parser("schema", help="print a JSON Schema")
     schema.add_argument("which", choices=("patient", "assessment"))
     return parser
@@ -120,7 +137,27 @@ def main(
     out = out or sys.stdout
     err = err or sys.stderr
     args = _parser().parse_args(argv)
-    engine = Engine()
+    if args.command == "plugins" and args.write_lock:
+        from herniarules.discovery import lock_lines
+
+        out.write("# herniarules plugin lock: name==version sha256:<digest of installed files>\n")
+        for line in lock_lines(ENTRY_POINT_GROUP):
+            out.write(line + "\n")
+        return EXIT_OK
+    allow = None
+    if args.lock:
+        from herniarules.discovery import read_lock
+
+        try:
+            allow = read_lock(args.lock)
+        except (OSError, UnicodeDecodeError) as exc:
+            err.write(f"error: cannot read the lock file {args.lock}: {exc}\n")
+            return EXIT_INPUT
+    try:
+        engine = Engine(allow=allow, debug=args.debug)
+    except ValueError as exc:  # a malformed lock line
+        err.write(f"error: {args.lock}: {exc}\n")
+        return EXIT_INPUT
     for info in engine.plugins:
         if info.error:
             err.write(f"warning: plugin {info.name} {info.version} failed to load: {info.error}\n")

@@ -1,29 +1,45 @@
 """The engine: loads plugins, compiles rules once, and turns a patient into decisions.
 
-The engine owns its own pluggy manager (no global state), loads each plugin in its own
-``try`` and records failures in :attr:`Engine.plugins`, and evaluates the core rules once
-per patient. A plugin that raises, returns the wrong type or breaks the contract makes only
-its own techniques not permitted, with an ``engine.plugin-error`` finding naming it.
+The pipeline, one module per stage:
 
-That holds for every exception a plugin raises, ``SystemExit`` and ``GeneratorExit``
-included: a plugin cannot end the process or abort an assessment by raising. Only
-``KeyboardInterrupt`` propagates, so that an operator can still stop the program.
+1. :mod:`herniarules.discovery` finds installed plugin distributions (entry points), checks
+   them against the allow-list or lock, and imports them.
+2. The engine registers each plugin with its own pluggy manager (no global state) and calls
+   its load-time hooks (techniques, rules, value sets) through :mod:`herniarules.guard`. What
+   a plugin hands over must be exactly a :class:`~herniarules.Technique`,
+   :class:`~herniarules.Rule` or :class:`~herniarules.ValueSet` (no subclass) and is copied
+   into records the engine owns, so changing the object afterwards changes nothing here.
+3. Per patient, :func:`~herniarules.facts.derive_facts` derives the facts, the core rules
+   run once, every technique's own rules run, and :mod:`herniarules.decide` turns the
+   findings into each technique's verdict, all before any per-patient plugin code runs.
+4. Only then is each permitted technique's protocol built by its plugin, through the guard,
+   from a view holding only the facts the technique declared; a failure there makes the
+   technique not permitted and cannot lower any verdict.
+
+A plugin that raises, returns the wrong type or breaks the contract makes only its own
+techniques not permitted, with an ``engine.plugin-error`` finding naming it. That holds for
+every exception, ``SystemExit`` and ``GeneratorExit`` included; only ``KeyboardInterrupt``
+propagates, so that an operator can still stop the program.
 """
 
 from __future__ import annotations
 
-import time
+import difflib
+import operator
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 import pluggy
 
-from herniarules import hookspecs
+from herniarules import discovery, hookspecs
+from herniarules.bounded import PROTOCOLS, BoundedCache, estimate
 from herniarules.courses import CoursePlan, default_plan
-from herniarules.facts import Facts, derive_facts
-from herniarules.model import Clearance, Patient
+from herniarules.decide import clearances_on, judge, most_restrictive
+from herniarules.facts import ITEM_COLLECTIONS, Facts, derive_facts
+from herniarules.guard import Guard, PluginError, describe, text_of
+from herniarules.model import Patient
 from herniarules.outcomes import (
     Assessment,
     Decision,
@@ -31,34 +47,31 @@ from herniarules.outcomes import (
     Outcome,
     PluginInfo,
     Protocol,
+    _assessed,
     _decided,
-    most_restrictive,
 )
-from herniarules.rules import CompiledRules, Rule
+from herniarules.rules import CompiledRules, Custom, Rule
 from herniarules.safety import DEFAULT_POLICY, Policy, core_rules
-from herniarules.technique import Technique
+from herniarules.technique import ProtocolFacts, Technique
 from herniarules.terminology import DEFAULT_TERMINOLOGY, Terminology, ValueSet
 from herniarules.vocabulary import Site
-
-if TYPE_CHECKING:
-    from importlib.metadata import EntryPoint
 
 __all__ = ["ENTRY_POINT_GROUP", "Engine", "NotPermittedError", "PluginError"]
 
 #: Entry-point group plugins register under.
 ENTRY_POINT_GROUP = "herniarules"
 PLUGIN_ERROR = "engine.plugin-error"
-_clock = time.perf_counter
 _PERMITTING = Outcome.ALLOWED_WITH_MODIFICATIONS
 #: Default longest time a plugin hook call may take, in seconds.
 DEFAULT_TIME_BUDGET_S = 1.0
 _RESERVED_PREFIXES = ("core.", "engine.")
-#: The documented arguments of ``herniarules_protocol``, in order.
-_DOCUMENTED = ("technique", "facts", "parameters")
-
-
-class PluginError(Exception):
-    """A plugin broke the contract; the message names the plugin and the hook."""
+#: Hooks of the 0.1 contract that the technique object now carries, with what to do instead.
+_REMOVED_HOOKS = {
+    "herniarules_protocol": "pass protocol= (and reads=) to Technique instead",
+    "herniarules_plan_course": "pass plan_course= to Technique instead",
+}
+#: Most protocols kept per technique for reuse (within the shared byte budget too).
+_PROTOCOL_CACHE_SIZE = 512
 
 
 class NotPermittedError(Exception):
@@ -76,137 +89,184 @@ class NotPermittedError(Exception):
 
 
 @attrs.define
-class _Loaded:
-    """What one plugin contributed, or why it could not."""
+class _Plugin:
+    """What one plugin contributed, or why it could not: the engine's own record of it."""
 
     name: str
     version: str
     plugin: object
+    digest: str | None = None
+    """The sha256 of an installed distribution's files; ``None`` for objects passed in."""
     techniques: list[Technique] = attrs.Factory(list)
     rules: list[Rule] = attrs.Factory(list)
     value_sets: list[ValueSet] = attrs.Factory(list)
     error: str | None = None
+    traceback: str | None = None
+    """The traceback of the plugin's last failing call, for debugging."""
+
+    def fail(self, why: str) -> None:
+        """Record the first reason the plugin cannot be used."""
+        if self.error is None:
+            self.error = why
 
 
 @attrs.define
 class _Slot:
-    """One technique, ready to evaluate: its compiled rules and hook implementations."""
+    """One technique, ready to evaluate: its compiled rules and its plugin's functions."""
 
     technique: Technique
-    loaded: _Loaded
+    plugin: _Plugin
     parameters: object
-    compiled: CompiledRules | None = None
-    protocol: pluggy.HookImpl | None = None
-    plan: pluggy.HookImpl | None = None
     id: str = attrs.field(init=False)
     #: Facts → this technique's own findings; ``None`` when its plugin failed.
     findings: Callable[[Facts], list[Finding]] | None = None
-    #: The technique's indications as a set, for ranking.
-    indications: frozenset[str] = attrs.field(init=False)
-    #: The protocol hook's function when it takes the documented arguments, else ``None``.
-    protocol_function: Callable[[Technique, Facts, object], object] | None = None
+    #: Whether the technique's rules call plugin code (``Custom`` predicates): they then
+    #: read a private copy of the facts, through the guard.
+    custom: bool = False
     #: Whether the technique has local rules of its own (see ``Rule.local``).
     local: bool = False
-    #: The site values the technique's area overlaps; a local finding at any other site is
-    #: outside it. Every site for a technique that works on the whole body.
-    treated: frozenset[str] = attrs.field(init=False)
-
-    @treated.default
-    def _treated(self) -> frozenset[str]:
-        treated = frozenset(site.value for site in Site if self.technique.treats(site))
-        return _EVERY_SITE if treated == _EVERY_SITE else treated
+    #: Where the engine's joint rule function puts this technique's findings; 0 if it keeps
+    #: a function of its own (its plugin failed, or its rules call plugin code).
+    group: int = 0
+    #: The site values the technique's area overlaps, or ``None`` for the whole body (no
+    #: local finding can lie outside it).
+    treated: frozenset[str] | None = attrs.field(init=False)
+    indications: frozenset[str] = attrs.field(init=False)
+    #: Facts → the values the protocol builder declared, as the protocol cache's key.
+    key: Callable[[Facts], tuple[Any, ...]] = attrs.field(init=False)
+    protocols: BoundedCache[tuple[Any, ...], Protocol] = attrs.field(init=False)
 
     @id.default
     def _id(self) -> str:
         return self.technique.id
 
+    @treated.default
+    def _treated(self) -> frozenset[str] | None:
+        treated = frozenset(site.value for site in Site if self.technique.treats(site))
+        return None if treated == _EVERY_SITE else treated
+
     @indications.default
     def _indications(self) -> frozenset[str]:
         return frozenset(self.technique.indications)
 
-    def protocol_for(self, facts: Facts) -> object:
-        """Call the plugin's protocol hook for this technique with ``facts``."""
-        assert self.protocol is not None
-        # The engine calls a hook with the documented argument order through
-        # ``protocol_function``; this serves hooks that name their arguments in another order.
-        function, names = self.protocol.function, self.protocol.argnames
-        values = {"technique": self.technique, "facts": facts, "parameters": self.parameters}
-        return function(*[values[name] for name in names])
+    @key.default
+    def _key(self) -> Callable[[Facts], tuple[Any, ...]]:
+        return _key_function(self.technique.reads)
+
+    @protocols.default
+    def _protocols(self) -> BoundedCache[tuple[Any, ...], Protocol]:
+        return BoundedCache(
+            f"protocols of {self.id}",
+            PROTOCOLS,
+            max_entries=_PROTOCOL_CACHE_SIZE,
+            size=_protocol_entry_size,
+        )
 
 
-def _dist_version(ep: EntryPoint) -> tuple[str, str]:
-    dist = ep.dist
-    if dist is None:  # pragma: no cover - entry points always come from a distribution
-        return ep.name, "unknown"
-    return dist.metadata["Name"], dist.version
+def _key_function(reads: tuple[str, ...]) -> Callable[[Facts], tuple[Any, ...]]:
+    """Return facts → the declared values with their types (``1 == 1.0`` but prints apart).
 
-
-def _impl(pm: pluggy.PluginManager, plugin: object, hook: str) -> pluggy.HookImpl | None:
-    """Return ``plugin``'s implementation of ``hook``, if it has one."""
-    caller: pluggy.HookCaller = getattr(pm.hook, hook)
-    for impl in caller.get_hookimpls():
-        if impl.plugin is plugin:
-            return impl
-    return None
-
-
-def _text(exc: BaseException) -> str:
-    """Return ``str(exc)``, or a placeholder if the exception cannot be printed."""
-    try:
-        return str(exc)
-    except KeyboardInterrupt:
-        raise
-    except BaseException:  # an exception whose __str__ raises is still reported
-        return "<unprintable>"
-
-
-def _raised(hook: str, exc: BaseException) -> str:
-    """Describe an exception a plugin's code raised: where, its type and its text."""
-    text = _text(exc)
-    name = type(exc).__name__
-    return f"{hook} raised {name}: {text}" if text else f"{hook} raised {name}"
-
-
-def _failure_text(exc: BaseException) -> str:
-    """Describe why a plugin failed: a contract breach as it is, anything else by type."""
-    if isinstance(exc, PluginError):
-        return _text(exc)
-    text = _text(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _timed(budget_s: float, hook: str, impl: pluggy.HookImpl, **kwargs: Any) -> Any:
-    """Call one plugin's hook implementation; fail if it raises or takes over ``budget_s``.
-
-    Whatever the hook raises, ``SystemExit`` and ``GeneratorExit`` included, becomes a
-    :class:`PluginError` naming the hook and the exception; ``KeyboardInterrupt`` propagates.
+    An item collection (``hernias``, ``conditions``) carries the types of its items' fields
+    too, so a hernia of ``4`` mm and one of ``4.0`` mm do not share a protocol.
     """
-    started = _clock()
-    try:
-        result = impl.function(*(kwargs[name] for name in impl.argnames))
-    except KeyboardInterrupt:
-        raise
-    except BaseException as exc:  # a plugin may not end the process or abort the engine
-        raise PluginError(_raised(hook, exc)) from None
-    _check_budget(hook, _clock() - started, budget_s)
-    return result
+    if not reads:
+        return lambda facts: ()
+    get = operator.attrgetter(*reads)
+    items = tuple(index for index, name in enumerate(reads) if name in ITEM_COLLECTIONS)
+    if len(reads) == 1 and not items:
+
+        def one(facts: Facts) -> tuple[Any, ...]:
+            value = get(facts)
+            return (value, value.__class__)
+
+        return one
+
+    def many(facts: Facts) -> tuple[Any, ...]:
+        values = get(facts) if len(reads) > 1 else (get(facts),)
+        kinds = [value.__class__ for value in values]
+        for index in items:
+            value = values[index]
+            if value is not None:
+                kinds.append(
+                    tuple(tuple(map(type, attrs.astuple(i, recurse=False))) for i in value)
+                )
+        return (*values, *kinds)
+
+    return many
 
 
-def _check_budget(hook: str, elapsed: float, budget_s: float) -> None:
-    """Raise :class:`PluginError` if a hook call took longer than its budget."""
-    if elapsed > budget_s:
-        raise PluginError(f"{hook} took {elapsed:.3f} s, more than the {budget_s:g} s budget")
+def _protocol_entry_size(key: tuple[Any, ...], value: Protocol) -> int:
+    return estimate((key, value))
 
 
 def _sequence_of(value: object, kind: type, what: str) -> list[Any]:
+    """Return ``value`` as a list of exactly ``kind`` (no subclass), or raise PluginError."""
     if not isinstance(value, list | tuple):
         raise PluginError(
             f"{what} must return a list of {kind.__name__}, got {type(value).__name__}"
         )
     for item in value:
-        if not isinstance(item, kind):
-            raise PluginError(f"{what} returned {item!r}, which is not a {kind.__name__}")
+        if type(item) is not kind:
+            raise PluginError(
+                f"{what} returned {type(item).__name__} {item!r}, which is not a "
+                f"{kind.__name__} (exactly: subclasses are refused)"
+            )
     return list(value)
+
+
+def _own_policy(policy: object) -> Policy:
+    """Return a validated copy of ``policy`` that only the engine holds."""
+    if type(policy) is not Policy:
+        raise TypeError(
+            f"policy must be a herniarules.Policy (not a subclass), got {type(policy).__name__}"
+        )
+    try:
+        # evolve runs every validator again: a policy built without them (unpickled, or
+        # changed with object.__setattr__) is refused here.
+        return attrs.evolve(policy)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"policy is not valid: {exc}") from None
+
+
+def _copy(policy: Policy) -> Policy:
+    """Return a copy of ``policy`` for a plugin: what the plugin does to it stays with it."""
+    return attrs.evolve(policy)
+
+
+def _contains_custom(value: object, depth: int = 0) -> bool:
+    """Return whether an expression tree holds a :class:`Custom` predicate (plugin code)."""
+    if isinstance(value, Custom):
+        return True
+    if depth > 100:  # deeper than any rule: treat as plugin code, to be safe
+        return True
+    if isinstance(value, list | tuple | frozenset | set):
+        return any(_contains_custom(item, depth + 1) for item in value)
+    if type(value).__module__.startswith("herniarules.rules"):
+        children: Iterable[object]
+        kind: Any = type(value)
+        if attrs.has(kind):
+            children = [getattr(value, f.name) for f in attrs.fields(kind)]
+        else:
+            children = [
+                *getattr(value, "__dict__", {}).values(),
+                *(
+                    getattr(value, name)
+                    for cls in type(value).__mro__
+                    for name in getattr(cls, "__slots__", ())
+                    if hasattr(value, name)
+                ),
+            ]
+        return any(_contains_custom(child, depth + 1) for child in children)
+    return False
+
+
+def _private_facts(facts: Facts) -> Facts:
+    """Return a copy of ``facts`` with its own item objects, for rules that run plugin code."""
+    return attrs.evolve(
+        facts,
+        hernias=tuple(attrs.evolve(item) for item in facts.hernias),
+        conditions=tuple(attrs.evolve(item) for item in facts.conditions),
+    )
 
 
 class Engine:
@@ -216,15 +276,22 @@ class Engine:
         register in addition to, or instead of, the installed ones.
     :param entry_points: load the plugins installed under the ``herniarules`` entry-point
         group.
-    :param allow: if given, load only installed plugins whose entry-point or distribution
-        name is in it.
-    :param policy: the clinic's thresholds; stricter than the defaults or equal.
+    :param allow: if given, load only the installed distributions it names:
+        ``"herniarules-vacuum"``, optionally pinned as ``"herniarules-vacuum==0.2.0"`` or
+        ``"herniarules-vacuum==0.2.0 sha256:<digest>"`` (see
+        :func:`herniarules.discovery.lock_lines` and ``herniarules plugins --lock``). A
+        pinned distribution whose version or files differ is not imported and is reported
+        as failed.
+    :param policy: the clinic's thresholds; stricter than the defaults or equal. Exactly a
+        :class:`~herniarules.Policy`, validated; the engine keeps its own copy.
     :param parameters: per technique id, a stricter instance of its parameter class.
-    :param plugin_time_budget_s: longest a plugin hook call may take, in seconds. A call that
+    :param plugin_time_budget_s: longest a plugin call may take, in seconds. A call that
         takes longer has its result discarded: at load time the plugin fails to load, per
-        patient its technique is not permitted. A hook that never returns cannot be
+        patient its technique is not permitted. A call that never returns cannot be
         interrupted inside the process; run assessments under a process-level timeout if
         untrusted plugins are installed.
+    :param debug: print the traceback of every failing plugin call to standard error (they
+        are kept either way: :attr:`plugin_tracebacks`).
     """
 
     def __init__(
@@ -237,32 +304,42 @@ class Engine:
         terminology: Terminology = DEFAULT_TERMINOLOGY,
         parameters: Mapping[str, object] | None = None,
         plugin_time_budget_s: float = DEFAULT_TIME_BUDGET_S,
+        debug: bool = False,
     ) -> None:
-        if not isinstance(policy, Policy):
-            raise TypeError(f"policy must be a herniarules.Policy, got {policy!r}")
+        policy = _own_policy(policy)
         if not isinstance(plugin_time_budget_s, int | float) or not plugin_time_budget_s > 0:
             raise ValueError(f"plugin_time_budget_s must be > 0, got {plugin_time_budget_s!r}")
-        #: The clinic's thresholds in force.
+        if type(terminology) is not Terminology:
+            raise TypeError(
+                f"terminology must be a herniarules.Terminology, got {type(terminology).__name__}"
+            )
+        allowed = None if allow is None else discovery.parse_allowed(allow)
+        #: The clinic's thresholds in force (the engine's own copy).
         self.policy = policy
-        #: Longest time a plugin hook call may take, in seconds.
+        #: Longest time a plugin call may take, in seconds.
         self.plugin_time_budget_s = float(plugin_time_budget_s)
+        self._guard = Guard(self.plugin_time_budget_s, debug=debug)
         self._pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         self._pm.add_hookspecs(hookspecs)
-        self._loaded: list[_Loaded] = []
+        self._hooks = frozenset(
+            name for name in dir(hookspecs) if name.startswith(f"{hookspecs.PROJECT_NAME}_")
+        )
+        self._plugins: list[_Plugin] = []
         if entry_points:
-            self._load_entry_points(allow)
+            self._load_entry_points(allowed)
         for plugin in plugins:
             name = getattr(plugin, "__name__", None) or type(plugin).__name__
-            self._register(plugin, name, "unregistered")
+            self._register(_Plugin(str(name), "unregistered", plugin))
         self._collect()
-        for loaded in self._loaded:
-            if loaded.error is None and loaded.value_sets:
+        self._refuse_shared_techniques()
+        for record in self._plugins:
+            if record.error is None and record.value_sets:
                 try:
-                    terminology = terminology.with_value_sets(*loaded.value_sets)
+                    terminology = terminology.with_value_sets(*record.value_sets)
                 except KeyboardInterrupt:
                     raise
                 except BaseException as exc:  # e.g. a value-set id another source already uses
-                    loaded.error = f"herniarules_value_sets: {_text(exc)}"
+                    record.fail(f"herniarules_value_sets: {text_of(exc)}")
         #: The value sets in force: the core ones plus those the plugins added.
         self.terminology = terminology
         self._core = CompiledRules(core_rules(policy))
@@ -272,69 +349,143 @@ class Engine:
         self._fingerprint = self._make_fingerprint()
 
     # -- loading ---------------------------------------------------------------------------
-    def _load_entry_points(self, allow: Collection[str] | None) -> None:
-        # Imported here: importlib.metadata is slow to import and only needed to load plugins.
-        from importlib.metadata import entry_points
-
-        eps = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
-        for ep in eps:
-            dist_name, version = _dist_version(ep)
-            if allow is not None and ep.name not in allow and dist_name not in allow:
-                continue
+    def _load_entry_points(self, allowed: Mapping[str, discovery.Allowed] | None) -> None:
+        groups = discovery.by_distribution(discovery.candidates(ENTRY_POINT_GROUP))
+        for key, members in groups.items():
+            first = members[0]
+            pin = None
+            if allowed is not None:
+                pin = allowed.get(key)
+                if pin is None:
+                    continue
+            record = _Plugin(first.name, first.version, None)
+            self._plugins.append(record)
             try:
-                plugin = ep.load()
-            except KeyboardInterrupt:
-                raise
-            except BaseException as exc:  # any import failure: record it, keep loading the rest
-                self._loaded.append(
-                    _Loaded(dist_name, version, None, error=f"could not import {ep.value}: {exc!r}")
+                record.digest = discovery.digest(members)
+            except OSError as exc:
+                record.fail(f"its installed files could not be read: {exc}")
+                continue
+            if pin is not None and pin.version is not None and pin.version != first.version:
+                record.fail(
+                    f"version {first.version} is installed; the allow-list pins {pin.version}"
                 )
                 continue
-            self._register(plugin, dist_name, version)
+            if pin is not None and pin.digest is not None and pin.digest != record.digest:
+                record.fail(
+                    f"its installed files (sha256:{record.digest[:12]}...) differ from the "
+                    f"allow-list's sha256:{pin.digest[:12]}...; it was not imported"
+                )
+                continue
+            loaded = []
+            for candidate in members:
+                ep = candidate.entry_point
+                try:
+                    loaded.append(ep.load())
+                except KeyboardInterrupt:
+                    raise
+                except BaseException as exc:  # any import failure: record it, keep loading
+                    self._guard.failed(record, exc)
+                    record.fail(f"could not import {ep.value}: {exc!r}")
+            if record.error is None:
+                record.plugin = loaded[0] if len(loaded) == 1 else tuple(loaded)
+                for index, plugin in enumerate(loaded):
+                    self._register_object(record, plugin, index)
+        by_entry_point = {c.entry_point.name: c.name for m in groups.values() for c in m}
+        for key in sorted(set(allowed or ()) - set(groups)):
+            why = "named in the allow-list, not installed"
+            if key in by_entry_point:
+                why += (
+                    f"; {key!r} is an entry-point name, and the allow-list names "
+                    f"distributions: {by_entry_point[key]}"
+                )
+            self._plugins.append(_Plugin(key, "not installed", None, error=why))
 
-    def _register(self, plugin: object, name: str, version: str) -> None:
-        loaded = _Loaded(name, version, plugin)
-        self._loaded.append(loaded)
+    def _register(self, record: _Plugin) -> None:
+        self._plugins.append(record)
+        self._register_object(record, record.plugin, 0)
+
+    def _register_object(self, record: _Plugin, plugin: object, index: int) -> None:
         try:
-            self._pm.register(plugin, name=f"{name}#{len(self._loaded)}")
+            self._pm.register(plugin, name=f"{record.name}#{len(self._plugins)}.{index}")
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # e.g. a plugin whose __dir__ raises while pluggy lists it
-            loaded.error = f"could not register: {_failure_text(exc)}"
+            self._guard.failed(record, exc)
+            text = text_of(exc)
+            record.fail(f"could not register: {type(exc).__name__}" + (f": {text}" if text else ""))
             return
-        unknown = [
-            hook.name for hook in self._pm.get_hookcallers(plugin) or () if not hook.has_spec()
-        ]
-        if unknown:
-            loaded.error = f"implements unknown hooks {', '.join(sorted(unknown))}"
+        problems = self._hook_problems(plugin)
+        if problems:
+            record.fail("; ".join(problems))
             self._pm.unregister(plugin)
 
+    def _hook_problems(self, plugin: object) -> list[str]:
+        """Return what is wrong with a plugin's hooks: unknown, removed or unmarked ones."""
+        prefix = f"{hookspecs.PROJECT_NAME}_"
+        problems = []
+        for caller in self._pm.get_hookcallers(plugin) or ():
+            if caller.has_spec():
+                continue
+            name = caller.name
+            if name in _REMOVED_HOOKS:
+                problems.append(f"implements {name}, removed in 0.2: {_REMOVED_HOOKS[name]}")
+                continue
+            close = difflib.get_close_matches(name, sorted(self._hooks), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            problems.append(f"implements unknown hook {name}{hint}")
+        try:
+            names = [n for n in dir(plugin) if n.startswith(prefix)]
+        except KeyboardInterrupt:
+            raise
+        except BaseException:  # pluggy listed it already; a second listing may still fail
+            names = []
+        for name in sorted(names):
+            try:
+                value = getattr(plugin, name)
+            except KeyboardInterrupt:
+                raise
+            except BaseException:  # an attribute that raises is not a hook
+                continue
+            if callable(value) and not hasattr(value, f"{hookspecs.PROJECT_NAME}_impl"):
+                problems.append(
+                    f"defines {name} without @hookimpl, so the engine would never call it"
+                )
+        return problems
+
+    def _call(self, record: _Plugin, hook: str, *args: Any) -> Any:
+        """Call ``record``'s implementation of a load-time hook, through the guard."""
+        caller: pluggy.HookCaller = getattr(self._pm.hook, hook)
+        result: list[Any] = []
+        for impl in caller.get_hookimpls():
+            if impl.plugin is record.plugin or (
+                type(record.plugin) is tuple and impl.plugin in record.plugin
+            ):
+                values = dict(zip(("policy",), args, strict=False))
+                arguments = [values[name] for name in impl.argnames]
+                result.extend(
+                    _sequence_of(
+                        self._guard.call(record, hook, impl.function, *arguments) or [],
+                        _HOOK_TYPES[hook],
+                        hook,
+                    )
+                )
+        return result
+
     def _collect(self) -> None:
-        seen_techniques: dict[str, str] = {}
         seen_rules: set[str] = {r.id for r in core_rules(self.policy)}
-        for loaded in self._loaded:
-            if loaded.error is not None:
+        for record in self._plugins:
+            if record.error is not None:
                 continue
             try:
-                techniques = _sequence_of(
-                    self._call(loaded, "herniarules_techniques") or [],
-                    Technique,
-                    "herniarules_techniques",
-                )
-                for technique in techniques:
-                    if technique.id in seen_techniques:
-                        raise PluginError(
-                            f"technique {technique.id!r} is already declared by "
-                            f"{seen_techniques[technique.id]}"
-                        )
-                    seen_techniques[technique.id] = loaded.name
-                loaded.techniques = techniques
-                rules = _sequence_of(
-                    self._call(loaded, "herniarules_rules", policy=self.policy) or [],
-                    Rule,
-                    "herniarules_rules",
-                )
+                techniques = [attrs.evolve(t) for t in self._call(record, "herniarules_techniques")]
                 own = {t.id for t in techniques}
+                if len(own) < len(techniques):
+                    raise PluginError("herniarules_techniques declares a technique id twice")
+                record.techniques = techniques
+                rules = [
+                    attrs.evolve(rule)
+                    for rule in self._call(record, "herniarules_rules", _copy(self.policy))
+                ]
                 for rule in rules:
                     if rule.id.startswith(_RESERVED_PREFIXES):
                         raise PluginError(f"rule {rule.id!r} uses a reserved prefix")
@@ -346,24 +497,33 @@ class Engine:
                             f"({', '.join(sorted(own)) or 'none'})"
                         )
                     seen_rules.add(rule.id)
-                loaded.rules = rules
-                loaded.value_sets = _sequence_of(
-                    self._call(loaded, "herniarules_value_sets") or [],
-                    ValueSet,
-                    "herniarules_value_sets",
-                )
+                record.rules = rules
+                record.value_sets = [
+                    attrs.evolve(vs) for vs in self._call(record, "herniarules_value_sets")
+                ]
             except KeyboardInterrupt:
                 raise
             except BaseException as exc:  # a broken plugin fails alone
-                loaded.error = _failure_text(exc)
+                record.fail(describe("loading", exc))
 
-    def _call(self, loaded: _Loaded, hook: str, **kwargs: Any) -> Any:
-        impl = _impl(self._pm, loaded.plugin, hook)
-        return None if impl is None else _timed(self.plugin_time_budget_s, hook, impl, **kwargs)
+    def _refuse_shared_techniques(self) -> None:
+        """Disable every plugin that declares a technique id another plugin declares too."""
+        owners: dict[str, list[_Plugin]] = {}
+        for record in self._plugins:
+            for technique in record.techniques:
+                owners.setdefault(technique.id, []).append(record)
+        for technique_id, records in sorted(owners.items()):
+            if len(records) > 1:
+                names = " and ".join(f"{r.name} {r.version}" for r in records)
+                for record in records:
+                    record.fail(
+                        f"technique {technique_id!r} is declared by {names}; "
+                        "none of them is used until only one does"
+                    )
 
     def _check_parameters(self, parameters: Mapping[str, object]) -> dict[str, object]:
         result: dict[str, object] = {}
-        techniques = {t.id: t for loaded in self._loaded for t in loaded.techniques}
+        techniques = {t.id: t for record in self._plugins for t in record.techniques}
         for technique_id, value in parameters.items():
             technique = techniques.get(technique_id)
             if technique is None:
@@ -378,46 +538,70 @@ class Engine:
 
     def _compile_techniques(self) -> None:
         self._slots: dict[str, _Slot] = {}
-        for loaded in self._loaded:
+        for record in self._plugins:
             slots = [
-                _Slot(technique, loaded, self._parameters.get(technique.id, technique.parameters))
-                for technique in loaded.techniques
+                _Slot(technique, record, self._parameters.get(technique.id, technique.parameters))
+                for technique in record.techniques
             ]
             for slot in slots:
-                self._slots[slot.id] = slot
-            if loaded.error is None:
+                # A technique id two plugins declare is reported once, as the first's.
+                self._slots.setdefault(slot.id, slot)
+            if record.error is None:
                 try:
                     for slot in slots:
                         self._compile_slot(slot)
                 except KeyboardInterrupt:
                     raise
                 except BaseException as exc:  # the plugin's rules would not compile
-                    loaded.error = f"its rules could not be compiled: {_failure_text(exc)}"
+                    record.fail(f"its rules could not be compiled: {describe('compiling', exc)}")
                     for slot in slots:
                         slot.findings = None
         self._sorted_slots = tuple(self._slots[t] for t in sorted(self._slots))
-        self._local_rules: Mapping[str, Rule] = {rule.id: rule for rule in self.rules if rule.local}
+        self._compile_together()
+        self._local_titles: Mapping[str, str] = {r.id: r.title for r in self.rules if r.local}
         self._plugin_infos = tuple(
             PluginInfo(
-                name=loaded.name,
-                version=loaded.version,
-                techniques=tuple(t.id for t in loaded.techniques),
-                error=loaded.error,
+                name=record.name,
+                version=record.version,
+                techniques=tuple(t.id for t in record.techniques),
+                error=record.error,
             )
-            for loaded in self._loaded
+            for record in self._plugins
+        )
+
+    def _compile_together(self) -> None:
+        """Compile the core rules and every technique's declarative rules into one function.
+
+        :meth:`assess` of every technique then reads the facts once instead of once per
+        technique, and the function sorts the findings as it goes: group 0 is the core's, and
+        each technique has a group of its own. A technique whose plugin failed, or whose rules
+        call plugin code, keeps its own function; so does everything when the joint one fails.
+        """
+        for number, slot in enumerate(
+            (s for s in self._sorted_slots if s.findings is not None and not s.custom), 1
+        ):
+            slot.group = number
+        group_of = {slot.id: slot.group for slot in self._sorted_slots if slot.group}
+        rules = list(self._core.rules)
+        groups: list[tuple[int, ...]] = [(0,)] * len(rules)
+        for record in self._plugins:
+            if record.error is not None:
+                continue
+            for rule in record.rules:
+                own = tuple(sorted(group_of[t] for t in rule.techniques or () if t in group_of))
+                if own:
+                    rules.append(rule)
+                    groups.append(own)
+        self._all_findings = CompiledRules(rules, what="all rules").grouped_findings_function(
+            _make_finding, _FINDING_CACHE_SIZE, groups, 1 + len(group_of)
         )
 
     def _compile_slot(self, slot: _Slot) -> None:
-        loaded, technique_id = slot.loaded, slot.id
-        rules = [r for r in loaded.rules if r.techniques and technique_id in r.techniques]
-        slot.compiled = CompiledRules(rules)
+        technique_id = slot.id
+        rules = [r for r in slot.plugin.rules if r.techniques and technique_id in r.techniques]
         slot.local = any(rule.local for rule in rules)
-        slot.findings = _finder(slot.compiled)
-        protocol = _impl(self._pm, loaded.plugin, "herniarules_protocol")
-        slot.protocol = protocol
-        if protocol is not None and protocol.argnames == _DOCUMENTED:
-            slot.protocol_function = protocol.function
-        slot.plan = _impl(self._pm, loaded.plugin, "herniarules_plan_course")
+        slot.custom = any(_contains_custom(rule.when) for rule in rules)
+        slot.findings = _finder(CompiledRules(rules))
 
     def _make_fingerprint(self) -> str:
         import hashlib  # only needed once per engine
@@ -428,10 +612,12 @@ class Engine:
             line += f"{rule.site}|{rule.local}|"
             digest.update((line + rule.when.render() + "\n").encode())
         digest.update(repr(attrs.asdict(self.policy)).encode())
-        for info in self.plugins:
-            digest.update(f"{info.name}=={info.version}\n".encode())
+        for record in self._plugins:
+            line = f"{record.name}=={record.version} {record.digest or '-'} {record.error}\n"
+            digest.update(line.encode())
         for technique_id, slot in sorted(self._slots.items()):
-            digest.update(f"{technique_id}@{sorted(slot.technique.area)}\n".encode())
+            reads = ",".join(slot.technique.reads)
+            digest.update(f"{technique_id}@{sorted(slot.technique.area)}:{reads}\n".encode())
         for technique_id, params in sorted(self._parameters.items()):
             digest.update(f"{technique_id}:{params!r}\n".encode())
         return digest.hexdigest()[:16]
@@ -443,19 +629,24 @@ class Engine:
         return self._plugin_infos
 
     @property
+    def plugin_tracebacks(self) -> Mapping[str, str]:
+        """Return, per plugin name, the traceback of its last failing call (if any failed)."""
+        return {r.name: r.traceback for r in self._plugins if r.traceback is not None}
+
+    @property
     def techniques(self) -> tuple[Technique, ...]:
         """Return the declared techniques, sorted by id (including those of failed plugins)."""
-        return tuple(self._slots[t].technique for t in sorted(self._slots))
+        return tuple(slot.technique for slot in self._sorted_slots)
 
     @property
     def rules(self) -> tuple[Rule, ...]:
         """Return the core rules followed by every loaded plugin's rules."""
-        plugin_rules = [r for loaded in self._loaded if loaded.error is None for r in loaded.rules]
+        plugin_rules = [r for record in self._plugins if record.error is None for r in record.rules]
         return (*self._core.rules, *plugin_rules)
 
     @property
     def fingerprint(self) -> str:
-        """Return a short hash of the rule set, policy, parameters and plugin versions."""
+        """Return a short hash of what was loaded: rules, policy, parameters, plugin files."""
         return self._fingerprint
 
     def technique(self, technique_id: str) -> Technique:
@@ -480,16 +671,68 @@ class Engine:
             raise TypeError(f"expected a herniarules.Patient, got {type(patient).__name__}")
         return derive_facts(patient, as_of or date.today(), self.terminology)
 
-    def _plugin_failure(self, loaded: _Loaded, technique_id: str, what: str) -> Finding:
+    def _plugin_failure(self, record: _Plugin, technique_id: str, what: str) -> Finding:
         return Finding(
             rule_id=PLUGIN_ERROR,
             outcome=Outcome.INSUFFICIENT_DATA,
             message=(
-                f"The plugin {loaded.name} {loaded.version} that provides {technique_id!r} "
+                f"The plugin {record.name} {record.version} that provides {technique_id!r} "
                 f"failed ({what}); the technique cannot be assessed and is not permitted."
             ),
             source="herniarules fails closed: a technique whose plugin fails is not permitted.",
         )
+
+    def _own_findings(self, slot: _Slot, facts: Facts) -> list[Finding]:
+        findings_of = slot.findings
+        record = slot.plugin
+        if findings_of is None:
+            return [self._plugin_failure(record, slot.id, record.error or "no rules")]
+        try:
+            if slot.custom:
+                return self._guard.call(
+                    record, "a Custom predicate", findings_of, _private_facts(facts)
+                )
+            return findings_of(facts)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # SystemExit from a predicate fails its technique alone
+            return [self._plugin_failure(record, slot.id, describe("a rule", exc))]
+
+    def _findings_together(self, facts: Facts) -> tuple[list[Finding], ...] | None:
+        """Return the core's findings (first) and each technique's, from the joint function."""
+        try:
+            return self._all_findings(facts)
+        except KeyboardInterrupt:
+            raise
+        except BaseException:  # a rule that raises: each technique on its own, to isolate it
+            return None
+
+    def _protocol(self, slot: _Slot, facts: Facts) -> Protocol:
+        """Return the slot's protocol for ``facts``: reused, or built through the guard."""
+        key: tuple[Any, ...] | None = slot.key(facts)
+        try:
+            found = slot.protocols.get(key)  # type: ignore[arg-type]  # not None here
+        except TypeError:  # an unhashable declared value: build every time
+            key, found = None, None
+        if found is not None:
+            return found
+        technique = slot.technique
+        view = ProtocolFacts(slot.id, {name: getattr(facts, name) for name in technique.reads})
+        protocol = self._guard.call(
+            slot.plugin,
+            f"the protocol builder of {slot.id!r}",
+            technique.protocol,
+            view,
+            slot.parameters,
+        )
+        if type(protocol) is not Protocol or protocol.technique != slot.id:
+            raise PluginError(
+                f"the protocol builder of {slot.id!r} returned {type(protocol).__name__}, "
+                f"not a Protocol for {slot.id!r}"
+            )
+        if key is not None:
+            slot.protocols.put(key, protocol)
+        return protocol
 
     def _decide(
         self,
@@ -500,97 +743,72 @@ class Engine:
     ) -> tuple[Decision, ...]:
         """Decide each slot's technique for ``patient``; the core rules run once for all.
 
-        If ``ranked`` is given, each permitted technique adds its ranking key to it: minus the
-        number of the patient's indications it serves, its outcome, its id.
+        Every verdict is reached before any protocol builder runs. If ``ranked`` is given,
+        each permitted technique adds its ranking key to it.
         """
-        # This loop is the engine's hot path: names it uses on every technique are bound once.
-        core = tuple(self._core_findings(facts))
+        groups = self._findings_together(facts) if len(slots) > 1 else None
+        core = tuple(self._core_findings(facts) if groups is None else groups[0])
         core_worst = most_restrictive(core)
-        local = self._local_rules
-        # Whether a local finding may lie outside some technique's area: checked once here
-        # for the core findings, and per technique only for its own local rules.
+        local = self._local_titles
+        # Whether a core finding may lie outside some technique's area: checked once here;
+        # per technique only its own local rules are.
         core_sited = any(f.site is not None and f.rule_id in local for f in core) if core else False
+        physicians = clearances_on(patient.clearances, facts.as_of) if patient.clearances else {}
         patient_id = patient.id
-        clearances = patient.clearances
-        budget = self.plugin_time_budget_s
-        clock = _clock
-        decisions: list[Decision] = []
+        decided = _decided
+        decisions: list[Decision | None] = []
         append = decisions.append
-        for slot in slots:
+        pending = []
+        # 1. Every verdict, before any protocol builder runs.
+        for index, slot in enumerate(slots):
             technique_id = slot.id
-            findings_of = slot.findings
-            if findings_of is None:
-                loaded = slot.loaded
-                own = [self._plugin_failure(loaded, technique_id, loaded.error or "no rules")]
-            else:
-                try:
-                    own = findings_of(facts)
-                except KeyboardInterrupt:
-                    raise
-                except BaseException as exc:  # SystemExit from a predicate fails it alone
-                    own = [
-                        self._plugin_failure(slot.loaded, technique_id, f"a rule raised {exc!r}")
-                    ]
-            worst = core_worst
-            if own:
-                findings = (*core, *own)
-                for finding in own:
-                    if finding.effective_outcome > worst:
-                        worst = finding.effective_outcome
-            else:
-                findings = core
-            if clearances:
-                findings = _apply_clearance(technique_id, clearances, facts.as_of, findings)
-                worst = most_restrictive(findings)
-            avoid: tuple[str, ...] = ()
-            if (
-                worst > _PERMITTING
-                and (core_sited or slot.local)
-                and slot.treated is not _EVERY_SITE
-                and any(f.site is not None and f.rule_id in local for f in findings)
-            ):
-                findings, avoid = _outside_area(slot.technique, slot.treated, local, findings)
-                if avoid:
-                    worst = most_restrictive(findings)
+            group = slot.group
+            own = groups[group] if group and groups is not None else self._own_findings(slot, facts)
+            physician = physicians.get(technique_id) if physicians else None
+            sited = core_sited or slot.local
+            if own or physician is not None or sited:
+                findings, worst, avoid = judge(
+                    core,
+                    core_worst,
+                    own,
+                    physician,
+                    slot.technique.name,
+                    slot.treated if sited else None,
+                    local,
+                )
+            else:  # the common case: the core findings alone decide
+                findings, worst, avoid = core, core_worst, ()
             if worst > _PERMITTING:
-                append(_decided(technique_id, patient_id, findings, None, worst))
-                continue
+                append(decided(technique_id, patient_id, findings, None, worst))
+            else:
+                pending.append((index, slot, findings, worst, avoid))
+                append(None)
+        # 2. The protocols of the permitted techniques.
+        wanted = facts.indications
+        for index, slot, findings, worst, avoid in pending:
+            technique_id = slot.id
+            try:  # the protocol built for equal declared facts, if kept
+                protocol = slot.protocols.get(slot.key(facts) if slot.technique.reads else ())
+            except TypeError:  # an unhashable declared value: built below, every time
+                protocol = None
             try:
-                protocol_of = slot.protocol_function
-                started = clock()
-                if protocol_of is not None:
-                    protocol = protocol_of(slot.technique, facts, slot.parameters)
-                elif slot.protocol is None:
-                    raise PluginError("it does not implement herniarules_protocol")
-                else:
-                    protocol = slot.protocol_for(facts)
-                elapsed = clock() - started
-                if elapsed > budget:
-                    _check_budget("herniarules_protocol", elapsed, budget)
-                if type(protocol) is not Protocol or protocol.technique != technique_id:
-                    raise PluginError(
-                        f"herniarules_protocol returned {type(protocol).__name__}, "
-                        f"not a Protocol for {technique_id!r}"
-                    )
+                if protocol is None:
+                    protocol = self._protocol(slot, facts)
             except KeyboardInterrupt:
                 raise
-            except BaseException as exc:  # SystemExit and GeneratorExit too
-                what = (
-                    _text(exc)
-                    if isinstance(exc, PluginError)
-                    else _raised("herniarules_protocol", exc)
+            except BaseException as exc:  # PluginError from the guard, or an engine fault
+                failure = self._plugin_failure(
+                    slot.plugin, technique_id, describe("the protocol builder", exc)
                 )
-                failure = self._plugin_failure(slot.loaded, technique_id, what)
-                append(Decision(technique_id, patient_id, (*findings, failure)))
+                decisions[index] = Decision(technique_id, patient_id, (*findings, failure))
                 continue
             if avoid:
                 protocol = attrs.evolve(protocol, avoid=(*protocol.avoid, *avoid))
-            append(_decided(technique_id, patient_id, findings, protocol, worst))
+            decisions[index] = decided(technique_id, patient_id, findings, protocol, worst)
             if ranked is not None:
-                wanted = facts.indications
                 matches = len(wanted.intersection(slot.indications)) if wanted else 0
                 ranked.append((-matches, worst, technique_id))
-        return tuple(decisions)
+        return tuple(decisions)  # type: ignore[arg-type]  # every None was replaced
 
     def evaluate(self, patient: Patient, technique: str, *, as_of: date | None = None) -> Decision:
         """Decide whether, and how, ``technique`` may be given to ``patient`` on ``as_of``."""
@@ -616,17 +834,16 @@ class Engine:
         # Outcomes are ints and technique ids break every tie, so the keys sort as they are:
         # best match to the indications first, then the least restrictive, then by id.
         ranked.sort()
-        return Assessment(
-            patient_id=patient.id,
-            as_of=facts.as_of,
-            decisions=decisions,
-            plugins=self._plugin_infos,
-            ruleset_fingerprint=self._fingerprint,
-            ranking=tuple([key[2] for key in ranked]),
-            unmatched_clearances=tuple(
-                sorted({c.technique for c in patient.clearances if c.technique not in self._slots})
-            )
-            if patient.clearances
+        clearances = patient.clearances
+        return _assessed(
+            patient.id,
+            facts.as_of,
+            decisions,
+            self._plugin_infos,
+            self._fingerprint,
+            tuple([key[2] for key in ranked]),
+            tuple(sorted({c.technique for c in clearances if c.technique not in self._slots}))
+            if clearances
             else (),
         )
 
@@ -638,41 +855,45 @@ class Engine:
         if not decision.permitted or decision.protocol is None:
             raise NotPermittedError(decision)
         slot = self._slots[technique]
-        loaded = slot.loaded
-        facts = self.facts(patient, as_of or start)
+        record = slot.plugin
+        planner = slot.technique.plan_course
         break_days = self.policy.min_course_break_days
+        if planner is None:
+            return default_plan(decision.protocol, patient.id, start, break_days)
+        facts = self.facts(patient, as_of or start)
         try:
-            plan = None
-            if slot.plan is not None:
-                plan = _timed(
-                    self.plugin_time_budget_s,
-                    "herniarules_plan_course",
-                    slot.plan,
-                    technique=slot.technique,
-                    facts=facts,
-                    parameters=slot.parameters,
-                    protocol=decision.protocol,
-                    start=start,
-                    policy=self.policy,
-                )
-        except PluginError as exc:  # _timed turns whatever the hook raised into one
-            failure = self._plugin_failure(loaded, technique, _text(exc))
+            plan = self._guard.call(
+                record,
+                f"the course planner of {technique!r}",
+                planner,
+                facts,
+                slot.parameters,
+                decision.protocol,
+                start,
+                _copy(self.policy),
+            )
+        except PluginError as exc:  # the guard turns whatever the planner raised into one
+            failure = self._plugin_failure(record, technique, text_of(exc))
             raise NotPermittedError(
                 Decision(technique, patient.id, (*decision.findings, failure))
             ) from None
-        if plan is None:
-            return default_plan(decision.protocol, patient.id, start, break_days)
         problem = _plan_problem(plan, technique, patient.id, start, decision.protocol)
         if problem is not None:
-            failure = self._plugin_failure(loaded, technique, f"herniarules_plan_course {problem}")
+            failure = self._plugin_failure(record, technique, f"the course planner {problem}")
             raise NotPermittedError(Decision(technique, patient.id, (*decision.findings, failure)))
         # A plugin's own break may be shorter than the clinic's policy; the policy wins.
         assert isinstance(plan, CoursePlan)
         return plan.with_break_of_at_least(break_days)
 
 
-#: What a whole-body technique treats: every site. Slots share this one object, so the engine
-#: can tell in one comparison that no local finding can lie outside the area.
+#: What each load-time hook must return a list of, exactly.
+_HOOK_TYPES: dict[str, type] = {
+    "herniarules_techniques": Technique,
+    "herniarules_rules": Rule,
+    "herniarules_value_sets": ValueSet,
+}
+
+#: Every site: what a whole-body technique treats.
 _EVERY_SITE: frozenset[str] = frozenset(site.value for site in Site)
 
 #: Most findings kept per compiled rule set for reuse; past it (or past the shared byte budget
@@ -685,31 +906,6 @@ def _finder(compiled: CompiledRules) -> Callable[[Facts], list[Finding]]:
     # A finding depends only on the rule, its result and the values it read, and it is
     # immutable, so equal inputs share one Finding (most patients repeat values).
     return compiled.findings_function(_make_finding, _FINDING_CACHE_SIZE)
-
-
-def _apply_clearance(
-    technique_id: str, clearances: Sequence[Clearance], day: date, findings: tuple[Finding, ...]
-) -> tuple[Finding, ...]:
-    """Return ``findings`` with those requiring clearance cleared, if the patient has one."""
-    for clearance in clearances:
-        if clearance.technique == technique_id and clearance.is_valid_on(day):
-            physician = clearance.physician
-            return tuple(
-                Finding(
-                    f.rule_id,
-                    f.outcome,
-                    f.message,
-                    f.source,
-                    f.evidence,
-                    f.explanation,
-                    f.site,
-                    cleared_by=physician,
-                )
-                if f.outcome is Outcome.REQUIRES_CLEARANCE
-                else f
-                for f in findings
-            )
-    return findings
 
 
 def _make_finding(rule: Rule, result: bool | None, names: tuple[str, ...], facts: Facts) -> Finding:
@@ -736,57 +932,11 @@ def _make_finding(rule: Rule, result: bool | None, names: tuple[str, ...], facts
     return Finding(rule.id, outcome, message, rule.source, evidence, rule.when.render(facts), site)
 
 
-def _outside_area(
-    technique: Technique,
-    treated: frozenset[str],
-    local: Mapping[str, Rule],
-    findings: tuple[Finding, ...],
-) -> tuple[tuple[Finding, ...], tuple[str, ...]]:
-    """Return ``findings`` with local ones outside the technique's area made modifications.
-
-    A finding of a local rule whose sites the technique does not treat becomes *allowed with
-    modifications*; the second value lists what the protocol must avoid. A finding without a
-    site, or with one inside the area, is left as it is.
-    """
-    avoid: list[str] = []
-    out: list[Finding] = []
-    for finding in findings:
-        rule = local.get(finding.rule_id)
-        site = finding.site
-        if (
-            rule is None
-            or site is None
-            or finding.effective_outcome <= Outcome.ALLOWED_WITH_MODIFICATIONS
-            or finding.outcome is Outcome.INSUFFICIENT_DATA
-        ):
-            out.append(finding)
-            continue
-        sites = site.split(", ")
-        if not treated.isdisjoint(sites):
-            out.append(finding)
-            continue
-        where = " and ".join(sites)
-        out.append(
-            Finding(
-                finding.rule_id,
-                Outcome.ALLOWED_WITH_MODIFICATIONS,
-                f"{finding.message} The condition is on the {where}, outside the area "
-                f"{technique.name} works on: the {where} must be avoided.",
-                finding.source,
-                finding.evidence,
-                finding.explanation,
-                site,
-            )
-        )
-        avoid.extend(f"{part}: {rule.title.lower()}" for part in sites)
-    return tuple(out), tuple(dict.fromkeys(avoid))
-
-
 def _plan_problem(
     plan: object, technique: str, patient_id: str, start: date, protocol: Protocol
 ) -> str | None:
     """Return why a plugin's course plan cannot be used, or ``None`` if it can."""
-    if not isinstance(plan, CoursePlan):
+    if type(plan) is not CoursePlan:
         return f"returned {type(plan).__name__}, not a CoursePlan"
     if plan.technique != technique or plan.patient_id != patient_id:
         return f"returned a plan for {plan.technique!r} / {plan.patient_id!r}"

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from herniarules._codegen import define
 from herniarules.frozen import FrozenDict
 from herniarules.model import PHASE_SEVERITY, ClinicalStatus, Medication, Patient, Phase, Sex
 from herniarules.terminology import DEFAULT_TERMINOLOGY, Concept, Terminology, dotted
@@ -109,38 +110,82 @@ class ConditionFact:
 
 @attrs.frozen(slots=True)
 class Facts:
-    """Everything the rules may read about one patient on one day."""
+    """Everything the rules may read about one patient on one day.
+
+    Derived by :func:`derive_facts` from one :class:`~herniarules.model.Patient` and the
+    assessment date. Categorical values are the value strings of the model's enums
+    (``lumbar``, ``remission``). ``None`` means the value was not recorded: a rule that needs
+    it is unknown and gives *insufficient data*, never *allowed*. A set or tuple fact is empty
+    when nothing of its kind is recorded.
+    """
 
     patient_id: str
+    """The patient's id, from the record."""
     as_of: date
+    """The day the facts hold on: the assessment date. Every duration is counted to it."""
     age: int
+    """Age in years, as recorded; always recorded."""
     sex: str
+    """Sex as recorded: ``female``, ``male``, ``other`` or ``unknown``."""
     has_hernia: bool
+    """Whether at least one hernia is recorded."""
     worst_phase: str | None
-    """The most severe hernia phase: acute, exacerbation, subacute, post-surgical, remission."""
+    """The most severe hernia phase, from most to least severe: ``acute``, ``exacerbation``,
+    ``subacute``, ``post-surgical``, ``remission``. ``None`` when no hernia is recorded."""
     phases: frozenset[str]
+    """The phases of every recorded hernia (values as in :attr:`worst_phase`)."""
     hernia_regions: frozenset[str]
+    """The spinal regions of the recorded hernias: ``cervical``, ``thoracic``, ``lumbar``,
+    ``lumbosacral``."""
     hernia_kinds: frozenset[str]
+    """The morphologies of the recorded hernias: ``protrusion``, ``extrusion``,
+    ``sequestration``, ``schmorl-node``."""
     max_hernia_size_mm: float | None
-    """Largest hernia; ``None`` if there is none or any hernia's size was not recorded."""
+    """Largest dimension of the largest hernia on imaging, in millimetres; ``None`` if there is
+    no hernia or any hernia's size was not recorded."""
     surgery_indicated: bool | None
+    """``True`` if a surgeon has indicated an operation for any hernia; ``None`` if none is
+    indicated and it is not recorded for some hernia; ``False`` otherwise, also when no hernia
+    is recorded."""
     pain_score: int | None
+    """Pain on the NRS-11 scale, from 0 (none) to 10 (worst imaginable); ``None`` if not
+    recorded."""
     temperature_c: float | None
+    """Body temperature in degrees Celsius; ``None`` if not recorded."""
     systolic_mmhg: int | None
+    """Systolic office blood pressure in mmHg; ``None`` if not recorded."""
     diastolic_mmhg: int | None
+    """Diastolic office blood pressure in mmHg; ``None`` if not recorded."""
     bp_grade: int | None
-    """Office blood-pressure grade per ESC/ESH 2018: 0 below 140/90, then 1, 2, 3."""
+    """Office blood-pressure grade per ESC/ESH 2018 (:func:`bp_grade`): 0 below 140/90, then 1,
+    2, 3, the higher grade of the two readings; ``None`` if either reading is not recorded."""
     pregnant: bool | None
+    """``True`` if the record says so or an active condition expresses ``pregnancy``;
+    otherwise the recorded value. Not recorded counts as ``False`` for a man and for anyone
+    younger than 12 or older than 55, and stays ``None`` (not recorded) for everyone else."""
     inflammatory_process: bool | None
+    """``True`` if the record says so or an active condition expresses
+    ``inflammatory-process``; otherwise the recorded value, ``None`` if it was not assessed."""
     concepts: frozenset[str]
-    """Active contraindication concepts from conditions, medications, allergies and flags."""
+    """Active contraindication concepts from conditions, medications, allergies and flags
+    (``malignancy``, ``anticoagulant-therapy``, ``pregnancy``)."""
     exacerbated_conditions: frozenset[str]
-    """Conditions (code or concept) whose status is recurrence or relapse."""
+    """Active conditions that have flared up: those whose status is recurrence or relapse, and
+    those whose code or concept means an exacerbation (J44.1). Each is named by its dotted
+    code or by the concept the record names."""
     had_massage_course: bool
+    """Whether any earlier massage course is recorded."""
     days_since_last_course: int | None
+    """Days from the end of the latest recorded massage course to :attr:`as_of`; ``None`` if
+    no course is recorded."""
     had_spinal_surgery: bool
+    """Whether any spinal operation is recorded."""
     days_since_surgery: int | None
+    """Days from the latest recorded spinal operation to :attr:`as_of`; ``None`` if no
+    operation is recorded."""
     indications: frozenset[str]
+    """What massage is sought for, as :class:`~herniarules.Indication` values
+    (``compression``, ``muscle-weakness``); used to rank permitted techniques."""
     hernias: tuple[HerniaFact, ...]
     """Every hernia, in record order."""
     conditions: tuple[ConditionFact, ...]
@@ -150,7 +195,8 @@ class Facts:
     unrecorded_hernia_codes: frozenset[str]
     """Disc-hernia codes of active conditions with no hernia record in a matching region."""
     unclassified_medications: frozenset[str]
-    """Medications whose class (anticoagulant, antiplatelet, thrombolytic) cannot be told."""
+    """Medications whose class (anticoagulant, antiplatelet, thrombolytic) cannot be told, each
+    named by what the record gives of its name, ATC code and category (``name / atc``)."""
 
     def evidence(self, names: tuple[str, ...]) -> Mapping[str, Any]:
         """Return a read-only ``{name: value}`` of the named facts.
@@ -248,8 +294,9 @@ def _slot_constructor(cls: type[T]) -> Callable[..., T]:
         namespace[f"s{index}"] = cls.__dict__[field.name].__set__
         lines.append(f"    s{index}(x, a{index})")
     lines.append("    return x")
-    exec(compile("\n".join(lines), f"<{cls.__name__} constructor>", "exec"), namespace)
-    make: Callable[..., T] = namespace["make"]
+    make: Callable[..., T] = define(
+        "\n".join(lines), "make", f"constructor of {cls.__name__}", namespace
+    )
     return make
 
 

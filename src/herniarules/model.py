@@ -29,6 +29,7 @@ from typing import Any, TypeAlias, TypeVar
 
 import attrs
 
+from herniarules._codegen import define
 from herniarules.errors import ModelError, Problem
 from herniarules.terminology import CodeSystem, check_code, normalize_code
 from herniarules.vocabulary import (
@@ -480,13 +481,18 @@ def _python_door(cls: type[T]) -> type[T]:
         f"            raise _explain(_cls, exc, ({names},)) from None\n"
         f"    return __init__\n"
     )
-    scratch: dict[str, Any] = {}
-    filename = f"<herniarules model door {cls.__qualname__}>"
     # Not put in linecache: tools that read a function's source to rewrite its signature
     # (Sphinx's autodoc_preserve_defaults) would then replace the defaults the JSON door reads.
     # The module's globals, so that the annotations (strings) resolve as attrs' do.
-    exec(compile(source, filename, "exec"), vars(sys.modules[cls.__module__]), scratch)
-    init = scratch["_make"](raw, _explain, _ERRORS, cls, *defaults.values())
+    make = define(
+        source,
+        "_make",
+        f"model door {cls.__qualname__}",
+        vars(sys.modules[cls.__module__]),
+        local={},
+        register=False,
+    )
+    init = make(raw, _explain, _ERRORS, cls, *defaults.values())
     init.__annotations__ = dict(raw.__annotations__)
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__doc__ = raw.__doc__

@@ -197,15 +197,6 @@ class PluginInfo:
     """Why the plugin could not be loaded; its techniques are then not available."""
 
 
-def most_restrictive(findings: tuple[Finding, ...]) -> Outcome:
-    """Return the strictest effective outcome of ``findings``; ``ALLOWED`` if there are none."""
-    worst = Outcome.ALLOWED
-    for finding in findings:
-        if finding.effective_outcome > worst:
-            worst = finding.effective_outcome
-    return worst
-
-
 _PERMITTING = Outcome.ALLOWED_WITH_MODIFICATIONS
 
 
@@ -226,6 +217,8 @@ class Decision:
 
     @outcome.default
     def _outcome_default(self) -> Outcome:
+        from herniarules.decide import most_restrictive  # decide builds on this module
+
         return most_restrictive(self.findings)
 
     @permitted.default
@@ -268,7 +261,6 @@ class Assessment:
 
 
 _new = object.__new__
-_set = object.__setattr__
 
 
 def _decided(
@@ -281,15 +273,93 @@ def _decided(
     """Return ``Decision(technique, patient_id, findings, protocol, outcome=outcome)``.
 
     For the engine, which has just computed ``outcome`` as the most restrictive effective
-    outcome of ``findings``: the fields are set directly instead of through the generated
-    ``__init__``, which saves about a third of a microsecond per decision. The result is equal
-    to, and indistinguishable from, the one the constructor builds.
+    outcome of ``findings``: the slots are set through their descriptors instead of the
+    generated ``__init__``, which saves most of a microsecond per decision. The result is
+    equal to, and indistinguishable from, the one the constructor builds.
     """
     decision: Decision = _new(Decision)
-    _set(decision, "technique", technique)
-    _set(decision, "patient_id", patient_id)
-    _set(decision, "findings", findings)
-    _set(decision, "protocol", protocol)
-    _set(decision, "outcome", outcome)
-    _set(decision, "permitted", outcome <= _PERMITTING)
+    _technique(decision, technique)
+    _patient_id(decision, patient_id)
+    _findings(decision, findings)
+    _protocol(decision, protocol)
+    _outcome(decision, outcome)
+    _permitted(decision, outcome <= _PERMITTING)
     return decision
+
+
+_technique, _patient_id, _findings, _protocol, _outcome, _permitted = (
+    Decision.__dict__[name].__set__
+    for name in ("technique", "patient_id", "findings", "protocol", "outcome", "permitted")
+)
+
+
+def _assessed(
+    patient_id: str,
+    as_of: date,
+    decisions: tuple[Decision, ...],
+    plugins: tuple[PluginInfo, ...],
+    fingerprint: str,
+    ranking: tuple[str, ...],
+    unmatched_clearances: tuple[str, ...],
+) -> Assessment:
+    """Return the :class:`Assessment` of these fields, as :func:`_decided` does a decision."""
+    assessment: Assessment = _new(Assessment)
+    _a_patient_id(assessment, patient_id)
+    _a_as_of(assessment, as_of)
+    _a_decisions(assessment, decisions)
+    _a_plugins(assessment, plugins)
+    _a_fingerprint(assessment, fingerprint)
+    _a_schema_version(assessment, SCHEMA_VERSION)
+    _a_ranking(assessment, ranking)
+    _a_unmatched(assessment, unmatched_clearances)
+    return assessment
+
+
+(
+    _a_patient_id,
+    _a_as_of,
+    _a_decisions,
+    _a_plugins,
+    _a_fingerprint,
+    _a_schema_version,
+    _a_ranking,
+    _a_unmatched,
+) = (
+    Assessment.__dict__[name].__set__
+    for name in (
+        "patient_id",
+        "as_of",
+        "decisions",
+        "plugins",
+        "ruleset_fingerprint",
+        "schema_version",
+        "ranking",
+        "unmatched_clearances",
+    )
+)
+
+
+def _cleared(finding: Finding, physician: str) -> Finding:
+    """Return ``finding`` cleared by ``physician``, as the constructor would build it.
+
+    For :func:`herniarules.decide.cleared`, with a *requires clearance* finding the engine
+    made: its fields are valid and frozen already, so they are copied through the slots, not
+    checked and frozen again.
+    """
+    copy: Finding = _new(Finding)
+    for read, write in _FINDING_SLOTS:
+        write(copy, read(finding))
+    _f_cleared_by(copy, physician)
+    _f_effective(copy, Outcome.ALLOWED)
+    _f_hash(copy, None)
+    return copy
+
+
+_FINDING_SLOTS = tuple(
+    (Finding.__dict__[name].__get__, Finding.__dict__[name].__set__)
+    for name in ("rule_id", "outcome", "message", "source", "evidence", "explanation", "site")
+)
+_f_cleared_by, _f_effective, _f_hash = (
+    Finding.__dict__[name].__set__
+    for name in ("cleared_by", "effective_outcome", "_attrs_cached_hash")
+)

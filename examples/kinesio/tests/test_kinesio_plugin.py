@@ -127,6 +127,14 @@ def test_parameters_cannot_be_looser_than_the_defaults(values: dict[str, int]) -
 
 
 def test_installed_entry_point_is_this_plugin() -> None:
-    engine = Engine(allow=["kinesio"])
+    engine = Engine(allow=["herniarules-kinesio"])
     assert [t.id for t in engine.techniques] == ["kinesio"]
-    assert engine.plugins[0].name == "herniarules-kinesio"
+    [info] = engine.plugins
+    assert info.name == "herniarules-kinesio" and info.error is None
+
+
+def test_the_allow_list_names_the_distribution_not_the_entry_point() -> None:
+    engine = Engine(allow=["kinesio"])
+    assert engine.techniques == ()
+    [info] = engine.plugins
+    assert info.error is not None and "herniarules-kinesio" in info.error

@@ -9,7 +9,9 @@ A predicate is built from fact references and operators::
     F.hernias.any(H.region.eq("cervical") & (H.size_mm >= 6))
 
 and the same value can be evaluated, compiled to plain Python, rendered as text ("pain score
-8 ≥ 7") and inspected (which facts it reads). Logic is three-valued (Kleene): a comparison
+8 ≥ 7") and inspected (which facts it reads). The predicate itself is plain frozen data; each
+of those is a back-end module that visits it (see the docs page "Expression layer: nodes and
+back-ends"). Logic is three-valued (Kleene): a comparison
 with an unrecorded fact is *unknown*, ``False & unknown`` is ``False``, ``True & unknown`` is
 unknown. A rule whose predicate is unknown yields *insufficient data*, never *allowed*.
 
@@ -46,9 +48,6 @@ from herniarules.rules._core import (
     RuleError,
     Tri,
     Witnesses,
-)
-from herniarules.rules._core import (
-    _Codegen as _Codegen,
 )
 from herniarules.rules._items import (
     CONDITION_ITEMS,

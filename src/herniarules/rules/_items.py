@@ -17,17 +17,16 @@ reach ``n``, fails when even the unknown ones cannot, and is unknown in between.
 
 from __future__ import annotations
 
-import abc
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import attrs
 
-from herniarules.facts import ITEM_COLLECTIONS, ConditionFact, Facts, HerniaFact
+from herniarules.facts import ITEM_COLLECTIONS, ConditionFact, HerniaFact
 from herniarules.model import ClinicalStatus, HerniaKind, Phase, Region
 from herniarules.outcomes import Outcome
 from herniarules.rules._core import (
-    _OPS,
+    OPERATORS,
     Comparable,
     Compare,
     Contains,
@@ -36,13 +35,6 @@ from herniarules.rules._core import (
     In,
     RuleError,
     Tri,
-    Witnesses,
-    _all3,
-    _any3,
-    _Codegen,
-    _fmt,
-    _item_name,
-    kleene_code,
 )
 from herniarules.terminology import CodeSystem, dotted, normalize_code
 from herniarules.vocabulary import Site
@@ -56,21 +48,20 @@ __all__ = [
     "Every",
     "F",
     "H",
+    "ItemAll",
+    "ItemAlways",
+    "ItemAny",
+    "ItemCompare",
     "ItemExpr",
     "ItemField",
+    "ItemIn",
     "ItemKind",
+    "ItemNot",
     "Items",
+    "Labelled",
     "Some",
 ]
 
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    ">=": lambda a, b: a >= b,
-    ">": lambda a, b: a > b,
-    "<=": lambda a, b: a <= b,
-    "<": lambda a, b: a < b,
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-}
 _ORDERING = frozenset({">=", ">", "<=", "<"})
 
 
@@ -196,39 +187,35 @@ _KINDS: dict[str, ItemKind] = {kind.collection: kind for kind in (HERNIA_ITEMS, 
 # --------------------------------------------------------------------------- item predicates
 
 
-class ItemExpr(abc.ABC):
+class ItemExpr:
     """A three-valued predicate over one item. Combine with ``&``, ``|`` and ``~``."""
 
-    #: The item collection whose items this predicate reads.
-    kind: ItemKind
-    #: Whether :meth:`render` gives text that needs parentheses inside ``and`` / ``or``.
-    compound: ClassVar[bool] = False
+    __slots__ = ()
 
-    @abc.abstractmethod
+    @property
+    def kind(self) -> ItemKind:
+        """The item collection whose items this predicate reads."""
+        raise NotImplementedError
+
     def evaluate(self, item: Any) -> Tri:
         """Return ``True``, ``False`` or ``None`` (unknown) for one item."""
+        return _interpret.evaluate_item(self, item)
 
-    @abc.abstractmethod
-    def code(self, ctx: _Codegen, item: str) -> str:
-        """Return a Python expression computing :meth:`evaluate` on the local ``item``."""
-
-    @abc.abstractmethod
     def render(self, item: Any = None) -> str:
         """Return the predicate as text, with the item's values when ``item`` is given."""
+        return _render.render_item(self, item)
 
-    @abc.abstractmethod
     def fields(self) -> tuple[str, ...]:
         """Return the item fields this predicate reads, in order of first use."""
+        return _reads.fields(self)
 
     def explain(self, item: Any, result: Tri) -> str:
         """Return the parts of the predicate that gave ``result`` for ``item``, with values."""
-        return self.render(item)
+        return _render.explain(self, item, result)
 
     def missing(self, item: Any) -> tuple[str, ...]:
         """Return labels of the fields this predicate reads that ``item`` lacks."""
-        return tuple(
-            self.kind.fields[name].label for name in self.fields() if getattr(item, name) is None
-        )
+        return _interpret.missing_fields(self, item)
 
     def _same_kind(self, other: object, operator: str) -> ItemExpr:
         if not isinstance(other, ItemExpr):
@@ -264,39 +251,54 @@ class ItemExpr(abc.ABC):
         return Labelled(self, text)
 
 
+def _item_predicate(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, ItemExpr):
+        raise RuleError(f"expected an item predicate, got {value!r}")
+
+
+def _label_text(instance: object, attribute: attrs.Attribute[str], text: object) -> None:
+    if not isinstance(text, str) or not text:
+        raise RuleError("a labelled item predicate needs non-empty text")
+
+
+def _stripped(text: object) -> object:
+    return text.strip() if isinstance(text, str) else text
+
+
+@attrs.frozen(eq=False)
 class Labelled(ItemExpr):
     """An item predicate with its own text; it evaluates and compiles as the one it wraps."""
 
-    def __init__(self, inner: ItemExpr, text: str) -> None:
-        if not isinstance(inner, ItemExpr):
-            raise RuleError(f"expected an item predicate, got {inner!r}")
-        if not isinstance(text, str) or not text.strip():
-            raise RuleError("a labelled item predicate needs non-empty text")
-        self.inner, self.text, self.kind = inner, text.strip(), inner.kind
+    inner: ItemExpr = attrs.field(validator=_item_predicate)
+    text: str = attrs.field(converter=_stripped, validator=_label_text)
 
-    def evaluate(self, item: Any) -> Tri:
-        return self.inner.evaluate(item)
-
-    def code(self, ctx: _Codegen, item: str) -> str:
-        return self.inner.code(ctx, item)
-
-    def render(self, item: Any = None) -> str:
-        return self.text
-
-    def fields(self) -> tuple[str, ...]:
-        return self.inner.fields()
+    @property
+    def kind(self) -> ItemKind:
+        return self.inner.kind
 
 
+@attrs.frozen(eq=False, repr=False)
 class ItemField(Comparable["ItemCompare"]):
     """A reference to one field of an item (``H.size_mm``); operators build item predicates."""
 
-    def __init__(self, kind: ItemKind, name: str) -> None:
-        self.spec = kind.spec(name)
+    kind: ItemKind
+    name: str
+    spec: _FieldSpec = attrs.field(
+        init=False, default=attrs.Factory(lambda self: self.kind.spec(self.name), takes_self=True)
+    )
+    """What the field holds: its label, value type and values."""
+
+    def __attrs_post_init__(self) -> None:
         if not self.spec.readable:
             raise RuleError(
-                f"the {kind.singular} field {name!r} is for explanations only; rules never read it"
+                f"the {self.kind.singular} field {self.name!r} is for explanations only; "
+                "rules never read it"
             )
-        self.kind, self.name, self.label = kind, name, self.spec.label
+
+    @property
+    def label(self) -> str:
+        """The field's name in text: ``size (mm)``."""
+        return self.spec.label
 
     def __repr__(self) -> str:
         return f"{'H' if self.kind is HERNIA_ITEMS else 'Dx'}.{self.name}"
@@ -307,100 +309,61 @@ class ItemField(Comparable["ItemCompare"]):
     __hash__ = None  # type: ignore[assignment]
 
     def _cmp(self, op: str, value: object) -> ItemCompare:
-        if op in _ORDERING and self.spec.kind is not float:
+        spec = self.spec
+        if op in _ORDERING and spec.kind is not float:
             raise RuleError(f"{self!r} is not a number; compare it with eq, ne or in_")
-        return ItemCompare(self, op, self.spec.check(self.name, value))
+        return ItemCompare(self, op, spec.check(self.name, value))
 
     def in_(self, *values: object) -> ItemIn:
         """Return the item predicate "the field's value is one of ``values``"."""
         if not values:
             raise RuleError(f"{self!r}.in_ needs at least one value")
-        return ItemIn(self, frozenset(self.spec.check(self.name, v) for v in values))
+        spec = self.spec
+        return ItemIn(self, frozenset(spec.check(self.name, v) for v in values))
 
 
+def _operator(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if value not in OPERATORS:
+        raise RuleError(f"unknown operator {value!r}")
+
+
+@attrs.frozen(eq=False)
 class ItemCompare(ItemExpr):
     """``field <op> value`` on one item; unknown when the item lacks the field."""
 
-    def __init__(self, field: ItemField, op: str, value: object) -> None:
-        if op not in _OPS:
-            raise RuleError(f"unknown operator {op!r}")
-        self.field, self.op, self.value, self.kind = field, op, value, field.kind
-        self._fn = _COMPARE[op]
+    field: ItemField
+    op: str = attrs.field(validator=_operator)
+    value: object
 
-    def evaluate(self, item: Any) -> Tri:
-        actual = getattr(item, self.field.name)
-        return None if actual is None else self._fn(actual, self.value)
-
-    def code(self, ctx: _Codegen, item: str) -> str:
-        v = ctx.temp()
-        value = ctx.constant(self.value)
-        return f"(None if ({v} := {item}.{self.field.name}) is None else {v} {self.op} {value})"
-
-    def render(self, item: Any = None) -> str:
-        label, symbol = self.field.label, _OPS[self.op][1]
-        if self.value is True and self.op == "==":
-            return label if item is None else f"{label} ({_fmt(getattr(item, self.field.name))})"
-        if item is None:
-            return f"{label} {symbol} {_fmt(self.value)}"
-        actual = getattr(item, self.field.name)
-        if actual is None:
-            return f"{label} not recorded (rule: {symbol} {_fmt(self.value)})"
-        return f"{label} {_fmt(actual)} {symbol} {_fmt(self.value)}"
-
-    def fields(self) -> tuple[str, ...]:
-        return (self.field.name,)
+    @property
+    def kind(self) -> ItemKind:
+        return self.field.kind
 
 
+@attrs.frozen(eq=False)
 class ItemIn(ItemExpr):
     """The item field's value is one of a set of values."""
 
-    def __init__(self, field: ItemField, values: frozenset[object]) -> None:
-        self.field, self.values, self.kind = field, values, field.kind
+    field: ItemField
+    values: frozenset[object]
 
-    def evaluate(self, item: Any) -> Tri:
-        actual = getattr(item, self.field.name)
-        return None if actual is None else actual in self.values
-
-    def code(self, ctx: _Codegen, item: str) -> str:
-        v = ctx.temp()
-        values = ctx.constant(self.values)
-        return f"(None if ({v} := {item}.{self.field.name}) is None else {v} in {values})"
-
-    def render(self, item: Any = None) -> str:
-        if item is None:
-            return f"{self.field.label} ∈ {_fmt(self.values)}"
-        actual = getattr(item, self.field.name)
-        if actual is None:
-            return f"{self.field.label} not recorded (rule: ∈ {_fmt(self.values)})"
-        return f"{self.field.label} {_fmt(actual)} ∈ {_fmt(self.values)}"
-
-    def fields(self) -> tuple[str, ...]:
-        return (self.field.name,)
+    @property
+    def kind(self) -> ItemKind:
+        return self.field.kind
 
 
+@attrs.frozen(eq=False)
 class ItemAlways(ItemExpr):
     """The item predicate that every item satisfies: ``F.hernias.count()`` counts them all."""
 
-    def __init__(self, kind: ItemKind) -> None:
-        self.kind = kind
-
-    def evaluate(self, item: Any) -> Tri:
-        return True
-
-    def code(self, ctx: _Codegen, item: str) -> str:
-        return "True"
-
-    def render(self, item: Any = None) -> str:
-        return "any"
-
-    def fields(self) -> tuple[str, ...]:
-        return ()
+    kind: ItemKind
 
 
+@attrs.frozen(eq=False, init=False)
 class _ItemGroup(ItemExpr):
-    joiner: ClassVar[str]
-    combine: ClassVar[Callable[[Iterable[Tri]], Tri]]
-    compound = True
+    """The parts of a conjunction or disjunction of item predicates, of one item kind."""
+
+    parts: tuple[ItemExpr, ...]
 
     def __init__(self, *parts: ItemExpr) -> None:
         if len(parts) < 2:
@@ -408,100 +371,66 @@ class _ItemGroup(ItemExpr):
         first = parts[0]
         if not isinstance(first, ItemExpr):
             raise RuleError(f"expected an item predicate, got {first!r}")
-        self.kind = first.kind
+        joiner = "and" if isinstance(self, ItemAll) else "or"
         flat: list[ItemExpr] = []
         for part in parts:
-            first._same_kind(part, self.joiner)
+            first._same_kind(part, joiner)
             if isinstance(part, _ItemGroup) and type(part) is type(self):
                 flat.extend(part.parts)
             else:
                 flat.append(part)
-        self.parts: tuple[ItemExpr, ...] = tuple(flat)
+        self.__attrs_init__(tuple(flat))
 
-    def evaluate(self, item: Any) -> Tri:
-        return type(self).combine([p.evaluate(item) for p in self.parts])
-
-    def code(self, ctx: _Codegen, item: str) -> str:
-        conjunction = type(self).combine is _all3
-        return kleene_code(ctx, conjunction, [p.code(ctx, item) for p in self.parts])
-
-    def render(self, item: Any = None) -> str:
-        return f" {self.joiner} ".join(
-            f"({p.render(item)})" if p.compound else p.render(item) for p in self.parts
-        )
-
-    def explain(self, item: Any, result: Tri) -> str:
-        # As for whole facts: a conjunction that holds (or is unknown) shows every part, one
-        # that fails its false parts; a disjunction that holds (or is unknown) shows the parts
-        # with its value, one that fails every part.
-        pairs = [(p, p.evaluate(item)) for p in self.parts]
-        conjunction = type(self).combine is _all3
-        if (result is False) if conjunction else (result is not False):
-            pairs = [(p, v) for p, v in pairs if v is result]
-        if len(pairs) == 1:
-            ((part, value),) = pairs
-            return part.explain(item, value)
-        return f" {self.joiner} ".join(
-            f"({p.explain(item, v)})" if p.compound else p.explain(item, v) for p, v in pairs
-        )
-
-    def fields(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(name for p in self.parts for name in p.fields()))
-
-    def missing(self, item: Any) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(label for p in self.parts for label in p.missing(item)))
+    @property
+    def kind(self) -> ItemKind:
+        return self.parts[0].kind
 
 
+@attrs.frozen(eq=False, init=False)
 class ItemAll(_ItemGroup):
     """True when every part is true of the item; false when any is false; else unknown."""
 
-    joiner = "and"
-    combine = staticmethod(_all3)  # type: ignore[assignment]
 
-
+@attrs.frozen(eq=False, init=False)
 class ItemAny(_ItemGroup):
     """True when any part is true of the item; false when every part is false; else unknown."""
 
-    joiner = "or"
-    combine = staticmethod(_any3)  # type: ignore[assignment]
 
-
+@attrs.frozen(eq=False)
 class ItemNot(ItemExpr):
     """Negation of an item predicate; unknown stays unknown."""
 
-    def __init__(self, part: ItemExpr) -> None:
-        self.part, self.kind = part, part.kind
+    part: ItemExpr = attrs.field(validator=_item_predicate)
 
-    def evaluate(self, item: Any) -> Tri:
-        value = self.part.evaluate(item)
-        return None if value is None else not value
-
-    def code(self, ctx: _Codegen, item: str) -> str:
-        v = ctx.temp()
-        return f"(None if ({v} := {self.part.code(ctx, item)}) is None else not {v})"
-
-    def render(self, item: Any = None) -> str:
-        return f"not ({self.part.render(item)})"
-
-    def explain(self, item: Any, result: Tri) -> str:
-        return f"not ({self.part.explain(item, None if result is None else not result)})"
-
-    def fields(self) -> tuple[str, ...]:
-        return self.part.fields()
-
-    def missing(self, item: Any) -> tuple[str, ...]:
-        return self.part.missing(item)
+    @property
+    def kind(self) -> ItemKind:
+        return self.part.kind
 
 
 # --------------------------------------------------------------------------- quantifiers
 
 
+def _ranged(quantifier: _Quantifier) -> ItemKind:
+    """Return the kind of the items ``quantifier`` ranges over."""
+    items = quantifier.items
+    if not isinstance(items, Items):
+        raise RuleError(f"a quantifier ranges over F.hernias or F.conditions, got {items!r}")
+    return items.kind
+
+
+@attrs.frozen(eq=False)
 class _Quantifier(Expr):
     """A predicate over the whole collection built from an item predicate."""
 
-    compound = True
+    items: Items
+    predicate: ItemExpr
+    kind: ItemKind = attrs.field(
+        init=False, repr=False, default=attrs.Factory(lambda self: _ranged(self), takes_self=True)
+    )
+    """The item collection quantified over."""
 
-    def __init__(self, items: Items, predicate: ItemExpr) -> None:
+    def __attrs_post_init__(self) -> None:
+        items, predicate = self.items, self.predicate
         if not isinstance(predicate, ItemExpr):
             raise RuleError(
                 f"{items!r} needs a predicate on {items.kind.singular} items, got {predicate!r}"
@@ -511,162 +440,24 @@ class _Quantifier(Expr):
                 f"{items!r} holds {items.kind.singular} items; the predicate reads "
                 f"{predicate.kind.singular} items"
             )
-        self.items, self.predicate, self.kind = items, predicate, items.kind
-
-    def _values(self, facts: Facts) -> tuple[Sequence[Any], list[Tri]] | None:
-        items = getattr(facts, self.kind.collection)
-        if items is None:
-            return None
-        predicate = self.predicate.evaluate
-        return items, [predicate(item) for item in items]
-
-    @abc.abstractmethod
-    def decide(self, values: list[Tri]) -> Tri:
-        """Return the predicate's value from the item predicate's value on each item."""
-
-    @abc.abstractmethod
-    def picks(self, values: list[Tri], result: Tri) -> list[int]:
-        """Return the positions of the items that gave ``result``."""
-
-    def evaluate(self, facts: Facts) -> Tri:
-        found = self._values(facts)
-        return None if found is None else self.decide(found[1])
-
-    def reads(self) -> tuple[str, ...]:
-        return (self.kind.collection,)
-
-    def witnesses(self, facts: Facts) -> Witnesses:
-        found = self._values(facts)
-        if found is None:
-            return {}
-        values = found[1]
-        return {self.kind.collection: set(self.picks(values, self.decide(values)))}
-
-    def missing(self, facts: Facts) -> tuple[str, ...]:
-        found = self._values(facts)
-        if found is None:
-            return (self.items.label,)
-        ref = self.kind.ref
-        labels = (
-            f"{label} of {ref(item)}"
-            for item, value in zip(*found, strict=True)
-            if value is None
-            for label in self.predicate.missing(item)
-        )
-        return tuple(dict.fromkeys(labels))
-
-    def _listed(self, items: Sequence[Any], positions: Iterable[int], result: Tri) -> str:
-        return "; ".join(
-            f"{_item_name(items[i])}: {self.predicate.explain(items[i], result)}" for i in positions
-        )
-
-    def _loop(self, ctx: _Codegen) -> tuple[str, str]:
-        """Return the local holding the collection and the list of the item values."""
-        collection = ctx.fact(self.kind.collection)
-        item = ctx.temp()
-        return collection, f"[{self.predicate.code(ctx, item)} for {item} in {collection}]"
 
 
+@attrs.frozen(eq=False)
 class Some(_Quantifier):
     """Some item satisfies the item predicate (``F.hernias.any(...)``); empty fails."""
 
-    def decide(self, values: list[Tri]) -> Tri:
-        return _any3(values)
 
-    def picks(self, values: list[Tri], result: Tri) -> list[int]:
-        if result is False:
-            return list(range(len(values)))
-        return [i for i, value in enumerate(values) if value is result]
-
-    def code(self, ctx: _Codegen) -> str:
-        collection, values = self._loop(ctx)
-        v = ctx.temp()
-        general = (
-            f"(None if {collection} is None else False if not {collection} "
-            f"else True if True in ({v} := {values}) else None if None in {v} else False)"
-        )
-        concept = _required_concept(self.predicate) if self.kind is CONDITION_ITEMS else None
-        if concept is None:
-            return general
-        # Most rules over conditions select one concept, and most patients have none of it:
-        # the set of the items' concepts, built once per evaluation, decides those rules
-        # without a loop. It can only say "no item has the concept", and only when no item
-        # lacks a concept (an item without one leaves the predicate unknown, not false).
-        present = ctx.derive(
-            "_d_condition_concepts",
-            f"{{_x.concept for _x in {collection}}} if {collection} else ()",
-        )
-        return (
-            f"(False if {collection} and {ctx.constant(concept)} not in {present} "
-            f"and None not in {present} else {general})"
-        )
-
-    def render(self, facts: Facts | None = None) -> str:
-        head = f"some {self.kind.singular}: {self.predicate.render()}"
-        found = None if facts is None else self._values(facts)
-        if found is None:
-            return head if facts is None else f"{head} ({self.items.label} not recorded)"
-        items, values = found
-        result = self.decide(values)
-        if result is False:
-            return f"no {self.kind.singular} with {self.predicate.render()} ({_recorded(items)})"
-        return self._listed(items, self.picks(values, result), result)
-
-
-def _required_concept(predicate: ItemExpr) -> str | None:
-    """Return the concept an item must have for ``predicate`` to hold, if it names one.
-
-    That is ``Dx.concept.eq(c)`` alone or as a part of a conjunction (through a label).
-    """
-    while isinstance(predicate, Labelled):
-        predicate = predicate.inner
-    parts = predicate.parts if isinstance(predicate, ItemAll) else (predicate,)
-    for part in parts:
-        if (
-            isinstance(part, ItemCompare)
-            and part.field.name == "concept"
-            and part.op == "=="
-            and isinstance(part.value, str)
-        ):
-            return part.value
-    return None
-
-
+@attrs.frozen(eq=False)
 class Every(_Quantifier):
     """Every item satisfies the item predicate (``F.hernias.all(...)``); empty holds."""
 
-    def decide(self, values: list[Tri]) -> Tri:
-        return _all3(values)
 
-    def picks(self, values: list[Tri], result: Tri) -> list[int]:
-        if result is True:
-            return list(range(len(values)))
-        return [i for i, value in enumerate(values) if value is result]
-
-    def code(self, ctx: _Codegen) -> str:
-        collection, values = self._loop(ctx)
-        v = ctx.temp()
-        return (
-            f"(None if {collection} is None else False if False in ({v} := {values}) "
-            f"else None if None in {v} else True)"
-        )
-
-    def render(self, facts: Facts | None = None) -> str:
-        head = f"every {self.kind.singular}: {self.predicate.render()}"
-        found = None if facts is None else self._values(facts)
-        if found is None:
-            return head if facts is None else f"{head} ({self.items.label} not recorded)"
-        items, values = found
-        if not items:
-            return f"{head} ({_recorded(items)})"
-        result = self.decide(values)
-        return self._listed(items, self.picks(values, result), result)
+def _count(instance: object, attribute: attrs.Attribute[int], number: object) -> None:
+    if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+        raise RuleError(f"a count is compared with a whole number ≥ 0, got {number!r}")
 
 
-def _recorded(items: Sequence[Any]) -> str:
-    return "none recorded" if not items else f"{len(items)} recorded"
-
-
+@attrs.frozen(eq=False)
 class CountCompare(_Quantifier):
     """How many items satisfy the item predicate, compared with a number.
 
@@ -675,57 +466,16 @@ class CountCompare(_Quantifier):
     when it fails for every one, and is unknown otherwise.
     """
 
-    def __init__(self, items: Items, predicate: ItemExpr, op: str, number: int) -> None:
-        super().__init__(items, predicate)
-        if op not in _OPS:
-            raise RuleError(f"unknown operator {op!r}")
-        if not isinstance(number, int) or isinstance(number, bool) or number < 0:
-            raise RuleError(f"a count is compared with a whole number ≥ 0, got {number!r}")
-        self.op, self.number = op, number
-        self._fn = _COMPARE[op]
-
-    def decide(self, values: list[Tri]) -> Tri:
-        low = values.count(True)
-        high = low + values.count(None)
-        number = self.number
-        if self.op == "==":
-            return True if low == high == number else None if low <= number <= high else False
-        if self.op == "!=":
-            return False if low == high == number else None if low <= number <= high else True
-        # The other comparisons are monotone in the count: the ends of the range decide.
-        at_low, at_high = self._fn(low, number), self._fn(high, number)
-        return at_low if at_low == at_high else None
-
-    def picks(self, values: list[Tri], result: Tri) -> list[int]:
-        return [i for i, value in enumerate(values) if value is not False]
-
-    def code(self, ctx: _Codegen) -> str:
-        collection, values = self._loop(ctx)
-        return f"(None if {collection} is None else {ctx.constant(self.decide)}({values}))"
-
-    def render(self, facts: Facts | None = None) -> str:
-        what = f"number of {self.kind.collection}"
-        if not isinstance(self.predicate, ItemAlways):
-            what += f" with {self.predicate.render()}"
-        rule = f"{_OPS[self.op][1]} {self.number}"
-        found = None if facts is None else self._values(facts)
-        if found is None:
-            return f"{what} {rule}" if facts is None else f"{what} not recorded (rule: {rule})"
-        items, values = found
-        certain, unknown = values.count(True), values.count(None)
-        count = str(certain) if not unknown else f"{certain} (+{unknown} not decided)"
-        listed = "; ".join(
-            _item_name(items[i]) + ("" if values[i] else ": not decided")
-            for i in self.picks(values, None)
-        )
-        return f"{what} {count} {rule}" + (f" — {listed}" if listed else "")
+    op: str = attrs.field(validator=_operator)
+    number: int = attrs.field(validator=_count)
 
 
+@attrs.frozen(eq=False, repr=False)
 class Count:
     """How many items satisfy an item predicate; compare it with a number to get a predicate."""
 
-    def __init__(self, items: Items, predicate: ItemExpr) -> None:
-        self.items, self.predicate = items, predicate
+    items: Items
+    predicate: ItemExpr
 
     def __repr__(self) -> str:
         return f"{self.items!r}.count({self.predicate.render()!r})"
@@ -762,15 +512,24 @@ class Count:
         raise TypeError("compare a count with a number: F.hernias.count(...) >= 2")
 
 
+def _collection(name: str) -> ItemKind:
+    kind = _KINDS.get(name)
+    if kind is None:
+        raise RuleError(f"{name!r} is not an item collection; they are {', '.join(_KINDS)}")
+    return kind
+
+
+@attrs.frozen(eq=False, repr=False)
 class Items(Fact):
     """A reference to an item collection (``F.hernias``); quantify over it with an item predicate.
 
     Whole-value comparisons do not apply to a collection; :meth:`not_empty` does.
     """
 
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.kind = _KINDS[name]
+    kind: ItemKind = attrs.field(
+        init=False, default=attrs.Factory(lambda self: _collection(self.name), takes_self=True)
+    )
+    """What the items are and which fields they have."""
 
     def any(self, predicate: ItemExpr) -> Some:
         """Return the predicate "some item satisfies ``predicate``"."""
@@ -844,3 +603,6 @@ H = _ItemNamespace(HERNIA_ITEMS)
 #: Fields of a condition item: ``Dx.concept``, ``Dx.tier``, ``Dx.site``, ``Dx.code``,
 #: ``Dx.system``, ``Dx.display``, ``Dx.status``.
 Dx = _ItemNamespace(CONDITION_ITEMS)
+
+# The back-ends visit the nodes above and import them, so they come last.
+from herniarules.rules import _interpret, _reads, _render  # noqa: E402

@@ -27,6 +27,7 @@ Examples per check default to 60; set ``HERNIARULES_CONFORMANCE_EXAMPLES`` (or p
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar, cast
@@ -386,10 +387,49 @@ CHECKS: dict[str, Callable[[Engine], None]] = {
 }
 
 
+def _chosen(checks: Iterable[str] | None) -> list[str]:
+    """Return the names of the checks to run; raise if one is not a check."""
+    if checks is None:
+        return list(CHECKS)
+    if isinstance(checks, str):
+        raise TypeError(f"checks must be a collection of check names, not one string: {checks!r}")
+    names = list(checks)
+    for name in names:
+        if not isinstance(name, str) or name not in CHECKS:
+            close = difflib.get_close_matches(name, CHECKS, n=1) if isinstance(name, str) else []
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(
+                f"unknown conformance check {name!r}{hint}; the checks are: {', '.join(CHECKS)}"
+            )
+    return names
+
+
 def check_plugin(plugin: object, checks: Iterable[str] | None = None) -> None:
-    """Run the conformance checks on ``plugin``; raise :class:`ConformanceError` on a failure."""
+    """Run the conformance checks on ``plugin``; raise :class:`ConformanceError` on a failure.
+
+    :param plugin: the plugin module or object, checked in an engine holding only the core
+        rules and it (:func:`conformance_engine`).
+    :param checks: the names of the checks to run, in the order given; every check, in the
+        order of :data:`CHECKS`, when ``None``. The names are:
+
+        - ``loads``: the plugin loads and its rules are well formed (:func:`check_loads`);
+        - ``parameters``: default parameters re-validate (:func:`check_parameters`);
+        - ``acute_never_permitted``: acute stage and exacerbation are never permitted
+          (:func:`check_acute_never_permitted`);
+        - ``clearance_lifts_only_clearance``: a clearance lifts only *requires clearance*
+          (:func:`check_clearance_lifts_only_clearance`);
+        - ``monotonic``: more disease never relaxes a verdict (:func:`check_monotonic`);
+        - ``deterministic``: same patient, same decisions (:func:`check_deterministic`);
+        - ``no_plugin_errors``: valid patients never make the plugin fail
+          (:func:`check_no_plugin_errors`).
+    :raises ValueError: if a name is not one of these; the message lists them. Every name is
+        checked before any check runs.
+    :raises TypeError: if ``checks`` is one string rather than a collection of names.
+    :raises ConformanceError: naming the first promise the plugin breaks.
+    """
+    names = _chosen(checks)
     engine = conformance_engine(plugin)
-    for name in checks if checks is not None else CHECKS:
+    for name in names:
         CHECKS[name](engine)
 
 

@@ -23,39 +23,47 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any
 
 import attrs
 
-from herniarules.courses import CoursePlan
+from herniarules.courses import CoursePlan, default_plan
 from herniarules.engine import Engine, NotPermittedError
 from herniarules.facts import Facts
 from herniarules.hookspecs import hookimpl
 from herniarules.model import Hernia, HerniaKind, Patient, Phase, Region, Sex, Vitals
-from herniarules.outcomes import Protocol, ProtocolStep
+from herniarules.outcomes import Outcome, Protocol, ProtocolStep
 from herniarules.rules import Rule
 from herniarules.safety import Policy
-from herniarules.technique import Technique
+from herniarules.technique import ProtocolFacts, Technique
 from herniarules.terminology import ValueSet
 
 __all__ = [
     "RAISER_TECHNIQUE",
     "RAISING_HOOKS",
+    "TAMPERER_TECHNIQUE",
     "RaisingPlugin",
+    "TamperingPlugin",
     "check_fails_closed",
+    "check_tamper_proof",
     "raised_exceptions",
     "raising_plugin",
+    "tampering_plugins",
 ]
 
 #: The technique every raising plugin declares.
 RAISER_TECHNIQUE = "hostile-raiser"
-#: Every hook a plugin implements, in the order the engine calls them.
+#: Every place plugin code runs, in the order the engine calls it: the three load-time
+#: hooks, then the technique's protocol builder and its course planner.
 RAISING_HOOKS = (
     "herniarules_techniques",
     "herniarules_rules",
     "herniarules_value_sets",
-    "herniarules_protocol",
-    "herniarules_plan_course",
+    "protocol",
+    "plan_course",
 )
+#: How the engine names each place in its messages.
+_NAMED = {"protocol": "protocol builder", "plan_course": "course planner"}
 _AS_OF = date(2025, 3, 14)
 _PLUGIN_ERROR = "engine.plugin-error"
 
@@ -105,6 +113,8 @@ class RaisingPlugin:
                 description="A technique whose plugin raises.",
                 source="herniarules.testing.hostile",
                 parameters=_Params(),
+                protocol=self.protocol,
+                plan_course=self.plan_course,
             )
         ]
 
@@ -118,30 +128,25 @@ class RaisingPlugin:
         self._maybe_raise("herniarules_value_sets")
         return []
 
-    @hookimpl
-    def herniarules_protocol(
-        self, technique: Technique, facts: Facts, parameters: object
-    ) -> Protocol:
-        self._maybe_raise("herniarules_protocol")
-        return Protocol(
-            technique=RAISER_TECHNIQUE,
-            steps=(ProtocolStep("stroking", "Light stroking."),),
-            session_minutes=(10.0, 20.0),
-            course_sessions=(5, 10),
-            pressure="light",
-        )
+    def protocol(self, facts: ProtocolFacts, parameters: object) -> Protocol:
+        self._maybe_raise("protocol")
+        return _protocol(RAISER_TECHNIQUE)
 
-    @hookimpl
-    def herniarules_plan_course(
-        self,
-        technique: Technique,
-        facts: Facts,
-        parameters: object,
-        protocol: Protocol,
-        start: date,
-    ) -> CoursePlan | None:
-        self._maybe_raise("herniarules_plan_course")
-        return None
+    def plan_course(
+        self, facts: Facts, parameters: object, protocol: Protocol, start: date, policy: Policy
+    ) -> CoursePlan:
+        self._maybe_raise("plan_course")
+        return default_plan(protocol, facts.patient_id, start, policy.min_course_break_days)
+
+
+def _protocol(technique: str) -> Protocol:
+    return Protocol(
+        technique=technique,
+        steps=(ProtocolStep("stroking", "Light stroking."),),
+        session_minutes=(10.0, 20.0),
+        course_sessions=(5, 10),
+        pressure="light",
+    )
 
 
 def raising_plugin(hook: str, exception: BaseException) -> RaisingPlugin:
@@ -181,7 +186,7 @@ def _check_one(
         raise
     except BaseException as exc:
         raise _fail(f"{what} stopped the engine loading: {exc!r}") from exc
-    needles = (raiser.__name__, raiser.hook, type(exception).__name__)
+    needles = (raiser.__name__, _NAMED.get(raiser.hook, raiser.hook), type(exception).__name__)
     own = [t.id for t in alone.techniques]
     for patient in patients:
         assessment = engine.assess(patient, as_of=_AS_OF)
@@ -193,17 +198,17 @@ def _check_one(
             if info.error is None or not all(n in info.error for n in needles[1:]):
                 raise _fail(f"{what}: the load error does not name it: {info.error!r}")
             continue
-        if raiser.hook == "herniarules_plan_course":
+        if raiser.hook == "plan_course":
             continue  # assessed as usual; only planning a course is refused (below)
         decision = assessment.decision(RAISER_TECHNIQUE)
         if decision.permitted or decision.protocol is not None:
             raise _fail(f"{what}: the raising plugin's technique is permitted")
         errors = [f.message for f in decision.findings if f.rule_id == _PLUGIN_ERROR]
         if patient.hernias[0].phase is Phase.ACUTE:
-            continue  # deferred by the core before the protocol hook is asked
+            continue  # deferred by the core before the protocol builder is called
         if not any(all(n in message for n in needles) for message in errors):
             raise _fail(f"{what}: no finding names the plugin, hook and exception: {errors}")
-    if raiser.hook == "herniarules_plan_course":
+    if raiser.hook == "plan_course":
         try:
             engine.plan_course(patients[0], RAISER_TECHNIQUE, _AS_OF)
         except NotPermittedError as refused:
@@ -231,3 +236,210 @@ def check_fails_closed(
     for hook in hooks:
         for exception in raised_exceptions():
             _check_one(plugin, raising_plugin(hook, exception), chosen, alone)
+
+
+# --------------------------------------------------------------------------- tampering
+
+#: The technique every tampering plugin declares.
+TAMPERER_TECHNIQUE = "hostile-tamperer"
+
+
+class _LyingOutcome:
+    """An outcome that claims to be every outcome: equal to all, less than none."""
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __lt__(self, other: object) -> bool:
+        return False
+
+    def __gt__(self, other: object) -> bool:
+        return False
+
+    def __le__(self, other: object) -> bool:
+        return True
+
+    def __ge__(self, other: object) -> bool:
+        return False
+
+    __hash__ = object.__hash__
+
+
+class _LyingRule(Rule):
+    """A rule whose outcome compares falsely, to make its technique look allowed."""
+
+    @property
+    def outcome(self) -> Any:
+        return _LyingOutcome()
+
+
+class _RenamingTechnique(Technique):
+    """A technique whose id changes once the engine has checked it."""
+
+    @property
+    def id(self) -> str:
+        _RenamingTechnique.reads_of_id += 1
+        return TAMPERER_TECHNIQUE if _RenamingTechnique.reads_of_id < 3 else "traction"
+
+    reads_of_id = 0
+
+
+class TamperingPlugin:
+    """Declares :data:`TAMPERER_TECHNIQUE` and tries one way of bending the core: ``how``.
+
+    - ``lying-rule``: returns a :class:`Rule` subclass whose outcome compares falsely.
+    - ``renaming-technique``: returns a :class:`Technique` subclass whose id changes after
+      the engine's duplicate check (to take over another plugin's technique).
+    - ``renamed-after-registration``: changes its technique's id with ``object.__setattr__``
+      once the engine has it.
+    - ``policy``: loosens the policy it is given with ``object.__setattr__``.
+    - ``facts``: a ``Custom`` predicate that rewrites the facts (acute → remission, no
+      conditions) with ``object.__setattr__``.
+    - ``protocol-facts``: a protocol builder that tries to rewrite what it is given.
+    """
+
+    HOW = (
+        "lying-rule",
+        "renaming-technique",
+        "renamed-after-registration",
+        "policy",
+        "facts",
+        "protocol-facts",
+    )
+
+    def __init__(self, how: str) -> None:
+        if how not in self.HOW:
+            raise ValueError(f"unknown tampering {how!r}; known: {', '.join(self.HOW)}")
+        self.how = how
+        self.__name__ = f"tampering-{how}"
+        self._technique = Technique(
+            id=TAMPERER_TECHNIQUE,
+            name="Tamperer",
+            description="A technique whose plugin tampers with the engine.",
+            source="herniarules.testing.hostile",
+            parameters=_Params(),
+            protocol=self.protocol,
+        )
+
+    @hookimpl
+    def herniarules_techniques(self) -> Sequence[Technique]:
+        if self.how == "renaming-technique":
+            _RenamingTechnique.reads_of_id = 0
+            fields = {f.name: getattr(self._technique, f.name) for f in attrs.fields(Technique)}
+            del fields["id"]
+            renaming = _RenamingTechnique.__new__(_RenamingTechnique)
+            for name, value in fields.items():
+                object.__setattr__(renaming, name, value)
+            return [renaming]
+        return [self._technique]
+
+    @hookimpl
+    def herniarules_rules(self, policy: Policy) -> Sequence[Rule]:
+        from herniarules.rules import Custom, F
+
+        only = frozenset({TAMPERER_TECHNIQUE})
+        if self.how == "renamed-after-registration":
+            object.__setattr__(self._technique, "id", "traction")
+        if self.how == "policy":
+            object.__setattr__(policy, "severe_pain_score", 10)
+            object.__setattr__(policy, "raised_temperature_c", 42.0)
+        if self.how == "lying-rule":
+            rule = Rule(
+                "tamperer.lie",
+                "Lie",
+                F.pain_score >= 0,
+                Outcome.DEFER,
+                "m",
+                "s",
+                techniques=only,
+            )
+            lying = _LyingRule.__new__(_LyingRule)
+            for field in attrs.fields(Rule):
+                if field.name != "outcome":
+                    object.__setattr__(lying, field.name, getattr(rule, field.name))
+            return [lying]
+        if self.how == "facts":
+
+            def rewrite(facts: Facts) -> bool:
+                object.__setattr__(facts, "phases", frozenset({"remission"}))
+                object.__setattr__(facts, "worst_phase", "remission")
+                object.__setattr__(facts, "conditions", ())
+                object.__setattr__(facts, "concepts", frozenset())
+                object.__setattr__(facts, "hernia_regions", frozenset({"thoracic"}))
+                object.__setattr__(facts, "age", 99)
+                return False
+
+            return [
+                Rule(
+                    "tamperer.rewrite",
+                    "Rewrite",
+                    Custom(rewrite, "rewrites the facts"),
+                    Outcome.DEFER,
+                    "m",
+                    "s",
+                    techniques=only,
+                )
+            ]
+        return []
+
+    def protocol(self, facts: ProtocolFacts, parameters: object) -> Protocol:
+        if self.how == "protocol-facts":
+            object.__setattr__(facts, "_values", {"phases": frozenset({"remission"})})
+        return _protocol(TAMPERER_TECHNIQUE)
+
+
+def tampering_plugins() -> tuple[TamperingPlugin, ...]:
+    """Return one fresh :class:`TamperingPlugin` for every way it knows to tamper."""
+    return tuple(TamperingPlugin(how) for how in TamperingPlugin.HOW)
+
+
+def _tamper_patients() -> tuple[Patient, ...]:
+    from herniarules.model import ClinicalStatus, Condition
+
+    vitals = Vitals(systolic_mmhg=120, diastolic_mmhg=80, temperature_c=38.5, pain_score=8)
+    base = _patients()
+    cancer = Condition(ClinicalStatus.ACTIVE, code="C61")
+    return (
+        *base,
+        attrs.evolve(base[0], id="HOSTILE-fever-pain", vitals=vitals),
+        attrs.evolve(base[0], id="HOSTILE-cancer", conditions=(cancer,)),
+    )
+
+
+def check_tamper_proof(plugin: object, *, patients: Sequence[Patient] | None = None) -> None:
+    """Install every tampering neighbour next to ``plugin`` and check nothing bends.
+
+    For each :func:`tampering_plugins` case: the engine loads, ``plugin`` decides exactly as
+    it does alone, the tampering technique is never permitted for a patient the core
+    forbids (acute, fever and severe pain, cancer), and no tamperer takes over a technique
+    id of ``plugin``. Raises :class:`~herniarules.testing.ConformanceError` otherwise.
+    """
+    chosen = tuple(patients) if patients is not None else _tamper_patients()
+    alone = Engine(plugins=[plugin], entry_points=False)
+    own = [t.id for t in alone.techniques]
+    for tamperer in tampering_plugins():
+        what = f"tampering by {tamperer.how}"
+        try:
+            engine = Engine(plugins=[plugin, tamperer], entry_points=False)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            raise _fail(f"{what} stopped the engine loading: {exc!r}") from exc
+        if engine.policy != alone.policy:
+            raise _fail(f"{what} changed the engine's policy")
+        for patient in chosen:
+            assessment = engine.assess(patient, as_of=_AS_OF)
+            for technique in own:
+                if assessment.decision(technique) != alone.evaluate(
+                    patient, technique, as_of=_AS_OF
+                ):
+                    raise _fail(f"{what} changed the decision for {technique!r}")
+            forbidden = alone.assess(patient, as_of=_AS_OF)
+            core_blocks = all(not d.permitted for d in forbidden.decisions) and own
+            ids = {d.technique for d in assessment.decisions}
+            if (
+                TAMPERER_TECHNIQUE in ids
+                and core_blocks
+                and assessment.decision(TAMPERER_TECHNIQUE).permitted
+            ):
+                raise _fail(f"{what}: the tamperer is permitted for {patient.id}")

@@ -15,28 +15,28 @@ from herniarules import (
     CodeRange,
     CodeSystem,
     F,
-    Facts,
     Outcome,
     Policy,
     Protocol,
+    ProtocolFacts,
     ProtocolStep,
     Rule,
     Technique,
     ValueSet,
     hookimpl,
-    memoize_protocol,
 )
 
 __all__ = [
+    "KINESIO",
     "TECHNIQUE_ID",
     "KinesioParameters",
-    "herniarules_protocol",
     "herniarules_rules",
     "herniarules_techniques",
     "herniarules_value_sets",
+    "kinesio_protocol",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 TECHNIQUE_ID = "kinesio"
 DIABETES = "diabetes-mellitus"
@@ -59,6 +59,48 @@ class KinesioParameters:
     """Days one application stays on the skin; at most 3."""
 
 
+def kinesio_protocol(facts: ProtocolFacts, params: KinesioParameters) -> Protocol:
+    """Describe one taping application for a permitted patient.
+
+    The protocol reads only the patient's age and hernia regions (``reads`` below), so the
+    engine builds it once for every patient who shares them.
+    """
+    fragile = facts.age >= 75
+    regions = ", ".join(sorted(facts.hernia_regions)) or "lower back"
+    steps = [
+        ProtocolStep("Skin preparation", "Clean and dry the skin; clip hair if needed."),
+        ProtocolStep(
+            "Test strip",
+            "Apply a 5 cm strip away from the spine and check the skin after 24 hours.",
+        )
+        if fragile
+        else None,
+        ProtocolStep(
+            "Paravertebral I-strips",
+            f"Two I-strips either side of the spine over the {regions} segment, patient in "
+            "flexion, anchors without tension.",
+            repetitions="2",
+            pressure=f"{params.tension_percent}% tension",
+        ),
+        ProtocolStep("Activation", "Rub the tape for 10 seconds to activate the adhesive."),
+        ProtocolStep(
+            "Removal",
+            f"After at most {params.wear_days} days, peel slowly along the hair growth, "
+            "holding the skin.",
+        ),
+    ]
+    return Protocol(
+        technique=TECHNIQUE_ID,
+        steps=tuple(step for step in steps if step is not None),
+        session_minutes=(10.0, 20.0),
+        course_sessions=(3, 6),
+        pressure=f"light: tape at {params.tension_percent}% tension or less",
+        avoid=("broken or irritated skin", "the spinous processes"),
+        notes=("Remove at once if the skin itches or burns.",),
+        parameters=attrs.asdict(params),
+    )
+
+
 KINESIO = Technique(
     id=TECHNIQUE_ID,
     name="Kinesio taping",
@@ -68,6 +110,8 @@ KINESIO = Technique(
     "manuals for low back and neck pain.",
     indications=("pain-relief", "muscle-weakness", "muscle-relaxation"),
     parameters=KinesioParameters(),
+    protocol=kinesio_protocol,
+    reads=("age", "hernia_regions"),
 )
 
 
@@ -138,50 +182,3 @@ def herniarules_rules(policy: Policy) -> Sequence[Rule]:
             techniques=only,
         ),
     ]
-
-
-@hookimpl
-@memoize_protocol("age", "hernia_regions")
-def herniarules_protocol(technique: Technique, facts: Facts, parameters: object) -> Protocol | None:
-    """Describe one taping application for a permitted patient.
-
-    The protocol depends only on the patient's age and hernia regions, so it is memoised on
-    those two facts: patients who share them share one protocol object.
-    """
-    if technique.id != TECHNIQUE_ID:
-        return None
-    params = parameters if isinstance(parameters, KinesioParameters) else KinesioParameters()
-    fragile = facts.age >= 75
-    regions = ", ".join(sorted(facts.hernia_regions)) or "lower back"
-    steps = [
-        ProtocolStep("Skin preparation", "Clean and dry the skin; clip hair if needed."),
-        ProtocolStep(
-            "Test strip",
-            "Apply a 5 cm strip away from the spine and check the skin after 24 hours.",
-        )
-        if fragile
-        else None,
-        ProtocolStep(
-            "Paravertebral I-strips",
-            f"Two I-strips either side of the spine over the {regions} segment, patient in "
-            "flexion, anchors without tension.",
-            repetitions="2",
-            pressure=f"{params.tension_percent}% tension",
-        ),
-        ProtocolStep("Activation", "Rub the tape for 10 seconds to activate the adhesive."),
-        ProtocolStep(
-            "Removal",
-            f"After at most {params.wear_days} days, peel slowly along the hair growth, "
-            "holding the skin.",
-        ),
-    ]
-    return Protocol(
-        technique=TECHNIQUE_ID,
-        steps=tuple(step for step in steps if step is not None),
-        session_minutes=(10.0, 20.0),
-        course_sessions=(3, 6),
-        pressure=f"light: tape at {params.tension_percent}% tension or less",
-        avoid=("broken or irritated skin", "the spinous processes"),
-        notes=("Remove at once if the skin itches or burns.",),
-        parameters=attrs.asdict(params),
-    )

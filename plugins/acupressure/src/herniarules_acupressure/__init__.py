@@ -17,10 +17,10 @@ import attrs
 from herniarules import (
     Concept,
     F,
-    Facts,
     Outcome,
     Policy,
     Protocol,
+    ProtocolFacts,
     ProtocolStep,
     Rule,
     Technique,
@@ -31,19 +31,19 @@ from herniarules.approval import (
     FURTHER_TYPES_PASSAGE,
     physician_approval_rule,
 )
-from herniarules.memo import memoize_protocol
 from herniarules.params import check_ranges, minutes, share, whole
 
 __all__ = [
     "APPROVAL_PASSAGE",
+    "TECHNIQUE",
     "TECHNIQUE_ID",
     "AcupressureParameters",
-    "herniarules_protocol",
+    "acupressure_protocol",
     "herniarules_rules",
     "herniarules_techniques",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 TECHNIQUE_ID = "acupressure"
 SOFTNESS_PASSAGE = (
@@ -87,50 +87,6 @@ class AcupressureParameters:
         )
 
 
-TECHNIQUE = Technique(
-    id=TECHNIQUE_ID,
-    name="Acupressure",
-    description=(
-        "Point massage: sustained, gentle finger pressure with slow circular movements on "
-        "paravertebral points near the affected segment, after a warming stroke. Used in "
-        "combination with a main technique (classic, honey or vacuum massage) and only with a "
-        "doctor's approval."
-    ),
-    source=FURTHER_TYPES_PASSAGE,
-    # Point pressure eases local muscle spasm and pain; it does not decompress or nourish the
-    # disc, so the source's compression and disc-nutrition indications are not claimed.
-    indications=("pain-relief", "muscle-relaxation"),
-    parameters=AcupressureParameters(),
-)
-
-
-@hookimpl
-def herniarules_techniques() -> list[Technique]:
-    """Declare the acupressure technique."""
-    return [TECHNIQUE]
-
-
-@hookimpl
-def herniarules_rules(policy: Policy) -> list[Rule]:
-    """Return the rules of acupressure: a doctor's approval, and care with anticoagulants."""
-    only = frozenset({TECHNIQUE_ID})
-    return [
-        physician_approval_rule(TECHNIQUE_ID, "Acupressure"),
-        Rule(
-            "acupressure.anticoagulant-therapy",
-            "Point pressure under anticoagulant or antiplatelet therapy",
-            F.concepts.contains(Concept.ANTICOAGULANT_THERAPY),
-            Outcome.REQUIRES_CLEARANCE,
-            "Sustained point pressure can cause bruising under anticoagulant or antiplatelet "
-            "therapy; the approving doctor should weigh it and may limit pressure.",
-            "clinical convention: sustained digital pressure is a recognised cause of bruising "
-            "in anticoagulated patients; the source adds that " + INDIVIDUAL_PASSAGE,
-            "Indications and contraindications",
-            techniques=only,
-        ),
-    ]
-
-
 _ZONES = {
     "cervical": "neck and shoulder girdle (paravertebral points C3-T2)",
     "thoracic": "between the shoulder blades (paravertebral points T1-T12)",
@@ -139,21 +95,15 @@ _ZONES = {
 }
 
 
-def _zones(facts: Facts) -> str:
+def _zones(facts: ProtocolFacts) -> str:
     regions = sorted(facts.hernia_regions)
     if not regions:
         return "the back, paravertebral points of the area the massage is sought for"
     return "; ".join(_ZONES[r] for r in regions if r in _ZONES)
 
 
-@hookimpl
-@memoize_protocol("hernia_regions")
-def herniarules_protocol(
-    technique: Technique, facts: Facts, parameters: AcupressureParameters
-) -> Protocol | None:
+def acupressure_protocol(facts: ProtocolFacts, parameters: AcupressureParameters) -> Protocol:
     """Build the acupressure session for ``facts``, within ``parameters``."""
-    if technique.id != TECHNIQUE_ID:
-        return None
     longest = parameters.session_minutes_max
     steps = (
         ProtocolStep(
@@ -197,3 +147,49 @@ def herniarules_protocol(
         ),
         parameters=attrs.asdict(parameters),
     )
+
+
+TECHNIQUE = Technique(
+    id=TECHNIQUE_ID,
+    name="Acupressure",
+    description=(
+        "Point massage: sustained, gentle finger pressure with slow circular movements on "
+        "paravertebral points near the affected segment, after a warming stroke. Used in "
+        "combination with a main technique (classic, honey or vacuum massage) and only with a "
+        "doctor's approval."
+    ),
+    source=FURTHER_TYPES_PASSAGE,
+    # Point pressure eases local muscle spasm and pain; it does not decompress or nourish the
+    # disc, so the source's compression and disc-nutrition indications are not claimed.
+    indications=("pain-relief", "muscle-relaxation"),
+    parameters=AcupressureParameters(),
+    protocol=acupressure_protocol,
+    reads=("hernia_regions",),
+)
+
+
+@hookimpl
+def herniarules_techniques() -> list[Technique]:
+    """Declare the acupressure technique."""
+    return [TECHNIQUE]
+
+
+@hookimpl
+def herniarules_rules(policy: Policy) -> list[Rule]:
+    """Return the rules of acupressure: a doctor's approval, and care with anticoagulants."""
+    only = frozenset({TECHNIQUE_ID})
+    return [
+        physician_approval_rule(TECHNIQUE_ID, "Acupressure"),
+        Rule(
+            "acupressure.anticoagulant-therapy",
+            "Point pressure under anticoagulant or antiplatelet therapy",
+            F.concepts.contains(Concept.ANTICOAGULANT_THERAPY),
+            Outcome.REQUIRES_CLEARANCE,
+            "Sustained point pressure can cause bruising under anticoagulant or antiplatelet "
+            "therapy; the approving doctor should weigh it and may limit pressure.",
+            "clinical convention: sustained digital pressure is a recognised cause of bruising "
+            "in anticoagulated patients; the source adds that " + INDIVIDUAL_PASSAGE,
+            "Indications and contraindications",
+            techniques=only,
+        ),
+    ]

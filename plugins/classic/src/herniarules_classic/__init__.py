@@ -17,20 +17,8 @@ Use it with an engine directly::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
-from herniarules import (
-    CoursePlan,
-    Facts,
-    Policy,
-    Protocol,
-    Rule,
-    Site,
-    Technique,
-    ValueSet,
-    hookimpl,
-)
-from herniarules.memo import memoize_protocol
+from herniarules import Policy, Rule, Site, Technique, ValueSet, hookimpl
 from herniarules_classic.courses import plan_classic_course
 from herniarules_classic.parameters import ClassicParameters
 from herniarules_classic.protocol import MAIN_MOVES, classic_protocol, traction_protocol
@@ -41,14 +29,12 @@ __all__ = [
     "MAIN_MOVES",
     "TRACTION",
     "ClassicParameters",
-    "herniarules_plan_course",
-    "herniarules_protocol",
     "herniarules_rules",
     "herniarules_techniques",
     "herniarules_value_sets",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _CLASSIC_SOURCE = (
     'Classic massage: "The preliminary stage when performing a classic massage is warming up '
@@ -68,12 +54,14 @@ CLASSIC = Technique(
     source=_CLASSIC_SOURCE,
     # The source's general aims of massage for a hernia: relieve pain, relax the back
     # muscles, prevent, and rehabilitate after the main treatment.
-    # (``Technique.indications`` has a bare ``tuple`` converter that mypy types generically.)
-    indications=("pain-relief", "muscle-relaxation", "prevention", "rehabilitation"),  # type: ignore[arg-type, unused-ignore]
+    indications=("pain-relief", "muscle-relaxation", "prevention", "rehabilitation"),
     # "rubbing from the buttocks to the back ... kneading the buttocks", and the collar zone
     # for a cervical hernia.
-    area=(Site.NECK, Site.BACK, Site.BUTTOCKS),  # type: ignore[arg-type, unused-ignore]
+    area=(Site.NECK, Site.BACK, Site.BUTTOCKS),
     parameters=ClassicParameters(),
+    protocol=classic_protocol,
+    reads=("hernia_regions",),
+    plan_course=plan_classic_course,
 )
 
 #: Classic massage with traction, indicated for disc compression or pinched muscle fibres.
@@ -88,19 +76,14 @@ TRACTION = Technique(
         '"in case of compression of the intervertebral disc or pinched muscle fibers - '
         'classic massage with traction"'
     ),
-    indications=("compression", "pinched-muscle-fibres"),  # type: ignore[arg-type, unused-ignore]
-    area=(Site.NECK, Site.BACK),  # type: ignore[arg-type, unused-ignore]
+    indications=("compression", "pinched-muscle-fibres"),
+    area=(Site.NECK, Site.BACK),
     parameters=ClassicParameters(),
     variant_of="classic",
+    protocol=traction_protocol,
+    reads=("hernia_regions",),
+    plan_course=plan_classic_course,
 )
-
-_OWN = frozenset({"classic", "traction"})
-
-
-def _parameters(parameters: object) -> ClassicParameters:
-    if not isinstance(parameters, ClassicParameters):
-        raise TypeError(f"expected ClassicParameters, got {type(parameters).__name__}")
-    return parameters
 
 
 @hookimpl
@@ -119,24 +102,3 @@ def herniarules_rules(policy: Policy) -> Sequence[Rule]:
 def herniarules_value_sets() -> Sequence[ValueSet]:
     """Add the ``osteoporosis`` concept the traction rules read."""
     return VALUE_SETS
-
-
-@hookimpl
-@memoize_protocol("hernia_regions")
-def herniarules_protocol(technique: Technique, facts: Facts, parameters: object) -> Protocol | None:
-    """Build the classic or traction protocol; ``None`` for another plugin's technique."""
-    if technique.id == "classic":
-        return classic_protocol(facts, _parameters(parameters))
-    if technique.id == "traction":
-        return traction_protocol(facts, _parameters(parameters))
-    return None
-
-
-@hookimpl
-def herniarules_plan_course(
-    technique: Technique, facts: Facts, parameters: object, protocol: Protocol, start: date
-) -> CoursePlan | None:
-    """Plan a course of daily sessions; ``None`` for another plugin's technique."""
-    if technique.id not in _OWN:
-        return None
-    return plan_classic_course(facts, _parameters(parameters), protocol, start)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from herniarules import CoursePlan, Facts, Protocol, Session
+from herniarules import CoursePlan, Facts, Policy, Protocol, Session
 from herniarules_classic.parameters import ClassicParameters
 
 __all__ = ["plan_classic_course"]
 
 
 def plan_classic_course(
-    facts: Facts, parameters: ClassicParameters, protocol: Protocol, start: date
+    facts: Facts, parameters: ClassicParameters, protocol: Protocol, start: date, policy: Policy
 ) -> CoursePlan:
     """Return a course of one session a day for the shortest course of the protocol.
 
@@ -41,6 +41,5 @@ def plan_classic_course(
         patient_id=facts.patient_id,
         sessions=sessions,
         next_course_earliest=sessions[-1].date + timedelta(days=parameters.break_days_min),
-        # (``CoursePlan.notes`` has a bare ``tuple`` converter that mypy types generically.)
-        notes=notes,  # type: ignore[arg-type, unused-ignore]
+        notes=notes,
     )

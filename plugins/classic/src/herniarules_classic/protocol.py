@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import attrs
 
-from herniarules import Facts, Protocol, ProtocolStep
+from herniarules import Protocol, ProtocolFacts, ProtocolStep
 from herniarules_classic.parameters import ClassicParameters
 
 __all__ = ["MAIN_MOVES", "classic_protocol", "traction_protocol"]
@@ -75,7 +75,7 @@ def _steps(parameters: ClassicParameters) -> tuple[ProtocolStep, ...]:
     return (*warm_up, *main, *finish)
 
 
-def _notes(facts: Facts, parameters: ClassicParameters) -> tuple[str, ...]:
+def _notes(facts: ProtocolFacts, parameters: ClassicParameters) -> tuple[str, ...]:
     notes = [
         "Only a highly qualified specialist performs the massage.",
         "Massage does not eliminate the herniated disc itself; it eases pain, relaxes the back "
@@ -101,7 +101,7 @@ _AVOID = (
 )
 
 
-def classic_protocol(facts: Facts, parameters: ClassicParameters) -> Protocol:
+def classic_protocol(facts: ProtocolFacts, parameters: ClassicParameters) -> Protocol:
     """Return the classic massage protocol for the patient described by ``facts``."""
     return Protocol(
         technique="classic",
@@ -126,7 +126,7 @@ TRACTION_STEP = ProtocolStep(
 )
 
 
-def traction_protocol(facts: Facts, parameters: ClassicParameters) -> Protocol:
+def traction_protocol(facts: ProtocolFacts, parameters: ClassicParameters) -> Protocol:
     """Return the classic protocol with a gentle traction step after the main moves."""
     classic = classic_protocol(facts, parameters)
     steps = classic.steps

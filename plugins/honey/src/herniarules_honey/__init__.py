@@ -14,10 +14,8 @@ Use it with an engine directly::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
-from herniarules import CoursePlan, Facts, Policy, Protocol, Rule, Site, Technique, hookimpl
-from herniarules.memo import memoize_protocol
+from herniarules import Policy, Rule, Site, Technique, hookimpl
 from herniarules_honey.parameters import HoneyParameters
 from herniarules_honey.protocol import honey_protocol, plan_honey_course
 from herniarules_honey.rules import honey_rules
@@ -25,13 +23,11 @@ from herniarules_honey.rules import honey_rules
 __all__ = [
     "HONEY",
     "HoneyParameters",
-    "herniarules_plan_course",
-    "herniarules_protocol",
     "herniarules_rules",
     "herniarules_techniques",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 #: Honey massage, as the source describes it.
 HONEY = Technique(
@@ -46,18 +42,13 @@ HONEY = Technique(
         "technique of performing honey massage is similar to the classical one at the "
         'preliminary stage ... You need to start the course in a few minutes."'
     ),
-    # (``Technique.indications`` has a bare ``tuple`` converter that mypy types generically.)
-    indications=("muscle-weakness",),  # type: ignore[arg-type, unused-ignore]
+    indications=("muscle-weakness",),
     # "honey is applied to the damaged area": the back over the hernia.
-    area=(Site.NECK, Site.BACK),  # type: ignore[arg-type, unused-ignore]
+    area=(Site.NECK, Site.BACK),
     parameters=HoneyParameters(),
+    protocol=honey_protocol,
+    plan_course=plan_honey_course,
 )
-
-
-def _parameters(parameters: object) -> HoneyParameters:
-    if not isinstance(parameters, HoneyParameters):
-        raise TypeError(f"expected HoneyParameters, got {type(parameters).__name__}")
-    return parameters
 
 
 @hookimpl
@@ -70,22 +61,3 @@ def herniarules_techniques() -> Sequence[Technique]:
 def herniarules_rules(policy: Policy) -> Sequence[Rule]:
     """Declare the honey rules."""
     return honey_rules()
-
-
-@hookimpl
-@memoize_protocol()
-def herniarules_protocol(technique: Technique, facts: Facts, parameters: object) -> Protocol | None:
-    """Build the honey protocol; ``None`` for another plugin's technique."""
-    if technique.id != "honey":
-        return None
-    return honey_protocol(facts, _parameters(parameters))
-
-
-@hookimpl
-def herniarules_plan_course(
-    technique: Technique, facts: Facts, parameters: object, protocol: Protocol, start: date
-) -> CoursePlan | None:
-    """Plan a course of daily, lengthening sessions; ``None`` for another plugin's technique."""
-    if technique.id != "honey":
-        return None
-    return plan_honey_course(facts, _parameters(parameters), protocol, start)

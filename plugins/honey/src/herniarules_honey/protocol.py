@@ -6,13 +6,13 @@ from datetime import date, timedelta
 
 import attrs
 
-from herniarules import CoursePlan, Facts, Protocol, ProtocolStep, Session
+from herniarules import CoursePlan, Facts, Policy, Protocol, ProtocolFacts, ProtocolStep, Session
 from herniarules_honey.parameters import HoneyParameters
 
 __all__ = ["honey_protocol", "plan_honey_course"]
 
 
-def honey_protocol(facts: Facts, parameters: HoneyParameters) -> Protocol:
+def honey_protocol(facts: ProtocolFacts, parameters: HoneyParameters) -> Protocol:
     """Return the honey massage protocol for the patient described by ``facts``."""
     pressure = parameters.pressure
     steps = (
@@ -62,7 +62,7 @@ def honey_protocol(facts: Facts, parameters: HoneyParameters) -> Protocol:
 
 
 def plan_honey_course(
-    facts: Facts, parameters: HoneyParameters, protocol: Protocol, start: date
+    facts: Facts, parameters: HoneyParameters, protocol: Protocol, start: date, policy: Policy
 ) -> CoursePlan:
     """Return the fewest sessions of the protocol, one a day, each longer than the last.
 
@@ -84,8 +84,7 @@ def plan_honey_course(
         patient_id=facts.patient_id,
         sessions=sessions,
         next_course_earliest=sessions[-1].date + timedelta(days=parameters.break_days),
-        # (``CoursePlan.notes`` has a bare ``tuple`` converter that mypy types generically.)
-        notes=(  # type: ignore[arg-type, unused-ignore]
+        notes=(
             f"The course may be extended to {protocol.course_sessions[1]} daily sessions.",
             f"A break of {parameters.break_days} days follows the course; a repeated course is "
             "prescribed by the attending physician.",

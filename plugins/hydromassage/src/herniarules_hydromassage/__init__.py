@@ -28,6 +28,7 @@ from herniarules import (
     Outcome,
     Policy,
     Protocol,
+    ProtocolFacts,
     ProtocolStep,
     Rule,
     Technique,
@@ -40,7 +41,6 @@ from herniarules.approval import (
     physician_approval_rule,
 )
 from herniarules.courses import default_plan
-from herniarules.memo import memoize_protocol
 from herniarules.params import check_ranges, minutes, number, share, whole
 
 __all__ = [
@@ -48,14 +48,14 @@ __all__ = [
     "OPEN_WOUND",
     "TECHNIQUE_ID",
     "HydromassageParameters",
-    "herniarules_plan_course",
-    "herniarules_protocol",
     "herniarules_rules",
     "herniarules_techniques",
     "herniarules_value_sets",
+    "hydromassage_protocol",
+    "plan_hydromassage_course",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 TECHNIQUE_ID = "hydromassage"
 #: Concept of an open wound anywhere on the body, set by :data:`OPEN_WOUND_CODES`.
@@ -115,6 +115,81 @@ class HydromassageParameters:
         )
 
 
+def hydromassage_protocol(facts: ProtocolFacts, parameters: HydromassageParameters) -> Protocol:
+    """Build the underwater shower massage procedure, within ``parameters``."""
+    longest = parameters.session_minutes_max
+    water = f"{parameters.water_temperature_c_min:g}-{parameters.water_temperature_c_max:g} °C"
+    jet = f"at most {parameters.jet_pressure_atm_max:g} atm"
+    steps = (
+        ProtocolStep(
+            "immersion",
+            f"The patient lies in the bath at {water} and rests to let the muscles relax.",
+            minutes=share(longest, 0.25),
+            pressure="none",
+        ),
+        ProtocolStep(
+            "underwater jet massage",
+            f"A jet of {jet}, held under water 15-20 cm from the skin, is moved slowly along "
+            "the muscles on both sides of the spine, from the lower back upwards, then over "
+            "the buttocks and the legs towards the trunk; never along the spine itself.",
+            repetitions="3-4 passes per area",
+            minutes=share(longest, 0.6),
+            pressure=f"gentle jet, {jet}",
+        ),
+        ProtocolStep(
+            "rest",
+            "The patient rests in the bath with the jet off, then rises slowly.",
+            minutes=share(longest, 0.15),
+            pressure="none",
+        ),
+    )
+    return Protocol(
+        technique=TECHNIQUE_ID,
+        steps=steps,
+        session_minutes=(parameters.session_minutes_min, longest),
+        course_sessions=(parameters.course_sessions_min, parameters.course_sessions_max),
+        pressure=f"gentle water jet, {jet}, no force: " + SOFTNESS_PASSAGE,
+        avoid=(
+            "directing the jet at the spinous processes (the vertebrae themselves)",
+            "directing the jet at the level of the hernia",
+            "the heart area, the groin and the genitals",
+        ),
+        notes=(
+            "Used in combination with a main technique (classic, honey or vacuum massage); "
+            "its use must be approved by a doctor.",
+            f"Procedures every {parameters.spacing_days} days.",
+        ),
+        parameters=attrs.asdict(parameters),
+    )
+
+
+def plan_hydromassage_course(
+    facts: Facts,
+    parameters: HydromassageParameters,
+    protocol: Protocol,
+    start: date,
+    policy: Policy,
+) -> CoursePlan:
+    """Lay the course out with ``parameters.spacing_days`` between procedures.
+
+    The next course may start ``policy.min_course_break_days`` after the last procedure.
+    """
+    plan = default_plan(
+        protocol,
+        facts.patient_id,
+        start,
+        policy.min_course_break_days,
+        spacing_days=parameters.spacing_days,
+    )
+    return CoursePlan(
+        technique=plan.technique,
+        patient_id=plan.patient_id,
+        sessions=plan.sessions,
+        next_course_earliest=plan.next_course_earliest,
+        notes=(f"Procedures every {parameters.spacing_days} days.",),
+    )
+
+
 TECHNIQUE = Technique(
     id=TECHNIQUE_ID,
     name="Hydromassage",
@@ -129,6 +204,8 @@ TECHNIQUE = Technique(
     # the jet is kept too gentle to claim decompression or muscle strengthening.
     indications=("muscle-relaxation", "circulation"),
     parameters=HydromassageParameters(),
+    protocol=hydromassage_protocol,
+    plan_course=plan_hydromassage_course,
 )
 
 
@@ -179,88 +256,3 @@ def herniarules_rules(policy: Policy) -> list[Rule]:
             techniques=only,
         ),
     ]
-
-
-@hookimpl
-@memoize_protocol()
-def herniarules_protocol(
-    technique: Technique, facts: Facts, parameters: HydromassageParameters
-) -> Protocol | None:
-    """Build the underwater shower massage procedure, within ``parameters``."""
-    if technique.id != TECHNIQUE_ID:
-        return None
-    longest = parameters.session_minutes_max
-    water = f"{parameters.water_temperature_c_min:g}-{parameters.water_temperature_c_max:g} °C"
-    jet = f"at most {parameters.jet_pressure_atm_max:g} atm"
-    steps = (
-        ProtocolStep(
-            "immersion",
-            f"The patient lies in the bath at {water} and rests to let the muscles relax.",
-            minutes=share(longest, 0.25),
-            pressure="none",
-        ),
-        ProtocolStep(
-            "underwater jet massage",
-            f"A jet of {jet}, held under water 15-20 cm from the skin, is moved slowly along "
-            "the muscles on both sides of the spine, from the lower back upwards, then over "
-            "the buttocks and the legs towards the trunk; never along the spine itself.",
-            repetitions="3-4 passes per area",
-            minutes=share(longest, 0.6),
-            pressure=f"gentle jet, {jet}",
-        ),
-        ProtocolStep(
-            "rest",
-            "The patient rests in the bath with the jet off, then rises slowly.",
-            minutes=share(longest, 0.15),
-            pressure="none",
-        ),
-    )
-    return Protocol(
-        technique=TECHNIQUE_ID,
-        steps=steps,
-        session_minutes=(parameters.session_minutes_min, longest),
-        course_sessions=(parameters.course_sessions_min, parameters.course_sessions_max),
-        pressure=f"gentle water jet, {jet}, no force: " + SOFTNESS_PASSAGE,
-        avoid=(
-            "directing the jet at the spinous processes (the vertebrae themselves)",
-            "directing the jet at the level of the hernia",
-            "the heart area, the groin and the genitals",
-        ),
-        notes=(
-            "Used in combination with a main technique (classic, honey or vacuum massage); "
-            "its use must be approved by a doctor.",
-            f"Procedures every {parameters.spacing_days} days.",
-        ),
-        parameters=attrs.asdict(parameters),
-    )
-
-
-@hookimpl
-def herniarules_plan_course(
-    technique: Technique,
-    facts: Facts,
-    parameters: HydromassageParameters,
-    protocol: Protocol,
-    start: date,
-    policy: Policy,
-) -> CoursePlan | None:
-    """Lay the course out with ``parameters.spacing_days`` between procedures.
-
-    The next course may start ``policy.min_course_break_days`` after the last procedure.
-    """
-    if technique.id != TECHNIQUE_ID:
-        return None
-    plan = default_plan(
-        protocol,
-        facts.patient_id,
-        start,
-        policy.min_course_break_days,
-        spacing_days=parameters.spacing_days,
-    )
-    return CoursePlan(
-        technique=plan.technique,
-        patient_id=plan.patient_id,
-        sessions=plan.sessions,
-        next_course_earliest=plan.next_course_earliest,
-        notes=(f"Procedures every {parameters.spacing_days} days.",),
-    )

@@ -16,25 +16,24 @@ from __future__ import annotations
 
 import attrs
 
-from herniarules import Facts, Policy, Protocol, ProtocolStep, Rule, Technique, hookimpl
+from herniarules import Policy, Protocol, ProtocolFacts, ProtocolStep, Rule, Technique, hookimpl
 from herniarules.approval import (
     APPROVAL_PASSAGE,
     FURTHER_TYPES_PASSAGE,
     physician_approval_rule,
 )
-from herniarules.memo import memoize_protocol
 from herniarules.params import check_ranges, minutes, share, whole
 
 __all__ = [
     "APPROVAL_PASSAGE",
     "TECHNIQUE_ID",
     "SegmentalParameters",
-    "herniarules_protocol",
     "herniarules_rules",
     "herniarules_techniques",
+    "segmental_protocol",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 TECHNIQUE_ID = "segmental"
 SOFTNESS_PASSAGE = (
@@ -72,41 +71,6 @@ class SegmentalParameters:
         )
 
 
-TECHNIQUE = Technique(
-    id=TECHNIQUE_ID,
-    name="Segmental-reflex massage",
-    description=(
-        "Massage of the paravertebral reflex zones of the spinal segments that supply the "
-        "affected area, worked from the lower segments upwards with stroking, rubbing, gentle "
-        "drilling and shifting of the tissues. Used in combination with a main technique "
-        "(classic, honey or vacuum massage) and only with a doctor's approval."
-    ),
-    source=FURTHER_TYPES_PASSAGE,
-    # Reflex work on the segment's zones is used for radicular pain and to improve the blood
-    # supply of the segment; it does not strengthen weak muscles or decompress the disc.
-    indications=("pain-relief", "circulation"),
-    parameters=SegmentalParameters(),
-)
-
-
-@hookimpl
-def herniarules_techniques() -> list[Technique]:
-    """Declare the segmental-reflex massage technique."""
-    return [TECHNIQUE]
-
-
-@hookimpl
-def herniarules_rules(policy: Policy) -> list[Rule]:
-    """Return the rules of segmental-reflex massage: a doctor's approval.
-
-    The general contraindications of segmental-reflex massage are those of massage, which
-    the core rules already cover; no further rule is added without a clear basis.
-    """
-    return [
-        physician_approval_rule(TECHNIQUE_ID, "Segmental-reflex massage", "segmental massage"),
-    ]
-
-
 # Reflex zones per hernia region, by clinical convention (segments of the region and the
 # neighbouring ones whose zones overlap it).
 _SEGMENTS = {
@@ -117,21 +81,15 @@ _SEGMENTS = {
 }
 
 
-def _segments(facts: Facts) -> str:
+def _segments(facts: ProtocolFacts) -> str:
     regions = sorted(facts.hernia_regions)
     if not regions:
         return "the segments of the area the massage is sought for"
     return "; ".join(_SEGMENTS[r] for r in regions if r in _SEGMENTS)
 
 
-@hookimpl
-@memoize_protocol("hernia_regions")
-def herniarules_protocol(
-    technique: Technique, facts: Facts, parameters: SegmentalParameters
-) -> Protocol | None:
+def segmental_protocol(facts: ProtocolFacts, parameters: SegmentalParameters) -> Protocol:
     """Build the segmental-reflex massage session for ``facts``, within ``parameters``."""
-    if technique.id != TECHNIQUE_ID:
-        return None
     longest = parameters.session_minutes_max
     zones = _segments(facts)
     steps = (
@@ -186,3 +144,40 @@ def herniarules_protocol(
         ),
         parameters=attrs.asdict(parameters),
     )
+
+
+TECHNIQUE = Technique(
+    id=TECHNIQUE_ID,
+    name="Segmental-reflex massage",
+    description=(
+        "Massage of the paravertebral reflex zones of the spinal segments that supply the "
+        "affected area, worked from the lower segments upwards with stroking, rubbing, gentle "
+        "drilling and shifting of the tissues. Used in combination with a main technique "
+        "(classic, honey or vacuum massage) and only with a doctor's approval."
+    ),
+    source=FURTHER_TYPES_PASSAGE,
+    # Reflex work on the segment's zones is used for radicular pain and to improve the blood
+    # supply of the segment; it does not strengthen weak muscles or decompress the disc.
+    indications=("pain-relief", "circulation"),
+    parameters=SegmentalParameters(),
+    protocol=segmental_protocol,
+    reads=("hernia_regions",),
+)
+
+
+@hookimpl
+def herniarules_techniques() -> list[Technique]:
+    """Declare the segmental-reflex massage technique."""
+    return [TECHNIQUE]
+
+
+@hookimpl
+def herniarules_rules(policy: Policy) -> list[Rule]:
+    """Return the rules of segmental-reflex massage: a doctor's approval.
+
+    The general contraindications of segmental-reflex massage are those of massage, which
+    the core rules already cover; no further rule is added without a clear basis.
+    """
+    return [
+        physician_approval_rule(TECHNIQUE_ID, "Segmental-reflex massage", "segmental massage"),
+    ]

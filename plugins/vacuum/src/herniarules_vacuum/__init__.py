@@ -14,10 +14,8 @@ Use it with an engine directly::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
-from herniarules import CoursePlan, Facts, Policy, Protocol, Rule, Site, Technique, hookimpl
-from herniarules.memo import memoize_protocol
+from herniarules import Policy, Rule, Site, Technique, hookimpl
 from herniarules_vacuum.parameters import VacuumParameters
 from herniarules_vacuum.protocol import plan_vacuum_course, vacuum_protocol
 from herniarules_vacuum.rules import vacuum_rules
@@ -25,13 +23,11 @@ from herniarules_vacuum.rules import vacuum_rules
 __all__ = [
     "VACUUM",
     "VacuumParameters",
-    "herniarules_plan_course",
-    "herniarules_protocol",
     "herniarules_rules",
     "herniarules_techniques",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 #: Vacuum massage, as the source describes it.
 VACUUM = Technique(
@@ -46,18 +42,13 @@ VACUUM = Technique(
         'to the damaged area"; Vacuum massage: "The massage therapist moves these jars in the '
         'desired direction, thereby ensuring blood circulation and muscle relaxation"'
     ),
-    # (``Technique.indications`` has a bare ``tuple`` converter that mypy types generically.)
-    indications=("disc-nutrition", "circulation", "muscle-relaxation"),  # type: ignore[arg-type, unused-ignore]
+    indications=("disc-nutrition", "circulation", "muscle-relaxation"),
     # "moved along the spine ... from the lower back to the cervical region".
-    area=(Site.NECK, Site.BACK),  # type: ignore[arg-type, unused-ignore]
+    area=(Site.NECK, Site.BACK),
     parameters=VacuumParameters(),
+    protocol=vacuum_protocol,
+    plan_course=plan_vacuum_course,
 )
-
-
-def _parameters(parameters: object) -> VacuumParameters:
-    if not isinstance(parameters, VacuumParameters):
-        raise TypeError(f"expected VacuumParameters, got {type(parameters).__name__}")
-    return parameters
 
 
 @hookimpl
@@ -70,22 +61,3 @@ def herniarules_techniques() -> Sequence[Technique]:
 def herniarules_rules(policy: Policy) -> Sequence[Rule]:
     """Declare the vacuum rules."""
     return vacuum_rules()
-
-
-@hookimpl
-@memoize_protocol()
-def herniarules_protocol(technique: Technique, facts: Facts, parameters: object) -> Protocol | None:
-    """Build the vacuum protocol; ``None`` for another plugin's technique."""
-    if technique.id != "vacuum":
-        return None
-    return vacuum_protocol(facts, _parameters(parameters))
-
-
-@hookimpl
-def herniarules_plan_course(
-    technique: Technique, facts: Facts, parameters: object, protocol: Protocol, start: date
-) -> CoursePlan | None:
-    """Plan a course of sessions every other day; ``None`` for another plugin's technique."""
-    if technique.id != "vacuum":
-        return None
-    return plan_vacuum_course(facts, _parameters(parameters), protocol, start)

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import attrs
 
-from herniarules import CoursePlan, Facts, Protocol, ProtocolStep, Session
+from herniarules import CoursePlan, Facts, Policy, Protocol, ProtocolFacts, ProtocolStep, Session
 from herniarules_vacuum.parameters import VacuumParameters
 
 __all__ = ["plan_vacuum_course", "vacuum_protocol"]
@@ -18,7 +18,7 @@ def _or(items: tuple[str, ...]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
-def vacuum_protocol(facts: Facts, parameters: VacuumParameters) -> Protocol:
+def vacuum_protocol(facts: ProtocolFacts, parameters: VacuumParameters) -> Protocol:
     """Return the vacuum massage protocol for the patient described by ``facts``."""
     draw = f"{parameters.max_skin_draw_cm:g} cm"
     steps = (
@@ -66,7 +66,7 @@ def vacuum_protocol(facts: Facts, parameters: VacuumParameters) -> Protocol:
 
 
 def plan_vacuum_course(
-    facts: Facts, parameters: VacuumParameters, protocol: Protocol, start: date
+    facts: Facts, parameters: VacuumParameters, protocol: Protocol, start: date, policy: Policy
 ) -> CoursePlan:
     """Return the fewest sessions of the protocol, ``interval_days`` apart.
 
@@ -87,8 +87,7 @@ def plan_vacuum_course(
         patient_id=facts.patient_id,
         sessions=sessions,
         next_course_earliest=sessions[-1].date + timedelta(days=parameters.break_days),
-        # (``CoursePlan.notes`` has a bare ``tuple`` converter that mypy types generically.)
-        notes=(  # type: ignore[arg-type, unused-ignore]
+        notes=(
             f"The first session is {first:g} minutes to see how the skin takes the vacuum.",
             f"A break of {parameters.break_days} days follows the course; a repeated course "
             "is prescribed by the attending physician.",
