@@ -488,3 +488,43 @@ def test_protocol_facts_copy_and_pickle() -> None:
         assert twin.age == 40 and twin.hernia_regions == frozenset({"lumbar"})
         with pytest.raises(AttributeError, match="declared: age, hernia_regions"):
             _ = twin.sex
+
+
+def test_a_builder_cannot_reach_the_engines_hernia_items() -> None:
+    seen: list[object] = []
+
+    def tampering(facts: ProtocolFacts, parameters: object) -> Protocol:
+        for item in facts.hernias:
+            seen.append(item)
+            object.__setattr__(item, "phase", "acute")
+        return _protocol("itemreader")
+
+    class _Plugin:
+        __name__ = "item-reader"
+
+        @hookimpl
+        def herniarules_techniques(self) -> list[Technique]:
+            return [
+                Technique(
+                    id="itemreader",
+                    name="Item reader",
+                    description="Reads the hernias.",
+                    source="tests",
+                    protocol=tampering,
+                    reads=("hernias",),
+                )
+            ]
+
+    engine = Engine(plugins=[_Plugin(), TechniquePlugin()], entry_points=False)
+    fresh = Engine(plugins=[TechniquePlugin()], entry_points=False)
+    patient = build_patient()
+    assessment = engine.assess(patient, as_of=AS_OF)
+    assert assessment.decision("itemreader").permitted
+    assert [getattr(item, "phase", None) for item in seen] == ["acute"]
+    # The engine's own items, findings and their cache keys are as they were.
+    assert assessment.decision("probe") == fresh.evaluate(patient, "probe", as_of=AS_OF)
+    assert engine.facts(patient, AS_OF).hernias[0].phase == patient.hernias[0].phase.value
+    for again in (patient, build_patient(_acute)):
+        assert engine.evaluate(again, "probe", as_of=AS_OF) == fresh.evaluate(
+            again, "probe", as_of=AS_OF
+        )

@@ -260,6 +260,11 @@ def _contains_custom(value: object, depth: int = 0) -> bool:
     return False
 
 
+def _copied_items(items: tuple[Any, ...] | None) -> tuple[Any, ...] | None:
+    """Return a tuple of copies of the item facts ``items`` (``None`` stays ``None``)."""
+    return None if items is None else tuple(attrs.evolve(item) for item in items)
+
+
 def _private_facts(facts: Facts) -> Facts:
     """Return a copy of ``facts`` with its own item objects, for rules that run plugin code."""
     return attrs.evolve(
@@ -717,7 +722,17 @@ class Engine:
         if found is not None:
             return found
         technique = slot.technique
-        view = ProtocolFacts(slot.id, {name: getattr(facts, name) for name in technique.reads})
+        # Item collections are copied: their items are the engine's (shared with the findings
+        # cache), and a builder must not reach them even with object.__setattr__.
+        view = ProtocolFacts(
+            slot.id,
+            {
+                name: _copied_items(getattr(facts, name))
+                if name in ITEM_COLLECTIONS
+                else getattr(facts, name)
+                for name in technique.reads
+            },
+        )
         protocol = self._guard.call(
             slot.plugin,
             f"the protocol builder of {slot.id!r}",
