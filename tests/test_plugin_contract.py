@@ -490,7 +490,17 @@ def test_protocol_facts_copy_and_pickle() -> None:
             _ = twin.sex
 
 
-def test_a_builder_cannot_reach_the_engines_hernia_items() -> None:
+def test_a_builder_cannot_reach_the_engines_hernia_items(monkeypatch: pytest.MonkeyPatch) -> None:
+    import herniarules.engine
+
+    derived: list[Any] = []
+    real = herniarules.engine.derive_facts
+
+    def recording(*args: Any) -> Any:
+        derived.append(real(*args))
+        return derived[-1]
+
+    monkeypatch.setattr(herniarules.engine, "derive_facts", recording)
     seen: list[object] = []
 
     def tampering(facts: ProtocolFacts, parameters: object) -> Protocol:
@@ -521,6 +531,8 @@ def test_a_builder_cannot_reach_the_engines_hernia_items() -> None:
     assessment = engine.assess(patient, as_of=AS_OF)
     assert assessment.decision("itemreader").permitted
     assert [getattr(item, "phase", None) for item in seen] == ["acute"]
+    engines_item = derived[0].hernias[0]
+    assert seen[0] is not engines_item and engines_item.phase == "remission"
     # The engine's own items, findings and their cache keys are as they were.
     assert assessment.decision("probe") == fresh.evaluate(patient, "probe", as_of=AS_OF)
     assert engine.facts(patient, AS_OF).hernias[0].phase == patient.hernias[0].phase.value
