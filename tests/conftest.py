@@ -7,8 +7,11 @@ core (or from the rules the test itself passed in).
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from collections.abc import Callable, Iterable, Sequence
+import importlib
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -195,3 +198,35 @@ def example_paths() -> list[Path]:
     paths = sorted(EXAMPLES.glob("*.json"))
     assert len(paths) >= 8, f"expected the example patients in {EXAMPLES}"
     return paths
+
+
+@contextlib.contextmanager
+def installed_distributions(
+    root: Path, distributions: Mapping[str, tuple[str, str, str, str]]
+) -> Iterator[Path]:
+    """Install distributions with ``herniarules`` entry points under ``root``, on ``sys.path``.
+
+    ``distributions`` maps a distribution name to ``(version, entry-point name, module name,
+    module source)``; each gets a ``.dist-info`` with its metadata, entry point and ``RECORD``.
+    Everything is taken off ``sys.path`` and ``sys.modules`` again afterwards.
+    """
+    for dist, (version, ep_name, module, source) in distributions.items():
+        info = root / f"{dist.replace('-', '_')}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n", encoding="utf-8"
+        )
+        (info / "entry_points.txt").write_text(
+            f"[herniarules]\n{ep_name} = {module}\n", encoding="utf-8"
+        )
+        (info / "RECORD").write_text(f"{module}.py,,\n{info.name}/METADATA,,\n", "utf-8")
+        (root / f"{module}.py").write_text(source, encoding="utf-8")
+    sys.path.insert(0, str(root))
+    importlib.invalidate_caches()
+    try:
+        yield root
+    finally:
+        sys.path.remove(str(root))
+        for _, _, module, _ in distributions.values():
+            sys.modules.pop(module, None)
+        importlib.invalidate_caches()

@@ -34,6 +34,7 @@ from herniarules import (
 from herniarules.io import assessment_to_dict, dumps
 from herniarules.outcomes import SCHEMA_VERSION
 from herniarules.safety import core_rules
+from tests.conftest import installed_distributions
 
 AS_OF = date(2026, 11, 27)
 PLUGIN_ERROR = "engine.plugin-error"
@@ -339,29 +340,19 @@ _DISTRIBUTIONS = {
 @pytest.fixture(scope="module")
 def installed_test_plugins(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Three distributions with ``herniarules`` entry points on ``sys.path``."""
-    root = tmp_path_factory.mktemp("site")
-    for dist, (version, ep_name, module, technique) in _DISTRIBUTIONS.items():
-        info = root / f"{dist.replace('-', '_')}-{version}.dist-info"
-        info.mkdir()
-        (info / "METADATA").write_text(
-            f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n", encoding="utf-8"
-        )
-        (info / "entry_points.txt").write_text(
-            f"[herniarules]\n{ep_name} = {module}\n", encoding="utf-8"
-        )
-        body = (
-            _PLUGIN_MODULE.format(technique=technique)
+    sources = {
+        dist: (
+            version,
+            ep_name,
+            module,
+            textwrap.dedent(_PLUGIN_MODULE.format(technique=technique))
             if technique
-            else "raise ImportError('this plugin cannot be imported')\n"
+            else "raise ImportError('this plugin cannot be imported')\n",
         )
-        (root / f"{module}.py").write_text(textwrap.dedent(body), encoding="utf-8")
-    sys.path.insert(0, str(root))
-    importlib.invalidate_caches()
-    yield root
-    sys.path.remove(str(root))
-    for _, _, module, _ in _DISTRIBUTIONS.values():
-        sys.modules.pop(module, None)
-    importlib.invalidate_caches()
+        for dist, (version, ep_name, module, technique) in _DISTRIBUTIONS.items()
+    }
+    with installed_distributions(tmp_path_factory.mktemp("site"), sources) as root:
+        yield root
 
 
 def test_allow_list_loads_only_the_named_distributions(installed_test_plugins: Path) -> None:

@@ -8,7 +8,6 @@ whose installed files changed after it was locked.
 
 from __future__ import annotations
 
-import importlib
 import io
 import sys
 import textwrap
@@ -40,7 +39,7 @@ from herniarules.testing.hostile import (
     check_tamper_proof,
     tampering_plugins,
 )
-from tests.conftest import AS_OF, TechniquePlugin, build_patient
+from tests.conftest import AS_OF, TechniquePlugin, build_patient, installed_distributions
 
 PLUGIN_ERROR = "engine.plugin-error"
 
@@ -335,25 +334,12 @@ _DISTRIBUTIONS = {
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Path]:
     """Distributions with ``herniarules`` entry points on ``sys.path``, with a RECORD each."""
-    for dist, (version, ep_name, module, technique) in _DISTRIBUTIONS.items():
-        info = tmp_path / f"{dist.replace('-', '_')}-{version}.dist-info"
-        info.mkdir()
-        (info / "METADATA").write_text(
-            f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n", encoding="utf-8"
-        )
-        (info / "entry_points.txt").write_text(
-            f"[herniarules]\n{ep_name} = {module}\n", encoding="utf-8"
-        )
-        (info / "RECORD").write_text(f"{module}.py,,\n{info.name}/METADATA,,\n", "utf-8")
-        source = textwrap.dedent(_MODULE.format(technique=technique, name=dist))
-        (tmp_path / f"{module}.py").write_text(source, encoding="utf-8")
-    sys.path.insert(0, str(tmp_path))
-    importlib.invalidate_caches()
-    yield tmp_path
-    sys.path.remove(str(tmp_path))
-    for _, _, module, _ in _DISTRIBUTIONS.values():
-        sys.modules.pop(module, None)
-    importlib.invalidate_caches()
+    sources = {
+        dist: (version, ep_name, module, textwrap.dedent(_MODULE.format(technique=t, name=dist)))
+        for dist, (version, ep_name, module, t) in _DISTRIBUTIONS.items()
+    }
+    with installed_distributions(tmp_path, sources) as root:
+        yield root
 
 
 def test_a_technique_two_distributions_declare_disables_both(site: Path) -> None:
