@@ -22,7 +22,7 @@ from herniarules import (
     Sex,
     Vitals,
 )
-from herniarules.testing import PluginConformance
+from herniarules.testing import PluginConformance, check_fails_closed, check_tamper_proof
 
 AS_OF = date(2025, 3, 14)
 
@@ -138,3 +138,13 @@ def test_the_allow_list_names_the_distribution_not_the_entry_point() -> None:
     assert engine.techniques == ()
     [info] = engine.plugins
     assert info.error is not None and "herniarules-kinesio" in info.error
+
+
+def test_a_raising_neighbour_fails_alone() -> None:
+    # Neighbours that raise SystemExit, GeneratorExit and others in every hook and function.
+    check_fails_closed(herniarules_kinesio)
+
+
+def test_no_tampering_neighbour_bends_kinesio() -> None:
+    # Lying subclasses, renamed techniques, a loosened policy, rewritten facts.
+    check_tamper_proof(herniarules_kinesio)

@@ -24,7 +24,13 @@ if TYPE_CHECKING:
         check_plugin,
         conformance_engine,
     )
-    from herniarules.testing.hostile import check_fails_closed, raising_plugin
+    from herniarules.testing.hostile import (
+        TamperingPlugin,
+        check_fails_closed,
+        check_tamper_proof,
+        raising_plugin,
+        tampering_plugins,
+    )
     from herniarules.testing.strategies import (
         AS_OF,
         CONTRAINDICATING_CONCEPTS,
@@ -46,9 +52,11 @@ __all__ = [
     "CONTRAINDICATING_CONCEPTS",
     "ConformanceError",
     "PluginConformance",
+    "TamperingPlugin",
     "allergies",
     "check_fails_closed",
     "check_plugin",
+    "check_tamper_proof",
     "clearances",
     "codes",
     "conditions",
@@ -59,6 +67,7 @@ __all__ = [
     "patients",
     "raising_plugin",
     "surgeries",
+    "tampering_plugins",
     "vitals",
 ]
 
@@ -70,7 +79,13 @@ _CONFORMANCE = {
     "conformance_engine",
 }
 
-_HOSTILE = {"check_fails_closed", "raising_plugin"}
+_HOSTILE = {
+    "TamperingPlugin",
+    "check_fails_closed",
+    "check_tamper_proof",
+    "raising_plugin",
+    "tampering_plugins",
+}
 
 
 def __getattr__(name: str) -> Any:
