@@ -460,7 +460,7 @@ def test_an_engine_refuses_a_subclass_of_policy() -> None:
     # A subclass could loosen a threshold through a property the validators never see.
     @attrs.frozen
     class LaxPolicy(Policy):
-        pass
+        """Adds nothing: being a subclass is enough to be refused."""
 
     with pytest.raises(TypeError, match=r"\(not a subclass\), got LaxPolicy$"):
         Engine(entry_points=False, policy=LaxPolicy())

@@ -79,13 +79,12 @@ def structure(value: Any, cls: type[T]) -> T:
     walker = Walker()
     try:
         result: T = reader(cls)(walker, value, "$")
-    except Invalid:
-        pass
-    else:
         return result
+    except Invalid:
+        problems = walker.problems
     # Raised outside the handler, so that the error holds no context: no frame of the walker
     # and no part of the rejected record.
-    raise InputError(walker.problems)
+    raise InputError(problems)
 
 
 _READERS: dict[Any, Reader] = {}

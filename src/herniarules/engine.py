@@ -28,7 +28,7 @@ import difflib
 import operator
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import pluggy
@@ -57,6 +57,8 @@ from herniarules.terminology import DEFAULT_TERMINOLOGY, Terminology, ValueSet
 from herniarules.vocabulary import Site
 
 __all__ = ["ENTRY_POINT_GROUP", "Engine", "NotPermittedError", "PluginError"]
+
+_T = TypeVar("_T")
 
 #: Entry-point group plugins register under.
 ENTRY_POINT_GROUP = "herniarules"
@@ -260,18 +262,19 @@ def _contains_custom(value: object, depth: int = 0) -> bool:
     return False
 
 
+def _copies(items: tuple[_T, ...]) -> tuple[_T, ...]:
+    """Return a tuple of copies of the item facts ``items``."""
+    return tuple(attrs.evolve(item) for item in items)  # type: ignore[misc]  # attrs items
+
+
 def _copied_items(items: tuple[Any, ...] | None) -> tuple[Any, ...] | None:
-    """Return a tuple of copies of the item facts ``items`` (``None`` stays ``None``)."""
-    return None if items is None else tuple(attrs.evolve(item) for item in items)
+    """Return :func:`_copies` of ``items``; ``None`` (not recorded) stays ``None``."""
+    return None if items is None else _copies(items)
 
 
 def _private_facts(facts: Facts) -> Facts:
     """Return a copy of ``facts`` with its own item objects, for rules that run plugin code."""
-    return attrs.evolve(
-        facts,
-        hernias=tuple(attrs.evolve(item) for item in facts.hernias),
-        conditions=tuple(attrs.evolve(item) for item in facts.conditions),
-    )
+    return attrs.evolve(facts, hernias=_copies(facts.hernias), conditions=_copies(facts.conditions))
 
 
 class Engine:
@@ -712,15 +715,12 @@ class Engine:
         except BaseException:  # a rule that raises: each technique on its own, to isolate it
             return None
 
-    def _protocol(self, slot: _Slot, facts: Facts) -> Protocol:
-        """Return the slot's protocol for ``facts``: reused, or built through the guard."""
-        key: tuple[Any, ...] | None = slot.key(facts)
-        try:
-            found = slot.protocols.get(key)  # type: ignore[arg-type]  # not None here
-        except TypeError:  # an unhashable declared value: build every time
-            key, found = None, None
-        if found is not None:
-            return found
+    def _build_protocol(self, slot: _Slot, facts: Facts, key: tuple[Any, ...] | None) -> Protocol:
+        """Build the slot's protocol for ``facts`` through the guard; keep it under ``key``.
+
+        ``key`` is the slot's key for ``facts``, or ``None`` when a declared value cannot be
+        hashed (the protocol is then built every time).
+        """
         technique = slot.technique
         # Item collections are copied: their items are the engine's (shared with the findings
         # cache), and a builder must not reach them even with object.__setattr__.
@@ -802,13 +802,14 @@ class Engine:
         wanted = facts.indications
         for index, slot, findings, worst, avoid in pending:
             technique_id = slot.id
+            key: tuple[Any, ...] | None = slot.key(facts) if slot.technique.reads else ()
             try:  # the protocol built for equal declared facts, if kept
-                protocol = slot.protocols.get(slot.key(facts) if slot.technique.reads else ())
+                protocol = slot.protocols.get(key)  # type: ignore[arg-type]  # a tuple here
             except TypeError:  # an unhashable declared value: built below, every time
-                protocol = None
+                key, protocol = None, None
             try:
                 if protocol is None:
-                    protocol = self._protocol(slot, facts)
+                    protocol = self._build_protocol(slot, facts, key)
             except KeyboardInterrupt:
                 raise
             except BaseException as exc:  # PluginError from the guard, or an engine fault

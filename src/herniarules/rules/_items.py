@@ -195,7 +195,7 @@ class ItemExpr:
     @property
     def kind(self) -> ItemKind:
         """The item collection whose items this predicate reads."""
-        raise NotImplementedError
+        raise RuleError(f"{type(self).__name__} does not say which items it reads")
 
     def evaluate(self, item: Any) -> Tri:
         """Return ``True``, ``False`` or ``None`` (unknown) for one item."""
