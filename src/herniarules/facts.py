@@ -242,7 +242,7 @@ FACT_LABELS: Mapping[str, str] = {
     "bp_grade": "blood-pressure grade",
     "pregnant": "pregnant",
     "inflammatory_process": "inflammatory process",
-    "concepts": "active conditions",
+    "concepts": "recorded contraindications",
     "exacerbated_conditions": "conditions in recurrence or relapse",
     "had_massage_course": "had a massage course",
     "days_since_last_course": "days since the last massage course",
