@@ -97,6 +97,7 @@ _DIASTOLIC = frozenset({"8462-4"})
 #: Body temperature and its site-specific codes (oral, rectal, tympanic, axillary).
 _TEMPERATURE = frozenset({"8310-5", "8331-1", "8332-9", "8333-7", "8328-7"})
 _PAIN = frozenset({"72514-3"})
+_INFLAMMATORY = frozenset({"inflammatory-process"})
 _PREGNANCY = frozenset({"82810-3"})
 _PREGNANCY_ANSWERS: Mapping[str, bool | None] = {
     "77386006": True,  # Pregnant
@@ -716,6 +717,8 @@ def _read_observation(source: _Source, reading: _Reading) -> None:
     kinds: list[str] = []
     if has_code(code, LOINC, _BP_PANELS) is not None:
         kinds.append("bp")
+    if has_code(code, ext.FINDINGS, _INFLAMMATORY) is not None:
+        kinds.append("inflammatory")
     for kind, codes in (
         ("systolic", _SYSTOLIC),
         ("diastolic", _DIASTOLIC),
@@ -765,6 +768,14 @@ def _read_observation(source: _Source, reading: _Reading) -> None:
         _temperature(resource, path, name, day, reading)
     elif kind == "pain":
         _pain(resource, path, name, day, reading)
+    elif kind == "inflammatory":
+        flag = resource.get("valueBoolean")
+        if flag is not True and flag is not False:
+            reading.problems.add(
+                f"{path}.valueBoolean", f"must be true or false, got {shown(flag)}"
+            )
+            return
+        reading.observe("inflammatory", day, flag, f"{name}.valueBoolean")
     else:
         _pregnancy(resource, path, name, day, reading)
 
@@ -908,7 +919,7 @@ def _medication_concept(
         target = index.get(tail)
     if target is None:
         return None, f"{name}.medicationReference"
-    return target.resource.get("code"), f"{target.name}.code"
+    return target.resource.get("code"), f"{name}.medicationReference ({target.name}.code)"
 
 
 def _ingredients(words: str) -> list[str]:
@@ -1128,6 +1139,11 @@ def _assemble(reading: _Reading, chosen: _Source, pid: str, age: int, sex: Sex) 
         if found is not None:
             vitals[field] = found[0]
             provenance[f"vitals.{field}"] = found[1]
+    inflammatory: bool | None = None
+    found = reading.latest("inflammatory", freshness.vital_signs_days)
+    if found is not None:
+        inflammatory = found[0]
+        provenance["inflammatory_process"] = found[1]
     pregnant: bool | None = None
     found = reading.latest("pregnancy", freshness.pregnant_days)
     if found is not None:
@@ -1182,6 +1198,7 @@ def _assemble(reading: _Reading, chosen: _Source, pid: str, age: int, sex: Sex) 
             vitals=vitals_record,
             hernias=tuple(hernias),
             pregnant=pregnant,
+            inflammatory_process=inflammatory,
             conditions=tuple(conditions),
             allergies=tuple(a for a, _ in reading.allergies),
             medications=tuple(m for m, _ in reading.medications),
