@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from herniarules.errors import ModelError, Problem
 from herniarules.fhir import extensions as ext
@@ -98,12 +98,23 @@ _DIASTOLIC = frozenset({"8462-4"})
 _TEMPERATURE = frozenset({"8310-5", "8331-1", "8332-9", "8333-7", "8328-7"})
 _PAIN = frozenset({"72514-3"})
 _INFLAMMATORY = frozenset({"inflammatory-process"})
+
 _PREGNANCY = frozenset({"82810-3"})
 _PREGNANCY_ANSWERS: Mapping[str, bool | None] = {
     "77386006": True,  # Pregnant
     "60001007": False,  # Not pregnant
     "261665006": None,  # Unknown
 }
+_LOINC_KINDS: Mapping[str, str] = {
+    **{code: "bp" for code in _BP_PANELS},
+    **{code: "systolic" for code in _SYSTOLIC},
+    **{code: "diastolic" for code in _DIASTOLIC},
+    **{code: "temperature" for code in _TEMPERATURE},
+    **{code: "pain" for code in _PAIN},
+    **{code: "pregnancy" for code in _PREGNANCY},
+}
+#: A panel is read before its parts; one Observation is read as one kind.
+_KIND_ORDER = ("bp", "inflammatory", "systolic", "diastolic", "temperature", "pain", "pregnancy")
 _OBSERVATION_IGNORED_STATUS = frozenset({"cancelled", "entered-in-error", "registered"})
 _MMHG = frozenset({"mm[Hg]", "mmHg"})
 
@@ -551,10 +562,9 @@ def _site(resource: Mapping[str, Any], path: str, reading: _Reading) -> Site | N
     if words is None:
         return None
     for candidate in (words, words.lower(), words.lower().replace(" ", "-")):
-        try:
-            return Site.parse(candidate)
-        except ValueError:
-            continue
+        found = _term(Site, candidate)
+        if found is not None:
+            return found
     return None  # a site the vocabulary does not name: unknown, so local rules block
 
 
@@ -713,21 +723,16 @@ def _effective(resource: Mapping[str, Any]) -> tuple[date | None, str]:
 
 def _read_observation(source: _Source, reading: _Reading) -> None:
     resource, path, name = source.resource, source.path, source.name
-    code = resource.get("code")
     kinds: list[str] = []
-    if has_code(code, LOINC, _BP_PANELS) is not None:
-        kinds.append("bp")
-    if has_code(code, ext.FINDINGS, _INFLAMMATORY) is not None:
-        kinds.append("inflammatory")
-    for kind, codes in (
-        ("systolic", _SYSTOLIC),
-        ("diastolic", _DIASTOLIC),
-        ("temperature", _TEMPERATURE),
-        ("pain", _PAIN),
-        ("pregnancy", _PREGNANCY),
-    ):
-        if has_code(code, LOINC, codes) is not None:
-            kinds.append(kind)
+    for coding in codings(resource.get("code")):
+        system = coding.get("system")
+        if system == LOINC:
+            kind = _LOINC_KINDS.get(coding.get("code"))  # type: ignore[arg-type]
+            if kind is not None:
+                kinds.append(kind)
+        elif system == ext.FINDINGS and coding.get("code") in _INFLAMMATORY:
+            kinds.append("inflammatory")
+    kinds.sort(key=_KIND_ORDER.index)
     if not kinds:
         reading.skipped["Observation (not read)"] = (
             reading.skipped.get("Observation (not read)", 0) + 1
@@ -977,13 +982,25 @@ def _read_medication(
 # --------------------------------------------------------------------------- allergies
 
 
+T = TypeVar("T", Site, Substance)
+
+
+def _term(kind: type[T], word: str) -> T | None:
+    """Return the member of a vocabulary ``word`` names (value or synonym), or ``None``.
+
+    A lookup, not :meth:`~herniarules.vocabulary.Term.parse`: a word that names nothing is
+    common here (free text from an EHR), and the parse error's close-match search is costly.
+    """
+    found = kind.synonyms().get(word) or kind._value2member_map_.get(word)
+    return found if isinstance(found, kind) else None
+
+
 def _substance(words: str) -> Substance:
     folded = " ".join(words.lower().split())
     for candidate in (folded, folded.replace(" ", "-")):
-        try:
-            return Substance.parse(candidate)
-        except ValueError:
-            pass
+        found = _term(Substance, candidate)
+        if found is not None:
+            return found
     for word, substance in _BEE_WORDS:
         if word in folded:
             return substance
