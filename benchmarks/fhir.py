@@ -25,11 +25,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from techniques import plugins  # noqa: E402
+from techniques import plugins
 
-from herniarules import Engine, loads_patient  # noqa: E402
-from herniarules.fhir import from_bundle  # noqa: E402
-from herniarules.io import assessment_to_dict, patient_to_dict  # noqa: E402
+from herniarules import Engine, loads_patient
+from herniarules.fhir import from_bundle
+from herniarules.io import assessment_to_dict, patient_to_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 US_CORE = ROOT.parent / "shared" / "interop" / "fhir-r4" / "us-core"
@@ -91,13 +91,17 @@ def main() -> None:
         read_times.append(per_call(read_only, args.repeats))
         ratios.append(f / j)
     ratio = statistics.median(ratios)
-    print(f"bundle: {len(json.loads(fhir_text)['entry'])} resources, {len(fhir_text):,} bytes; "
-          f"herniarules JSON: {len(json_text):,} bytes")
+    print(
+        f"bundle: {len(json.loads(fhir_text)['entry'])} resources, {len(fhir_text):,} bytes; "
+        f"herniarules JSON: {len(json_text):,} bytes"
+    )
     print(f"FHIR Bundle text -> assessment JSON   {statistics.median(fhir_times) * 1e6:8.1f} µs")
     print(f"  of which: json.loads + from_bundle  {statistics.median(read_times) * 1e6:8.1f} µs")
     print(f"JSON text -> assessment JSON          {statistics.median(json_times) * 1e6:8.1f} µs")
     verdict = "meets" if ratio <= TARGET else "misses"
-    print(f"FHIR ÷ JSON (median of {args.rounds} rounds)       {ratio:8.2f}×  ({verdict} ≤ {TARGET}×)")
+    print(
+        f"FHIR ÷ JSON (median of {args.rounds} rounds)       {ratio:8.2f}×  ({verdict} ≤ {TARGET}×)"
+    )
 
 
 if __name__ == "__main__":

@@ -228,6 +228,7 @@ for (_concept, _label), _i in ITEM_RULE.items():
     if _h is not None and LABEL[min(_t, _h)] == _label:
         NAMED_HISTORY[_concept] = (_i, _label)
 
+
 def _unclassified_label(condition: Any) -> str:
     return " / ".join(p for p in (condition.display, condition.other_code) if p is not None)
 

@@ -459,3 +459,34 @@ def test_detected_issues_name_the_rule_and_the_resources_behind_it(engine: Engin
             {"path": "code", "code": [{"system": "http://loinc.org", "code": "82810-3"}]}
         ],
     } in response["dataRequirement"]
+
+
+def test_a_condition_that_began_after_the_assessment_day_does_not_count() -> None:
+    # Andy Schaden's prostate neoplasms began in 2000: assessed on the last day of 1999
+    record = from_bundle(sandbox("Andy_Schaden"), as_of=date(1999, 12, 31))
+    assert "D07.5" not in {c.code for c in record.patient.conditions}
+    assert any("after the assessment day" in n.reason for n in record.ignored)
+
+
+def test_without_clinical_status_a_past_abatement_reads_as_resolved() -> None:
+    resolved = load(US_CORE / "condition-duodenal-ulcer-resolved.json")
+    del resolved["clinicalStatus"]
+    record = from_resources(
+        [load(US_CORE / "patient-example.json"), resolved], as_of=date(2022, 1, 1)
+    )
+    (condition,) = record.patient.conditions
+    assert condition.status.value == "resolved"
+    assert "read as resolved" in record.provenance["conditions[0].status"]
+
+
+def test_a_pregnancy_finding_names_the_pregnancy_status_observation_only(engine: Engine) -> None:
+    record = from_resources(
+        us_core("observation-pregnancy-status.json", "condition-duodenal-ulcer.json"),
+        as_of=date(2022, 8, 30),
+    )
+    decision = engine.evaluate(record.patient, "classic", as_of=date(2022, 8, 30))
+    finding = next(f for f in decision.findings if f.rule_id == "core.pregnancy")
+    (element,) = finding_provenance(finding, record)
+    assert element.startswith("Observation/pregnancy-status.valueCodeableConcept")
+    ulcer = next(f for f in decision.findings if f.rule_id == "core.digestive-disorder")
+    assert finding_provenance(ulcer, record)[0] == "Condition/condition-duodenal-ulcer"

@@ -402,8 +402,18 @@ def _read_condition(source: _Source, reading: _Reading) -> None:
             return
         status = _CLINICAL[code]
     else:
-        status_from = f"{name} (no clinicalStatus: read as active)"
+        abated = _first_day(resource, "abatement")
+        if abated is not None and abated <= reading.as_of:
+            status = ClinicalStatus.RESOLVED
+            status_from = f"{name}.abatement[x] (no clinicalStatus: read as resolved)"
+        else:
+            status_from = f"{name} (no clinicalStatus: read as active)"
     onset = _first_day(resource, "onset")
+    if onset is not None and onset > reading.as_of:
+        reading.ignored.append(
+            Note(name, "onset[x]", f"began {onset.isoformat()}, after the assessment day")
+        )
+        return
     site = _site(resource, path, reading)
     text = concept_text(resource.get("code"))
     display = one_line(text) if text else None
@@ -949,6 +959,19 @@ def _read_medication(
     if status not in current:
         reading.ignored.append(Note(name, "status", f"{status}: not taken now"))
         return
+    started = parse_day(resource.get("authoredOn"))
+    if started is None:
+        period = resource.get("effectivePeriod")
+        started = parse_day(
+            period.get("start")
+            if isinstance(period, Mapping)
+            else resource.get("effectiveDateTime")
+        )
+    if started is not None and started[0] > reading.as_of:
+        reading.ignored.append(
+            Note(name, "", f"started {started[0].isoformat()}, after the assessment day")
+        )
+        return
     concept, element = _medication_concept(source, index)
     atc: str | None = None
     for k, coding in enumerate(codings(concept)):
@@ -1085,6 +1108,11 @@ def _read_procedure(source: _Source, reading: _Reading) -> None:
         reading.problems.add(
             f"{path}.performed[x]",
             "a spinal operation needs its date: the healing rules count from it",
+        )
+        return
+    if span[0] > reading.as_of:
+        reading.ignored.append(
+            Note(name, element, f"performed {span[0].isoformat()}, after the assessment day")
         )
         return
     text = concept_text(resource.get("code"))
