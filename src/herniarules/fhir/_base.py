@@ -185,7 +185,7 @@ def codings(concept: object) -> list[Mapping[str, Any]]:
 
 def concept_text(concept: object) -> str | None:
     """Return the words of a CodeableConcept: its text, else the first coding's display."""
-    if not isinstance(concept, Mapping):
+    if not (type(concept) is dict or isinstance(concept, Mapping)):
         return None
     text = concept.get("text")
     if isinstance(text, str) and text.strip():

@@ -247,7 +247,7 @@ def _split(element: str) -> tuple[str, str]:
 
 
 def _reference(value: object) -> str | None:
-    if isinstance(value, Mapping):
+    if type(value) is dict or isinstance(value, Mapping):
         ref = value.get("reference")
         if isinstance(ref, str):
             return ref
@@ -320,10 +320,18 @@ def _read_patient(source: _Source, reading: _Reading) -> tuple[str, int, Sex]:
             problems.add(f"{path}.gender", f"must be one of {allowed}, got {shown(gender)}")
     else:
         for index, extension in enumerate(_list(resource.get("extension"))):
-            url = extension.get("url") if isinstance(extension, Mapping) else None
+            url = (
+                extension.get("url")
+                if (type(extension) is dict or isinstance(extension, Mapping))
+                else None
+            )
             if url and url.endswith("/us-core-individual-sex"):
                 coding = extension.get("valueCoding")
-                code = coding.get("code") if isinstance(coding, Mapping) else None
+                code = (
+                    coding.get("code")
+                    if (type(coding) is dict or isinstance(coding, Mapping))
+                    else None
+                )
                 if code in _SEX_CODINGS:
                     sex = _SEX_CODINGS[code]
                     reading.provenance["sex"] = f"{name}.extension[{index}].valueCoding"
@@ -559,7 +567,7 @@ def _first_day(resource: Mapping[str, Any], prefix: str) -> date | None:
     span = parse_day(resource.get(f"{prefix}DateTime"))
     if span is None:
         period = resource.get(f"{prefix}Period")
-        if isinstance(period, Mapping):
+        if type(period) is dict or isinstance(period, Mapping):
             span = parse_day(period.get("start"))
     return span[0] if span is not None else None
 
@@ -583,7 +591,9 @@ def _site(resource: Mapping[str, Any], path: str, reading: _Reading) -> Site | N
 
 def _extension(resource: Mapping[str, Any], url: str) -> tuple[int, Mapping[str, Any]] | None:
     for index, extension in enumerate(_list(resource.get("extension"))):
-        if isinstance(extension, Mapping) and extension.get("url") == url:
+        if (type(extension) is dict or isinstance(extension, Mapping)) and extension.get(
+            "url"
+        ) == url:
             return index, extension
     return None
 
@@ -625,7 +635,10 @@ def _read_hernia(source: _Source, reading: _Reading, condition: Condition) -> No
         index, extension = hit
         quantity = extension.get("valueQuantity")
         element = f"{path}.extension[{index}].valueQuantity"
-        if not isinstance(quantity, Mapping) or number(quantity.get("value")) is None:
+        if (
+            not (type(quantity) is dict or isinstance(quantity, Mapping))
+            or number(quantity.get("value")) is None
+        ):
             problems.add(element, "must be a Quantity with a number value, in mm")
         elif quantity.get("code", quantity.get("unit")) != "mm":
             got = quantity.get("code", quantity.get("unit"))
@@ -722,7 +735,7 @@ def _effective(resource: Mapping[str, Any]) -> tuple[date | None, str]:
             span = parse_day(resource[key])
             return (span[0] if span and span[0] == span[1] else None), key
     period = resource.get("effectivePeriod")
-    if isinstance(period, Mapping):
+    if type(period) is dict or isinstance(period, Mapping):
         for key in ("end", "start"):
             span = parse_day(period.get(key))
             if span is not None:
@@ -764,7 +777,7 @@ def _read_observation(source: _Source, reading: _Reading) -> None:
     kind = kinds[0]
     if kind == "bp":
         for index, component in enumerate(_list(resource.get("component"))):
-            if not isinstance(component, Mapping):
+            if not (type(component) is dict or isinstance(component, Mapping)):
                 continue
             for part, codes in (("systolic", _SYSTOLIC), ("diastolic", _DIASTOLIC)):
                 if has_code(component.get("code"), LOINC, codes) is not None:
@@ -811,7 +824,7 @@ def _quantity(
     element: Mapping[str, Any], path: str, reading: _Reading, units: frozenset[str], expected: str
 ) -> tuple[float, str] | None:
     quantity = element.get("valueQuantity")
-    if not isinstance(quantity, Mapping):
+    if not (type(quantity) is dict or isinstance(quantity, Mapping)):
         got = next((k for k in element if k.startswith("value")), None)
         reading.problems.add(
             f"{path}.valueQuantity", f"expected a Quantity in {expected}, got {got or 'no value'}"
@@ -925,7 +938,9 @@ def _medication_concept(
         return None, f"{name}.medication[x]"
     if ref.startswith("#"):
         for contained in _list(resource.get("contained")):
-            if isinstance(contained, Mapping) and contained.get("id") == ref[1:]:
+            if (type(contained) is dict or isinstance(contained, Mapping)) and contained.get(
+                "id"
+            ) == ref[1:]:
                 return contained.get("code"), f"{name}.contained[{ref}].code"
         return None, f"{name}.medicationReference"
     target = index.get(ref)
@@ -964,7 +979,7 @@ def _read_medication(
         period = resource.get("effectivePeriod")
         started = parse_day(
             period.get("start")
-            if isinstance(period, Mapping)
+            if (type(period) is dict or isinstance(period, Mapping))
             else resource.get("effectiveDateTime")
         )
     if started is not None and started[0] > reading.as_of:
@@ -1098,7 +1113,7 @@ def _read_procedure(source: _Source, reading: _Reading) -> None:
     span = parse_day(resource.get("performedDateTime"))
     element = "performedDateTime"
     period = resource.get("performedPeriod")
-    if span is None and isinstance(period, Mapping):
+    if span is None and (type(period) is dict or isinstance(period, Mapping)):
         for key in ("end", "start"):
             span = parse_day(period.get(key))
             if span is not None:
@@ -1273,7 +1288,7 @@ def sources_of(
     """Return the resources of ``(resource, path, fullUrl)`` triples, checking each is one."""
     found = []
     for resource, path, full_url in items:
-        if not isinstance(resource, Mapping):
+        if not (type(resource) is dict or isinstance(resource, Mapping)):
             problems.add(path, f"must be a FHIR resource (an object), got {shown(resource)}")
             continue
         kind = resource.get("resourceType")
