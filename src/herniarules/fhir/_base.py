@@ -200,7 +200,8 @@ def concept_text(concept: object) -> str | None:
 def has_code(concept: object, system: str, codes: frozenset[str]) -> int | None:
     """Return the index of the first coding of ``system`` with a code in ``codes``."""
     for index, coding in enumerate(codings(concept)):
-        if coding.get("system") == system and coding.get("code") in codes:
+        code = coding.get("code")
+        if coding.get("system") == system and isinstance(code, str) and code in codes:
             return index
     return None
 

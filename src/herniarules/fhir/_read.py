@@ -312,7 +312,7 @@ def _read_patient(source: _Source, reading: _Reading) -> tuple[str, int, Sex]:
     gender = resource.get("gender")
     sex = Sex.UNKNOWN
     if gender is not None:
-        if gender in Sex._value2member_map_:
+        if isinstance(gender, str) and gender in Sex._value2member_map_:
             sex = Sex(gender)
             reading.provenance["sex"] = f"{name}.gender"
         else:
@@ -321,14 +321,14 @@ def _read_patient(source: _Source, reading: _Reading) -> tuple[str, int, Sex]:
     else:
         for index, extension in enumerate(_list(resource.get("extension"))):
             url = (
-                extension.get("url")
+                _str(extension.get("url"))
                 if (type(extension) is dict or isinstance(extension, Mapping))
                 else None
             )
             if url and url.endswith("/us-core-individual-sex"):
                 coding = extension.get("valueCoding")
                 code = (
-                    coding.get("code")
+                    _str(coding.get("code"))
                     if (type(coding) is dict or isinstance(coding, Mapping))
                     else None
                 )
@@ -337,7 +337,7 @@ def _read_patient(source: _Source, reading: _Reading) -> tuple[str, int, Sex]:
                     reading.provenance["sex"] = f"{name}.extension[{index}].valueCoding"
                     break
             if url and url.endswith("/us-core-birthsex"):
-                code = extension.get("valueCode")
+                code = _str(extension.get("valueCode"))
                 if code in _BIRTH_SEX:
                     sex = _BIRTH_SEX[code]
                     reading.provenance["sex"] = f"{name}.extension[{index}].valueCode"
@@ -370,6 +370,11 @@ def _read_patient(source: _Source, reading: _Reading) -> tuple[str, int, Sex]:
 
 def _age(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _str(value: object) -> str | None:
+    """Return ``value`` if it is a string (a code), else ``None``."""
+    return value if isinstance(value, str) else None
 
 
 def _list(value: object) -> list[Any]:
@@ -427,7 +432,7 @@ def _read_condition(source: _Source, reading: _Reading) -> None:
     display = one_line(text) if text else None
     found = 0
     for index, coding in enumerate(codings(resource.get("code"))):
-        system = _SYSTEMS.get(coding.get("system"))  # type: ignore[arg-type]
+        system = _SYSTEMS.get(_str(coding.get("system")) or "")
         if system is None:
             continue
         code = coding.get("code")
@@ -459,7 +464,7 @@ def _read_condition(source: _Source, reading: _Reading) -> None:
     for index, coding in enumerate(codings(resource.get("code"))):
         if coding.get("system") != SNOMED:
             continue
-        code = coding.get("code")
+        code = _str(coding.get("code"))
         if code in SNOMED_NOT_A_CONDITION:
             reading.ignored.append(
                 Note(
@@ -620,7 +625,7 @@ def _read_hernia(source: _Source, reading: _Reading, condition: Condition) -> No
         if hit is None:
             continue
         index, extension = hit
-        value = extension.get("valueCode")
+        value = _str(extension.get("valueCode"))
         if value not in table:
             allowed = ", ".join(table)
             problems.add(
@@ -750,10 +755,10 @@ def _read_observation(source: _Source, reading: _Reading) -> None:
     for coding in codings(resource.get("code")):
         system = coding.get("system")
         if system == LOINC:
-            kind = _LOINC_KINDS.get(coding.get("code"))  # type: ignore[arg-type]
+            kind = _LOINC_KINDS.get(_str(coding.get("code")) or "")
             if kind is not None:
                 kinds.append(kind)
-        elif system == ext.FINDINGS and coding.get("code") in _INFLAMMATORY:
+        elif system == ext.FINDINGS and _str(coding.get("code")) in _INFLAMMATORY:
             kinds.append("inflammatory")
     kinds.sort(key=_KIND_ORDER.index)
     if not kinds:
@@ -761,7 +766,7 @@ def _read_observation(source: _Source, reading: _Reading) -> None:
             reading.skipped.get("Observation (not read)", 0) + 1
         )
         return
-    status = resource.get("status")
+    status = _str(resource.get("status"))
     if status in _OBSERVATION_IGNORED_STATUS:
         reading.ignored.append(Note(name, "status", f"{status}: not a result"))
         return
@@ -838,7 +843,7 @@ def _quantity(
         return None
     key = "code" if "code" in quantity else "unit"
     unit = quantity.get(key)
-    if unit not in units:
+    if not isinstance(unit, str) or unit not in units:
         reading.problems.add(
             f"{path}.valueQuantity.{key}", f"expected {expected}, got {shown(unit)}"
         )
@@ -970,7 +975,7 @@ def _read_medication(
     source: _Source, reading: _Reading, index: Mapping[str, _Source], current: frozenset[str]
 ) -> None:
     resource, path, name = source.resource, source.path, source.name
-    status = resource.get("status")
+    status = _str(resource.get("status"))
     if status not in current:
         reading.ignored.append(Note(name, "status", f"{status}: not taken now"))
         return
@@ -1103,7 +1108,7 @@ def _is_spinal(concept: object) -> bool:
 
 def _read_procedure(source: _Source, reading: _Reading) -> None:
     resource, path, name = source.resource, source.path, source.name
-    status = resource.get("status")
+    status = _str(resource.get("status"))
     if status not in _PROCEDURE_DONE:
         reading.ignored.append(Note(name, "status", f"{status}: not performed"))
         return
