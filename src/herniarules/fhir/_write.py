@@ -10,8 +10,8 @@ from herniarules.fhir import extensions as ext
 from herniarules.fhir._base import LOINC, FhirRecord
 from herniarules.outcomes import Assessment, Finding, Outcome
 from herniarules.terminology import DEFAULT_TERMINOLOGY, normalize_code
-from herniarules.vocabulary import allergy_concepts, classify_medication
 from herniarules.terminology.codes import dotted
+from herniarules.vocabulary import allergy_concepts, classify_medication
 
 __all__ = ["detected_issues", "finding_provenance", "guidance_response"]
 
