@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from herniarules import Engine
+from herniarules import Engine, InputError
 from herniarules.cli import main
 from herniarules.fhir import detected_issues, from_bundle, guidance_response, structure_definitions
 from tests.test_fhir import FHIR, ROOT, sandbox
@@ -110,3 +110,31 @@ def test_assess_fhir_reports_bad_fhir_with_its_path(
 def test_the_schema_check_refuses_a_resource_that_is_not_valid_fhir(schema: dict[str, Any]) -> None:
     wrong = {"resourceType": "DetectedIssue", "status": "final", "severity": "grave", "note": "x"}
     assert len(problems(schema, wrong)) == 2
+
+
+def test_strict_mode_reports_what_the_schema_refuses_with_its_path(schema: dict[str, Any]) -> None:
+    from herniarules.fhir import SchemaValidator, from_resources
+
+    strict = SchemaValidator(schema)
+    folder = FHIR / "us-core"
+    data = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+    # every US Core example passes the schema
+    record = from_resources(data, as_of=date(2024, 1, 1), patient="example", strict=strict)
+    assert record.patient.id == "example"
+    # the CBC report has a text element without its div (the one schema failure of the corpus)
+    report = json.loads(
+        (folder / "irrelevant" / "diagnosticreport-cbc.json").read_text(encoding="utf-8")
+    )
+    with pytest.raises(InputError) as caught:
+        from_resources([data[0], report], as_of=date(2024, 1, 1), strict=strict)
+    assert [p.path for p in caught.value.problems] == ["[1].text"]
+    assert "'div' is a required property" in caught.value.problems[0].message
+    # without strict mode the reader does not read that element and maps the patient
+    from_resources([load_patient_example(), report], as_of=date(2024, 1, 1))
+
+
+def load_patient_example() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(
+        (FHIR / "us-core" / "patient-example.json").read_text(encoding="utf-8")
+    )
+    return data

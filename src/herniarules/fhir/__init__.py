@@ -30,6 +30,7 @@ from herniarules.fhir._base import (
 from herniarules.fhir._read import PATIENT_TYPES, READ_TYPES, map_resources, sources_of
 from herniarules.fhir._write import detected_issues, finding_provenance, guidance_response
 from herniarules.fhir.extensions import structure_definitions
+from herniarules.fhir.strict import SchemaValidator
 
 __all__ = [
     "DEFAULT_FRESHNESS",
@@ -40,6 +41,7 @@ __all__ = [
     "FhirRecord",
     "Freshness",
     "Note",
+    "SchemaValidator",
     "detected_issues",
     "finding_provenance",
     "from_bundle",
@@ -104,16 +106,21 @@ def from_bundle(
     as_of: date,
     patient: str | None = None,
     freshness: Freshness = DEFAULT_FRESHNESS,
+    strict: SchemaValidator | None = None,
 ) -> FhirRecord:
     """Read the patient of a FHIR R4 Bundle on day ``as_of``.
 
     ``patient`` is the Patient's id when the Bundle holds several. Resources about another
     patient are left out (with a note); resource types the mapping does not read are counted
-    in :attr:`FhirRecord.skipped`.
+    in :attr:`FhirRecord.skipped`. ``freshness`` says how old an observation may be. With
+    ``strict`` (a :class:`SchemaValidator`), every resource is first checked against the
+    official FHIR R4 JSON schema, and any problem is an error.
     """
     problems = Problems()
     items = _bundle_items(bundle, "", problems)
     problems.raise_any()
+    if strict is not None:
+        strict.check((resource, path) for resource, path, _ in items)
     sources = sources_of(items, problems)
     return map_resources(
         sources, as_of=as_of, patient=patient, freshness=freshness, problems=problems
@@ -126,6 +133,7 @@ def from_resources(
     as_of: date,
     patient: str | None = None,
     freshness: Freshness = DEFAULT_FRESHNESS,
+    strict: SchemaValidator | None = None,
 ) -> FhirRecord:
     """Read the patient of FHIR R4 resources (a Bundle among them is read entry by entry)."""
     problems = Problems()
@@ -137,6 +145,9 @@ def from_resources(
             items.extend(_bundle_items(resource, f"[{index}]", problems))
         else:
             items.append((resource, f"[{index}]", None))
+    if strict is not None:
+        problems.raise_any()
+        strict.check((resource, path) for resource, path, _ in items)
     sources = sources_of(items, problems)
     return map_resources(
         sources, as_of=as_of, patient=patient, freshness=freshness, problems=problems
@@ -144,7 +155,11 @@ def from_resources(
 
 
 def from_prefetch(
-    prefetch: Mapping[str, Any], *, as_of: date, freshness: Freshness = DEFAULT_FRESHNESS
+    prefetch: Mapping[str, Any],
+    *,
+    as_of: date,
+    freshness: Freshness = DEFAULT_FRESHNESS,
+    strict: SchemaValidator | None = None,
 ) -> FhirRecord:
     """Read the patient of a CDS Hooks prefetch object.
 
@@ -166,6 +181,9 @@ def from_prefetch(
             items.extend(_bundle_items(value, path, problems))
         else:
             items.append((value, path, None))
+    if strict is not None:
+        problems.raise_any()
+        strict.check((resource, path) for resource, path, _ in items)
     sources = sources_of(items, problems)
     return map_resources(sources, as_of=as_of, patient=None, freshness=freshness, problems=problems)
 
@@ -183,7 +201,11 @@ def _patient_key(resource: Mapping[str, Any]) -> str | None:
 
 
 def read_ndjson(
-    paths: Iterable[str | Path], *, as_of: date, freshness: Freshness = DEFAULT_FRESHNESS
+    paths: Iterable[str | Path],
+    *,
+    as_of: date,
+    freshness: Freshness = DEFAULT_FRESHNESS,
+    strict: SchemaValidator | None = None,
 ) -> Iterator[FhirRecord]:
     """Read Bulk Data NDJSON files: one record per Patient, in the order Patients appear.
 
@@ -212,6 +234,8 @@ def read_ndjson(
                 ):
                     problems.add(where, "not a FHIR resource: no resourceType")
                     continue
+                if strict is not None:
+                    problems.items.extend(strict.problems(resource, where))
                 key = _patient_key(resource)
                 if resource.get("resourceType") == "Patient" and key is not None:
                     order.append(key)
