@@ -158,6 +158,7 @@ def from_prefetch(
     prefetch: Mapping[str, Any],
     *,
     as_of: date,
+    patient: str | None = None,
     freshness: Freshness = DEFAULT_FRESHNESS,
     strict: SchemaValidator | None = None,
 ) -> FhirRecord:
@@ -165,7 +166,8 @@ def from_prefetch(
 
     Each value is a resource, a Bundle (the answer to a search) or ``null`` (a prefetch the
     client could not satisfy); a ``null`` value gives no data, so what it would have given
-    counts as not recorded.
+    counts as not recorded. ``patient`` is the id of the hook's ``context.patientId``, needed
+    only when the prefetch holds several Patients.
     """
     problems = Problems()
     if not (type(prefetch) is dict or isinstance(prefetch, Mapping)):
@@ -185,7 +187,9 @@ def from_prefetch(
         problems.raise_any()
         strict.check((resource, path) for resource, path, _ in items)
     sources = sources_of(items, problems)
-    return map_resources(sources, as_of=as_of, patient=None, freshness=freshness, problems=problems)
+    return map_resources(
+        sources, as_of=as_of, patient=patient, freshness=freshness, problems=problems
+    )
 
 
 def _patient_key(resource: Mapping[str, Any]) -> str | None:
