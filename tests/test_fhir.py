@@ -490,3 +490,92 @@ def test_a_pregnancy_finding_names_the_pregnancy_status_observation_only(engine:
     assert element.startswith("Observation/pregnancy-status.valueCodeableConcept")
     ulcer = next(f for f in decision.findings if f.rule_id == "core.digestive-disorder")
     assert finding_provenance(ulcer, record)[0] == "Condition/condition-duodenal-ulcer"
+
+
+def test_a_us_core_procedure_that_is_not_spinal_is_left_out_with_a_note() -> None:
+    record = from_resources(us_core("procedure-rehab.json"), as_of=date(2002, 6, 1))
+    assert record.patient.surgeries == ()
+    assert [n.reason for n in record.ignored] == ["not an operation on the spine"]
+
+
+def test_a_lumbar_fusion_coded_in_icd10_pcs_defers_massage_while_the_wound_heals(
+    engine: Engine,
+) -> None:
+    fusion = load(US_CORE / "procedure-rehab.json")
+    fusion["code"] = {
+        "coding": [
+            {
+                "system": "http://www.cms.gov/Medicare/Coding/ICD10",
+                "code": "0SG00ZZ",
+                "display": "Fusion of Lumbar Vertebral Joint, Open Approach",
+            }
+        ]
+    }
+    record = from_resources(
+        [load(US_CORE / "patient-example.json"), fusion], as_of=date(2002, 6, 1)
+    )
+    (surgery,) = record.patient.surgeries
+    assert surgery.date == date(2002, 5, 23)
+    assert record.provenance["surgeries[0]"] == "Procedure/rehab.performedDateTime"
+    assert fired(engine, record, date(2002, 6, 1))["core.spinal-surgery-healing"] is Outcome.DEFER
+
+
+def test_a_pain_score_given_as_an_answer_code_is_read_by_its_display() -> None:
+    bundle = sandbox("Liz_Conn")
+    pain = next(
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Observation"
+        and e["resource"]["code"]["coding"][0]["code"] == "72514-3"
+    )
+    del pain["valueQuantity"]
+    pain["valueCodeableConcept"] = {
+        "coding": [{"system": "http://loinc.org", "code": "LA6115-5", "display": "8"}]
+    }
+    day = date.fromisoformat(pain["effectiveDateTime"][:10])
+    record = from_resources(
+        [
+            next(
+                e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"
+            ),
+            pain,
+        ],
+        as_of=day,
+    )
+    assert record.patient.vitals.pain_score == 8
+
+
+def test_the_core_import_does_not_import_the_fhir_adapter() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, herniarules; herniarules.Engine; "
+        "assert 'herniarules.fhir' not in sys.modules and 'jsonschema' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_assess_fhir_text_output_lists_what_could_not_be_classified(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from herniarules.cli import main
+
+    files = [str(p) for p in BULK.glob("*.ndjson") if p.name != "log.ndjson"]
+    assert (
+        main(["assess", "--fhir", *files, "--as-of", "2024-01-01", "--technique", "classic"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert out.count("Patient ") == 5
+    assert "unclassified: Condition/" in out
+    assert (
+        main(
+            [
+                "assess",
+                str(ROOT / "examples" / "patients" / "01-remission-lumbar.json"),
+                "--format",
+                "fhir",
+            ]
+        )
+        == 2
+    )

@@ -94,7 +94,10 @@ class FhirRecord:
 
     ``provenance`` maps a path of the herniarules patient record (``vitals.systolic_mmhg``,
     ``conditions[0]``) to the FHIR element it was read from
-    (``Observation/bp-1.component[0].valueQuantity``, ``Condition/c1``). ``unclassified``
+    (``Observation/bp-1.component[0].valueQuantity``, ``Condition/c1``); where the value was
+    not read as written, a note in parentheses follows the element
+    (``Condition/c1.code.coding[0] (SNOMED CT 38341003 read as ICD-10-CM I10)``,
+    ``Condition/c2 (no clinicalStatus: read as active)``). ``unclassified``
     lists what was read but could not be classified (a condition coded only in SNOMED CT);
     each such item is also in the patient where it can block (it gives *insufficient data*).
     ``ignored`` lists what was read and deliberately left out (a refuted diagnosis, a stopped
