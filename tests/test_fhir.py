@@ -579,3 +579,16 @@ def test_assess_fhir_text_output_lists_what_could_not_be_classified(
         )
         == 2
     )
+
+
+def test_the_ingredients_of_a_referenced_medication_classify_it() -> None:
+    # US Core's uscore-med2 names nizatidine; a Medication whose ingredient is warfarin
+    request = load(US_CORE / "medicationrequest-referenced-oral-axid.json")
+    medication = load(US_CORE / "uscore-med2.json")
+    medication["code"] = {"text": "Anticoagulant tablets"}
+    medication["ingredient"] = [{"itemCodeableConcept": {"text": "Warfarin sodium"}}]
+    record = from_resources(
+        [load(US_CORE / "patient-example.json"), request, medication], as_of=date(2022, 1, 1)
+    )
+    assert [m.name for m in record.patient.medications] == ["warfarin sodium"]
+    assert record.unclassified == ()

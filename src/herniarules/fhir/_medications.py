@@ -56,27 +56,44 @@ _BEE_WORDS: tuple[tuple[str, Substance], ...] = (
 
 def _medication_concept(
     source: Source, index: Mapping[str, Source]
-) -> tuple[Mapping[str, Any] | None, str]:
+) -> tuple[Mapping[str, Any] | None, Mapping[str, Any] | None, str]:
+    """Return the medication's CodeableConcept, its Medication resource (when it refers to
+    one), and the element they were read from."""
     resource, name = source.resource, source.name
     if "medicationCodeableConcept" in resource:
-        return resource["medicationCodeableConcept"], f"{name}.medicationCodeableConcept"
+        return resource["medicationCodeableConcept"], None, f"{name}.medicationCodeableConcept"
     ref = reference_of(resource.get("medicationReference"))
     if ref is None:
-        return None, f"{name}.medication[x]"
+        return None, None, f"{name}.medication[x]"
     if ref.startswith("#"):
         for contained in list_of(resource.get("contained")):
             if (type(contained) is dict or isinstance(contained, Mapping)) and contained.get(
                 "id"
             ) == ref[1:]:
-                return contained.get("code"), f"{name}.contained[{ref}].code"
-        return None, f"{name}.medicationReference"
+                return contained.get("code"), contained, f"{name}.contained[{ref}].code"
+        return None, None, f"{name}.medicationReference"
     target = index.get(ref)
     if target is None:
         tail = "/".join(ref.rsplit("/", 2)[-2:])
         target = index.get(tail)
     if target is None:
-        return None, f"{name}.medicationReference"
-    return target.resource.get("code"), f"{name}.medicationReference ({target.name}.code)"
+        return None, None, f"{name}.medicationReference"
+    element = f"{name}.medicationReference ({target.name}.code)"
+    return target.resource.get("code"), target.resource, element
+
+
+def _ingredient_texts(medication: Mapping[str, Any] | None) -> list[str]:
+    """Return the names of a Medication's ``ingredient[].itemCodeableConcept``."""
+    if medication is None:
+        return []
+    names = []
+    for ingredient in list_of(medication.get("ingredient")):
+        if type(ingredient) is dict or isinstance(ingredient, Mapping):
+            words = concept_text(ingredient.get("itemCodeableConcept"))
+            if words is None:
+                return []  # an ingredient without a name: the list is not complete
+            names.append(words.lower())
+    return names
 
 
 def _ingredients(words: str) -> list[str]:
@@ -114,7 +131,7 @@ def read_medication(
             Note(name, "", f"started {started[0].isoformat()}, after the assessment day")
         )
         return
-    concept, element = _medication_concept(source, index)
+    concept, medication_resource, element = _medication_concept(source, index)
     atc: str | None = None
     for k, coding in enumerate(codings(concept)):
         if coding.get("system") == ATC and isinstance(coding.get("code"), str):
@@ -129,6 +146,8 @@ def read_medication(
         display = reference_of(resource.get("medicationReference")) or "(no name)"
         words = f"medication {display}"
     names = _ingredients(words) if any(c.get("system") == RXNORM for c in codings(concept)) else []
+    if not names or not all(ingredient_atc(n) is not None for n in names):
+        names = _ingredient_texts(medication_resource) or names
     made: list[Medication] = []
     if names and all(ingredient_atc(n) is not None for n in names):
         made = [Medication(name=n) for n in names]
