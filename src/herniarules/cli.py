@@ -65,14 +65,16 @@ def _date(text: str) -> date:
 
 
 def _add_format(parser: argparse.ArgumentParser, *, lines: bool = False) -> None:
-    choices = ("text", "json", "jsonl") if lines else ("text", "json")
+    choices = ("text", "json", "jsonl", "fhir") if lines else ("text", "json")
     parser.add_argument(
         "--format",
         choices=choices,
         default="text",
         help="text for people (default); json for programs"
         + (
-            ": one array with one entry per FILE, in order; jsonl: the same entries, one per line"
+            ": one array with one entry per FILE, in order; jsonl: the same entries, one per "
+            "line; fhir (with --fhir): a FHIR R4 Bundle of a GuidanceResponse and "
+            "DetectedIssues per patient"
             if lines
             else ""
         ),
@@ -124,6 +126,12 @@ def _parser() -> argparse.ArgumentParser:
     _add_format(assess, lines=True)
     assess.add_argument(
         "--as-of", type=_date, metavar="DATE", help="assessment day as YYYY-MM-DD (default today)"
+    )
+    assess.add_argument(
+        "--fhir",
+        action="store_true",
+        help="the files are FHIR R4: a Bundle or resource (.json) or Bulk Data NDJSON "
+        "(.ndjson, given together)",
     )
     assess.add_argument(
         "-v",
@@ -417,6 +425,19 @@ def _plan(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) ->
     return EXIT_OK
 
 
+def _assess_fhir(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Assess the patients of FHIR files (``--fhir``)."""
+    from herniarules.fhir.cli import assess_files
+
+    try:
+        return assess_files(
+            engine, args.files, args.as_of, args.technique, args.format, out, args.verbose
+        )
+    except InputError as exc:
+        err.write(f"error: {exc}\n")
+        return EXIT_INPUT
+
+
 def _assess(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.technique:
         known = {t.id for t in engine.techniques}
@@ -426,6 +447,11 @@ def _assess(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) 
                 f"error: unknown technique {unknown[0]!r}; installed: {', '.join(sorted(known))}\n"
             )
             return EXIT_INPUT
+    if args.fhir:
+        return _assess_fhir(engine, args, out, err)
+    if args.format == "fhir":
+        err.write("error: --format fhir needs --fhir input (the FHIR resources to cite)\n")
+        return EXIT_INPUT
     indications = {t.id: tuple(t.indications) for t in engine.techniques}
     status = EXIT_OK
     records: list[object] = []
