@@ -168,19 +168,26 @@ class TokenVerifier:
                 algorithms=[alg],
                 audience=audience,
                 issuer=iss,
-                leeway=self.leeway_s,
-                options={"require": ["iss", "aud", "exp", "iat", "jti"], "verify_iat": True},
+                # exp and iat are checked below against the verifier's own clock
+                options={
+                    "require": ["iss", "aud", "exp", "iat", "jti"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                },
             )
-        except jwt.ExpiredSignatureError:
-            raise AuthError("JWT has expired") from None
         except jwt.InvalidAudienceError:
             raise AuthError(f"JWT aud must be this endpoint, {audience}") from None
         except jwt.PyJWTError as exc:
             raise AuthError(f"JWT rejected: {exc}") from None
         exp, iat, jti = claims["exp"], claims["iat"], claims["jti"]
-        if not isinstance(exp, int | float) or exp > now + MAX_LIFETIME_S + self.leeway_s:
+        for name, value in (("exp", exp), ("iat", iat)):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise AuthError(f"JWT {name} must be a number of seconds")
+        if exp <= now - self.leeway_s:
+            raise AuthError("JWT has expired")
+        if exp > now + MAX_LIFETIME_S + self.leeway_s:
             raise AuthError("JWT exp must be at most five minutes from now")
-        if not isinstance(iat, int | float) or iat > now + self.leeway_s:
+        if iat > now + self.leeway_s:
             raise AuthError("JWT iat is in the future")
         if not isinstance(jti, str) or not jti or len(jti) > MAX_JTI:
             raise AuthError(f"JWT jti must be a string of 1 to {MAX_JTI} characters")
