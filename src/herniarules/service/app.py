@@ -248,8 +248,10 @@ class _Service:
             try:
                 record = from_prefetch(prefetch, as_of=day)
             except InputError as exc:
-                where = "fetched from the FHIR server" if fetched else "prefetch"
-                problems = [Problem(f"{where}: {p.path}", p.message) for p in exc.problems]
+                problems = list(exc.problems)
+                if fetched:
+                    note = " (data prefetched or read from the FHIR server)"
+                    problems = [Problem(p.path, p.message + note) for p in problems]
                 raise RequestError(problems) from None
             expected = f"Patient/{hook.patient_id}"
             if record.patient_resource and record.patient_resource != expected:
@@ -268,39 +270,10 @@ class _Service:
 
 
 def _provenance(record: Any) -> Callable[[Any], Sequence[str]]:
-    """Return where a finding's values came from, read from a FHIR record's provenance."""
-    entries: Mapping[str, str] = getattr(record, "provenance", {}) or {}
-    prefixes: dict[str, tuple[str, ...]] = {
-        "pain": ("vitals.pain_score",),
-        "temperature": ("vitals.temperature_c",),
-        "bp": ("vitals.systolic_mmhg", "vitals.diastolic_mmhg"),
-        "systolic": ("vitals.systolic_mmhg",),
-        "diastolic": ("vitals.diastolic_mmhg",),
-        "hernia": ("hernias",),
-        "condition": ("conditions",),
-        "concept": ("conditions", "allergies", "medications", "pregnant"),
-        "medication": ("medications",),
-        "allerg": ("allergies",),
-        "surger": ("surgeries",),
-        "pregnan": ("pregnant", "conditions"),
-        "age": ("age",),
-    }
+    """Return where a finding's values came from in the FHIR record (resource and element)."""
+    from herniarules.fhir import finding_provenance
 
-    def find(finding: Any) -> Sequence[str]:
-        wanted: set[str] = set()
-        for name in finding.evidence:
-            for word, paths in prefixes.items():
-                if word in name:
-                    wanted.update(paths)
-        return sorted(
-            {
-                element
-                for path, element in entries.items()
-                if any(path == p or path.startswith((p + ".", p + "[")) for p in wanted)
-            }
-        )[:10]
-
-    return find
+    return lambda finding: finding_provenance(finding, record)
 
 
 def _record_card(record: Any, base_url: str, version: str) -> dict[str, Any] | None:

@@ -115,6 +115,7 @@ OPERATION_OUTCOME: dict[str, Any] = {
     "required": ["resourceType", "issue"],
     "properties": {
         "resourceType": {"const": "OperationOutcome"},
+        "id": {"type": "string", "pattern": "^[A-Za-z0-9.-]{1,64}$"},
         "issue": {
             "type": "array",
             "minItems": 1,
