@@ -47,7 +47,9 @@ class Client:
         self.db = db
         self.http = httpx.Client(base_url=base, timeout=30)
 
-    def post(self, path: str, body: Any, *, token: str | None = "sign", **kw: Any) -> httpx.Response:
+    def post(
+        self, path: str, body: Any, *, token: str | None = "sign", **kw: Any
+    ) -> httpx.Response:
         headers = dict(kw.pop("headers", {}))
         if token == "sign":
             token = sandbox_token(self.base + path)
@@ -102,8 +104,9 @@ def test_the_specs_own_examples_pass_the_response_schemas() -> None:
         jsonschema.validate(spec(name), CARDS_RESPONSE)
     jsonschema.validate(spec("discovery-response.json"), DISCOVERY)
     jsonschema.validate(
-        json.loads((CDS / "spec-3.0.0-ballot" / "operationoutcome-412-missing-prefetch.json")
-                   .read_text()),
+        json.loads(
+            (CDS / "spec-3.0.0-ballot" / "operationoutcome-412-missing-prefetch.json").read_text()
+        ),
         OPERATION_OUTCOME,
     )
     card = spec("response-cards-example.json")["cards"][0]
@@ -136,9 +139,16 @@ def test_a_signed_patient_view_call_gets_a_card_per_technique_and_is_audited(
     decision_id = response.headers["x-decision-id"]
     [row] = client.rows(
         "SELECT hook_instance, patient_id, ruleset_fingerprint, card_count, length(input_sha256)"
-        " FROM decisions WHERE decision_id = ?", decision_id)
-    assert row == (body["hookInstance"], "example", herniarules.Engine().fingerprint,
-                   len(data["cards"]), 64)
+        " FROM decisions WHERE decision_id = ?",
+        decision_id,
+    )
+    assert row == (
+        body["hookInstance"],
+        "example",
+        herniarules.Engine().fingerprint,
+        len(data["cards"]),
+        64,
+    )
     cards = client.rows("SELECT card_uuid FROM cards WHERE decision_id = ?", decision_id)
     assert {c for (c,) in cards} == {c["uuid"] for c in data["cards"]}
 
@@ -201,8 +211,10 @@ def test_a_replayed_token_is_refused(client: Client) -> None:
 
 def test_bad_bodies_get_path_named_400s_and_limits_hold(client: Client) -> None:
     response = client.http.post(
-        PATIENT_VIEW, content=b"{\"hook\": ", headers={
-            "Authorization": f"Bearer {sandbox_token(client.base + PATIENT_VIEW)}"})
+        PATIENT_VIEW,
+        content=b'{"hook": ',
+        headers={"Authorization": f"Bearer {sandbox_token(client.base + PATIENT_VIEW)}"},
+    )
     assert response.status_code == 400 and "not valid JSON" in response.text
     response = client.post(PATIENT_VIEW, hook_call(hook="order-sign", context={"patientId": 7}))
     assert response.status_code == 400
@@ -223,7 +235,8 @@ def test_a_broken_fhir_resource_in_the_prefetch_is_a_400_naming_its_path(client:
     assert response.status_code == 400
     [issue] = response.json()["issue"]
     assert issue["expression"] == [
-        f"prefetch.observations.entry[{index}].resource.valueQuantity.code"]
+        f"prefetch.observations.entry[{index}].resource.valueQuantity.code"
+    ]
     assert 'expected Cel or [degF], got "kPa"' in issue["details"]["text"]
 
 
@@ -237,10 +250,10 @@ def test_appointment_book_assesses_the_day_of_each_appointment(client: Client) -
     data = response.json()
     jsonschema.validate(data, CARDS_RESPONSE)
     days = {"2019-08-10", "2020-08-01"}
-    assert {s.split(" on ")[1][:10] for c in data["cards"]
-            if " on " in (s := c["summary"])} == days
+    assert {s.split(" on ")[1][:10] for c in data["cards"] if " on " in (s := c["summary"])} == days
     [(as_of,)] = client.rows(
-        "SELECT as_of FROM decisions WHERE decision_id = ?", response.headers["x-decision-id"])
+        "SELECT as_of FROM decisions WHERE decision_id = ?", response.headers["x-decision-id"]
+    )
     assert as_of == "2019-08-10 2020-08-01"
 
 
@@ -252,7 +265,8 @@ def test_feedback_is_recorded_against_the_card_and_its_decision(client: Client) 
     answer = client.post(PATIENT_VIEW + "/feedback", feedback)
     assert answer.status_code == 200 and answer.json() == {"recorded": 1}
     [(decision_id, outcome)] = client.rows(
-        "SELECT decision_id, outcome FROM feedback WHERE card_uuid = ?", card["uuid"])
+        "SELECT decision_id, outcome FROM feedback WHERE card_uuid = ?", card["uuid"]
+    )
     assert (decision_id, outcome) == (response.headers["x-decision-id"], "overridden")
     stranger = spec("feedback-overridden-with-override-reason.json")
     answer = client.post(PATIENT_VIEW + "/feedback", stranger)
@@ -263,14 +277,19 @@ def test_feedback_is_recorded_against_the_card_and_its_decision(client: Client) 
 
 
 def test_cors_lets_the_sandbox_origin_call(client: Client) -> None:
-    response = client.http.options(PATIENT_VIEW, headers={
-        "Origin": "https://sandbox.cds-hooks.org",
-        "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization,content-type",
-    })
+    response = client.http.options(
+        PATIENT_VIEW,
+        headers={
+            "Origin": "https://sandbox.cds-hooks.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
     assert response.headers["access-control-allow-origin"] == "https://sandbox.cds-hooks.org"
-    other = client.http.options(PATIENT_VIEW, headers={
-        "Origin": "https://evil.example.org", "Access-Control-Request-Method": "POST"})
+    other = client.http.options(
+        PATIENT_VIEW,
+        headers={"Origin": "https://evil.example.org", "Access-Control-Request-Method": "POST"},
+    )
     assert "access-control-allow-origin" not in other.headers
 
 
@@ -283,27 +302,40 @@ def test_what_is_not_prefetched_is_fetched_from_the_fhir_server(client: Client) 
             "hook": "patient-view",
             "hookInstance": str(uuid.uuid4()),
             "fhirServer": f"{fhir}/fhir",
-            "fhirAuthorization": {**spec("fhirAuthorization.json")["fhirAuthorization"],
-                                  "access_token": "token-for-the-stub"},
+            "fhirAuthorization": {
+                **spec("fhirAuthorization.json")["fhirAuthorization"],
+                "access_token": "token-for-the-stub",
+            },
             "context": {"userId": "Practitioner/example", "patientId": patient["id"]},
             "prefetch": {"patient": patient},
         }
         fetched = client.post(PATIENT_VIEW, body)
     assert fetched.status_code == 200, fetched.text
     assert {path.split("/")[2] for path, _, _ in seen} == {
-        "Condition", "Observation", "AllergyIntolerance", "MedicationRequest",
-        "MedicationStatement", "Procedure"}
+        "Condition",
+        "Observation",
+        "AllergyIntolerance",
+        "MedicationRequest",
+        "MedicationStatement",
+        "Procedure",
+    }
     assert any("_offset" in query for _, query, _ in seen)  # a next link was followed
     assert {auth for _, _, auth in seen} == {"Bearer token-for-the-stub"}
     # the same data prefetched gives the same verdicts
-    full = dict(body, hookInstance=str(uuid.uuid4()),
-                prefetch=prefetch_for(PREFETCH, resources, patient["id"]))
+    full = dict(
+        body,
+        hookInstance=str(uuid.uuid4()),
+        prefetch=prefetch_for(PREFETCH, resources, patient["id"]),
+    )
     del full["fhirServer"], full["fhirAuthorization"]
     direct = client.post(PATIENT_VIEW, full)
     assert [c["summary"] for c in direct.json()["cards"]] == [
-        c["summary"] for c in fetched.json()["cards"]]
-    assert any("Hypertension" in c["detail"] or "hypertension" in c["detail"]
-               for c in fetched.json()["cards"])
+        c["summary"] for c in fetched.json()["cards"]
+    ]
+    assert any(
+        "Hypertension" in c["detail"] or "hypertension" in c["detail"]
+        for c in fetched.json()["cards"]
+    )
 
 
 def test_a_fhir_server_that_fails_gives_412(client: Client) -> None:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from herniarules.errors import Problem
 from herniarules.service.audit import CardRecord, FeedbackRecord
-from herniarules.service.hook_request import RequestError, _kind
+from herniarules.service.hook_request import RequestError, _kind, member
 
 __all__ = ["MAX_FEEDBACK_ITEMS", "read_feedback"]
 
@@ -51,7 +51,7 @@ def read_feedback(
     problems: list[Problem] = []
     for key in data:
         if key != "feedback":
-            problems.append(Problem(str(key), "unknown field; allowed: feedback"))
+            problems.append(Problem(member("", key), "unknown field; allowed: feedback"))
     items = data.get("feedback")
     if "feedback" not in data:
         problems.append(Problem("feedback", "required"))
@@ -73,7 +73,7 @@ def read_feedback(
         for key in item:
             if key not in _ITEM:
                 problems.append(
-                    Problem(f"{path}.{key}", f"unknown field; allowed: {', '.join(_ITEM)}")
+                    Problem(member(path, key), f"unknown field; allowed: {', '.join(_ITEM)}")
                 )
         for key in ("card", "outcome", "outcomeTimestamp"):
             if key not in item:
@@ -138,7 +138,9 @@ def read_feedback(
                 for key in reason:
                     if key not in ("reason", "userComment"):
                         problems.append(
-                            Problem(f"{where}.{key}", "unknown field; allowed: reason, userComment")
+                            Problem(
+                                member(where, key), "unknown field; allowed: reason, userComment"
+                            )
                         )
                 comment = reason.get("userComment")
                 if "userComment" in reason and (

@@ -11,6 +11,7 @@ not ask for is an error listing the allowed names.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Collection, Mapping, Sequence
@@ -121,8 +122,21 @@ def _unknown(
 ) -> None:
     for key in data:
         if key not in allowed:
-            where = f"{path}.{key}" if path else str(key)
+            where = member(path, key)
             problems.append(Problem(where, f"unknown field; allowed: {', '.join(sorted(allowed))}"))
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,99}\Z")
+
+
+def member(path: str, key: object) -> str:
+    """Return the path of member ``key`` of the object at ``path`` (``context.userId``); a key
+    that is not a plain name is quoted (``context["a b"]``) and shortened."""
+    text = str(key)
+    if _NAME.match(text):
+        return f"{path}.{text}" if path else text
+    quoted = json.dumps(text if len(text) <= 40 else text[:40] + "...")
+    return f"{path}[{quoted}]" if path else f"[{quoted}]"
 
 
 def _server(value: object, problems: list[Problem]) -> str | None:
