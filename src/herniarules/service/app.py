@@ -148,9 +148,9 @@ def _error(status: int, problems: Sequence[Problem], code: str, **headers: str) 
     return JSONResponse(outcome(problems, code), status_code=status, headers=headers or None)
 
 
-def _sha256(value: object) -> str:
+def _canonical(value: object) -> bytes:
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return text.encode()
 
 
 class _TooLarge(Exception):
@@ -348,8 +348,19 @@ def create_app(
                     if response is not None:
                         return response
                     fetched = True
+                # The body as received, and what was read from the FHIR server.
+                digest = hashlib.sha256(body)
+                if fetched:
+                    digest.update(_canonical({k: prefetch[k] for k in missing}))
                 return await anyio.to_thread.run_sync(
-                    _answer, request, service_id, hook, prefetch, fetched, deadline
+                    _answer,
+                    request,
+                    service_id,
+                    hook,
+                    prefetch,
+                    fetched,
+                    deadline,
+                    digest.hexdigest(),
                 )
         except TimeoutError:
             return _error(
@@ -408,6 +419,7 @@ def create_app(
         prefetch: Mapping[str, Any],
         fetched: bool,
         deadline: float,
+        input_hash: str,
     ) -> Response:
         try:
             assessments, records = state.assess(hook, prefetch, fetched)
@@ -450,9 +462,7 @@ def create_app(
             hook=hook.hook,
             hook_instance=hook.hook_instance,
             patient_id=hook.patient_id,
-            input_sha256=_sha256(
-                {"hook": hook.hook, "context": dict(hook.context), "prefetch": dict(prefetch)}
-            ),
+            input_sha256=input_hash,
             as_of=" ".join(a.as_of.isoformat() for a in assessments),
             ruleset_fingerprint=assessments[0].ruleset_fingerprint,
             sdk_version=state.version,

@@ -13,6 +13,7 @@ clearance. No card holds a null or an empty value.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
@@ -54,12 +55,12 @@ OVERRIDE_REASONS: tuple[tuple[str, str], ...] = (
     ("physician-clearance-given", "Physician clearance given for this technique"),
     ("clearance-recorded-elsewhere", "Physician clearance recorded in another system"),
 )
-_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]#|<>"})
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|<>])")
 
 
 def _escape(text: str) -> str:
     """Return ``text`` with Markdown's special characters escaped (values from the record)."""
-    return text.translate(_MARKDOWN_SPECIAL)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -105,7 +106,7 @@ def _detail(
     name: str,
     day: date,
     fingerprint: str,
-    provenance: Callable[[Finding], Sequence[str]],
+    lines_of: Callable[[Finding], list[str]],
 ) -> str:
     lines = [
         f"**{_escape(name)}** on {day.isoformat()}: **{decision.outcome.label}** "
@@ -117,7 +118,7 @@ def _detail(
         lines.append("Findings:")
         lines.append("")
         for finding in ordered:
-            lines.extend(_finding_lines(finding, provenance))
+            lines.extend(lines_of(finding))
     else:
         lines.append("No rule restricts this technique for this patient.")
     protocol = decision.protocol
@@ -195,6 +196,15 @@ def assessment_cards(
     """
     cards: list[tuple[Decision, dict[str, Any]]] = []
     several = len(assessments) > 1
+    # The core rules' findings are shared by every technique's decision: render each once.
+    rendered: dict[int, tuple[Finding, list[str]]] = {}
+
+    def lines_of(finding: Finding) -> list[str]:
+        found = rendered.get(id(finding))
+        if found is None or found[0] is not finding:
+            found = rendered[id(finding)] = (finding, _finding_lines(finding, provenance))
+        return found[1]
+
     for assessment in assessments:
         for decision in assessment.decisions:
             name = names.get(decision.technique, decision.technique)
@@ -203,7 +213,7 @@ def assessment_cards(
                 "summary": _summary(decision, name, assessment.as_of if several else None),
                 "indicator": INDICATORS[decision.outcome],
                 "detail": _detail(
-                    decision, name, assessment.as_of, assessment.ruleset_fingerprint, provenance
+                    decision, name, assessment.as_of, assessment.ruleset_fingerprint, lines_of
                 ),
                 "source": source(base_url, version, (decision.technique, name)),
             }
