@@ -37,6 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from herniarules.fhir import PREFETCH  # noqa: E402
 from tests.service_support import (  # noqa: E402
     SANDBOX,
     SANDBOX_ISS,
@@ -44,8 +45,6 @@ from tests.service_support import (  # noqa: E402
     sandbox_token,
     us_core_resources,
 )
-
-from herniarules.fhir import PREFETCH  # noqa: E402
 
 PATH = "/cds-services/herniarules-patient-view"
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -151,12 +150,13 @@ def main() -> int:
             _wait(service_port)
             connection = http.client.HTTPConnection("127.0.0.1", service_port)
             token = sandbox_token(f"http://127.0.0.1:{service_port}{PATH}")
-            connection.request("POST", PATH, body=body, headers={
-                "Authorization": f"Bearer {token}", "Content-Type": "application/json"})  # fmt: skip
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            connection.request("POST", PATH, body=body, headers=headers)
             answer = connection.getresponse().read()
             size = len(answer)
             floor = subprocess.Popen(
-                [python, "-m", "uvicorn", "service_floor:app", "--app-dir", str(ROOT / "benchmarks"),
+                [python, "-m", "uvicorn", "service_floor:app",
+                 "--app-dir", str(ROOT / "benchmarks"),
                  "--port", str(floor_port), "--log-level", "warning"],
                 env={**os.environ, "HERNIARULES_FLOOR_BYTES": str(size)},
             )  # fmt: skip

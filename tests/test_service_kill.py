@@ -103,7 +103,8 @@ def test_sigkill_mid_request_leaves_the_audit_log_intact(tmp_path: Path) -> None
             "(SELECT count(*) FROM cards c WHERE c.decision_id = d.decision_id)"
         ).fetchone() == (0,)
         assert log.execute(
-            "SELECT count(*) FROM cards WHERE decision_id NOT IN (SELECT decision_id FROM decisions)"
+            "SELECT count(*) FROM cards"
+            " WHERE decision_id NOT IN (SELECT decision_id FROM decisions)"
         ).fetchone() == (0,)
     # the log opens again and takes new decisions
     again = _start(db, port)

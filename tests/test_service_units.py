@@ -13,7 +13,7 @@ import jwt
 import pytest
 
 import herniarules
-from herniarules.service.audit import CardRecord, DecisionRecord, FeedbackRecord, open_audit_log
+from herniarules.service.audit import CardRecord, DecisionRecord, open_audit_log
 from herniarules.service.auth import AuthError, ReplayCache, TokenVerifier, load_issuer
 from herniarules.service.cards import MAX_SUMMARY, OVERRIDE_SYSTEM, assessment_cards
 from herniarules.service.feedback import read_feedback
