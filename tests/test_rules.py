@@ -280,6 +280,8 @@ facts_strategy = st.builds(
     conditions=st.just(()),
     unrecorded_hernia_codes=st.frozensets(st.sampled_from(["M50.1", "M51.1"])),
     unclassified_medications=st.frozensets(st.sampled_from(["xarelto-like", "N02"])),
+    unconfirmed_conditions=st.frozensets(st.sampled_from(["C50.9", "malignancy"])),
+    unclassified_conditions=st.frozensets(st.sampled_from(["Hypertension", "Stroke"])),
 )
 
 

@@ -58,9 +58,19 @@ def _parser() -> argparse.ArgumentParser:
     assess = sub.add_parser("assess", help="assess patient files against every technique")
     assess.add_argument("files", nargs="+", metavar="FILE")
     assess.add_argument("--technique", action="append", metavar="ID", help="only this technique")
-    assess.add_argument("--format", choices=("text", "json"), default="text")
+    assess.add_argument(
+        "--format",
+        choices=("text", "json", "fhir"),
+        default="text",
+        help="fhir: a FHIR R4 Bundle of a GuidanceResponse and DetectedIssues per patient",
+    )
     assess.add_argument(
         "--as-of", type=_date, metavar="DATE", help="assessment date (default today)"
+    )
+    assess.add_argument(
+        "--fhir",
+        action="store_true",
+        help="the files are FHIR R4: a Bundle or resource (.json) or Bulk Data NDJSON (.ndjson)",
     )
     plan = sub.add_parser("plan", help="plan the dated sessions of a course")
     plan.add_argument("file", metavar="FILE")
@@ -204,6 +214,13 @@ def _text_plan(plan: CoursePlan, out: TextIO) -> None:
         out.write(f"  note: {note}\n")
 
 
+def _assess_fhir(engine: Engine, args: argparse.Namespace, out: TextIO) -> int:
+    """Assess the patients of FHIR files; raise InputError or KeyError on bad input."""
+    from herniarules.fhir.cli import assess_files
+
+    return assess_files(engine, args.files, args.as_of, args.technique, args.format, out)
+
+
 def main(
     argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
@@ -272,6 +289,11 @@ def main(
             else:
                 _text_plan(plan, out)
             return EXIT_OK
+        if args.fhir:
+            return _assess_fhir(engine, args, out)
+        if args.format == "fhir":
+            err.write("error: --format fhir needs --fhir input (the FHIR resources to cite)\n")
+            return EXIT_INPUT
         patients = [load_patient(path) for path in args.files]
     except InputError as exc:
         err.write(f"error: {exc}\n")

@@ -628,9 +628,9 @@ def core_rules(policy: Policy = DEFAULT_POLICY) -> tuple[Rule, ...]:
             "Condition that cannot be classified",
             F.unclassified_conditions.not_empty(),
             Outcome.INSUFFICIENT_DATA,
-            "A condition is recorded only by a code the SDK does not read (such as SNOMED CT) "
-            "or by its name: whether it is a contraindication cannot be told (missing data "
-            "never permits massage). Record its ICD-10 code.",
+            "A condition is recorded only by its name or by a code of a system herniarules "
+            "does not read: whether it is a contraindication cannot be told (missing data "
+            "never permits massage). Record its diagnosis code.",
             "but also other features in which it is unacceptable to perform massage",
             CONTRA_SECTION,
         ),

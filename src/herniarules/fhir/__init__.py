@@ -73,7 +73,7 @@ PREFETCH: Mapping[str, str] = MappingProxyType(
 def _bundle_items(
     bundle: object, path: str, problems: Problems
 ) -> list[tuple[object, str, str | None]]:
-    if not isinstance(bundle, Mapping):
+    if not (type(bundle) is dict or isinstance(bundle, Mapping)):
         problems.add(path or "$", f"must be a FHIR Bundle (an object), got {type(bundle).__name__}")
         return []
     prefix = f"{path}." if path else ""
@@ -89,7 +89,7 @@ def _bundle_items(
     items: list[tuple[object, str, str | None]] = []
     for index, entry in enumerate(entries):
         where = f"{prefix}entry[{index}]"
-        if not isinstance(entry, Mapping):
+        if not (type(entry) is dict or isinstance(entry, Mapping)):
             problems.add(where, "must be an object")
             continue
         if "resource" not in entry:  # a transaction response or a deleted entry
@@ -131,7 +131,9 @@ def from_resources(
     problems = Problems()
     items: list[tuple[object, str, str | None]] = []
     for index, resource in enumerate(resources):
-        if isinstance(resource, Mapping) and resource.get("resourceType") == "Bundle":
+        if (type(resource) is dict or isinstance(resource, Mapping)) and resource.get(
+            "resourceType"
+        ) == "Bundle":
             items.extend(_bundle_items(resource, f"[{index}]", problems))
         else:
             items.append((resource, f"[{index}]", None))
@@ -151,14 +153,16 @@ def from_prefetch(
     counts as not recorded.
     """
     problems = Problems()
-    if not isinstance(prefetch, Mapping):
+    if not (type(prefetch) is dict or isinstance(prefetch, Mapping)):
         raise FhirError([Problem("prefetch", "must be an object")])
     items: list[tuple[object, str, str | None]] = []
     for key, value in prefetch.items():
         path = f"prefetch.{key}"
         if value is None:
             continue
-        if isinstance(value, Mapping) and value.get("resourceType") == "Bundle":
+        if (type(value) is dict or isinstance(value, Mapping)) and value.get(
+            "resourceType"
+        ) == "Bundle":
             items.extend(_bundle_items(value, path, problems))
         else:
             items.append((value, path, None))
@@ -171,7 +175,7 @@ def _patient_key(resource: Mapping[str, Any]) -> str | None:
         rid = resource.get("id")
         return f"Patient/{rid}" if isinstance(rid, str) else None
     subject = resource.get("subject", resource.get("patient"))
-    if isinstance(subject, Mapping):
+    if type(subject) is dict or isinstance(subject, Mapping):
         reference = subject.get("reference")
         if isinstance(reference, str):
             return reference
@@ -203,7 +207,7 @@ def read_ndjson(
                 except ValueError as exc:
                     problems.add(where, f"not JSON: {exc}")
                     continue
-                if not isinstance(resource, Mapping) or not isinstance(
+                if not (type(resource) is dict or isinstance(resource, Mapping)) or not isinstance(
                     resource.get("resourceType"), str
                 ):
                     problems.add(where, "not a FHIR resource: no resourceType")
@@ -224,4 +228,6 @@ def read_ndjson(
 
 
 def _is_medication(resource: object) -> bool:
-    return isinstance(resource, Mapping) and resource.get("resourceType") == "Medication"
+    return (type(resource) is dict or isinstance(resource, Mapping)) and resource.get(
+        "resourceType"
+    ) == "Medication"

@@ -171,17 +171,21 @@ def parse_day(value: object) -> tuple[date, date] | None:
 
 def codings(concept: object) -> list[Mapping[str, Any]]:
     """Return the codings of a CodeableConcept that are objects (others are not read)."""
-    if not isinstance(concept, Mapping):
+    # JSON gives dicts and lists: the exact types are checked first, the ABCs only if not
+    if type(concept) is not dict and not isinstance(concept, Mapping):
         return []
     found = concept.get("coding")
-    if not isinstance(found, list):
+    if type(found) is not list:
         return []
-    return [c for c in found if isinstance(c, Mapping)]
+    for coding in found:
+        if type(coding) is not dict:
+            return [c for c in found if isinstance(c, Mapping)]
+    return found
 
 
 def concept_text(concept: object) -> str | None:
     """Return the words of a CodeableConcept: its text, else the first coding's display."""
-    if not isinstance(concept, Mapping):
+    if not (type(concept) is dict or isinstance(concept, Mapping)):
         return None
     text = concept.get("text")
     if isinstance(text, str) and text.strip():

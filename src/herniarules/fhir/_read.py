@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from herniarules.errors import ModelError, Problem
 from herniarules.fhir import extensions as ext
@@ -97,12 +97,24 @@ _DIASTOLIC = frozenset({"8462-4"})
 #: Body temperature and its site-specific codes (oral, rectal, tympanic, axillary).
 _TEMPERATURE = frozenset({"8310-5", "8331-1", "8332-9", "8333-7", "8328-7"})
 _PAIN = frozenset({"72514-3"})
+_INFLAMMATORY = frozenset({"inflammatory-process"})
+
 _PREGNANCY = frozenset({"82810-3"})
 _PREGNANCY_ANSWERS: Mapping[str, bool | None] = {
     "77386006": True,  # Pregnant
     "60001007": False,  # Not pregnant
     "261665006": None,  # Unknown
 }
+_LOINC_KINDS: Mapping[str, str] = {
+    **{code: "bp" for code in _BP_PANELS},
+    **{code: "systolic" for code in _SYSTOLIC},
+    **{code: "diastolic" for code in _DIASTOLIC},
+    **{code: "temperature" for code in _TEMPERATURE},
+    **{code: "pain" for code in _PAIN},
+    **{code: "pregnancy" for code in _PREGNANCY},
+}
+#: A panel is read before its parts; one Observation is read as one kind.
+_KIND_ORDER = ("bp", "inflammatory", "systolic", "diastolic", "temperature", "pain", "pregnancy")
 _OBSERVATION_IGNORED_STATUS = frozenset({"cancelled", "entered-in-error", "registered"})
 _MMHG = frozenset({"mm[Hg]", "mmHg"})
 
@@ -235,7 +247,7 @@ def _split(element: str) -> tuple[str, str]:
 
 
 def _reference(value: object) -> str | None:
-    if isinstance(value, Mapping):
+    if type(value) is dict or isinstance(value, Mapping):
         ref = value.get("reference")
         if isinstance(ref, str):
             return ref
@@ -308,10 +320,18 @@ def _read_patient(source: _Source, reading: _Reading) -> tuple[str, int, Sex]:
             problems.add(f"{path}.gender", f"must be one of {allowed}, got {shown(gender)}")
     else:
         for index, extension in enumerate(_list(resource.get("extension"))):
-            url = extension.get("url") if isinstance(extension, Mapping) else None
+            url = (
+                extension.get("url")
+                if (type(extension) is dict or isinstance(extension, Mapping))
+                else None
+            )
             if url and url.endswith("/us-core-individual-sex"):
                 coding = extension.get("valueCoding")
-                code = coding.get("code") if isinstance(coding, Mapping) else None
+                code = (
+                    coding.get("code")
+                    if (type(coding) is dict or isinstance(coding, Mapping))
+                    else None
+                )
                 if code in _SEX_CODINGS:
                     sex = _SEX_CODINGS[code]
                     reading.provenance["sex"] = f"{name}.extension[{index}].valueCoding"
@@ -390,8 +410,18 @@ def _read_condition(source: _Source, reading: _Reading) -> None:
             return
         status = _CLINICAL[code]
     else:
-        status_from = f"{name} (no clinicalStatus: read as active)"
+        abated = _first_day(resource, "abatement")
+        if abated is not None and abated <= reading.as_of:
+            status = ClinicalStatus.RESOLVED
+            status_from = f"{name}.abatement[x] (no clinicalStatus: read as resolved)"
+        else:
+            status_from = f"{name} (no clinicalStatus: read as active)"
     onset = _first_day(resource, "onset")
+    if onset is not None and onset > reading.as_of:
+        reading.ignored.append(
+            Note(name, "onset[x]", f"began {onset.isoformat()}, after the assessment day")
+        )
+        return
     site = _site(resource, path, reading)
     text = concept_text(resource.get("code"))
     display = one_line(text) if text else None
@@ -537,7 +567,7 @@ def _first_day(resource: Mapping[str, Any], prefix: str) -> date | None:
     span = parse_day(resource.get(f"{prefix}DateTime"))
     if span is None:
         period = resource.get(f"{prefix}Period")
-        if isinstance(period, Mapping):
+        if type(period) is dict or isinstance(period, Mapping):
             span = parse_day(period.get("start"))
     return span[0] if span is not None else None
 
@@ -550,10 +580,9 @@ def _site(resource: Mapping[str, Any], path: str, reading: _Reading) -> Site | N
     if words is None:
         return None
     for candidate in (words, words.lower(), words.lower().replace(" ", "-")):
-        try:
-            return Site.parse(candidate)
-        except ValueError:
-            continue
+        found = _term(Site, candidate)
+        if found is not None:
+            return found
     return None  # a site the vocabulary does not name: unknown, so local rules block
 
 
@@ -562,7 +591,9 @@ def _site(resource: Mapping[str, Any], path: str, reading: _Reading) -> Site | N
 
 def _extension(resource: Mapping[str, Any], url: str) -> tuple[int, Mapping[str, Any]] | None:
     for index, extension in enumerate(_list(resource.get("extension"))):
-        if isinstance(extension, Mapping) and extension.get("url") == url:
+        if (type(extension) is dict or isinstance(extension, Mapping)) and extension.get(
+            "url"
+        ) == url:
             return index, extension
     return None
 
@@ -604,7 +635,10 @@ def _read_hernia(source: _Source, reading: _Reading, condition: Condition) -> No
         index, extension = hit
         quantity = extension.get("valueQuantity")
         element = f"{path}.extension[{index}].valueQuantity"
-        if not isinstance(quantity, Mapping) or number(quantity.get("value")) is None:
+        if (
+            not (type(quantity) is dict or isinstance(quantity, Mapping))
+            or number(quantity.get("value")) is None
+        ):
             problems.add(element, "must be a Quantity with a number value, in mm")
         elif quantity.get("code", quantity.get("unit")) != "mm":
             got = quantity.get("code", quantity.get("unit"))
@@ -701,7 +735,7 @@ def _effective(resource: Mapping[str, Any]) -> tuple[date | None, str]:
             span = parse_day(resource[key])
             return (span[0] if span and span[0] == span[1] else None), key
     period = resource.get("effectivePeriod")
-    if isinstance(period, Mapping):
+    if type(period) is dict or isinstance(period, Mapping):
         for key in ("end", "start"):
             span = parse_day(period.get(key))
             if span is not None:
@@ -712,19 +746,16 @@ def _effective(resource: Mapping[str, Any]) -> tuple[date | None, str]:
 
 def _read_observation(source: _Source, reading: _Reading) -> None:
     resource, path, name = source.resource, source.path, source.name
-    code = resource.get("code")
     kinds: list[str] = []
-    if has_code(code, LOINC, _BP_PANELS) is not None:
-        kinds.append("bp")
-    for kind, codes in (
-        ("systolic", _SYSTOLIC),
-        ("diastolic", _DIASTOLIC),
-        ("temperature", _TEMPERATURE),
-        ("pain", _PAIN),
-        ("pregnancy", _PREGNANCY),
-    ):
-        if has_code(code, LOINC, codes) is not None:
-            kinds.append(kind)
+    for coding in codings(resource.get("code")):
+        system = coding.get("system")
+        if system == LOINC:
+            kind = _LOINC_KINDS.get(coding.get("code"))  # type: ignore[arg-type]
+            if kind is not None:
+                kinds.append(kind)
+        elif system == ext.FINDINGS and coding.get("code") in _INFLAMMATORY:
+            kinds.append("inflammatory")
+    kinds.sort(key=_KIND_ORDER.index)
     if not kinds:
         reading.skipped["Observation (not read)"] = (
             reading.skipped.get("Observation (not read)", 0) + 1
@@ -746,7 +777,7 @@ def _read_observation(source: _Source, reading: _Reading) -> None:
     kind = kinds[0]
     if kind == "bp":
         for index, component in enumerate(_list(resource.get("component"))):
-            if not isinstance(component, Mapping):
+            if not (type(component) is dict or isinstance(component, Mapping)):
                 continue
             for part, codes in (("systolic", _SYSTOLIC), ("diastolic", _DIASTOLIC)):
                 if has_code(component.get("code"), LOINC, codes) is not None:
@@ -765,6 +796,14 @@ def _read_observation(source: _Source, reading: _Reading) -> None:
         _temperature(resource, path, name, day, reading)
     elif kind == "pain":
         _pain(resource, path, name, day, reading)
+    elif kind == "inflammatory":
+        flag = resource.get("valueBoolean")
+        if flag is not True and flag is not False:
+            reading.problems.add(
+                f"{path}.valueBoolean", f"must be true or false, got {shown(flag)}"
+            )
+            return
+        reading.observe("inflammatory", day, flag, f"{name}.valueBoolean")
     else:
         _pregnancy(resource, path, name, day, reading)
 
@@ -785,7 +824,7 @@ def _quantity(
     element: Mapping[str, Any], path: str, reading: _Reading, units: frozenset[str], expected: str
 ) -> tuple[float, str] | None:
     quantity = element.get("valueQuantity")
-    if not isinstance(quantity, Mapping):
+    if not (type(quantity) is dict or isinstance(quantity, Mapping)):
         got = next((k for k in element if k.startswith("value")), None)
         reading.problems.add(
             f"{path}.valueQuantity", f"expected a Quantity in {expected}, got {got or 'no value'}"
@@ -899,7 +938,9 @@ def _medication_concept(
         return None, f"{name}.medication[x]"
     if ref.startswith("#"):
         for contained in _list(resource.get("contained")):
-            if isinstance(contained, Mapping) and contained.get("id") == ref[1:]:
+            if (type(contained) is dict or isinstance(contained, Mapping)) and contained.get(
+                "id"
+            ) == ref[1:]:
                 return contained.get("code"), f"{name}.contained[{ref}].code"
         return None, f"{name}.medicationReference"
     target = index.get(ref)
@@ -908,7 +949,7 @@ def _medication_concept(
         target = index.get(tail)
     if target is None:
         return None, f"{name}.medicationReference"
-    return target.resource.get("code"), f"{target.name}.code"
+    return target.resource.get("code"), f"{name}.medicationReference ({target.name}.code)"
 
 
 def _ingredients(words: str) -> list[str]:
@@ -932,6 +973,19 @@ def _read_medication(
     status = resource.get("status")
     if status not in current:
         reading.ignored.append(Note(name, "status", f"{status}: not taken now"))
+        return
+    started = parse_day(resource.get("authoredOn"))
+    if started is None:
+        period = resource.get("effectivePeriod")
+        started = parse_day(
+            period.get("start")
+            if (type(period) is dict or isinstance(period, Mapping))
+            else resource.get("effectiveDateTime")
+        )
+    if started is not None and started[0] > reading.as_of:
+        reading.ignored.append(
+            Note(name, "", f"started {started[0].isoformat()}, after the assessment day")
+        )
         return
     concept, element = _medication_concept(source, index)
     atc: str | None = None
@@ -966,13 +1020,25 @@ def _read_medication(
 # --------------------------------------------------------------------------- allergies
 
 
+T = TypeVar("T", Site, Substance)
+
+
+def _term(kind: type[T], word: str) -> T | None:
+    """Return the member of a vocabulary ``word`` names (value or synonym), or ``None``.
+
+    A lookup, not :meth:`~herniarules.vocabulary.Term.parse`: a word that names nothing is
+    common here (free text from an EHR), and the parse error's close-match search is costly.
+    """
+    found = kind.synonyms().get(word) or kind._value2member_map_.get(word)
+    return found if isinstance(found, kind) else None
+
+
 def _substance(words: str) -> Substance:
     folded = " ".join(words.lower().split())
     for candidate in (folded, folded.replace(" ", "-")):
-        try:
-            return Substance.parse(candidate)
-        except ValueError:
-            pass
+        found = _term(Substance, candidate)
+        if found is not None:
+            return found
     for word, substance in _BEE_WORDS:
         if word in folded:
             return substance
@@ -1047,7 +1113,7 @@ def _read_procedure(source: _Source, reading: _Reading) -> None:
     span = parse_day(resource.get("performedDateTime"))
     element = "performedDateTime"
     period = resource.get("performedPeriod")
-    if span is None and isinstance(period, Mapping):
+    if span is None and (type(period) is dict or isinstance(period, Mapping)):
         for key in ("end", "start"):
             span = parse_day(period.get(key))
             if span is not None:
@@ -1057,6 +1123,11 @@ def _read_procedure(source: _Source, reading: _Reading) -> None:
         reading.problems.add(
             f"{path}.performed[x]",
             "a spinal operation needs its date: the healing rules count from it",
+        )
+        return
+    if span[0] > reading.as_of:
+        reading.ignored.append(
+            Note(name, element, f"performed {span[0].isoformat()}, after the assessment day")
         )
         return
     text = concept_text(resource.get("code"))
@@ -1128,6 +1199,11 @@ def _assemble(reading: _Reading, chosen: _Source, pid: str, age: int, sex: Sex) 
         if found is not None:
             vitals[field] = found[0]
             provenance[f"vitals.{field}"] = found[1]
+    inflammatory: bool | None = None
+    found = reading.latest("inflammatory", freshness.vital_signs_days)
+    if found is not None:
+        inflammatory = found[0]
+        provenance["inflammatory_process"] = found[1]
     pregnant: bool | None = None
     found = reading.latest("pregnancy", freshness.pregnant_days)
     if found is not None:
@@ -1182,6 +1258,7 @@ def _assemble(reading: _Reading, chosen: _Source, pid: str, age: int, sex: Sex) 
             vitals=vitals_record,
             hernias=tuple(hernias),
             pregnant=pregnant,
+            inflammatory_process=inflammatory,
             conditions=tuple(conditions),
             allergies=tuple(a for a, _ in reading.allergies),
             medications=tuple(m for m, _ in reading.medications),
@@ -1211,7 +1288,7 @@ def sources_of(
     """Return the resources of ``(resource, path, fullUrl)`` triples, checking each is one."""
     found = []
     for resource, path, full_url in items:
-        if not isinstance(resource, Mapping):
+        if not (type(resource) is dict or isinstance(resource, Mapping)):
             problems.add(path, f"must be a FHIR resource (an object), got {shown(resource)}")
             continue
         kind = resource.get("resourceType")

@@ -9,7 +9,8 @@ from typing import Any
 from herniarules.fhir import extensions as ext
 from herniarules.fhir._base import LOINC, FhirRecord
 from herniarules.outcomes import Assessment, Finding, Outcome
-from herniarules.terminology import normalize_code
+from herniarules.terminology import DEFAULT_TERMINOLOGY, normalize_code
+from herniarules.vocabulary import allergy_concepts, classify_medication
 from herniarules.terminology.codes import dotted
 
 __all__ = ["detected_issues", "finding_provenance", "guidance_response"]
@@ -38,9 +39,9 @@ _FACT_PATHS: Mapping[str, tuple[str, ...]] = {
     "systolic_mmhg": ("vitals.systolic_mmhg",),
     "diastolic_mmhg": ("vitals.diastolic_mmhg",),
     "bp_grade": ("vitals.systolic_mmhg", "vitals.diastolic_mmhg"),
-    "pregnant": ("pregnant", "conditions", "age", "sex"),
-    "inflammatory_process": ("conditions",),
-    "concepts": ("conditions", "medications", "allergies", "pregnant"),
+    "pregnant": ("pregnant",),
+    "inflammatory_process": ("inflammatory_process",),
+    "concepts": ("pregnant", "inflammatory_process"),
     "exacerbated_conditions": ("conditions",),
     "worst_phase": ("hernias",),
     "phases": ("hernias",),
@@ -94,6 +95,25 @@ def _condition_codes(record: FhirRecord) -> dict[str, list[int]]:
     return codes
 
 
+def _concept_items(record: FhirRecord) -> list[tuple[str, frozenset[str]]]:
+    """Return each condition, medication and allergy path with the concepts it expresses."""
+    found: list[tuple[str, frozenset[str]]] = []
+    patient = record.patient
+    for index, condition in enumerate(patient.conditions):
+        meant: set[str] = set()
+        if condition.code is not None and condition.status.is_active:
+            _code, _display, classes = DEFAULT_TERMINOLOGY.resolve(condition.code, condition.system)
+            meant.update(c.concept for c in classes)
+        if condition.concept is not None and condition.status.is_active:
+            meant.add(condition.concept)
+        found.append((f"conditions[{index}]", frozenset(meant)))
+    for index, medication in enumerate(patient.medications):
+        found.append((f"medications[{index}]", classify_medication(medication) or frozenset()))
+    for index, allergy in enumerate(patient.allergies):
+        found.append((f"allergies[{index}]", allergy_concepts(allergy)))
+    return found
+
+
 def finding_provenance(finding: Finding, record: FhirRecord) -> tuple[str, ...]:
     """Return the FHIR elements the evidence of ``finding`` was read from.
 
@@ -129,7 +149,21 @@ def finding_provenance(finding: Finding, record: FhirRecord) -> tuple[str, ...]:
                     add(_entries(record, [f"conditions[{index}]"]))
             continue
         add(_entries(record, _FACT_PATHS.get(name, ())))
+        if name in _CONCEPT_FACTS:
+            wanted = _CONCEPT_FACTS[name] or frozenset(value or ())
+            for path, meant in _concept_items(record):
+                if meant & wanted:
+                    add(_entries(record, [path]))
     return tuple(found)
+
+
+# Facts derived from the concepts of conditions, medications and allergies: the concepts that
+# implicate an item (empty: the concepts the evidence lists).
+_CONCEPT_FACTS: Mapping[str, frozenset[str]] = {
+    "concepts": frozenset(),
+    "pregnant": frozenset({"pregnancy"}),
+    "inflammatory_process": frozenset({"inflammatory-process"}),
+}
 
 
 def _reference(element: str) -> dict[str, str]:

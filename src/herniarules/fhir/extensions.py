@@ -15,6 +15,7 @@ from herniarules.model import HerniaKind, Phase
 
 __all__ = [
     "BASE",
+    "FINDINGS",
     "HERNIA_KIND",
     "HERNIA_LEVEL",
     "HERNIA_PHASE",
@@ -38,6 +39,10 @@ HERNIA_SIZE = f"{_SD}/hernia-size"
 HERNIA_LEVEL = f"{_SD}/hernia-level"
 #: Whether a surgeon has indicated an operation for the hernia (``valueBoolean``).
 SURGERY_INDICATED = f"{_SD}/surgery-indicated"
+#: Code system of herniarules' own observation codes: ``inflammatory-process`` (an
+#: Observation with ``valueBoolean``: whether the clinician found an active inflammatory
+#: process at the visit; LOINC has no code for it).
+FINDINGS = f"{BASE}/CodeSystem/finding"
 #: On a DetectedIssue: a technique the issue blocks (``valueCode``, a technique id).
 TECHNIQUE = f"{_SD}/technique"
 
