@@ -22,7 +22,6 @@ from herniarules import Engine
 from herniarules.fhir import PATIENT_TYPES, FhirRecord, from_bundle, from_resources, read_ndjson
 from tests.test_fhir import FHIR
 
-
 AS_OF = date(2024, 1, 1)
 
 
