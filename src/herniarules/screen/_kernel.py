@@ -1,0 +1,337 @@
+"""The screening kernel: a facts table in, one decision per patient and technique out.
+
+:class:`Kernel` takes an :class:`~herniarules.Engine`'s rules and techniques as they were
+loaded and compiled, compiles every rule once with the columnar back-end, and decides each
+technique for every row as :mod:`herniarules.decide` does for one patient:
+
+1. A rule *fires* when its predicate is true or unknown; unknown gives *insufficient data*.
+2. A physician's clearance for the technique, valid on the day, satisfies its *requires
+   clearance* findings (:func:`herniarules.decide.cleared`).
+3. A finding of a local rule whose sites all lie outside the technique's area becomes *allowed
+   with modifications* (:func:`herniarules.decide.outside_area`).
+4. The verdict is the most restrictive effective outcome.
+
+A rule the columnar back-end cannot express (a ``Custom`` predicate) is evaluated row by row
+with the interpreter, for that rule only, on :class:`~herniarules.facts.Facts` rebuilt from the
+facts table; a predicate that raises makes its technique not permitted for that row with an
+``engine.plugin-error`` finding, as the engine does. A technique whose plugin failed to load is
+*insufficient data* for every row, with the same finding.
+
+The fired rules are a bitmask over :attr:`Kernel.rule_ids` (bit ``i`` is rule ``i``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import polars as pl
+
+from herniarules.engine import PLUGIN_ERROR, Engine
+from herniarules.facts import FACT_LABELS, ITEM_COLLECTIONS, Facts
+from herniarules.outcomes import Outcome
+from herniarules.rules import Rule
+from herniarules.rules._items import Some
+from herniarules.rules._polars import ROW, Columnar, Unsupported, item_count_columns
+from herniarules.screen._facts import FACTS_SCHEMA, facts_from_row
+
+__all__ = ["DECISION_SCHEMA", "Kernel", "ScreenError"]
+
+_U64 = pl.UInt64()
+_LABELS = {int(o): o.label for o in Outcome}
+_REQUIRES_CLEARANCE = int(Outcome.REQUIRES_CLEARANCE)
+_PERMITTING = int(Outcome.ALLOWED_WITH_MODIFICATIONS)
+_INSUFFICIENT = int(Outcome.INSUFFICIENT_DATA)
+#: The facts whose absence a decision reports, in bit order of ``missing_mask``.
+MISSING_FACTS = tuple(name for name in FACTS_SCHEMA if name != ROW)
+
+#: The columns of the decisions table, one row per patient and technique.
+DECISION_SCHEMA = pl.Schema(
+    {
+        ROW: pl.UInt32(),
+        "patient_id": pl.String(),
+        "technique": pl.String(),
+        "verdict": pl.String(),
+        "permitted": pl.Boolean(),
+        "fired_mask": _U64,
+        "missing_mask": _U64,
+    }
+)
+
+
+class ScreenError(ValueError):
+    """Raised when a screening cannot be set up: an unknown technique, too many rules."""
+
+
+@attrs.frozen
+class _Plan:
+    """One technique as the kernel decides it."""
+
+    id: str
+    rules: tuple[int, ...]
+    """Indices into :attr:`Kernel.rules` of the core rules and the technique's own."""
+    own: tuple[int, ...]
+    """The technique's own rules (a failure of one of its row-wise rules replaces them)."""
+    treated: frozenset[str] | None
+    failed: bool
+    """Whether the technique's plugin failed: insufficient data for every row."""
+
+
+class Kernel:
+    """Every rule of ``engine`` compiled once for columnar evaluation.
+
+    :param engine: the engine whose rules, policy, techniques and terminology are used.
+    :param techniques: the technique ids to decide (default: every technique, sorted).
+    """
+
+    def __init__(self, engine: Engine, techniques: Sequence[str] | None = None) -> None:
+        self.engine = engine
+        #: The rules in bit order: the core rules, then every loaded plugin's.
+        self.rules: tuple[Rule, ...] = engine.rules
+        #: The ids a fired mask's bits stand for; the last is ``engine.plugin-error``.
+        self.rule_ids: tuple[str, ...] = (*(r.id for r in self.rules), PLUGIN_ERROR)
+        if len(self.rule_ids) > 64:
+            raise ScreenError(
+                f"{len(self.rule_ids)} rules do not fit the 64-bit fired mask; "
+                "screen fewer techniques' plugins at a time"
+            )
+        index = {rule.id: i for i, rule in enumerate(self.rules)}
+        slots = engine._slots  # the engine's compiled techniques, read only
+        wanted = sorted(slots) if techniques is None else list(techniques)
+        unknown = [t for t in wanted if t not in slots]
+        if unknown:
+            raise ScreenError(
+                f"unknown technique {', '.join(map(repr, unknown))}; known: {', '.join(sorted(slots))}"
+            )
+        core = tuple(i for i, rule in enumerate(self.rules) if rule.is_core)
+        plans = []
+        for technique_id in wanted:
+            slot = slots[technique_id]
+            failed = slot.findings is None
+            own = (
+                ()
+                if failed
+                else tuple(
+                    index[r.id]
+                    for r in slot.plugin.rules
+                    if r.techniques and technique_id in r.techniques
+                )
+            )
+            plans.append(_Plan(technique_id, (*core, *own), own, slot.treated, failed))
+        #: The techniques, in output order.
+        self.plans: tuple[_Plan, ...] = tuple(plans)
+        self.compiler = Columnar(FACTS_SCHEMA)
+        self._exprs: dict[int, pl.Expr] = {}
+        self._sited: dict[int, str] = {}
+        #: Indices of the rules evaluated row by row (``Custom`` predicates).
+        self.row_wise: tuple[int, ...] = ()
+        row_wise = []
+        needed = sorted({i for plan in self.plans for i in plan.rules})
+        for i in needed:
+            rule = self.rules[i]
+            when = rule.when
+            local_sites = rule.local and not (
+                isinstance(when, Some) and when.kind.collection == "conditions"
+            )
+            try:
+                if local_sites:
+                    raise Unsupported("a local rule that is not 'some condition: ...'")
+                self._exprs[i] = self.compiler.compile(when)
+                if rule.local:
+                    self._sited[i] = self.compiler.item_predicates["conditions"][-1][0]
+            except Unsupported:
+                row_wise.append(i)
+        self.row_wise = tuple(row_wise)
+        self._reads = {i: self.rules[i].when.reads() for i in needed}
+
+    # -- evaluation -------------------------------------------------------------------------
+    def results(self, facts: pl.DataFrame) -> pl.LazyFrame:
+        """Return the facts with ``r<i>`` (rule ``i``'s three-valued result) for every rule.
+
+        A local rule also gets ``s<i>``: the sites of the condition items that made it true,
+        or null when one of them has no site.
+        """
+        lazy = facts.lazy()
+        for table in self.compiler.item_tables(lazy):
+            lazy = lazy.join(table, on=ROW, how="left")
+        counts = item_count_columns(self.compiler)
+        if counts:
+            lazy = lazy.with_columns(pl.col(counts).fill_null(0))
+        columns = [expr.alias(f"r{i}") for i, expr in self._exprs.items()]
+        lazy = lazy.with_columns(columns)
+        if self._sited:
+            sites = self._sites(facts)
+            lazy = lazy.join(sites.lazy(), on=ROW, how="left")
+        if self.row_wise:
+            lazy = lazy.join(self._row_wise(facts).lazy(), on=ROW, how="left")
+        return lazy
+
+    def _sites(self, facts: pl.DataFrame) -> pl.DataFrame:
+        """Return ``s<i>`` per local rule: the sites of the items its predicate holds for."""
+        exploded = (
+            facts.lazy()
+            .select(ROW, "conditions")
+            .explode("conditions")
+            .filter(pl.col("conditions").is_not_null())
+            .unnest("conditions")
+        )
+        aggregates = []
+        for i, name in self._sited.items():
+            predicate = dict(self.compiler.item_predicates["conditions"])[name]
+            holds = predicate.fill_null(False)
+            site = pl.col("site")
+            aggregates.append(
+                pl.when((holds & site.is_null()).any())
+                .then(pl.lit(None, pl.List(pl.String())))
+                .otherwise(site.filter(holds).unique().sort().implode())
+                .alias(f"s{i}")
+            )
+        table = exploded.group_by(ROW).agg(aggregates)
+        out = facts.lazy().select(ROW).join(table, on=ROW, how="left")
+        for i in self._sited:
+            static = self.rules[i].site
+            fallback = pl.lit(static.split(", ") if static else None, pl.List(pl.String()))
+            out = out.with_columns(
+                pl.when(pl.col(f"s{i}").is_null()).then(fallback).otherwise(pl.col(f"s{i}"))
+            )
+        return out.collect()
+
+    def _row_wise(self, facts: pl.DataFrame) -> pl.DataFrame:
+        """Return ``r<i>`` (and ``s<i>``) of the row-wise rules, and ``e<i>`` when one raised."""
+        rows: list[int] = []
+        values: dict[int, list[Any]] = {i: [] for i in self.row_wise}
+        sites: dict[int, list[Any]] = {i: [] for i in self.row_wise if self.rules[i].local}
+        errors: dict[int, list[bool]] = {i: [] for i in self.row_wise}
+        for row in facts.iter_rows(named=True):
+            rows.append(row[ROW])
+            patient = facts_from_row(row)
+            for i in self.row_wise:
+                rule = self.rules[i]
+                try:
+                    result = rule.when.evaluate(_private(patient))
+                    failed = False
+                except KeyboardInterrupt:
+                    raise
+                except BaseException:  # a plugin's predicate fails its technique alone
+                    result, failed = None, True
+                values[i].append(result)
+                errors[i].append(failed)
+                if i in sites:
+                    sites[i].append(_finding_sites(rule, result, patient))
+        data: dict[str, Any] = {ROW: pl.Series(rows, dtype=pl.UInt32())}
+        for i in self.row_wise:
+            data[f"r{i}"] = pl.Series(values[i], dtype=pl.Boolean())
+            data[f"e{i}"] = pl.Series(errors[i], dtype=pl.Boolean())
+            if i in sites:
+                data[f"s{i}"] = pl.Series(sites[i], dtype=pl.List(pl.String()))
+        return pl.DataFrame(data)
+
+    def decide(self, facts: pl.DataFrame, clearances: pl.DataFrame) -> pl.DataFrame:
+        """Return the decisions table: one row per row of ``facts`` and technique.
+
+        :param clearances: :data:`ROW` and, per technique id, whether a physician's clearance
+            for it is valid on the day.
+        """
+        results = self.results(facts).join(clearances.lazy(), on=ROW, how="left")
+        frames = [self._decide_one(results, plan) for plan in self.plans]
+        return pl.concat(frames).collect()
+
+    def _decide_one(self, results: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
+        rules = self.rules
+        outcomes: list[pl.Expr] = [pl.lit(0, pl.Int64())]
+        fired: list[pl.Expr] = [pl.lit(0, _U64)]
+        missing: list[pl.Expr] = [pl.lit(0, _U64)]
+        cleared = pl.col(f"cleared:{plan.id}").fill_null(False)
+        failure = pl.lit(plan.failed)
+        for i in plan.rules:
+            rule = rules[i]
+            result = pl.col(f"r{i}")
+            if i in plan.own and i in self.row_wise:
+                failure = failure | pl.col(f"e{i}")
+            outcome = (
+                pl.when(result.is_null())
+                .then(_INSUFFICIENT)
+                .when(result)
+                .then(int(rule.outcome))
+                .otherwise(0)
+            )
+            if rule.outcome is Outcome.REQUIRES_CLEARANCE:
+                outcome = pl.when(result.fill_null(False) & cleared).then(0).otherwise(outcome)
+            if rule.local and plan.treated is not None:
+                sites = pl.col(f"s{i}")
+                outside = ~sites.list.eval(pl.element().is_in(sorted(plan.treated))).list.any()
+                outcome = (
+                    pl.when(result.fill_null(False) & sites.is_not_null() & outside)
+                    .then(pl.min_horizontal(outcome, pl.lit(_PERMITTING)))
+                    .otherwise(outcome)
+                )
+            own = i in plan.own
+            outcomes.append(outcome if not own else pl.when(failure).then(0).otherwise(outcome))
+            bit = pl.lit(1 << i, _U64)
+            fires = result.fill_null(True)
+            if own:
+                fires = fires & ~failure
+            fired.append(pl.when(fires).then(bit).otherwise(pl.lit(0, _U64)))
+            unknown = result.is_null() if not own else result.is_null() & ~failure
+            missing.append(pl.when(unknown).then(self._missing_bits(i)).otherwise(0))
+        error_bit = pl.lit(1 << (len(self.rule_ids) - 1), _U64)
+        outcomes.append(pl.when(failure).then(_INSUFFICIENT).otherwise(0))
+        fired.append(pl.when(failure).then(error_bit).otherwise(pl.lit(0, _U64)))
+        verdict = pl.max_horizontal(outcomes)
+        return results.select(
+            pl.col(ROW),
+            pl.col("patient_id"),
+            pl.lit(plan.id).alias("technique"),
+            verdict.replace_strict(_LABELS, return_dtype=pl.String()).alias("verdict"),
+            (verdict <= _PERMITTING).alias("permitted"),
+            _bit_or(fired).alias("fired_mask"),
+            _bit_or(missing).alias("missing_mask"),
+        )
+
+    def _missing_bits(self, i: int) -> pl.Expr:
+        """Return the bits of the facts rule ``i`` reads that are not recorded (or are items)."""
+        bits: list[pl.Expr] = [pl.lit(0, _U64)]
+        for name in self._reads[i]:
+            bit = pl.lit(1 << MISSING_FACTS.index(name), _U64)
+            if name in ITEM_COLLECTIONS:
+                bits.append(bit)  # an unknown quantifier: some item lacks a field it reads
+            else:
+                bits.append(pl.when(pl.col(name).is_null()).then(bit).otherwise(0))
+        return _bit_or(bits)
+
+    def fired_ids(self, mask: int) -> list[str]:
+        """Return the rule ids of the bits set in ``mask``, in bit order."""
+        return [rule_id for bit, rule_id in enumerate(self.rule_ids) if mask >> bit & 1]
+
+
+def missing_labels(mask: int) -> list[str]:
+    """Return the labels of the facts whose bits are set in a ``missing_mask``."""
+    return [FACT_LABELS.get(n, n) for bit, n in enumerate(MISSING_FACTS) if mask >> bit & 1]
+
+
+def _bit_or(parts: list[pl.Expr]) -> pl.Expr:
+    result = parts[0].cast(_U64)
+    for part in parts[1:]:
+        result = result | part.cast(_U64)
+    return result
+
+
+def _private(facts: Facts) -> Facts:
+    """Return a copy of ``facts`` with its own item objects, as plugin code gets it."""
+    return attrs.evolve(
+        facts,
+        hernias=tuple(attrs.evolve(h) for h in facts.hernias),
+        conditions=tuple(attrs.evolve(c) for c in facts.conditions),
+    )
+
+
+def _finding_sites(rule: Rule, result: bool | None, facts: Facts) -> list[str] | None:
+    """Return the sites a local rule's finding carries, as the engine's finding does."""
+    if result is not True:
+        return rule.site.split(", ") if rule.site else None
+    items = rule.when.evidence(facts).get("conditions") or ()
+    sites = {item["site"] for item in items}
+    if items and None not in sites:
+        return sorted(sites)
+    return rule.site.split(", ") if rule.site else None
