@@ -4,6 +4,7 @@
 ``herniarules plan FILE --technique ID --start DATE``
 ``herniarules techniques`` · ``herniarules rules`` · ``herniarules plugins``
 ``herniarules schema patient|assessment``
+``herniarules screen INPUT --out FILE [--technique ID...] [--as-of DATE] [--policy TOML --compare]``
 
 Exit status: 0 on success, 2 on invalid input (the path-named problems go to stderr), 3 when
 a course is refused because the technique is not permitted.
@@ -77,7 +78,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     schema = sub.add_parser("schema", help="print a JSON Schema")
     schema.add_argument("which", choices=("patient", "assessment"))
+    _screen_parser(sub)
     return parser
+
+
+def _screen_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``herniarules screen``; it runs in :mod:`herniarules.screen._cli`."""
+    screen = sub.add_parser(
+        "screen", help="decide every technique for a whole population file (extra [screen])"
+    )
+    screen.add_argument("input", metavar="INPUT", help=".parquet, .arrow, .csv or .ndjson")
+    screen.add_argument("--out", required=True, help="decisions: .parquet, .csv or .ndjson")
+    screen.add_argument("--errors", help="refused rows (default: next to --out, .errors.csv)")
+    screen.add_argument("--report", help="write the summary as HTML with a chart")
+    screen.add_argument("--technique", action="append", metavar="ID", help="only this technique")
+    screen.add_argument("--as-of", type=_date, metavar="DATE", help="assessment date")
+    screen.add_argument("--engine", choices=("polars",), default="polars")
+    screen.add_argument("--policy", metavar="TOML", help="a stricter clinic policy")
+    screen.add_argument(
+        "--compare", action="store_true", help="report what --policy changes against the default"
+    )
 
 
 def _text_decision(decision: Decision, out: TextIO) -> None:
@@ -183,6 +203,10 @@ def main(
             out.write(f"{rule.describe()}  [{scope}]\n    {rule.message}\n")
         out.write(f"ruleset fingerprint {engine.fingerprint}\n")
         return EXIT_OK
+    if args.command == "screen":
+        from herniarules.screen._cli import run_screen
+
+        return run_screen(args, allow, out, err)
     try:
         if args.command == "plan":
             patient = load_patient(args.file)

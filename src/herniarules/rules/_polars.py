@@ -207,7 +207,7 @@ def _in(node: In, compiler: Columnar) -> pl.Expr:
     values = sorted(node.values, key=repr)
     if not values or not all(_fits(dtype, v) for v in values):
         raise Unsupported(f"{node.fact.name} ({dtype}) in {values!r}")
-    return _unknown_if_null(column, column.is_in(pl.Series(values, dtype=dtype)))
+    return _unknown_if_null(column, column.is_in(pl.lit(pl.Series(values, dtype=dtype)).implode()))
 
 
 @COMPILE.register(Contains)
@@ -307,7 +307,7 @@ def _item_in(node: ItemIn, compiler: Columnar) -> pl.Expr:
     values: Sequence[object] = sorted(node.values, key=repr)
     if not all(_fits(dtype, v) for v in values):
         raise Unsupported(f"item field {node.field.name} ({dtype}) in {values!r}")
-    return _unknown_if_null(column, column.is_in(pl.Series(values, dtype=dtype)))
+    return _unknown_if_null(column, column.is_in(pl.lit(pl.Series(values, dtype=dtype)).implode()))
 
 
 @COMPILE_ITEM.register(ItemAlways)

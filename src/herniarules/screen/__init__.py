@@ -21,7 +21,7 @@ import attrs
 import polars as pl
 
 from herniarules.engine import Engine
-from herniarules.errors import InputError
+from herniarules.errors import InputError, Problem
 from herniarules.io import loads_patient, parse_json, patient_from_dict
 from herniarules.model import Patient
 from herniarules.outcomes import Outcome
@@ -87,10 +87,7 @@ class Screening:
     def blocking(self, top: int = 10) -> list[tuple[str, int]]:
         """Return the rules fired in the most decisions that do not permit, most first."""
         masks = (
-            self.decisions.filter(~pl.col("permitted"))
-            .group_by("fired_mask")
-            .len("n")
-            .iter_rows()
+            self.decisions.filter(~pl.col("permitted")).group_by("fired_mask").len("n").iter_rows()
         )
         totals: dict[str, int] = {}
         for mask, n in masks:
@@ -142,7 +139,9 @@ def _with_lists(decisions: pl.DataFrame, kernel: Kernel) -> pl.DataFrame:
 def _clearances(table: pl.DataFrame, techniques: Iterable[str], as_of: dt.date) -> pl.DataFrame:
     day = pl.lit(as_of, pl.Date())
     c = pl.element().struct
-    valid = (c.field("date") <= day) & (c.field("valid_until").is_null() | (day <= c.field("valid_until")))
+    valid = (c.field("date") <= day) & (
+        c.field("valid_until").is_null() | (day <= c.field("valid_until"))
+    )
     columns = [
         pl.col("clearances")
         .list.eval((c.field("technique") == t) & valid)
@@ -185,7 +184,9 @@ def screen(
     clearances = _clearances(
         table.select(pl.col("clearances").cast(PATIENT_SCHEMA["clearances"]))
         if "clearances" in table.columns
-        else pl.DataFrame({"clearances": [[]] * len(table)}, schema={"clearances": PATIENT_SCHEMA["clearances"]}),
+        else pl.DataFrame(
+            {"clearances": [[]] * len(table)}, schema={"clearances": PATIENT_SCHEMA["clearances"]}
+        ),
         [plan.id for plan in kernel.plans],
         as_of,
     )
@@ -214,6 +215,11 @@ def _renumber(read_errors: list[RowError], errors: list[RowError]) -> list[RowEr
 # --------------------------------------------------------------------------- files
 
 
+def _problem(path: str, message: str, source: str | Path | None = None) -> InputError:
+    """Return an :class:`~herniarules.InputError` with one problem."""
+    return InputError([Problem(path, message)], None if source is None else str(source))
+
+
 def read_patients(path: str | Path) -> tuple[pl.DataFrame, list[RowError]]:
     """Return the patient table in a file, and the problems of rows the reader refused.
 
@@ -225,7 +231,7 @@ def read_patients(path: str | Path) -> tuple[pl.DataFrame, list[RowError]]:
     path = Path(path)
     kind = _FORMATS.get(path.suffix.lower())
     if kind is None:
-        raise InputError(f"{path}: unknown format; use one of {', '.join(sorted(_FORMATS))}")
+        raise _problem("", f"unknown format; use one of {', '.join(sorted(_FORMATS))}", path)
     if kind == "parquet":
         return pl.read_parquet(path), []
     if kind == "arrow":
@@ -287,7 +293,7 @@ def write_decisions(screening: Screening, path: str | Path) -> None:
     elif kind == "ndjson":
         decisions.write_ndjson(path)
     else:
-        raise InputError(f"{path}: decisions are written as .parquet, .csv or .ndjson")
+        raise _problem("", "decisions are written as .parquet, .csv or .ndjson", path)
 
 
 def write_errors(screening: Screening, path: str | Path) -> None:
@@ -318,27 +324,30 @@ def load_policy(path: str | Path) -> Policy:
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"{path}: cannot read the policy: {exc}") from None
+        raise _problem("", f"cannot read the policy: {exc}", path) from None
     data = data.get("policy", data)
     known = [f.name for f in attrs.fields(Policy)]
     unknown = sorted(set(data) - set(known))
     if unknown:
-        raise InputError(f"{path}: unknown policy keys {', '.join(unknown)}; known: {', '.join(known)}")
+        raise _problem(
+            unknown[0], f"unknown policy keys {', '.join(unknown)}; known: {', '.join(known)}", path
+        )
     tiers = data.get("minimum_tiers")
     if isinstance(tiers, dict):
         converted = {}
         for concept, label in tiers.items():
             if label not in _OUTCOMES:
-                raise InputError(
-                    f"{path}: minimum_tiers.{concept}: {label!r} is not an outcome; "
-                    f"one of {', '.join(_OUTCOMES)}"
+                raise _problem(
+                    f"minimum_tiers.{concept}",
+                    f"{label!r} is not an outcome; one of {', '.join(_OUTCOMES)}",
+                    path,
                 )
             converted[concept] = _OUTCOMES[label]
         data = {**data, "minimum_tiers": converted}
     try:
         return Policy(**data)
     except (PolicyError, TypeError, ValueError) as exc:
-        raise InputError(f"{path}: {exc}") from None
+        raise _problem("", str(exc), path) from None
 
 
 def compare(before: Screening, after: Screening) -> pl.DataFrame:
@@ -368,10 +377,17 @@ def compare_summary(changes: pl.DataFrame) -> str:
     """Return how many decisions change, from what to what, and because of which rules."""
     lines = [f"{len(changes)} decisions change"]
     for before, after, n in (
-        changes.group_by("verdict_before", "verdict_after").len("n").sort("n", descending=True).iter_rows()
+        changes.group_by("verdict_before", "verdict_after")
+        .len("n")
+        .sort("n", descending=True)
+        .iter_rows()
     ):
         lines.append(f"  {before} -> {after}: {n}")
-    rules = changes.select(pl.col("added_rules").explode().drop_nulls()).group_by("added_rules").len("n")
+    rules = (
+        changes.select(pl.col("added_rules").explode().drop_nulls())
+        .group_by("added_rules")
+        .len("n")
+    )
     for rule_id, n in rules.sort("n", descending=True).iter_rows():
         lines.append(f"  because of {rule_id}: {n}")
     return "\n".join(lines)

@@ -29,7 +29,7 @@ from typing import Any
 import attrs
 import polars as pl
 
-from herniarules.errors import InputError
+from herniarules.errors import InputError, Problem
 from herniarules.facts import CHILDBEARING_AGES, Facts, derive_facts
 from herniarules.io import patient_from_dict
 from herniarules.model import PHASE_SEVERITY, Patient
@@ -120,10 +120,8 @@ def _read(record: dict[str, Any]) -> Patient | InputError:
         return error
 
 
-def _distinct(
-    table: pl.DataFrame, name: str
-) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
-    """Return ``(row, pos, uid)`` per child record of list column ``name``, and the distinct ones."""
+def _distinct(table: pl.DataFrame, name: str) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
+    """Return ``(row, pos, uid)`` per child record of list column ``name``, and the distinct."""
     exploded = (
         table.select(ROW, pl.col(name))
         .explode(name)
@@ -173,7 +171,7 @@ def _contributions(
         read = _read(record)
         if isinstance(read, InputError):
             failures[uid] = read
-            values = {key: [] for key in schema}
+            values: dict[str, Any] = {key: [] for key in schema}
         else:
             values = derive(derive_facts(read, as_of, terminology))
         for key in schema:
@@ -235,7 +233,7 @@ _CONDITION_OUT = {
 
 def _row_errors(table: pl.DataFrame, rows: list[int]) -> list[RowError]:
     """Return the problems of ``rows`` as the JSON reader names them."""
-    out = []
+    out: list[RowError] = []
     subset = table.filter(pl.col(ROW).is_in(rows))
     for row in subset.iter_rows(named=True):
         read = _read(row_to_dict(row))
@@ -303,9 +301,9 @@ def derive_table(
         if isinstance(read, InputError):
             bad_combos[cid] = read
     with_cid = table.join(combos, on=own, how="left", nulls_equal=True)
-    for row, cid in with_cid.filter(pl.col("cid").is_in(list(bad_combos))).select(
-        ROW, "cid"
-    ).iter_rows():
+    for row, cid in (
+        with_cid.filter(pl.col("cid").is_in(list(bad_combos))).select(ROW, "cid").iter_rows()
+    ):
         errors.extend(RowError(row, p.path, p.message) for p in bad_combos[cid].problems)
     flagged = table.filter(_column_problems(table))[ROW].to_list()
     errors.extend(_row_errors(table, flagged))
@@ -358,20 +356,30 @@ def _conform(patients: pl.DataFrame) -> pl.DataFrame:
     if extra:
         known = ", ".join(PATIENT_SCHEMA)
         raise InputError(
-            f"the patient table has unknown columns {', '.join(extra)}; known: {known}"
+            [
+                Problem(
+                    extra[0],
+                    f"the patient table has unknown columns {', '.join(extra)}; known: {known}",
+                )
+            ],
+            "the patient table",
         )
     if "id" not in patients.columns or "age" not in patients.columns:
-        raise InputError("the patient table needs the columns id, age and sex")
-    columns = []
+        raise InputError(
+            [Problem("id", "the patient table needs the columns id, age and sex")],
+            "the patient table",
+        )
+    columns: list[pl.Series] = []
     for name, dtype in PATIENT_SCHEMA.items():
         if name not in patients.columns:
-            columns.append(pl.lit(None, dtype).alias(name))
+            columns.append(pl.Series(name, [None] * len(patients), dtype=dtype))
             continue
         try:
             columns.append(patients[name].cast(dtype, strict=True).alias(name))
         except Exception as exc:  # a polars cast error, whatever its class
             raise InputError(
-                f"column {name}: cannot be read as {dtype}: {str(exc).splitlines()[0]}"
+                [Problem(name, f"cannot be read as {dtype}: {str(exc).splitlines()[0]}")],
+                "the patient table",
             ) from None
     return pl.DataFrame(columns)
 
@@ -481,7 +489,9 @@ def _derive(
         .then(pl.lit(["inflammatory-process"]))
         .otherwise(empty),
     )
-    last_course = pl.col("massage_courses").list.eval(pl.element().struct.field("end_date")).list.max()
+    last_course = (
+        pl.col("massage_courses").list.eval(pl.element().struct.field("end_date")).list.max()
+    )
     last_surgery = pl.col("surgeries").list.eval(pl.element().struct.field("date")).list.max()
     day = pl.lit(as_of, pl.Date())
     lazy = lazy.with_columns(

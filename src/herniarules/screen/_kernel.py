@@ -102,7 +102,8 @@ class Kernel:
         unknown = [t for t in wanted if t not in slots]
         if unknown:
             raise ScreenError(
-                f"unknown technique {', '.join(map(repr, unknown))}; known: {', '.join(sorted(slots))}"
+                f"unknown technique {', '.join(map(repr, unknown))}; "
+                f"known: {', '.join(sorted(slots))}"
             )
         core = tuple(i for i, rule in enumerate(self.rules) if rule.is_core)
         plans = []
@@ -260,7 +261,9 @@ class Kernel:
                 outcome = pl.when(result.fill_null(False) & cleared).then(0).otherwise(outcome)
             if rule.local and plan.treated is not None:
                 sites = pl.col(f"s{i}")
-                outside = ~sites.list.eval(pl.element().is_in(sorted(plan.treated))).list.any()
+                outside = ~sites.list.eval(
+                    pl.element().is_in(pl.lit(pl.Series(sorted(plan.treated))).implode())
+                ).list.any()
                 outcome = (
                     pl.when(result.fill_null(False) & sites.is_not_null() & outside)
                     .then(pl.min_horizontal(outcome, pl.lit(_PERMITTING)))
