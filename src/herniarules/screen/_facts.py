@@ -176,7 +176,7 @@ def _contributions(
             values = derive(derive_facts(read, as_of, terminology))
         for key in schema:
             results[key].append(values[key])
-    derived = pl.DataFrame(results, schema=dict(schema)).with_row_index("uid")
+    derived = _frame(results, schema).with_row_index("uid")
     joined = (
         indexed.join(derived, on="uid", how="left")
         .sort(ROW, "pos")
@@ -184,6 +184,17 @@ def _contributions(
         .agg([pl.col(key).list.explode(keep_nulls=False, empty_as_null=False) for key in schema])
     )
     return joined, _child_errors(indexed, failures, name)
+
+
+def _frame(columns: dict[str, list[Any]], schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    """Return ``columns`` as a frame of ``schema``, built through Arrow (faster for lists)."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+    types = pl.DataFrame(schema=dict(schema)).to_arrow().schema
+    arrays = [pa.array(columns[name], type=types.field(name).type) for name in schema]
+    frame = pl.from_arrow(pa.Table.from_arrays(arrays, schema=types))
+    assert isinstance(frame, pl.DataFrame)
+    return frame
 
 
 def _json(value: object) -> object:

@@ -99,8 +99,14 @@ def patient_row(patient: Patient) -> dict[str, Any]:
 
 def patients_to_table(patients: Iterable[Patient]) -> pl.DataFrame:
     """Return a patient table holding ``patients``, in order."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+
     rows = [patient_row(p) for p in patients]
-    return pl.DataFrame(rows, schema=PATIENT_SCHEMA, orient="row")
+    types = pl.DataFrame(schema=PATIENT_SCHEMA).to_arrow().schema
+    table = pa.Table.from_pylist(rows, schema=types)
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
 
 
 def _json_value(value: object) -> object:
