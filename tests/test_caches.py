@@ -211,16 +211,21 @@ def _retained() -> int:
     return tracemalloc.get_traced_memory()[0]
 
 
-def test_over_20000_distinct_patients_memory_kept_is_what_the_caches_count_within_budget() -> None:
+def test_over_6000_distinct_patients_memory_kept_is_what_the_caches_count_within_budget() -> None:
     engine = Engine()
-    patients = _distinct_patients(20_000)
+    patients = _distinct_patients(6_000)
     for patient in [next(patients) for _ in range(200)]:  # tables read, writers built
         dumps(engine.assess(patient, as_of=AS_OF))
     bounded.clear_all()
+    # A quarter of the findings budget, so that fewer patients fill it.
+    limit = bounded.FINDINGS.limit
+    bounded.FINDINGS.resize(limit // 4)
     tracemalloc.start()
     try:
         start = _retained()
         for patient in patients:
+            # Twice: a finding is kept when its key comes the second time (second sight).
+            dumps(engine.assess(patient, as_of=AS_OF))
             dumps(engine.assess(patient, as_of=AS_OF))
         grown = _retained() - start
         counted = bounded.total_bytes()
@@ -236,6 +241,7 @@ def test_over_20000_distinct_patients_memory_kept_is_what_the_caches_count_withi
         assert _retained() - start <= 512 * 1024
     finally:
         tracemalloc.stop()
+        bounded.FINDINGS.resize(limit)
 
 
 def test_results_are_the_same_text_with_every_cache_forced_off() -> None:
@@ -295,3 +301,34 @@ def test_the_size_charged_for_a_kept_text_covers_the_estimate_of_its_object() ->
                 assert charged >= estimate(part) + sys.getsizeof(text), part
                 checked += 1
     assert checked > 1000
+
+
+def test_findings_of_patients_seen_once_are_not_kept() -> None:
+    # Second sight: over a register of distinct patients, the findings whose keys never come
+    # back (the conditions, the exact values) are not estimated or stored; those that do (a
+    # finding every patient shares, such as a doctor's-approval rule) are.
+    engine = Engine()
+    bounded.clear_all()
+    patients = list(_distinct_patients(2_000, seed=5))
+    for patient in patients:
+        engine.assess(patient, as_of=AS_OF)
+    once = bounded.FINDINGS.bytes
+    for patient in patients:
+        engine.assess(patient, as_of=AS_OF)
+    assert 0 < once < bounded.FINDINGS.bytes <= bounded.FINDINGS.limit
+
+
+def test_doorkeeper_tells_a_returning_key_and_starts_afresh_when_an_eighth_is_set() -> None:
+    keeper = bounded.Doorkeeper(bits=1 << 10)
+    assert keeper.bytes == 128
+    assert not keeper.seen(("a", 1))
+    assert keeper.seen(("a", 1))
+    # 1024 bits: after 128 marks the bitmap is cleared, so a key marked before is new again.
+    marked = 1
+    key = 0
+    while marked < 128:
+        key += 1
+        marked += not keeper.seen(("b", key))
+    assert not keeper.seen(("a", 1))
+    with pytest.raises(ValueError, match="power of two"):
+        bounded.Doorkeeper(bits=1000)

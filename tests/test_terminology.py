@@ -840,3 +840,41 @@ def test_is_icd10_code_never_raises_and_agrees_with_normalize(text: str) -> None
         assert not valid
     else:
         assert valid
+
+
+@pytest.mark.parametrize("system", BOTH)
+def test_quick_lookup_agrees_with_the_checked_one_for_every_code_and_spelling(
+    system: CodeSystem,
+) -> None:
+    # resolve and classify look the usual spellings up in the shipped table at once; the
+    # checked path (_resolve) normalizes any spelling first. Both must give the same answer
+    # for every code of the system, in the table's spelling, dotted, and lower-cased.
+    fresh = Terminology(CORE_VALUE_SETS)
+    table = code_table(system)
+    for code, display, found in table.items():
+        expected = (code, display, found)
+        for spelling in (code, dotted(code), f" {dotted(code).lower()}"):
+            assert fresh._resolve(spelling, system) == expected
+            assert fresh.resolve(spelling, system) == expected, spelling
+            assert fresh.classify(spelling, system) == found, spelling
+
+
+def test_quick_lookup_is_not_used_by_a_registry_with_value_sets_of_its_own() -> None:
+    # A plugin value set changes the classifications of its codes: the shipped table alone
+    # would answer with the core classifications, so such a registry always checks.
+    extended = DEFAULT_TERMINOLOGY.with_value_sets(PLUGIN_SET)
+    for _ in range(2):  # the second lookup would take a quick path if one had been kept
+        assert extended.resolve("I89.0", WHO)[2] == (
+            Classification("lymphoedema", X, None, "acme.lymphoedema"),
+        )
+        assert extended.classify("I89.0", WHO) == extended.resolve("I89.0", WHO)[2]
+    assert DEFAULT_TERMINOLOGY.classify("I89.0", WHO) == ()
+
+
+@pytest.mark.parametrize("system", [["icd-10"], {"icd-10": 1}, 3, None])
+def test_a_system_that_is_not_one_is_a_value_error_on_the_quick_path_too(system: object) -> None:
+    DEFAULT_TERMINOLOGY.resolve("C61", WHO)  # the quick path for WHO is in place
+    with pytest.raises(ValueError, match="is not a valid CodeSystem"):
+        DEFAULT_TERMINOLOGY.resolve("C61", system)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="is not a valid CodeSystem"):
+        DEFAULT_TERMINOLOGY.classify("C61", system)  # type: ignore[arg-type]

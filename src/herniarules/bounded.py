@@ -12,6 +12,14 @@ the bound does not grow with the number of engines, rule sets or techniques.
 Eviction is first in, first out: a hit does not move an entry, so a lookup stays one
 ``dict.get``. A value that is used again after being dropped is built again and stored anew.
 
+A cache may admit an entry only on the second sight of its key (``second_sight=True``), as
+TinyLFU's doorkeeper does: the first time a key is offered only a bit in a fixed bitmap of key
+hashes is set (a :class:`Doorkeeper`), and the value is stored when the key comes again. Where
+most keys never come back (a register of distinct patients) this skips estimating and storing
+what would only be dropped unread; where they do, each is stored one lookup later. The bitmap
+has a fixed size and holds no values, only bits of hashes; it starts afresh when an eighth of
+its bits are set, so that it keeps telling new keys from returning ones.
+
 Every cache and budget made here is listed by :func:`caches` and :func:`budgets`, so a test (or
 an operator) can read what all of them hold (:func:`total_bytes`) or empty them
 (:func:`clear_all`).
@@ -33,6 +41,7 @@ __all__ = [
     "TEXTS",
     "BoundedCache",
     "Budget",
+    "Doorkeeper",
     "budgets",
     "caches",
     "clear_all",
@@ -164,6 +173,48 @@ _CACHES: weakref.WeakSet[BoundedCache[Any, Any]] = weakref.WeakSet()
 _numbers = itertools.count()
 
 
+class Doorkeeper:
+    """Tells whether a key has been offered before: a fixed bitmap of its hash's low bits.
+
+    A key offered for the first time answers ``False`` and is marked; offered again, ``True``
+    (a different key whose hash shares the bit answers ``True`` too: then it is admitted early,
+    which costs memory within the cache's budget, never a wrong value). When an eighth of the
+    bits are set the bitmap is cleared, so the chance of such an early admission stays below
+    about one in eight.
+
+    :param bits: the size of the bitmap, a power of two (``bits // 8`` bytes).
+    """
+
+    __slots__ = ("_bits", "_limit", "_marks", "_mask")
+
+    def __init__(self, bits: int = 1 << 19) -> None:
+        if bits < 8 or bits & (bits - 1):
+            raise ValueError(f"bits must be a power of two of at least 8, got {bits}")
+        self._bits = bytearray(bits >> 3)
+        self._mask = bits - 1
+        self._marks = 0
+        self._limit = bits >> 3
+
+    @property
+    def bytes(self) -> int:
+        """The bytes of the bitmap: fixed, whatever keys are offered."""
+        return len(self._bits)
+
+    def seen(self, key: Hashable) -> bool:
+        """Return whether ``key`` (or a key of the same hash bits) was offered before; mark it."""
+        position = hash(key) & self._mask
+        byte, bit = position >> 3, 1 << (position & 7)
+        bits = self._bits
+        if bits[byte] & bit:
+            return True
+        bits[byte] |= bit
+        self._marks += 1
+        if self._marks >= self._limit:  # too full to tell keys apart: start afresh
+            self._bits = bytearray(len(bits))
+            self._marks = 0
+        return False
+
+
 class BoundedCache(Generic[K, V]):
     """A mapping from keys to values whose entries take at most a budget of estimated bytes.
 
@@ -173,6 +224,8 @@ class BoundedCache(Generic[K, V]):
         :data:`ENTRY_OVERHEAD` each. A limit of 0 keeps nothing.
     :param max_entries: a cap on the number of entries of this cache as well, if given.
     :param size: the estimate of one entry's bytes, from its key and value.
+    :param second_sight: store an entry only when its key is offered the second time (see
+        :class:`Doorkeeper`); :meth:`put` of a key seen for the first time stores nothing.
     """
 
     def __init__(
@@ -182,8 +235,10 @@ class BoundedCache(Generic[K, V]):
         *,
         max_entries: int | None = None,
         size: Callable[[K, V], int] | None = None,
+        second_sight: bool = False,
     ) -> None:
         self.name = name
+        self.doorkeeper = Doorkeeper() if second_sight else None
         self.budget = budget if isinstance(budget, Budget) else Budget(name, budget)
         self.max_entries = max_entries
         self._size: Callable[[K, V], int] = size or _entry_size
@@ -211,8 +266,12 @@ class BoundedCache(Generic[K, V]):
     def put(self, key: K, value: V) -> bool:
         """Store ``value`` under ``key``, dropping the oldest entries to make room.
 
-        Return whether it was stored: an entry larger than the whole budget is not.
+        Return whether it was stored: an entry larger than the whole budget is not, nor one
+        whose key the cache's doorkeeper sees for the first time.
         """
+        doorkeeper = self.doorkeeper
+        if doorkeeper is not None and not doorkeeper.seen(key):
+            return False
         size = self._size(key, value) + ENTRY_OVERHEAD
         budget = self.budget
         if size > budget.limit:

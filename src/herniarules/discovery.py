@@ -18,17 +18,16 @@ engine refuse it.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Collection, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
 
 if TYPE_CHECKING:  # importlib.metadata is slow to import; only loading plugins needs it
     from importlib.metadata import Distribution, EntryPoint
+    from pathlib import Path
 
 __all__ = [
     "Allowed",
@@ -87,7 +86,8 @@ def parse_allowed(entries: Collection[str]) -> dict[str, Allowed]:
 
 def read_lock(path: str | os.PathLike[str]) -> list[str]:
     """Return the entries of a lock file: one per line, ``#`` comments and blanks skipped."""
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    with open(path, encoding="utf-8") as file:
+        lines = file.read().splitlines()
     return [line.split("#", 1)[0].strip() for line in lines if line.split("#", 1)[0].strip()]
 
 
@@ -118,6 +118,8 @@ def candidates(group: str) -> list[Candidate]:
 
 def _files(group: list[Candidate]) -> Iterator[tuple[str, Path]]:
     """Yield ``(portable name, path)`` for every file that makes up one distribution."""
+    from pathlib import Path
+
     dist = group[0].distribution
     if dist is not None:
         for file in dist.files or ():
@@ -152,6 +154,8 @@ def digest(group: list[Candidate]) -> str:
     Names are relative to the install location, so the digest is the same on every machine
     that installs the same files.
     """
+    import hashlib  # only a pinned digest needs it
+
     entries: dict[str, bytes] = {}
     for name, path in _files(group):
         entries.setdefault(name, hashlib.sha256(path.read_bytes()).digest())

@@ -24,7 +24,6 @@ propagates, so that an operator can still stop the program.
 
 from __future__ import annotations
 
-import difflib
 import operator
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date
@@ -438,6 +437,8 @@ class Engine:
             if name in _REMOVED_HOOKS:
                 problems.append(f"implements {name}, removed in 0.2: {_REMOVED_HOOKS[name]}")
                 continue
+            import difflib
+
             close = difflib.get_close_matches(name, sorted(self._hooks), n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
             problems.append(f"implements unknown hook {name}{hint}")

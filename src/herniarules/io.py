@@ -21,15 +21,21 @@ from __future__ import annotations
 
 import functools
 import json
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from herniarules import _convert, _emit, _fast, _json
+from herniarules import _fast, _json
 from herniarules._checks import MAX_ITEMS_PER_LIST
 from herniarules._json import MAX_INPUT_BYTES, MAX_NESTING
 from herniarules.errors import InputError, Problem
 from herniarules.model import Patient
 from herniarules.outcomes import Assessment, Decision
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import cattrs
+
+    from herniarules._emit import Emitter
 
 __all__ = [
     "MAX_INPUT_BYTES",
@@ -49,7 +55,9 @@ __all__ = [
 
 def patient_from_dict(data: object) -> Patient:
     """Build a :class:`~herniarules.model.Patient` from plain data; raise :class:`InputError`."""
-    return _convert.structure(data, Patient)
+    from herniarules._convert import structure  # imports cattrs, on first use only
+
+    return structure(data, Patient)
 
 
 def parse_json(text: str | bytes) -> Any:
@@ -85,7 +93,9 @@ def loads_patient(text: str | bytes) -> Patient:
     except _NOT_QUICK:
         patient = None  # read the exact way below, outside the handler: no context is kept
     if patient is None:
-        return _convert.structure(_json.parse_checked(text), Patient)
+        from herniarules._convert import structure
+
+        return structure(_json.parse_checked(text), Patient)
     return patient
 
 
@@ -103,9 +113,20 @@ def load_patient(path: str | Path) -> Patient:
     raise error  # outside the handler: the error holds no context
 
 
+def _cattrs() -> cattrs.Converter:
+    """Return the private converter, importing it (and cattrs) on first use.
+
+    The quick way of reading a patient never needs cattrs, so an application that reads
+    patients and assesses them does not pay for importing it.
+    """
+    from herniarules._convert import converter
+
+    return converter
+
+
 def patient_to_dict(patient: Patient) -> dict[str, Any]:
     """Return the patient as plain JSON-ready data; the inverse of :func:`patient_from_dict`."""
-    data: dict[str, Any] = _convert.converter.unstructure(patient)
+    data: dict[str, Any] = _cattrs().unstructure(patient)
     return data
 
 
@@ -117,22 +138,24 @@ def dumps(value: object, *, indent: int | None = None) -> str:
     """
     if indent is None and type(value) in (Decision, Assessment):
         return _emitter().write(value)  # type: ignore[arg-type]
-    data = value if isinstance(value, dict | list) else _convert.converter.unstructure(value)
+    data = value if isinstance(value, dict | list) else _cattrs().unstructure(value)
     return json.dumps(data, indent=indent, sort_keys=True, ensure_ascii=False)
 
 
 @functools.cache
-def _emitter() -> _emit.Emitter:
-    return _emit.Emitter(_convert.converter)
+def _emitter() -> Emitter:
+    from herniarules._emit import Emitter
+
+    return Emitter(_cattrs())
 
 
 def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
     """Return an assessment as JSON-ready data (the layout of ``herniarules schema assessment``)."""
-    data: dict[str, Any] = _convert.converter.unstructure(assessment)
+    data: dict[str, Any] = _cattrs().unstructure(assessment)
     return data
 
 
 def decision_to_dict(decision: Decision) -> dict[str, Any]:
     """Return a decision as JSON-ready data."""
-    data: dict[str, Any] = _convert.converter.unstructure(decision)
+    data: dict[str, Any] = _cattrs().unstructure(decision)
     return data

@@ -14,7 +14,6 @@ The functions at the end say what a record's entries mean: :func:`allergy_concep
 
 from __future__ import annotations
 
-import difflib
 import enum
 import re
 from collections.abc import Iterable, Mapping
@@ -92,6 +91,8 @@ def closest(
     folded = value.strip().lower()
     if folded in hints:
         return hints[folded]
+    import difflib
+
     return tuple(difflib.get_close_matches(folded, list(words), n=3, cutoff=0.6))
 
 

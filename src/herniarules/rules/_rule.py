@@ -182,8 +182,14 @@ class CompiledRules:
         def size(key: tuple[object, ...], finding: object) -> int:
             return estimate((key, finding), shared)
 
+        # Most keys of a register of distinct patients never come back: a finding is kept
+        # only when its key comes the second time, so one-off keys cost no estimate.
         cache: BoundedCache[tuple[object, ...], Any] = BoundedCache(
-            "findings", FINDINGS if budget is None else budget, max_entries=limit, size=size
+            "findings",
+            FINDINGS if budget is None else budget,
+            max_entries=limit,
+            size=size,
+            second_sight=True,
         )
         self.findings[(make, limit, groups)] = cache
         put = cache.put

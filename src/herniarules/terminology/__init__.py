@@ -16,7 +16,7 @@ over it when the registry is built.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from herniarules.outcomes import Outcome
 from herniarules.terminology.codes import CodeSystem, dotted, is_icd10_code, normalize_code
@@ -25,6 +25,7 @@ from herniarules.terminology.table import (
     Classification,
     CodeEntry,
     CodeTable,
+    Resolved,
     UnknownCodeError,
     check_code,
     code_table,
@@ -84,6 +85,9 @@ class Terminology:
             vs_id for vs_id in _CORE_IDS if by_id.get(vs_id) is not core[vs_id]
         )
         self._expanded: dict[CodeSystem, dict[str, tuple[Classification, ...]]] | None = None
+        # The shipped table of each system looked up so far, when no value set of this
+        # registry changes its classifications: a lookup is then one dictionary access.
+        self._shipped: dict[CodeSystem, Mapping[str, Resolved]] = {}
         self._by_concept: dict[str, ValueSet] = {}
         self._concept_tiers: dict[str, Outcome] = {}
         self._history_tiers: dict[str, Outcome] = {}
@@ -170,7 +174,15 @@ class Terminology:
 
         Raises :class:`UnknownCodeError` if the code does not exist in the system.
         """
-        return self.resolve(code, system)[2]
+        try:
+            shipped = self._shipped.get(system)
+        except TypeError:  # an unhashable system: _resolve names the problem
+            shipped = None
+        if shipped is not None and type(code) is str:
+            found = shipped.get(code[:3] + code[4:] if len(code) > 4 and code[3] == "." else code)
+            if found is not None:
+                return found[2]
+        return self._resolve(code, system)[2]
 
     def resolve(
         self, code: str, system: CodeSystem = CodeSystem.ICD10
@@ -180,8 +192,24 @@ class Terminology:
         The fast form of :meth:`lookup` that :func:`herniarules.facts.derive_facts` uses;
         raises :class:`UnknownCodeError` if the code does not exist in the system.
         """
+        # The usual spellings, the table's own (M5116) and the dotted one (M51.16), are
+        # looked up at once; any other is normalized and checked by _resolve.
+        try:
+            shipped = self._shipped.get(system)
+        except TypeError:  # an unhashable system: _resolve names the problem
+            shipped = None
+        if shipped is not None and type(code) is str:
+            found = shipped.get(code[:3] + code[4:] if len(code) > 4 and code[3] == "." else code)
+            if found is not None:
+                return found
+        return self._resolve(code, system)
+
+    def _resolve(self, code: str, system: CodeSystem) -> Resolved:
+        """:meth:`resolve` for any spelling, and for a registry with value sets of its own."""
         system = system if type(system) is CodeSystem else CodeSystem(system)
         table = code_table(system)
+        if not (self._extra or self._masked):
+            self._shipped[system] = table.resolved()
         # Every key of the table is a valid normalized code, so a code already spelled that
         # way needs no further check; any other spelling is normalized and checked.
         key = code

@@ -16,11 +16,9 @@ library and version; lines ``@<n>`` giving classification ``n`` as ``;``-separat
 from __future__ import annotations
 
 import bisect
-import difflib
-import gzip
 import threading
-from collections.abc import Iterator
-from importlib import resources
+import types
+from collections.abc import Iterator, Mapping
 
 import attrs
 
@@ -32,6 +30,7 @@ __all__ = [
     "Classification",
     "CodeEntry",
     "CodeTable",
+    "Resolved",
     "UnknownCodeError",
     "check_code",
     "code_table",
@@ -88,6 +87,10 @@ class UnknownCodeError(ValueError):
         self.code, self.system, self.suggestions = code, system, suggestions
 
 
+Resolved = tuple[str, str, tuple[Classification, ...]]
+"""What a lookup returns: ``(normalized code, display, classifications)``."""
+
+
 def table_file_name(system: CodeSystem) -> str:
     """Return the name of the packaged table file of ``system``."""
     return f"{system.value}.tsv.gz"
@@ -105,8 +108,17 @@ class CodeTable:
         """Hold ``entries``: normalized code -> (display, classifications)."""
         self.system = system
         self.header = header
-        self._entries = entries
+        # Each entry is kept as the triple a lookup returns, so that a lookup builds nothing.
+        self._entries: dict[str, Resolved] = {
+            code: (code, display, found) for code, (display, found) in entries.items()
+        }
         self._sorted: list[str] | None = None
+
+    @classmethod
+    def _of(cls, system: CodeSystem, entries: dict[str, Resolved], header: str) -> CodeTable:
+        table = cls(system, {}, header)
+        table._entries = entries
+        return table
 
     @classmethod
     def parse(cls, system: CodeSystem, text: str) -> CodeTable:
@@ -116,7 +128,7 @@ class CodeTable:
         if not header.startswith(HEADER):
             raise ValueError(f"not a herniarules code table: {header[:40]!r}")
         classes: list[tuple[Classification, ...]] = [()]
-        entries: dict[str, tuple[str, tuple[Classification, ...]]] = {}
+        entries: dict[str, Resolved] = {}
         position = 1
         while lines[position].startswith("@"):
             _, body = lines[position].split("\t", 1)
@@ -125,19 +137,19 @@ class CodeTable:
         for line in lines[position:]:
             if line:
                 code, klass, display = line.split("\t", 2)
-                entries[code] = (display, classes[int(klass)] if klass else ())
-        return cls(system, entries, header)
+                entries[code] = (code, display, classes[int(klass)] if klass else ())
+        return cls._of(system, entries, header)
 
     def render(self) -> str:
         """Return the text of the table's file (the inverse of :meth:`parse`)."""
         classes: dict[tuple[Classification, ...], int] = {}
-        for _, found in self._entries.values():
+        for _, _, found in self._entries.values():
             if found and found not in classes:
                 classes[found] = len(classes) + 1
         out = [self.header]
         out += [f"@{n}\t{';'.join(c.encode() for c in found)}" for found, n in classes.items()]
         for code in self.codes():
-            display, found = self._entries[code]
+            _, display, found = self._entries[code]
             out.append(f"{code}\t{classes[found] if found else ''}\t{display}")
         return "\n".join(out) + "\n"
 
@@ -163,8 +175,7 @@ class CodeTable:
     def items(self) -> Iterator[tuple[str, str, tuple[Classification, ...]]]:
         """Yield ``(normalized code, display, classifications)`` in code order."""
         for code in self.codes():
-            display, found = self._entries[code]
-            yield code, display, found
+            yield self._entries[code]
 
     def span(self, start: str, end: str) -> tuple[int, int]:
         """Return the slice of :meth:`codes` that the range ``start``–``end`` contains."""
@@ -175,11 +186,16 @@ class CodeTable:
 
     def get(self, normalized_code: str) -> tuple[str, tuple[Classification, ...]] | None:
         """Return ``(display, classifications)`` of a normalized code, or ``None``."""
-        return self._entries.get(normalized_code)
+        entry = self._entries.get(normalized_code)
+        return None if entry is None else (entry[1], entry[2])
+
+    def resolved(self) -> Mapping[str, Resolved]:
+        """Return the table as a read-only mapping: normalized code -> :data:`Resolved`."""
+        return types.MappingProxyType(self._entries)
 
     def entry(self, normalized_code: str) -> CodeEntry:
         """Return the entry of a normalized code; ``KeyError`` if it does not exist."""
-        display, found = self._entries[normalized_code]
+        _, display, found = self._entries[normalized_code]
         return CodeEntry(dotted(normalized_code), self.system, display, found)
 
     def suggestions(self, normalized_code: str, limit: int = 3) -> tuple[str, ...]:
@@ -196,6 +212,8 @@ class CodeTable:
                 pool = [code for code in codes[lo:hi] if len(code) <= max(3, len(normalized_code))]
                 if pool:
                     break
+        import difflib
+
         found = difflib.get_close_matches(normalized_code, pool, n=limit, cutoff=0.5)
         return tuple(dotted(code) for code in found)
 
@@ -212,6 +230,9 @@ def code_table(system: CodeSystem) -> CodeTable:
         with _LOCK:
             table = _TABLES.get(system)
             if table is None:
+                import gzip  # with importlib.resources, imported when a table is first read
+                from importlib import resources
+
                 data = resources.files("herniarules.terminology").joinpath(
                     "data", table_file_name(system)
                 )
