@@ -62,7 +62,8 @@ class Screening:
 
     decisions: pl.DataFrame
     """One row per valid patient and technique: ``patient_id``, ``technique``, ``verdict``,
-    ``permitted``, ``fired_mask``, ``missing_mask``, ``fired_rules``, ``missing``."""
+    ``permitted``, ``fired_mask`` (and ``fired_mask_1``... when there are more than 64 rule
+    bits), ``missing_mask``, ``fired_rules``, ``missing``."""
     errors: tuple[RowError, ...]
     """The problems of the refused rows; a refused row has no decision."""
     rule_ids: tuple[str, ...]
@@ -86,15 +87,16 @@ class Screening:
 
     def blocking(self, top: int = 10) -> list[tuple[str, int]]:
         """Return the rules fired in the most decisions that do not permit, most first."""
-        masks = (
-            self.decisions.filter(~pl.col("permitted")).group_by("fired_mask").len("n").iter_rows()
+        counts = (
+            self.decisions.lazy()
+            .filter(~pl.col("permitted"))
+            .select(pl.col("fired_rules").explode().drop_nulls().alias("rule"))
+            .group_by("rule")
+            .len("n")
+            .collect()
         )
-        totals: dict[str, int] = {}
-        for mask, n in masks:
-            for bit, rule_id in enumerate(self.rule_ids):
-                if mask >> bit & 1:
-                    totals[rule_id] = totals.get(rule_id, 0) + n
-        return sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+        ranked = sorted(counts.iter_rows(), key=lambda kv: (-kv[1], kv[0]))
+        return [(rule, n) for rule, n in ranked[:top]]
 
     def summary(self) -> str:
         """Return the summary as plain text: verdicts per technique, blocking rules, errors."""
@@ -113,27 +115,6 @@ class Screening:
         lines.append("rules that block most (decisions not permitted in which they fired):")
         lines.extend(f"  {rule_id}: {n}" for rule_id, n in self.blocking())
         return "\n".join(lines)
-
-
-def _with_lists(decisions: pl.DataFrame, kernel: Kernel) -> pl.DataFrame:
-    """Add ``fired_rules`` and ``missing`` (lists) decoded from the masks."""
-    fired = decisions.select("fired_mask").unique()
-    fired = fired.with_columns(
-        fired_rules=pl.Series(
-            [kernel.fired_ids(m) for m in fired["fired_mask"]], dtype=pl.List(pl.String())
-        )
-    )
-    missing = decisions.select("missing_mask").unique()
-    missing = missing.with_columns(
-        missing=pl.Series(
-            [missing_labels(m) for m in missing["missing_mask"]], dtype=pl.List(pl.String())
-        )
-    )
-    return (
-        decisions.join(fired, on="fired_mask", how="left")
-        .join(missing, on="missing_mask", how="left")
-        .sort(ROW, "technique", maintain_order=True)
-    )
 
 
 def _clearances(table: pl.DataFrame, techniques: Iterable[str], as_of: dt.date) -> pl.DataFrame:
@@ -190,7 +171,9 @@ def screen(
         [plan.id for plan in kernel.plans],
         as_of,
     )
-    decisions = _with_lists(kernel.decide(facts, clearances), kernel)
+    decisions = kernel.with_lists(kernel.decide(facts, clearances)).sort(
+        ROW, "technique", maintain_order=True
+    )
     all_errors = _renumber(read_errors, errors)
     rows = len(table) + len({e.row for e in read_errors})
     return Screening(decisions, tuple(all_errors), kernel.rule_ids, rows, as_of)

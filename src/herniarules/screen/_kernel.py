@@ -56,6 +56,8 @@ DECISION_SCHEMA = pl.Schema(
         "permitted": pl.Boolean(),
         "fired_mask": _U64,
         "missing_mask": _U64,
+        "fired_rules": pl.List(pl.String()),
+        "missing": pl.List(pl.String()),
     }
 )
 
@@ -91,35 +93,24 @@ class Kernel:
         self.rules: tuple[Rule, ...] = engine.rules
         #: The ids a fired mask's bits stand for; the last is ``engine.plugin-error``.
         self.rule_ids: tuple[str, ...] = (*(r.id for r in self.rules), PLUGIN_ERROR)
-        if len(self.rule_ids) > 64:
-            raise ScreenError(
-                f"{len(self.rule_ids)} rules do not fit the 64-bit fired mask; "
-                "screen fewer techniques' plugins at a time"
-            )
+        #: The fired-mask columns: ``fired_mask`` for rules 0-63, ``fired_mask_1`` for 64-127...
+        self.mask_columns: tuple[str, ...] = tuple(
+            mask_column(word) for word in range((len(self.rule_ids) + 63) // 64)
+        )
         index = {rule.id: i for i, rule in enumerate(self.rules)}
-        slots = engine._slots  # the engine's compiled techniques, read only
-        wanted = sorted(slots) if techniques is None else list(techniques)
-        unknown = [t for t in wanted if t not in slots]
+        known = sorted(t.id for t in engine.techniques)
+        wanted = known if techniques is None else list(techniques)
+        unknown = [t for t in wanted if t not in known]
         if unknown:
             raise ScreenError(
-                f"unknown technique {', '.join(map(repr, unknown))}; "
-                f"known: {', '.join(sorted(slots))}"
+                f"unknown technique {', '.join(map(repr, unknown))}; known: {', '.join(known)}"
             )
         core = tuple(i for i, rule in enumerate(self.rules) if rule.is_core)
         plans = []
         for technique_id in wanted:
-            slot = slots[technique_id]
-            failed = slot.findings is None
-            own = (
-                ()
-                if failed
-                else tuple(
-                    index[r.id]
-                    for r in slot.plugin.rules
-                    if r.techniques and technique_id in r.techniques
-                )
-            )
-            plans.append(_Plan(technique_id, (*core, *own), own, slot.treated, failed))
+            decides = engine.technique_rules(technique_id)
+            own = tuple(index[r.id] for r in decides.rules)
+            plans.append(_Plan(technique_id, (*core, *own), own, decides.treated, decides.failed))
         #: The techniques, in output order.
         self.plans: tuple[_Plan, ...] = tuple(plans)
         self.compiler = Columnar(FACTS_SCHEMA)
@@ -145,6 +136,9 @@ class Kernel:
                 row_wise.append(i)
         self.row_wise = tuple(row_wise)
         self._reads = {i: self.rules[i].when.reads() for i in needed}
+        self._read_bits = frozenset(
+            MISSING_FACTS.index(name) for reads in self._reads.values() for name in reads
+        )
 
     # -- evaluation -------------------------------------------------------------------------
     def results(self, facts: pl.DataFrame) -> pl.LazyFrame:
@@ -241,15 +235,16 @@ class Kernel:
     def _decide_one(self, results: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
         rules = self.rules
         outcomes: list[pl.Expr] = [pl.lit(0, pl.Int64())]
-        fired: list[pl.Expr] = [pl.lit(0, _U64)]
+        fires_of: dict[int, pl.Expr] = {}
         missing: list[pl.Expr] = [pl.lit(0, _U64)]
         cleared = pl.col(f"cleared:{plan.id}").fill_null(False)
         failure = pl.lit(plan.failed)
         for i in plan.rules:
-            rule = rules[i]
-            result = pl.col(f"r{i}")
             if i in plan.own and i in self.row_wise:
                 failure = failure | pl.col(f"e{i}")
+        for i in plan.rules:
+            rule = rules[i]
+            result = pl.col(f"r{i}")
             outcome = (
                 pl.when(result.is_null())
                 .then(_INSUFFICIENT)
@@ -271,26 +266,47 @@ class Kernel:
                 )
             own = i in plan.own
             outcomes.append(outcome if not own else pl.when(failure).then(0).otherwise(outcome))
-            bit = pl.lit(1 << i, _U64)
             fires = result.fill_null(True)
-            if own:
-                fires = fires & ~failure
-            fired.append(pl.when(fires).then(bit).otherwise(pl.lit(0, _U64)))
+            fires_of[i] = fires & ~failure if own else fires
             unknown = result.is_null() if not own else result.is_null() & ~failure
             missing.append(pl.when(unknown).then(self._missing_bits(i)).otherwise(0))
-        error_bit = pl.lit(1 << (len(self.rule_ids) - 1), _U64)
         outcomes.append(pl.when(failure).then(_INSUFFICIENT).otherwise(0))
-        fired.append(pl.when(failure).then(error_bit).otherwise(pl.lit(0, _U64)))
+        fires_of[len(self.rule_ids) - 1] = failure
         verdict = pl.max_horizontal(outcomes)
+        words: list[list[pl.Expr]] = [[pl.lit(0, _U64)] for _ in self.mask_columns]
+        for i, fires in fires_of.items():
+            bit = pl.lit(1 << (i % 64), _U64)
+            words[i // 64].append(pl.when(fires).then(bit).otherwise(pl.lit(0, _U64)))
+        missing_mask = _bit_or(missing)
         return results.select(
             pl.col(ROW),
             pl.col("patient_id"),
             pl.lit(plan.id).alias("technique"),
             verdict.replace_strict(_LABELS, return_dtype=pl.String()).alias("verdict"),
             (verdict <= _PERMITTING).alias("permitted"),
-            _bit_or(fired).alias("fired_mask"),
-            _bit_or(missing).alias("missing_mask"),
+            *(_bit_or(parts).alias(name) for name, parts in zip(self.mask_columns, words)),
+            missing_mask.alias("missing_mask"),
         )
+
+    def with_lists(self, decisions: pl.DataFrame) -> pl.DataFrame:
+        """Add ``fired_rules`` and ``missing``, the lists the masks stand for, in bit order.
+
+        Each distinct mask is decoded once, column-wise, and joined back.
+        """
+        fired_names = [(mask_column(i // 64), i % 64, rid) for i, rid in enumerate(self.rule_ids)]
+        missing_names = [
+            ("missing_mask", bit, FACT_LABELS.get(name, name))
+            for bit, name in enumerate(MISSING_FACTS)
+            if bit in self._read_bits
+        ]
+        out = decisions.lazy()
+        for keys, names, alias in (
+            (list(self.mask_columns), fired_names, "fired_rules"),
+            (["missing_mask"], missing_names, "missing"),
+        ):
+            out = out.join(_decoded(decisions, keys, names, alias), on=keys, how="left")
+            out = out.with_columns(pl.col(alias).fill_null(pl.lit([], pl.List(pl.String()))))
+        return out.collect()
 
     def _missing_bits(self, i: int) -> pl.Expr:
         """Return the bits of the facts rule ``i`` reads that are not recorded (or are items)."""
@@ -303,14 +319,46 @@ class Kernel:
                 bits.append(pl.when(pl.col(name).is_null()).then(bit).otherwise(0))
         return _bit_or(bits)
 
-    def fired_ids(self, mask: int) -> list[str]:
-        """Return the rule ids of the bits set in ``mask``, in bit order."""
+    def fired_ids(self, *words: int) -> list[str]:
+        """Return the rule ids of the bits set in the fired-mask words, in bit order."""
+        mask = sum(word << (64 * n) for n, word in enumerate(words))
         return [rule_id for bit, rule_id in enumerate(self.rule_ids) if mask >> bit & 1]
 
 
 def missing_labels(mask: int) -> list[str]:
     """Return the labels of the facts whose bits are set in a ``missing_mask``."""
     return [FACT_LABELS.get(n, n) for bit, n in enumerate(MISSING_FACTS) if mask >> bit & 1]
+
+
+def mask_column(word: int) -> str:
+    """Return the name of fired-mask column ``word`` (bits ``64 * word`` to ``64 * word + 63``)."""
+    return "fired_mask" if word == 0 else f"fired_mask_{word}"
+
+
+def _decoded(
+    decisions: pl.DataFrame, keys: list[str], names: list[tuple[str, int, str]], alias: str
+) -> pl.LazyFrame:
+    """Return per distinct value of the mask columns ``keys`` the names of its set bits.
+
+    ``names`` gives, in order, each bit's column, position in that column and name.
+    """
+    bits = pl.LazyFrame(
+        {
+            "__word": [keys.index(column) for column, _, _ in names],
+            "__bit": [1 << position for _, position, _ in names],
+            alias: [name for _, _, name in names],
+        },
+        schema={"__word": pl.UInt32(), "__bit": _U64, alias: pl.String()},
+    ).with_row_index("__order")
+    distinct = decisions.lazy().select(keys).unique()
+    word = pl.concat_list(keys).list.get(pl.col("__word"))
+    return (
+        distinct.join(bits, how="cross")
+        .filter((word & pl.col("__bit")) != 0)
+        .sort("__order")
+        .group_by(keys)
+        .agg(pl.col(alias))
+    )
 
 
 def _bit_or(parts: list[pl.Expr]) -> pl.Expr:
