@@ -28,7 +28,7 @@ from herniarules.outcomes import Outcome
 from herniarules.rules._polars import ROW
 from herniarules.safety import Policy, PolicyError
 from herniarules.screen._facts import RowError, derive_table
-from herniarules.screen._kernel import Kernel, ScreenError, missing_labels
+from herniarules.screen._kernel import Kernel, ScreenError
 from herniarules.screen._table import PATIENT_SCHEMA, patients_to_table
 
 __all__ = [

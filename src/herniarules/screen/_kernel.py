@@ -284,7 +284,10 @@ class Kernel:
             pl.lit(plan.id).alias("technique"),
             verdict.replace_strict(_LABELS, return_dtype=pl.String()).alias("verdict"),
             (verdict <= _PERMITTING).alias("permitted"),
-            *(_bit_or(parts).alias(name) for name, parts in zip(self.mask_columns, words)),
+            *(
+                _bit_or(parts).alias(name)
+                for name, parts in zip(self.mask_columns, words, strict=True)
+            ),
             missing_mask.alias("missing_mask"),
         )
 
