@@ -23,19 +23,28 @@ reader for the exact messages. A row with any problem never reaches the facts ta
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 import polars as pl
 
 from herniarules.errors import InputError, Problem
-from herniarules.facts import CHILDBEARING_AGES, Facts, derive_facts
+from herniarules.facts import (
+    _DISC_HERNIA,
+    _EXACERBATION,
+    _HISTORY_STATUSES,
+    CHILDBEARING_AGES,
+    Facts,
+    _medication_label,
+)
 from herniarules.io import patient_from_dict
-from herniarules.model import PHASE_SEVERITY, Patient
+from herniarules.model import PHASE_SEVERITY, ClinicalStatus, Patient
+from herniarules.outcomes import Outcome
 from herniarules.rules._polars import ROW
 from herniarules.screen._table import CHILDREN, PATIENT_SCHEMA, row_to_dict
-from herniarules.terminology import DEFAULT_TERMINOLOGY, Terminology, normalize_code
+from herniarules.terminology import DEFAULT_TERMINOLOGY, CodeSystem, Terminology, dotted
+from herniarules.vocabulary import Site, allergy_concepts, classify_medication
 
 __all__ = ["FACTS_SCHEMA", "RowError", "derive_table", "facts_from_row"]
 
@@ -120,14 +129,42 @@ def _read(record: dict[str, Any]) -> Patient | InputError:
         return error
 
 
-def _distinct(table: pl.DataFrame, name: str) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
-    """Return ``(row, pos, uid)`` per child record of list column ``name``, and the distinct."""
+#: Per child list, the fields a distinct record is read without: values checked per value
+#: by :func:`_column_problems` (sizes, the order of dates) or by the code lookup (codes), and
+#: dates, which the table's type already makes dates. What is left repeats across a register.
+_BLANKED: Mapping[str, Mapping[str, Any]] = {
+    "hernias": {"size_mm": None},
+    "conditions": {"onset": None},
+    "allergies": {},
+    "medications": {},
+    "massage_courses": {"end_date": dt.date(2000, 1, 2), "start_date": None},
+    "surgeries": {"date": dt.date(2000, 1, 1)},
+    "clearances": {"date": dt.date(2000, 1, 1), "valid_until": None},
+}
+#: A code valid in both code systems, read in place of a condition's code: whether the code
+#: exists is the code lookup's business (:func:`_code_lookup`).
+_ANY_CODE = "A00.0"
+
+
+def _distinct(
+    table: pl.DataFrame, name: str, blanked: Mapping[str, Any]
+) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
+    """Return ``(row, pos, uid)`` per child record of list column ``name``, and the distinct.
+
+    Records are compared with the ``blanked`` fields replaced by their fixed values.
+    """
     exploded = (
         table.select(ROW, pl.col(name))
         .explode(name)
         .filter(pl.col(name).is_not_null())
         .with_columns(pos=pl.int_range(pl.len()).over(ROW))
     )
+    fields = [pl.lit(v, CHILDREN[name][k]).alias(k) for k, v in blanked.items()]
+    if name == "conditions":
+        code = pl.col(name).struct.field("code")
+        fields.append(pl.when(code.is_null()).then(None).otherwise(pl.lit(_ANY_CODE)).alias("code"))
+    if fields:
+        exploded = exploded.with_columns(pl.col(name).struct.with_fields(fields))
     uniques = exploded.select(name).unique(maintain_order=True).with_row_index("uid")
     indexed = exploded.join(uniques, on=name, how="left", nulls_equal=True).select(
         ROW, "pos", "uid"
@@ -135,55 +172,23 @@ def _distinct(table: pl.DataFrame, name: str) -> tuple[pl.DataFrame, list[dict[s
     return indexed, uniques[name].to_list()
 
 
-def _child_errors(
-    indexed: pl.DataFrame, failures: Mapping[int, InputError], name: str
-) -> list[RowError]:
-    if not failures:
-        return []
-    bad = indexed.filter(pl.col("uid").is_in(list(failures)))
-    out = []
-    for row, pos, uid in bad.iter_rows():
-        for problem in failures[uid].problems:
-            path = problem.path.replace(f"{name}[0]", f"{name}[{pos}]", 1)
-            out.append(RowError(row, path, problem.message))
-    return out
+def _read_children(
+    table: pl.DataFrame, name: str
+) -> tuple[pl.DataFrame, list[Patient | None], set[int]]:
+    """Read each distinct ``name`` record alone; return the index, the reads, the bad rows.
 
-
-def _contributions(
-    table: pl.DataFrame,
-    name: str,
-    terminology: Terminology,
-    derive: Callable[[Facts], dict[str, Any]],
-    schema: Mapping[str, pl.DataType],
-    as_of: dt.date,
-) -> tuple[pl.DataFrame, list[RowError]]:
-    """Return, per row, what its ``name`` records contribute, and the rows' problems.
-
-    Each distinct record is read alone into a patient, its facts derived, and ``derive`` picks
-    what the row needs; lists are concatenated in record order.
+    A read is ``None`` for a record the JSON reader refuses; its rows are returned as bad.
     """
-    indexed, uniques = _distinct(table, name)
-    failures: dict[int, InputError] = {}
-    results: dict[str, list[Any]] = {key: [] for key in schema}
-    for uid, child in enumerate(uniques):
+    indexed, uniques = _distinct(table, name, _BLANKED[name])
+    reads: list[Patient | None] = []
+    for child in uniques:
         record = dict(_BASE)
         record[name] = [{k: _json(v) for k, v in child.items() if v is not None}]
         read = _read(record)
-        if isinstance(read, InputError):
-            failures[uid] = read
-            values: dict[str, Any] = {key: [] for key in schema}
-        else:
-            values = derive(derive_facts(read, as_of, terminology))
-        for key in schema:
-            results[key].append(values[key])
-    derived = _frame(results, schema).with_row_index("uid")
-    joined = (
-        indexed.join(derived, on="uid", how="left")
-        .sort(ROW, "pos")
-        .group_by(ROW, maintain_order=True)
-        .agg([pl.col(key).list.explode(keep_nulls=False, empty_as_null=False) for key in schema])
-    )
-    return joined, _child_errors(indexed, failures, name)
+        reads.append(None if isinstance(read, InputError) else read)
+    bad_uids = [uid for uid, read in enumerate(reads) if read is None]
+    bad = set(indexed.filter(pl.col("uid").is_in(bad_uids))[ROW].to_list()) if bad_uids else set()
+    return indexed, reads, bad
 
 
 def _frame(columns: dict[str, list[Any]], schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
@@ -201,45 +206,266 @@ def _json(value: object) -> object:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def _conditions(facts: Facts) -> dict[str, Any]:
-    hernia_codes = [c for c in facts.unrecorded_hernia_codes]
-    return {
-        "c_items": [attrs.asdict(item) for item in facts.conditions],
-        "c_concepts": sorted(facts.concepts),
-        "c_exacerbated": sorted(facts.exacerbated_conditions),
-        "c_hernia_codes": hernia_codes,
-        "c_hernia_regions": [sorted(_code_regions(code)) for code in hernia_codes],
+def _per_row(
+    indexed: pl.DataFrame, values: pl.DataFrame, schema: Mapping[str, Any]
+) -> pl.DataFrame:
+    """Join per-uid ``values`` to the records and gather them per row, in record order."""
+    return (
+        indexed.join(values.with_row_index("uid"), on="uid", how="inner")
+        .sort(ROW, "pos")
+        .group_by(ROW, maintain_order=True)
+        .agg([pl.col(key).list.explode(keep_nulls=False, empty_as_null=False) for key in schema])
+    )
+
+
+def _medications(table: pl.DataFrame) -> tuple[pl.DataFrame, set[int]]:
+    """Return what each row's medications mean (concepts, unclassified labels), bad rows."""
+    indexed, reads, bad = _read_children(table, "medications")
+    concepts: list[list[str]] = []
+    unclassified: list[list[str]] = []
+    for read in reads:
+        if read is None:
+            concepts.append([])
+            unclassified.append([])
+            continue
+        medication = read.medications[0]
+        meant = classify_medication(medication)
+        concepts.append(sorted(meant or ()))
+        unclassified.append([_medication_label(medication)] if meant is None else [])
+    schema = {"m_concepts": _LS, "m_unclassified": _LS}
+    values = _frame({"m_concepts": concepts, "m_unclassified": unclassified}, schema)
+    return _per_row(indexed, values, schema), bad
+
+
+def _allergies(table: pl.DataFrame) -> tuple[pl.DataFrame, set[int]]:
+    """Return the concepts each row's allergies mean, and the bad rows."""
+    indexed, reads, bad = _read_children(table, "allergies")
+    concepts = [[] if r is None else sorted(allergy_concepts(r.allergies[0])) for r in reads]
+    schema = {"a_concepts": _LS}
+    return _per_row(indexed, _frame({"a_concepts": concepts}, schema), schema), bad
+
+
+_KLASS = pl.Struct({"concept": _S, "tier": _I, "site": _S})
+_ACTIVE = sorted(s._value_ for s in ClinicalStatus if s.is_active)
+_FLARED = sorted(s._value_ for s in ClinicalStatus if s.is_exacerbation)
+_HISTORY = sorted(s._value_ for s in _HISTORY_STATUSES)
+_TIER_LABELS = {int(o): o.label for o in Outcome}
+
+
+def _code_lookup(codes: pl.DataFrame, terminology: Terminology) -> pl.DataFrame:
+    """Return, per distinct ``(system, code)`` as written, what the code table says of it.
+
+    Columns: ``key`` (normalized), ``shown`` (dotted), ``table_display``, ``system_value``,
+    ``classes`` (concept, tier as an outcome number, site) and ``known`` (false for a code
+    that does not exist in its system, or a system that does not exist).
+    """
+    columns: dict[str, list[Any]] = {
+        "system": [],
+        "code": [],
+        "key": [],
+        "shown": [],
+        "table_display": [],
+        "system_value": [],
+        "classes": [],
+        "known": [],
     }
-
-
-def _code_regions(shown: str) -> frozenset[str]:
-    from herniarules.facts import _hernia_code_regions
-
-    return _hernia_code_regions(normalize_code(shown))
-
-
-def _medications(facts: Facts) -> dict[str, Any]:
-    return {
-        "m_concepts": sorted(facts.concepts),
-        "m_unclassified": sorted(facts.unclassified_medications),
+    for system, code in codes.iter_rows():
+        columns["system"].append(system)
+        columns["code"].append(code)
+        try:
+            kind = CodeSystem(system)
+            key, display, found = terminology.resolve(code, kind)
+        except (ValueError, TypeError):
+            for name in ("key", "shown", "table_display", "system_value"):
+                columns[name].append(None)
+            columns["classes"].append([])
+            columns["known"].append(False)
+            continue
+        columns["key"].append(key)
+        columns["shown"].append(dotted(key))
+        columns["table_display"].append(display)
+        columns["system_value"].append(kind._value_)
+        columns["classes"].append(
+            [{"concept": k.concept, "tier": int(k.tier), "site": k.site} for k in found]
+        )
+        columns["known"].append(True)
+    schema = {
+        "system": _S,
+        "code": _S,
+        "key": _S,
+        "shown": _S,
+        "table_display": _S,
+        "system_value": _S,
+        "classes": pl.List(_KLASS),
+        "known": _B,
     }
+    return _frame(columns, schema)
 
 
-def _allergies(facts: Facts) -> dict[str, Any]:
-    return {"a_concepts": sorted(facts.concepts)}
+def _sites(values: list[str | None]) -> dict[str, str | None]:
+    """Return each site as written -> its vocabulary value (``None`` if it is not a site)."""
+    out: dict[str, str | None] = {}
+    for value in values:
+        if value is None:
+            continue
+        try:
+            out[value] = Site.parse(value)._value_
+        except (ValueError, TypeError):
+            out[value] = None
+    return out
 
 
-def _nothing(facts: Facts) -> dict[str, Any]:
-    return {}
+def _hernia_code_regions_expr(key: pl.Expr) -> pl.Expr:
+    """Return the hernia regions a disc-hernia code (normalized) fits, as facts.py says."""
+    fifth = key.str.slice(4, 1)
+    return (
+        pl.when((key.str.slice(0, 3) == "M50") | key.str.starts_with("S130"))
+        .then(pl.lit(["cervical"]))
+        .when(key.str.starts_with("S230"))
+        .then(pl.lit(["thoracic"]))
+        .when(key.str.starts_with("S330") | fifth.is_in(["6", "7"]))
+        .then(pl.lit(["lumbar", "lumbosacral"]))
+        .when(fifth == "4")
+        .then(pl.lit(["thoracic"]))
+        .when(fifth == "5")
+        .then(pl.lit(["thoracic", "lumbar"]))
+        .otherwise(pl.lit(["thoracic", "lumbar", "lumbosacral"]))
+    )
 
 
-_CONDITION_OUT = {
-    "c_items": pl.List(_CONDITION),
-    "c_concepts": _LS,
-    "c_exacerbated": _LS,
-    "c_hernia_codes": _LS,
-    "c_hernia_regions": pl.List(_LS),
-}
+def _conditions(table: pl.DataFrame, terminology: Terminology) -> tuple[pl.DataFrame, set[int]]:
+    """Return what each row's conditions add up to, column-wise, and the bad rows.
+
+    A code's meaning comes from a lookup of each distinct code as written
+    (:func:`_code_lookup`); a named concept's tiers from the terminology's tables; the rest
+    follows :func:`~herniarules.facts.derive_facts` line by line.
+    """
+    _, _, bad = _read_children(table, "conditions")
+    records = (
+        table.select(ROW, "conditions")
+        .explode("conditions")
+        .filter(pl.col("conditions").is_not_null())
+        .with_columns(pos=pl.int_range(pl.len()).over(ROW))
+        .unnest("conditions")
+        .with_columns(pl.col("system").fill_null(CodeSystem.ICD10._value_))
+    )
+    sites = _sites(records["site"].unique().to_list())
+    status = pl.col("status")
+    records = records.with_columns(
+        active=status.is_in(_ACTIVE),
+        flared=status.is_in(_FLARED),
+        site_value=pl.col("site").replace_strict(sites, default=None, return_dtype=_S),
+    ).filter(pl.col("active") | status.is_in(_HISTORY))
+    history = {
+        c: int(t) for c in terminology.concepts if (t := terminology.history_tier(c)) is not None
+    }
+    concept_tiers = {c: int(terminology.concept_tier(c)) for c in terminology.concepts}
+
+    def tier_on_day(tier: pl.Expr, concept: pl.Expr) -> pl.Expr:
+        later = concept.replace_strict(history, default=None, return_dtype=_I)
+        return (
+            pl.when(pl.col("active"))
+            .then(tier)
+            .when(later.is_not_null())
+            .then(pl.min_horizontal(tier, later))
+            .otherwise(pl.lit(None, _I))
+        )
+
+    coded = records.filter(pl.col("code").is_not_null())
+    lookup = _code_lookup(coded.select("system", "code").unique(), terminology)
+    coded = coded.join(lookup, on=["system", "code"], how="left")
+    bad |= set(coded.filter(~pl.col("known"))[ROW].to_list())
+    coded = coded.filter(pl.col("known"))
+    klasses = (
+        coded.with_columns(k=pl.int_ranges(pl.col("classes").list.len()))
+        .explode("classes", "k")
+        .filter(pl.col("classes").is_not_null())
+        .with_columns(
+            pl.col("classes").struct.field("concept").alias("kconcept"),
+            pl.col("classes").struct.field("tier").alias("ktier"),
+            pl.col("classes").struct.field("site").alias("ksite"),
+        )
+    )
+    klasses = klasses.with_columns(tier=tier_on_day(pl.col("ktier"), pl.col("kconcept")))
+    coded_items = klasses.filter(pl.col("tier").is_not_null()).select(
+        ROW,
+        "pos",
+        "k",
+        pl.struct(
+            concept=pl.col("kconcept"),
+            tier=pl.col("tier").replace_strict(_TIER_LABELS, return_dtype=_S),
+            site=pl.coalesce("site_value", "ksite"),
+            code=pl.col("shown"),
+            system=pl.col("system_value"),
+            display=pl.col("table_display"),
+            status=status,
+        ).alias("item"),
+    )
+    named = records.filter(pl.col("concept").is_not_null()).with_columns(
+        tier=tier_on_day(
+            pl.col("concept").replace_strict(
+                concept_tiers, default=int(Outcome.CONTRAINDICATED), return_dtype=_I
+            ),
+            pl.col("concept"),
+        )
+    )
+    named_items = named.filter(pl.col("tier").is_not_null()).select(
+        ROW,
+        "pos",
+        pl.lit(1 << 30, _I).alias("k"),
+        pl.struct(
+            concept=pl.col("concept"),
+            tier=pl.col("tier").replace_strict(_TIER_LABELS, return_dtype=_S),
+            site=pl.col("site_value"),
+            code=pl.lit(None, _S),
+            system=pl.lit(None, _S),
+            display=pl.col("display"),
+            status=status,
+        ).alias("item"),
+    )
+    items = (
+        pl.concat([coded_items.cast({"k": _I}), named_items])
+        .sort(ROW, "pos", "k")
+        .group_by(ROW, maintain_order=True)
+        .agg(pl.col("item").alias("c_items"))
+    )
+    active_classes = klasses.filter(pl.col("active"))
+    concepts = pl.concat(
+        [
+            active_classes.select(ROW, pl.col("kconcept").alias("c")),
+            named.filter(pl.col("active")).select(ROW, pl.col("concept").alias("c")),
+        ]
+    )
+    exacerbated = pl.concat(
+        [
+            active_classes.filter(pl.col("kconcept") == _EXACERBATION).select(
+                ROW, pl.col("shown").alias("c")
+            ),
+            coded.filter(pl.col("active") & pl.col("flared")).select(
+                ROW, pl.col("shown").alias("c")
+            ),
+            named.filter(
+                pl.col("active") & (pl.col("flared") | (pl.col("concept") == _EXACERBATION))
+            ).select(ROW, pl.col("concept").alias("c")),
+        ]
+    )
+    hernia_codes = (
+        active_classes.filter(pl.col("kconcept") == _DISC_HERNIA)
+        .sort(ROW, "pos", "k")
+        .group_by(ROW, maintain_order=True)
+        .agg(
+            pl.col("shown").alias("c_hernia_codes"),
+            _hernia_code_regions_expr(pl.col("key")).alias("c_hernia_regions"),
+        )
+    )
+    out = (
+        table.select(ROW)
+        .join(items, on=ROW, how="left")
+        .join(concepts.group_by(ROW).agg(pl.col("c").alias("c_concepts")), on=ROW, how="left")
+        .join(exacerbated.group_by(ROW).agg(pl.col("c").alias("c_exacerbated")), on=ROW, how="left")
+        .join(hernia_codes, on=ROW, how="left")
+    )
+    return out, bad
 
 
 def _row_errors(table: pl.DataFrame, rows: list[int]) -> list[RowError]:
@@ -287,6 +513,19 @@ def _column_problems(table: pl.DataFrame) -> pl.Expr:
         | outside_int(pain, 0, 10)
         | (diastolic >= systolic).fill_null(False)
         | sizes.list.any().fill_null(False)
+        | _after("massage_courses", "start_date", "end_date")
+        | _after("clearances", "date", "valid_until")
+    )
+
+
+def _after(name: str, first: str, second: str) -> pl.Expr:
+    """Return whether some ``name`` record has its ``first`` date after its ``second``."""
+    e = pl.element().struct
+    return (
+        pl.col(name)
+        .list.eval((e.field(first) > e.field(second)).fill_null(False))
+        .list.any()
+        .fill_null(False)
     )
 
 
@@ -300,61 +539,28 @@ def derive_table(
     :data:`~herniarules.rules._polars.ROW`.
     """
     table = _conform(patients).with_row_index(ROW)
-    errors: list[RowError] = []
-    # The patient's own fields: each distinct combination read once (ids checked below).
-    own = ["age", "sex", "pregnant", "inflammatory_process", "indications"]
+    bad: set[int] = set(table.filter(_column_problems(table))[ROW].to_list())
+    # The patient's own fields: each distinct combination read once (the id and the age are
+    # checked per value above).
+    own = ["sex", "pregnant", "inflammatory_process", "indications"]
     combos = table.select(own).unique(maintain_order=True).with_row_index("cid")
-    bad_combos: dict[int, InputError] = {}
+    bad_combos = []
     for cid, combo in enumerate(combos.drop("cid").iter_rows(named=True)):
         record = dict(_BASE)
         record.update({k: v for k, v in combo.items() if v is not None})
-        read = _read(record)
-        if isinstance(read, InputError):
-            bad_combos[cid] = read
-    with_cid = table.join(combos, on=own, how="left", nulls_equal=True)
-    for row, cid in (
-        with_cid.filter(pl.col("cid").is_in(list(bad_combos))).select(ROW, "cid").iter_rows()
-    ):
-        errors.extend(RowError(row, p.path, p.message) for p in bad_combos[cid].problems)
-    flagged = table.filter(_column_problems(table))[ROW].to_list()
-    errors.extend(_row_errors(table, flagged))
-
-    conditions, condition_errors = _contributions(
-        table, "conditions", terminology, _conditions, _CONDITION_OUT, as_of
-    )
-    medications, medication_errors = _contributions(
-        table,
-        "medications",
-        terminology,
-        _medications,
-        {"m_concepts": _LS, "m_unclassified": _LS},
-        as_of,
-    )
-    allergies, allergy_errors = _contributions(
-        table, "allergies", terminology, _allergies, {"a_concepts": _LS}, as_of
-    )
-    errors += condition_errors + medication_errors + allergy_errors
+        if isinstance(_read(record), InputError):
+            bad_combos.append(cid)
+    if bad_combos:
+        with_cid = table.select(ROW, *own).join(combos, on=own, how="left", nulls_equal=True)
+        bad |= set(with_cid.filter(pl.col("cid").is_in(bad_combos))[ROW].to_list())
+    conditions, bad_conditions = _conditions(table, terminology)
+    medications, bad_medications = _medications(table)
+    allergies, bad_allergies = _allergies(table)
+    bad |= bad_conditions | bad_medications | bad_allergies
     for name in ("hernias", "massage_courses", "surgeries", "clearances"):
-        indexed, uniques = _distinct(
-            table.with_columns(
-                pl.col("hernias").list.eval(
-                    pl.element().struct.with_fields(pl.lit(None, _F).alias("size_mm"))
-                )
-            )
-            if name == "hernias"
-            else table,
-            name,
-        )
-        failures: dict[int, InputError] = {}
-        for uid, child in enumerate(uniques):
-            record = dict(_BASE)
-            record[name] = [{k: _json(v) for k, v in child.items() if v is not None}]
-            read = _read(record)
-            if isinstance(read, InputError):
-                failures[uid] = read
-        errors += _child_errors(indexed, failures, name)
-
-    refused = sorted({e.row for e in errors})
+        bad |= _read_children(table, name)[2]
+    refused = sorted(bad)
+    errors = _row_errors(table, refused)
     valid = table.filter(~pl.col(ROW).is_in(refused)) if refused else table
     facts = _derive(valid, conditions, medications, allergies, as_of)
     errors.sort(key=lambda e: (e.row, e.path))
