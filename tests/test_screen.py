@@ -238,3 +238,38 @@ def test_the_core_import_does_not_import_polars() -> None:
     code = "import sys, herniarules; herniarules.Engine(); print('polars' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_more_rules_than_one_mask_word_holds_are_screened_as_the_engine_assesses(
+    make_engine, plugin_class, make_patient
+) -> None:
+    from herniarules import F
+
+    rules = [
+        Rule(
+            f"many.pain-{limit}-{n}",
+            f"Pain at least {limit}",
+            F.pain_score >= limit,
+            Outcome.DEFER if n % 2 else Outcome.REQUIRES_CLEARANCE,
+            f"pain at least {limit}",
+            "test suite",
+            techniques={"many"},
+        )
+        for limit in range(11)
+        for n in range(9)
+    ]
+    engine = make_engine(plugin_class("good"), plugin_class("many", rules))
+    assert len(engine.rules) + 1 > 128  # three mask words
+    patients = [
+        attrs.evolve(make_patient(id=f"P-{pain}"), vitals=herniarules.Vitals(120, 80, 36.6, pain))
+        for pain in (None, 0, 4, 10)
+    ]
+    result = screen(patients, as_of=AS_OF, engine=engine)
+    assert {"fired_mask", "fired_mask_1", "fired_mask_2"} <= set(result.decisions.columns)
+    screened = _screened(engine, patients, AS_OF)
+    assert screened == _expected(engine, patients, AS_OF)
+    assert len(screened[("P-10", "many")][1]) >= 77
+    kernel = herniarules.screen.Kernel(engine)
+    row = result.decisions.filter(pl.col("patient_id") == "P-10", pl.col("technique") == "many")
+    words = [row[name].item() for name in kernel.mask_columns]
+    assert kernel.fired_ids(*words) == row["fired_rules"].to_list()[0]
