@@ -93,7 +93,12 @@ def _screen_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     screen.add_argument("--report", help="write the summary as HTML with a chart")
     screen.add_argument("--technique", action="append", metavar="ID", help="only this technique")
     screen.add_argument("--as-of", type=_date, metavar="DATE", help="assessment date")
-    screen.add_argument("--engine", choices=("polars",), default="polars")
+    screen.add_argument(
+        "--engine",
+        choices=("polars", "spark"),
+        default="polars",
+        help="polars (one process) or spark (extra [spark]; Parquet in, a Parquet directory out)",
+    )
     screen.add_argument("--policy", metavar="TOML", help="a stricter clinic policy")
     screen.add_argument(
         "--compare", action="store_true", help="report what --policy changes against the default"
