@@ -271,7 +271,8 @@ def write_decisions(screening: Screening, path: str | Path) -> None:
         decisions.write_parquet(path)
     elif kind == "csv":
         decisions.with_columns(
-            pl.col("fired_rules").list.join(" "), pl.col("missing").list.join("; ")
+            pl.col("fired_rules").cast(pl.List(pl.String())).list.join(" "),
+            pl.col("missing").cast(pl.List(pl.String())).list.join("; "),
         ).write_csv(path)
     elif kind == "ndjson":
         decisions.write_ndjson(path)
@@ -339,8 +340,9 @@ def compare(before: Screening, after: Screening) -> pl.DataFrame:
     One row per changed (patient, technique): the verdict before and after, and the rules that
     fire only after (``added_rules``) or only before (``removed_rules``).
     """
-    left = before.decisions.select("patient_id", "technique", "verdict", "fired_rules")
-    right = after.decisions.select("patient_id", "technique", "verdict", "fired_rules")
+    text = pl.col("fired_rules").cast(pl.List(pl.String()))
+    left = before.decisions.select("patient_id", "technique", "verdict", text)
+    right = after.decisions.select("patient_id", "technique", "verdict", text)
     joined = left.join(right, on=("patient_id", "technique"), suffix="_after")
     changed = joined.filter(
         (pl.col("verdict") != pl.col("verdict_after"))

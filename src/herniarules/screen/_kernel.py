@@ -56,10 +56,10 @@ DECISION_SCHEMA = pl.Schema(
         "permitted": pl.Boolean(),
         "fired_mask": _U64,
         "missing_mask": _U64,
-        "fired_rules": pl.List(pl.String()),
-        "missing": pl.List(pl.String()),
     }
 )
+"""``fired_rules`` and ``missing`` follow: lists of the rule ids (an ``Enum`` of
+:attr:`Kernel.rule_ids`) and of the labels of the missing facts."""
 
 
 class ScreenError(ValueError):
@@ -308,7 +308,6 @@ class Kernel:
             (["missing_mask"], missing_names, "missing"),
         ):
             out = out.join(_decoded(decisions, keys, names, alias), on=keys, how="left")
-            out = out.with_columns(pl.col(alias).fill_null(pl.lit([], pl.List(pl.String()))))
         return out.collect()
 
     def _missing_bits(self, i: int) -> pl.Expr:
@@ -338,30 +337,47 @@ def mask_column(word: int) -> str:
     return "fired_mask" if word == 0 else f"fired_mask_{word}"
 
 
+_DECODE_CHUNK = 1 << 18
+
+
 def _decoded(
     decisions: pl.DataFrame, keys: list[str], names: list[tuple[str, int, str]], alias: str
 ) -> pl.LazyFrame:
     """Return per distinct value of the mask columns ``keys`` the names of its set bits.
 
-    ``names`` gives, in order, each bit's column, position in that column and name.
+    ``names`` gives, in order, each bit's column, position in that column and name. The
+    masks are unpacked into a bit matrix with numpy, a chunk of masks at a time, and the
+    lists built from its set bits' offsets with Arrow.
     """
-    bits = pl.LazyFrame(
-        {
-            "__word": [keys.index(column) for column, _, _ in names],
-            "__bit": [1 << position for _, position, _ in names],
-            alias: [name for _, _, name in names],
-        },
-        schema={"__word": pl.UInt32(), "__bit": _U64, alias: pl.String()},
-    ).with_row_index("__order")
-    distinct = decisions.lazy().select(keys).unique()
-    word = pl.concat_list(keys).list.get(pl.col("__word"))
-    return (
-        distinct.join(bits, how="cross")
-        .filter((word & pl.col("__bit")) != 0)
-        .sort("__order")
-        .group_by(keys)
-        .agg(pl.col(alias))
-    )
+    import numpy as np
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+    distinct = decisions.select(keys).unique()
+    order = [keys.index(column) for column, _, _ in names]
+    assert order == sorted(order), "names run column by column"
+    labels = [name for _, _, name in names]
+    kind = pl.Enum(labels)
+    text = pl.Series(labels, dtype=kind)
+    chunks = []
+    for start in range(0, len(distinct), _DECODE_CHUNK):
+        part = distinct.slice(start, _DECODE_CHUNK)
+        words = [part[key].to_numpy() for key in keys]
+        blocks = []
+        for key, word in zip(keys, words, strict=True):  # names run column by column
+            positions = np.array([p for c, p, _ in names if c == key], dtype=np.uint64)
+            blocks.append((word[:, None] >> positions[None, :]) & np.uint64(1))
+        bits = np.concatenate(blocks, axis=1).astype(bool)
+        _, which = np.nonzero(bits)
+        offsets = np.zeros(len(part) + 1, dtype=np.int32)
+        np.cumsum(bits.sum(axis=1), out=offsets[1:])
+        values = text.gather(pl.Series(which, dtype=pl.UInt32())).to_arrow()
+        lists = pa.ListArray.from_arrays(pa.array(offsets), values)
+        frame = pl.from_arrow(pa.table({alias: lists}))
+        assert isinstance(frame, pl.DataFrame)
+        chunks.append(part.with_columns(frame[alias].cast(pl.List(kind))))
+    if not chunks:
+        return distinct.lazy().with_columns(pl.lit([], pl.List(kind)).alias(alias))
+    return pl.concat(chunks).lazy()
 
 
 def _bit_or(parts: list[pl.Expr]) -> pl.Expr:

@@ -92,8 +92,8 @@ def _decide_batches(
                 "permitted",
                 *signed,
                 pl.col("missing_mask").reinterpret(signed=True),
-                "fired_rules",
-                "missing",
+                pl.col("fired_rules").cast(pl.List(pl.String())),
+                pl.col("missing").cast(pl.List(pl.String())),
             )
         yield from _spark_arrow(out.to_arrow()).to_batches()
 
