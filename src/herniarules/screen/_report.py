@@ -11,7 +11,7 @@ from herniarules.outcomes import Outcome
 if TYPE_CHECKING:
     from herniarules.screen import Screening
 
-__all__ = ["COLOURS", "chart_svg", "write_report"]
+__all__ = ["COLOURS", "chart_svg", "write_chart_png", "write_report"]
 
 #: The colour of each verdict in the chart, least to most restrictive.
 COLOURS = {
@@ -89,3 +89,42 @@ replace a clinician's judgement of each patient.</p>
 </body></html>
 """
     Path(path).write_text(page, encoding="utf-8")
+
+
+def write_chart_png(screening: Screening, path: str | Path, top: int = 8) -> None:
+    """Write the report's chart and its blocking rules as a PNG (needs matplotlib).
+
+    The same stacked bars as :func:`chart_svg`, beside the ``top`` rules that block most.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = _table(screening)
+    techniques = list(table)
+    figure, (bars, blocks) = plt.subplots(
+        1, 2, figsize=(12, 0.45 * len(techniques) + 1.8), width_ratios=(3, 2)
+    )
+    left = [0.0] * len(techniques)
+    for outcome in Outcome:
+        counts = [table[t].get(outcome.label, 0) for t in techniques]
+        shares = [
+            n / (sum(table[t].values()) or 1) for n, t in zip(counts, techniques, strict=True)
+        ]
+        bars.barh(techniques, shares, left=left, color=COLOURS[outcome.label], label=outcome.label)
+        left = [a + b for a, b in zip(left, shares, strict=True)]
+    bars.invert_yaxis()
+    bars.set_xlim(0, 1)
+    bars.set_xlabel("share of patients")
+    bars.set_title(f"Verdicts per technique, {screening.patients:,} patients on {screening.as_of}")
+    bars.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=8, frameon=False)
+    ranked = screening.blocking(top)
+    blocks.barh([r for r, _ in ranked], [n for _, n in ranked], color="#616161")
+    blocks.invert_yaxis()
+    blocks.tick_params(axis="y", labelsize=8)
+    blocks.set_xlabel("decisions not permitted in which the rule fired")
+    blocks.set_title("Rules that block most")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
