@@ -154,7 +154,11 @@ class Kernel:
         if counts:
             lazy = lazy.with_columns(pl.col(counts).fill_null(0))
         columns = [expr.alias(f"r{i}") for i, expr in self._exprs.items()]
-        lazy = lazy.with_columns(columns)
+        # Only what the verdicts read goes on: the item lists stay behind.
+        read = sorted(
+            {n for reads in self._reads.values() for n in reads if n not in ITEM_COLLECTIONS}
+        )
+        lazy = lazy.select(ROW, "patient_id", *read, *columns)
         if self._sited:
             sites = self._sites(facts)
             lazy = lazy.join(sites.lazy(), on=ROW, how="left")
@@ -228,8 +232,8 @@ class Kernel:
         :param clearances: :data:`ROW` and, per technique id, whether a physician's clearance
             for it is valid on the day.
         """
-        results = self.results(facts).join(clearances.lazy(), on=ROW, how="left")
-        frames = [self._decide_one(results, plan) for plan in self.plans]
+        results = self.results(facts).join(clearances.lazy(), on=ROW, how="left").collect()
+        frames = [self._decide_one(results.lazy(), plan) for plan in self.plans]
         return pl.concat(frames).collect()
 
     def _decide_one(self, results: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
