@@ -273,3 +273,66 @@ def test_more_rules_than_one_mask_word_holds_are_screened_as_the_engine_assesses
     row = result.decisions.filter(pl.col("patient_id") == "P-10", pl.col("technique") == "many")
     words = [row[name].item() for name in kernel.mask_columns]
     assert kernel.fired_ids(*words) == row["fired_rules"].to_list()[0]
+
+
+_CHILD_EDITS = [
+    ("conditions", {"status": "active", "code": "C99.9", "system": "icd-10"}),
+    ("conditions", {"status": "active", "code": "M49.0", "system": "icd-10-cm"}),
+    ("conditions", {"status": "active", "code": "not a code"}),
+    ("conditions", {"status": "active", "code": "C61", "system": "icd-11"}),
+    ("conditions", {"status": "flaring", "code": "C61"}),
+    ("conditions", {"status": "active"}),
+    ("conditions", {"status": "active", "concept": "no-such-concept"}),
+    ("conditions", {"status": "active", "code": "L30.9", "site": "elbow"}),
+    ("conditions", {"status": "active", "code": "C61", "onset": date(2020, 1, 1)}),
+    ("conditions", {"status": "active", "code": "l30.9", "site": "legs"}),
+    ("medications", {"name": "warfarin", "atc": "X99"}),
+    ("medications", {}),
+    ("allergies", {"substance": "kryptonite"}),
+    ("massage_courses", {"end_date": date(2026, 1, 1), "start_date": date(2026, 2, 1)}),
+    ("massage_courses", {"end_date": date(2026, 1, 1), "technique": "no such technique!"}),
+    (
+        "clearances",
+        {
+            "technique": "classic",
+            "physician": "Dr A",
+            "date": date(2026, 3, 1),
+            "valid_until": date(2026, 2, 1),
+        },
+    ),
+    ("clearances", {"technique": "classic", "physician": " ", "date": date(2026, 3, 1)}),
+    ("surgeries", {"date": date(2025, 1, 1), "region": "knee"}),
+    (
+        "hernias",
+        {
+            "region": "lumbar",
+            "level": "L4-L5",
+            "kind": "protrusion",
+            "phase": "acute",
+            "size_mm": 41.0,
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "child"), _CHILD_EDITS)
+def test_a_child_record_is_refused_exactly_when_the_json_reader_refuses_it(
+    engine: Engine, name: str, child: dict[str, Any]
+) -> None:
+    from herniarules.screen._table import CHILDREN, row_to_dict
+
+    rows = _rows()
+    table = patients_to_table(herniarules.patient_from_dict(r) for r in rows)
+    full = {field: child.get(field) for field in CHILDREN[name]}
+    values = table[name].to_list()
+    values[0] = [*values[0], full]
+    table = table.with_columns(pl.Series(name, values, dtype=table.schema[name]))
+    record = row_to_dict(table.row(0, named=True))
+    try:
+        herniarules.patient_from_dict(record)
+        expected: list[tuple[int, str]] = []
+    except InputError as error:
+        expected = sorted((0, p.path) for p in error.problems)
+    result = screen(table, as_of=AS_OF, engine=engine)
+    assert sorted((e.row, e.path) for e in result.errors) == expected
+    assert (rows[0]["id"] in result.decisions["patient_id"].to_list()) == (not expected)
