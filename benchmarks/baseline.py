@@ -222,10 +222,34 @@ def derive(patient: Patient, as_of: date) -> dict[str, Any]:
     exacerbated: set[str] = set()
     items: list[dict[str, Any]] = []
     hernia_codes: list[tuple[str, str]] = []
+    unconfirmed: set[str] = set()
+    unclassified_conditions: set[str] = set()
     for condition in patient.conditions:
         status = condition.status._value_
         active = status in ACTIVE
         if not active and status not in HISTORY:
+            continue
+        label = " / ".join(p for p in (condition.display, condition.other_code) if p is not None)
+        verification = condition.verification
+        if verification is not None and verification._value_ != "confirmed":
+            if condition.code is None and condition.concept is None:
+                unconfirmed.add(label)
+                continue
+            meant: list[str] = []
+            shown_code = None
+            if condition.code is not None:
+                key = normalize(condition.code)
+                shown_code = key if len(key) <= 3 else key[:3] + "." + key[3:]
+                meant += [c[0] for c in CODES[condition.system._value_][key][1]]
+            if condition.concept is not None:
+                meant.append(condition.concept)
+                shown_code = shown_code or condition.concept
+            if (active and meant) or (not active and any(m in HISTORY_TIER for m in meant)):
+                assert shown_code is not None
+                unconfirmed.add(shown_code)
+            continue
+        if condition.code is None and condition.concept is None:
+            unclassified_conditions.add(label)
             continue
         site = condition.site
         site_value = site._value_ if site is not None else None
@@ -370,6 +394,8 @@ def derive(patient: Patient, as_of: date) -> dict[str, Any]:
         "conditions": tuple(items),
         "unrecorded_hernia_codes": tuple(sorted(unrecorded)),
         "unclassified_medications": tuple(sorted(unclassified)),
+        "unconfirmed_conditions": tuple(sorted(unconfirmed)),
+        "unclassified_conditions": tuple(sorted(unclassified_conditions)),
     }
 
 
@@ -541,6 +567,12 @@ def core_findings(f: dict[str, Any]) -> list[Finding]:
     unrecorded = f["unrecorded_hernia_codes"]
     if unrecorded:
         out.append(hit("core.hernia-code-without-record", {"unrecorded_hernia_codes": unrecorded}))
+    if f["unconfirmed_conditions"]:
+        evidence = {"unconfirmed_conditions": f["unconfirmed_conditions"]}
+        out.append(hit("core.unconfirmed-condition", evidence))
+    if f["unclassified_conditions"]:
+        evidence = {"unclassified_conditions": f["unclassified_conditions"]}
+        out.append(hit("core.unclassified-condition", evidence))
     return out
 
 

@@ -228,6 +228,29 @@ for (_concept, _label), _i in ITEM_RULE.items():
     if _h is not None and LABEL[min(_t, _h)] == _label:
         NAMED_HISTORY[_concept] = (_i, _label)
 
+
+def _unclassified_label(condition: Any) -> str:
+    return " / ".join(p for p in (condition.display, condition.other_code) if p is not None)
+
+
+def _unconfirmed(condition: Any, active: bool) -> str | None:
+    """Name an unconfirmed condition that would bear on a rule, or ``None``."""
+    code, named = condition.code, condition.concept
+    if code is None and named is None:
+        return _unclassified_label(condition)
+    shown = None
+    bears = False
+    if code is not None:
+        key = code.strip().upper().replace(".", "").rstrip("*†+")
+        entry = CODES[condition.system._value_][key]
+        shown = key if len(key) <= 3 else key[:3] + "." + key[3:]
+        bears = bool(entry[1]) if active else bool(entry[3])
+    if named is not None:
+        shown = shown or named
+        bears = bears or active or named in NAMED_HISTORY
+    return shown if bears else None
+
+
 ACTIVE = frozenset(("active", "recurrence", "relapse"))
 FLARE = frozenset(("recurrence", "relapse"))
 HISTORY = frozenset(("remission", "resolved", "inactive"))
@@ -324,6 +347,8 @@ def assess(patient: Patient, as_of: date) -> Result:
     exacerbated: set[str] = set()
     grouped: dict[int, list[dict[str, Any]]] = {}
     unrecorded: set[str] = set()
+    unconfirmed: set[str] = set()
+    unclassified_conditions: set[str] = set()
     for condition in patient.conditions:
         status = condition.status._value_
         if status in ACTIVE:
@@ -331,6 +356,15 @@ def assess(patient: Patient, as_of: date) -> Result:
         elif status in HISTORY:
             active = False
         else:
+            continue
+        verification = condition.verification
+        if verification is not None and verification._value_ != "confirmed":
+            name = _unconfirmed(condition, active)
+            if name is not None:
+                unconfirmed.add(name)
+            continue
+        if condition.code is None and condition.concept is None:
+            unclassified_conditions.add(_unclassified_label(condition))
             continue
         site = condition.site
         if site is not None:
@@ -532,6 +566,12 @@ def assess(patient: Patient, as_of: date) -> Result:
     if unrecorded:
         evidence = {"unrecorded_hernia_codes": tuple(sorted(unrecorded))}
         core.append((*H["core.hernia-code-without-record"], evidence, None, None))
+    if unconfirmed:
+        evidence = {"unconfirmed_conditions": tuple(sorted(unconfirmed))}
+        core.append((*H["core.unconfirmed-condition"], evidence, None, None))
+    if unclassified_conditions:
+        evidence = {"unclassified_conditions": tuple(sorted(unclassified_conditions))}
+        core.append((*H["core.unclassified-condition"], evidence, None, None))
     core_findings = tuple(core)
     core_worst = 0
     for finding in core:

@@ -75,13 +75,13 @@ def test_assess_prints_a_readable_verdict_per_technique(run: Run, patient_file: 
     assert "NOT PERMITTED" in lines["strict"] and "contraindicated" in lines["strict"]
     assert "strict.size: Too large for the strict technique." in out
     assert "because largest hernia (mm) 4 ≥ 3" in out
-    assert "protocol: sessions of 10-20 min" in out
+    assert "protocol: 1 step, sessions of 10-20 min" in out
 
 
 def test_assess_json_is_the_assessment_record(run: Run, patient_file: Path) -> None:
     code, out, _ = run("assess", str(patient_file), "--format", "json", "--as-of", "2026-11-27")
     assert code == EXIT_OK
-    data = json.loads(out)
+    (data,) = json.loads(out)  # always an array, one entry per file
     assert data["patient_id"] == "T-001"
     assert data["as_of"] == "2026-11-27"
     verdicts = {d["technique"]: d["outcome"] for d in data["decisions"]}
@@ -102,7 +102,7 @@ def test_assess_json_of_several_files_is_a_list(
 def test_assess_can_be_limited_to_one_technique(run: Run, patient_file: Path) -> None:
     code, out, _ = run("assess", str(patient_file), "--technique", "strict", "--format", "json")
     assert code == EXIT_OK
-    assert [d["technique"] for d in json.loads(out)["decisions"]] == ["strict"]
+    assert [d["technique"] for d in json.loads(out)[0]["decisions"]] == ["strict"]
 
 
 def test_assess_with_an_unknown_technique_exits_2(run: Run, patient_file: Path) -> None:
@@ -173,19 +173,44 @@ def test_missing_file_exits_2(run: Run, tmp_path: Path) -> None:
     assert "cannot read file" in err
 
 
-def test_one_bad_file_among_good_ones_stops_before_any_output(
+def test_one_bad_file_among_good_ones_is_reported_and_the_others_assessed(
     run: Run, patient_file: Path, tmp_path: Path
 ) -> None:
     bad = write(tmp_path, "bad.json", "{}")
-    code, out, err = run("assess", str(patient_file), str(bad))
+    code, out, err = run("assess", str(bad), str(patient_file))
+    assert code == EXIT_INPUT  # at the end, after every file
+    assert "Patient T-001" in out
+    assert "id: required field is missing" in err and str(bad) in err
+
+
+def test_json_of_a_bad_file_among_good_ones_is_an_error_entry_in_its_place(
+    run: Run, patient_file: Path, tmp_path: Path
+) -> None:
+    bad = write(tmp_path, "bad.json", "{}")
+    code, out, _ = run("assess", str(patient_file), str(bad), "--format", "json")
     assert code == EXIT_INPUT
-    assert out == ""
-    assert "id: required field is missing" in err
+    good, error = json.loads(out)
+    assert good["patient_id"] == "T-001"
+    assert error["input"] == str(bad)
+    assert {"path": "id", "message": "required field is missing"} in error["errors"]
+
+
+def test_jsonl_gives_one_entry_per_line(run: Run, patient_file: Path, tmp_path: Path) -> None:
+    bad = write(tmp_path, "bad.json", "[1")
+    code, out, _ = run(
+        "assess", str(patient_file), str(bad), str(patient_file), "--format", "jsonl"
+    )
+    assert code == EXIT_INPUT
+    lines = out.splitlines()
+    assert len(lines) == 3
+    first, error, third = map(json.loads, lines)
+    assert first == third and first["patient_id"] == "T-001"
+    assert error["input"] == str(bad) and error["errors"]
 
 
 @pytest.mark.parametrize(
     "argv",
-    [[], ["assess"], ["schema", "doctor"], ["assess", "x.json", "--format", "xml"], ["frobnicate"]],
+    [["assess"], ["schema", "doctor"], ["assess", "x.json", "--format", "xml"], ["frobnicate"]],
 )
 def test_bad_command_line_exits_2(
     run: Run, argv: list[str], capsys: pytest.CaptureFixture[str]

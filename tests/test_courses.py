@@ -344,3 +344,14 @@ def test_cli_needs_a_valid_start_date(tmp_path: Path, start: str | None) -> None
 def test_a_single_note_stays_one_note() -> None:
     plan = CoursePlan(DEMO, "C-1", sessions(0), START + timedelta(days=60), notes="Bring a towel.")
     assert plan.notes == ("Bring a towel.",)
+
+
+def test_a_start_too_late_for_a_course_in_the_calendar_is_a_value_error() -> None:
+    import datetime as dt
+
+    import herniarules
+
+    engine = herniarules.Engine()
+    patient = herniarules.load_patient("examples/patients/01-remission-lumbar.json")
+    with pytest.raises(ValueError, match="would end after 9999-12-31"):
+        engine.plan_course(patient, "classic", dt.date(9999, 12, 30))

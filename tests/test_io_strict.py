@@ -67,6 +67,8 @@ VALID: dict[type, tuple[dict[str, Any], str]] = {
             "display": "Essential hypertension",
             "onset": "2020-01-01",
             "site": None,
+            "verification": "confirmed",
+            "other_code": "http://snomed.info/sct|59621000",
         },
         "conditions[0]",
     ),

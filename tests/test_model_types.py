@@ -133,6 +133,16 @@ WRONG: list[tuple[type, str, Any, str, str]] = [
         "onset",
         "must be a datetime.date, not a datetime, got datetime.datetime(2026, 11, 1, 9, 30)",
     ),
+    (
+        Condition,
+        "verification",
+        "provisional",
+        "verification",
+        "must be a Verification: one of Verification.CONFIRMED, Verification.UNCONFIRMED, "
+        "Verification.PROVISIONAL, Verification.DIFFERENTIAL, got 'provisional' "
+        "(use Verification.PROVISIONAL)",
+    ),
+    (Condition, "other_code", 38341003, "other_code", "must be a string, got 38341003"),
     (Allergy, "display", 5, "display", "must be a string, got 5"),
     (Medication, "name", 5, "name", "must be a string, got 5"),
     (Medication, "atc", ("B01AA03",), "atc", "must be a string, got ('B01AA03',)"),

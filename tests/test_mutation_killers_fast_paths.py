@@ -501,10 +501,13 @@ def test_explanations_say_none_not_recorded_and_every_item_present(make_patient:
     facts = Engine(entry_points=False).facts(make_patient(), AS_OF)
     unrecorded = attrs.evolve(facts, concepts=frozenset(), pain_score=None)
     check = Custom(lambda f: None, "a check", reads=("concepts", "pain_score"))
-    assert check.render(unrecorded) == "a check (active conditions none, pain score not recorded)"
+    assert (
+        check.render(unrecorded)
+        == "a check (recorded contraindications none, pain score not recorded)"
+    )
     both = attrs.evolve(facts, concepts=frozenset({"fever", "malignancy", "oedema"}))
     predicate = F.concepts.contains_any("malignancy", "fever", "pregnancy")
-    assert predicate.render(both) == "active conditions include fever and malignancy"
+    assert predicate.render(both) == "recorded contraindications include fever and malignancy"
 
 
 def test_not_empty_renders_the_patients_values_only_when_given(make_patient: Any) -> None:

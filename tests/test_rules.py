@@ -163,7 +163,7 @@ def test_comparison_renders_with_the_patients_value(facts: Facts) -> None:
         (F.pain_score.ne(3), "pain score 8 ≠ 3"),
         (F.temperature_c >= 37.5, "body temperature (°C) not recorded (rule: ≥ 37.5)"),
         (F.inflammatory_process.is_true(), "inflammatory process (yes)"),
-        (F.concepts.contains("malignancy"), "active conditions include malignancy"),
+        (F.concepts.contains("malignancy"), "recorded contraindications include malignancy"),
         (F.bp_grade >= 2, "blood-pressure grade 1 ≥ 2"),
     ],
 )
@@ -280,6 +280,8 @@ facts_strategy = st.builds(
     conditions=st.just(()),
     unrecorded_hernia_codes=st.frozensets(st.sampled_from(["M50.1", "M51.1"])),
     unclassified_medications=st.frozensets(st.sampled_from(["xarelto-like", "N02"])),
+    unconfirmed_conditions=st.frozensets(st.sampled_from(["C50.9", "malignancy"])),
+    unclassified_conditions=st.frozensets(st.sampled_from(["Hypertension", "Stroke"])),
 )
 
 

@@ -71,8 +71,9 @@ def condition(
     status: str = "active",
     concept: str | None = None,
     system: str | None = None,
+    **more: str,
 ) -> Tweak:
-    entry: dict[str, Any] = {"status": status}
+    entry: dict[str, Any] = {"status": status, **more}
     if code is not None:
         entry["code"] = code
     if system is not None:
@@ -207,6 +208,18 @@ CORE_RULE_CASES: list[tuple[str, Tweak, Tweak]] = [
     ("core.spinal-surgery-rehabilitation", surgery_ago(89), surgery_ago(90)),
     # The clear patient's hernia is lumbar: a cervical hernia code has no record, a lumbar one has.
     ("core.hernia-code-without-record", condition("M50.1"), condition("M51.1")),
+    # A provisional cancer cannot be ignored; a provisional code that means nothing can.
+    (
+        "core.unconfirmed-condition",
+        condition("C50.9", verification="provisional"),
+        condition("J30.2", system="icd-10-cm", verification="provisional"),
+    ),
+    # A condition known only by SNOMED CT cannot be read; a refuted-free, coded one can.
+    (
+        "core.unclassified-condition",
+        condition(other_code="http://snomed.info/sct|38341003", display="Hypertension"),
+        condition("J30.2", system="icd-10-cm", other_code="http://snomed.info/sct|367498001"),
+    ),
 ]
 
 

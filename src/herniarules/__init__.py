@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         Region,
         Sex,
         Surgery,
+        Verification,
         Vitals,
     )
     from herniarules.outcomes import (
@@ -105,6 +106,7 @@ _EXPORTS: dict[str, str] = {
     "Technique": "herniarules.technique",
     "Terminology": "herniarules.terminology",
     "ValueSet": "herniarules.terminology",
+    "Verification": "herniarules.model",
     "Vitals": "herniarules.model",
     "derive_facts": "herniarules.facts",
     "dumps": "herniarules.io",
@@ -179,6 +181,7 @@ __all__ = [
     "Technique",
     "Terminology",
     "ValueSet",
+    "Verification",
     "Vitals",
     "__version__",
     "derive_facts",

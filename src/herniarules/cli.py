@@ -1,33 +1,61 @@
 """The ``herniarules`` command line.
 
-``herniarules assess FILE... [--technique ID] [--format text|json] [--as-of DATE]``
+``herniarules assess FILE... [--technique ID] [--format text|json|jsonl] [--as-of DATE] [-v]``
 ``herniarules plan FILE --technique ID --start DATE``
 ``herniarules techniques`` · ``herniarules rules`` · ``herniarules plugins``
 ``herniarules schema patient|assessment``
 ``herniarules screen INPUT --out FILE [--technique ID...] [--as-of DATE] [--policy TOML --compare]``
 
-Exit status: 0 on success, 2 on invalid input (the path-named problems go to stderr), 3 when
-a course is refused because the technique is not permitted.
+``FILE`` may be ``-`` for standard input. Exit status: 0 on success, 2 on invalid input (the
+path-named problems go to standard error; with several files the others are still assessed),
+3 when a course is refused because the technique is not permitted, 141 when the reader of the
+output went away (``herniarules assess … | head``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
-from typing import TextIO
+from typing import Any, TextIO
 
+from herniarules import __version__
 from herniarules.courses import CoursePlan
 from herniarules.engine import ENTRY_POINT_GROUP, Engine, NotPermittedError
-from herniarules.io import InputError, assessment_to_dict, dumps, load_patient
-from herniarules.outcomes import Assessment, Decision
+from herniarules.errors import Problem
+from herniarules.io import InputError, assessment_to_dict, dumps, load_patient, loads_patient
+from herniarules.model import Patient
+from herniarules.outcomes import Assessment, Decision, Finding, Outcome, Protocol
 from herniarules.schema import assessment_schema, patient_schema
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_INPUT, EXIT_REFUSED = 0, 2, 3
+EXIT_OK, EXIT_INPUT, EXIT_REFUSED, EXIT_BROKEN_PIPE = 0, 2, 3, 141
+
+#: What standard input is called in messages and records.
+STDIN = "-"
+
+_EPILOG = """\
+exit status:
+  0    success
+  2    invalid input or command line: each problem is named by its path on standard error
+       (with several files, the others are still assessed and printed)
+  3    'plan': the course is refused because the technique is not permitted
+  141  the reader of the output went away (for example 'herniarules assess ... | head')
+
+examples:
+  herniarules assess examples/patients/*.json
+  herniarules assess --format json --as-of 2026-12-01 patient.json
+  cat patient.json | herniarules assess -
+  herniarules assess --technique classic --verbose patient.json
+  herniarules plan patient.json --technique classic --start 2026-12-07
+  herniarules rules --format json
+
+herniarules supports clinicians; it does not replace them.
+"""
 
 
 def _date(text: str) -> date:
@@ -37,12 +65,33 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"must be a date as YYYY-MM-DD, got {text!r}") from None
 
 
+def _add_format(parser: argparse.ArgumentParser, *, lines: bool = False) -> None:
+    choices = ("text", "json", "jsonl", "fhir") if lines else ("text", "json")
+    parser.add_argument(
+        "--format",
+        choices=choices,
+        default="text",
+        help="text for people (default); json for programs"
+        + (
+            ": one array with one entry per FILE, in order; jsonl: the same entries, one per "
+            "line; fhir (with --fhir): a FHIR R4 Bundle of a GuidanceResponse and "
+            "DetectedIssues per patient"
+            if lines
+            else ""
+        ),
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
+    formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
         prog="herniarules",
         description="Decide whether, and how, a patient with an intervertebral disc hernia may "
         "receive each massage technique. Supports clinicians; does not replace them.",
+        epilog=_EPILOG,
+        formatter_class=formatter,
     )
+    parser.add_argument("--version", action="version", version=f"herniarules {__version__}")
     parser.add_argument(
         "--debug",
         action="store_true",
@@ -54,21 +103,69 @@ def _parser() -> argparse.ArgumentParser:
         help="load only the plugin distributions a lock file names, at the versions and "
         "files it pins (write one with 'herniarules plugins --lock')",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
-    assess = sub.add_parser("assess", help="assess patient files against every technique")
-    assess.add_argument("files", nargs="+", metavar="FILE")
-    assess.add_argument("--technique", action="append", metavar="ID", help="only this technique")
-    assess.add_argument("--format", choices=("text", "json"), default="text")
-    assess.add_argument(
-        "--as-of", type=_date, metavar="DATE", help="assessment date (default today)"
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    assess = sub.add_parser(
+        "assess",
+        help="assess patient files against every technique",
+        description="Assess each patient record (herniarules patient JSON) against every "
+        "installed technique, or those named with --technique.",
+        epilog=_EPILOG,
+        formatter_class=formatter,
     )
-    plan = sub.add_parser("plan", help="plan the dated sessions of a course")
-    plan.add_argument("file", metavar="FILE")
-    plan.add_argument("--technique", required=True, metavar="ID")
-    plan.add_argument("--start", type=_date, required=True, metavar="DATE")
-    plan.add_argument("--format", choices=("text", "json"), default="text")
-    sub.add_parser("techniques", help="list the available techniques")
-    sub.add_parser("rules", help="list every rule with its rendered condition")
+    assess.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="a patient record in herniarules JSON; '-' reads standard input",
+    )
+    assess.add_argument(
+        "--technique",
+        action="append",
+        metavar="ID",
+        help="assess only this technique (repeat for several; see 'herniarules techniques')",
+    )
+    _add_format(assess, lines=True)
+    assess.add_argument(
+        "--as-of", type=_date, metavar="DATE", help="assessment day as YYYY-MM-DD (default today)"
+    )
+    assess.add_argument(
+        "--fhir",
+        action="store_true",
+        help="the files are FHIR R4: a Bundle or resource (.json) or Bulk Data NDJSON "
+        "(.ndjson, given together)",
+    )
+    assess.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="text: every finding and every step of each protocol, not only the deciding "
+        "reasons and a protocol summary",
+    )
+    plan = sub.add_parser(
+        "plan",
+        help="plan the dated sessions of a course",
+        description="Plan the dated sessions of a course of one technique, if it is permitted.",
+        epilog=_EPILOG,
+        formatter_class=formatter,
+    )
+    plan.add_argument(
+        "file", metavar="FILE", help="a patient record in herniarules JSON; '-' reads stdin"
+    )
+    plan.add_argument(
+        "--technique", required=True, metavar="ID", help="the technique of the course"
+    )
+    plan.add_argument(
+        "--start",
+        type=_date,
+        required=True,
+        metavar="DATE",
+        help="day of the first session as YYYY-MM-DD; the patient is assessed on that day",
+    )
+    _add_format(plan)
+    techniques = sub.add_parser("techniques", help="list the available techniques")
+    _add_format(techniques)
+    rules = sub.add_parser("rules", help="list every rule with its rendered condition")
+    _add_format(rules)
     plugins = sub.add_parser("plugins", help="list loaded plugins with versions and load errors")
     plugins.add_argument(
         "--lock",
@@ -76,8 +173,13 @@ def _parser() -> argparse.ArgumentParser:
         dest="write_lock",
         help="print a lock file pinning every installed plugin distribution's version and files",
     )
+    _add_format(plugins)
     schema = sub.add_parser("schema", help="print a JSON Schema")
-    schema.add_argument("which", choices=("patient", "assessment"))
+    schema.add_argument(
+        "which",
+        choices=("patient", "assessment"),
+        help="the patient record (input) or the assessment record (output)",
+    )
     _screen_parser(sub)
     return parser
 
@@ -105,43 +207,107 @@ def _screen_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     )
 
 
-def _text_decision(decision: Decision, out: TextIO) -> None:
-    verdict = "PERMITTED" if decision.permitted else "NOT PERMITTED"
-    out.write(f"  {decision.technique:<14} {verdict:<14} {decision.outcome.label}\n")
-    for finding in sorted(decision.findings, key=lambda f: (-f.effective_outcome, f.rule_id)):
-        cleared = f" (cleared by {finding.cleared_by})" if finding.cleared_by else ""
-        out.write(
-            f"      - [{finding.outcome.label}{cleared}] {finding.rule_id}: {finding.message}\n"
-        )
-        if finding.explanation and finding.explanation != "always":
-            out.write(f"        because {finding.explanation}\n")
-    protocol = decision.protocol
-    if protocol is not None:
-        low, high = protocol.session_minutes
-        first, last = protocol.course_sessions
-        out.write(
-            f"      protocol: sessions of {low:g}-{high:g} min, course of {first}-{last} "
-            f"sessions, pressure: {protocol.pressure}\n"
-        )
+# -- text ---------------------------------------------------------------------------------------
+
+
+def _pressure(pressure: str) -> str:
+    """Return ``"none (soft movements…)"`` for a pressure written ``"none: soft movements…"``."""
+    level, _, how = pressure.partition(": ")
+    return f"{level} ({how})" if how else level
+
+
+def _text_finding(finding: Finding, out: TextIO) -> None:
+    cleared = f", cleared by {finding.cleared_by}" if finding.cleared_by else ""
+    site = f" at {finding.site}" if finding.site else ""
+    out.write(
+        f"      - [{finding.outcome.label}{cleared}] {finding.rule_id}{site}: {finding.message}\n"
+    )
+    if finding.explanation and finding.explanation != "always":
+        out.write(f"        because {finding.explanation}\n")
+
+
+def _text_protocol(protocol: Protocol, out: TextIO, verbose: bool) -> None:
+    low, high = protocol.session_minutes
+    first, last = protocol.course_sessions
+    out.write(
+        f"      protocol: {len(protocol.steps)} step{'' if len(protocol.steps) == 1 else 's'}, "
+        f"sessions of {low:g}-{high:g} min, "
+        f"course of {first}-{last} sessions, pressure {_pressure(protocol.pressure)}\n"
+    )
+    if verbose:
         for number, step in enumerate(protocol.steps, 1):
             reps = f" x{step.repetitions}" if step.repetitions else ""
             out.write(f"        {number}. {step.name}{reps}: {step.description}\n")
-        for area in protocol.avoid:
-            out.write(f"        avoid: {area}\n")
+    for area in protocol.avoid:
+        out.write(f"        avoid: {area}\n")
 
 
-def _text_assessment(assessment: Assessment, out: TextIO) -> None:
+def _text_decision(decision: Decision, out: TextIO, verbose: bool = True) -> None:
+    verdict = "PERMITTED" if decision.permitted else "NOT PERMITTED"
+    out.write(f"  {decision.technique:<14} {verdict:<14} {decision.outcome.label}\n")
+    findings = sorted(decision.findings, key=lambda f: (-f.effective_outcome, f.rule_id))
+    # The reasons that decide: the findings as restrictive as the decision, and every finding
+    # that changes the protocol (a site to avoid); the rest only with --verbose.
+    shown = [
+        f
+        for f in findings
+        if verbose
+        or f.effective_outcome == decision.outcome
+        or f.effective_outcome is Outcome.ALLOWED_WITH_MODIFICATIONS
+    ]
+    for finding in shown:
+        _text_finding(finding, out)
+    if len(shown) < len(findings):
+        more = len(findings) - len(shown)
+        out.write(f"      ({more} less restrictive finding{'s' if more > 1 else ''}; --verbose)\n")
+    if decision.protocol is not None:
+        _text_protocol(decision.protocol, out, verbose)
+
+
+def _text_assessment(
+    assessment: Assessment,
+    out: TextIO,
+    verbose: bool = True,
+    patient: Patient | None = None,
+    indications: dict[str, tuple[str, ...]] | None = None,
+) -> None:
     out.write(f"Patient {assessment.patient_id} (assessed {assessment.as_of.isoformat()})\n")
     for decision in assessment.decisions:
-        _text_decision(decision, out)
+        _text_decision(decision, out, verbose)
     if assessment.ranking:
-        out.write(f"  best match to indications: {', '.join(assessment.ranking)}\n")
+        out.write("  ranking of the permitted techniques, best first:\n")
+        wanted = set(patient.indications) if patient is not None else set()
+        for number, technique in enumerate(assessment.ranking, 1):
+            outcome = assessment.decision(technique).outcome.label
+            matches = sorted(wanted.intersection((indications or {}).get(technique, ())))
+            why = (
+                f"matches {', '.join(matches)}"
+                if matches
+                else "matches none of the patient's indications"
+                if wanted
+                else "no indications recorded"
+            )
+            out.write(f"    {number}. {technique} ({outcome}; {why})\n")
+    if patient is not None:
+        for note in _clearance_notes(patient, assessment):
+            out.write(f"  note: {note}\n")
     for technique in assessment.unmatched_clearances:
         out.write(
             f"  note: a clearance is recorded for {technique!r}, which no installed plugin "
             "provides; it clears nothing\n"
         )
     out.write("\n")
+
+
+def _clearance_notes(patient: Patient, assessment: Assessment) -> Iterator[str]:
+    """Say which recorded clearances clear nothing on the assessment day, and why."""
+    day = assessment.as_of
+    for clearance in patient.clearances:
+        who = f"the clearance for {clearance.technique} by {clearance.physician}"
+        if clearance.date > day:
+            yield f"{who} is dated {clearance.date.isoformat()}, after the assessment day"
+        elif clearance.valid_until is not None and clearance.valid_until < day:
+            yield f"{who} expired on {clearance.valid_until.isoformat()}; it clears nothing"
 
 
 def _text_plan(plan: CoursePlan, out: TextIO) -> None:
@@ -155,19 +321,214 @@ def _text_plan(plan: CoursePlan, out: TextIO) -> None:
         out.write(f"  note: {note}\n")
 
 
-def main(
-    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
-) -> int:
-    """Run the command line; return the exit status."""
-    out = out or sys.stdout
-    err = err or sys.stderr
-    args = _parser().parse_args(argv)
+# -- JSON ---------------------------------------------------------------------------------------
+
+
+def _json_text(value: object, out: TextIO, indent: int | None = 2) -> str:
+    """Return ``value`` as JSON text, escaped to ASCII if ``out`` cannot encode every character."""
+    encoding = (getattr(out, "encoding", None) or "utf-8").lower().replace("_", "-")
+    ascii_only = encoding not in ("utf-8", "utf8", "utf-16", "utf-32")
+    return json.dumps(value, indent=indent, ensure_ascii=ascii_only, sort_keys=True)
+
+
+def _error_record(source: str, error: InputError) -> dict[str, Any]:
+    return {
+        "input": source,
+        "errors": [{"path": p.path, "message": p.message} for p in error.problems],
+    }
+
+
+def _problem_record(source: str, message: str) -> dict[str, Any]:
+    return {"input": source, "errors": [{"path": "$", "message": message}]}
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+def _read(source: str, stdin: Callable[[], bytes]) -> Patient:
+    if source == STDIN:
+        try:
+            return loads_patient(stdin())
+        except InputError as exc:
+            raise exc.with_source("standard input") from None
+    return load_patient(source)
+
+
+def _stdin_bytes() -> bytes:
+    from herniarules._json import MAX_INPUT_BYTES
+
+    data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(
+            [Problem("$", f"input is larger than {MAX_INPUT_BYTES} bytes")], "standard input"
+        )
+    return data
+
+
+def _listing(engine: Engine, command: str, fmt: str, out: TextIO) -> int:
+    if command == "techniques":
+        if fmt == "json":
+            data: Any = [
+                {"id": t.id, "name": t.name, "indications": list(t.indications)}
+                for t in engine.techniques
+            ]
+            out.write(_json_text(data, out) + "\n")
+            return EXIT_OK
+        for technique in engine.techniques:
+            indications = ", ".join(technique.indications) or "-"
+            out.write(f"{technique.id:<14} {technique.name} (for: {indications})\n")
+        return EXIT_OK
+    if command == "plugins":
+        if fmt == "json":
+            data = [
+                {
+                    "name": i.name,
+                    "version": i.version,
+                    "techniques": list(i.techniques),
+                    "error": i.error,
+                }
+                for i in engine.plugins
+            ]
+            out.write(_json_text(data, out) + "\n")
+            return EXIT_OK
+        for info in engine.plugins:
+            status = f"FAILED: {info.error}" if info.error else ", ".join(info.techniques)
+            out.write(f"{info.name} {info.version}: {status}\n")
+        return EXIT_OK
+    # rules
+    if fmt == "json":
+        data = {
+            "fingerprint": engine.fingerprint,
+            "rules": [
+                {
+                    "id": rule.id,
+                    "title": rule.title,
+                    "condition": rule.describe().split(": ", 1)[1].rsplit(" → ", 1)[0],
+                    "outcome": rule.outcome.label,
+                    "message": rule.message,
+                    "source": rule.source,
+                    "techniques": None if rule.techniques is None else sorted(rule.techniques),
+                }
+                for rule in engine.rules
+            ],
+        }
+        out.write(_json_text(data, out) + "\n")
+        return EXIT_OK
+    for rule in engine.rules:
+        scope = "all techniques" if rule.techniques is None else ", ".join(sorted(rule.techniques))
+        out.write(f"{rule.describe()}  [{scope}]\n    {rule.message}\n")
+    out.write(f"ruleset fingerprint {engine.fingerprint}\n")
+    return EXIT_OK
+
+
+def _plan(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        patient = _read(args.file, _stdin_bytes)
+    except InputError as exc:
+        err.write(f"error: {exc}\n")
+        return EXIT_INPUT
+    try:
+        plan = engine.plan_course(patient, args.technique, args.start)
+    except NotPermittedError as exc:
+        if args.format == "json":
+            decision = exc.decision
+            record = {"refused": json.loads(dumps(decision)), "reason": str(exc)}
+            out.write(_json_text(record, out) + "\n")
+        else:
+            err.write(f"refused: {exc}\n")
+        return EXIT_REFUSED
+    except KeyError as exc:
+        err.write(f"error: {exc.args[0]}\n")
+        return EXIT_INPUT
+    except ValueError as exc:  # a start too late for a course to fit in the calendar
+        err.write(f"error: --start: {exc}\n")
+        return EXIT_INPUT
+    if args.format == "json":
+        out.write(dumps(plan, indent=2) + "\n")
+    else:
+        _text_plan(plan, out)
+    return EXIT_OK
+
+
+def _assess_fhir(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Assess the patients of FHIR files (``--fhir``)."""
+    from herniarules.fhir.cli import assess_files
+
+    try:
+        return assess_files(
+            engine, args.files, args.as_of, args.technique, args.format, out, args.verbose
+        )
+    except InputError as exc:
+        err.write(f"error: {exc}\n")
+        return EXIT_INPUT
+
+
+def _assess(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.technique:
+        known = {t.id for t in engine.techniques}
+        unknown = [t for t in args.technique if t not in known]
+        if unknown:
+            err.write(
+                f"error: unknown technique {unknown[0]!r}; installed: {', '.join(sorted(known))}\n"
+            )
+            return EXIT_INPUT
+    if args.fhir:
+        return _assess_fhir(engine, args, out, err)
+    if args.format == "fhir":
+        err.write("error: --format fhir needs --fhir input (the FHIR resources to cite)\n")
+        return EXIT_INPUT
+    indications = {t.id: tuple(t.indications) for t in engine.techniques}
+    status = EXIT_OK
+    records: list[object] = []
+    stdin_used = False
+    for source in args.files:
+        if source == STDIN and stdin_used:
+            err.write("error: '-' (standard input) may be given once\n")
+            return EXIT_INPUT
+        stdin_used = stdin_used or source == STDIN
+        try:
+            patient = _read(source, _stdin_bytes)
+            assessment = engine.assess(patient, as_of=args.as_of, techniques=args.technique)
+        except InputError as exc:
+            err.write(f"error: {exc}\n")
+            status = EXIT_INPUT
+            record: object = _error_record(source, exc)
+        except OverflowError:
+            message = f"--as-of {args.as_of}: a day this late cannot be assessed"
+            err.write(f"error: {source}: {message}\n")
+            status = EXIT_INPUT
+            record = _problem_record(source, message)
+        else:
+            if args.format == "text":
+                _text_assessment(assessment, out, args.verbose, patient, indications)
+                continue
+            record = assessment_to_dict(assessment)
+        if args.format == "jsonl":
+            out.write(_json_text(record, out, indent=None) + "\n")
+            out.flush()
+        elif args.format == "json":
+            records.append(record)
+    if args.format == "json":
+        out.write(_json_text(records, out) + "\n")
+    return status
+
+
+def _run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # a bare call: the help, and success
+        parser.print_help(out)
+        return EXIT_OK
     if args.command == "plugins" and args.write_lock:
         from herniarules.discovery import lock_lines
 
         out.write("# herniarules plugin lock: name==version sha256:<digest of installed files>\n")
         for line in lock_lines(ENTRY_POINT_GROUP):
             out.write(line + "\n")
+        return EXIT_OK
+    if args.command == "schema":
+        schema = patient_schema() if args.which == "patient" else assessment_schema()
+        out.write(_json_text(schema, out) + "\n")
         return EXIT_OK
     allow = None
     if args.lock:
@@ -186,67 +547,43 @@ def main(
     for info in engine.plugins:
         if info.error:
             err.write(f"warning: plugin {info.name} {info.version} failed to load: {info.error}\n")
-    if args.command == "schema":
-        schema = patient_schema() if args.which == "patient" else assessment_schema()
-        out.write(json.dumps(schema, indent=2, ensure_ascii=False) + "\n")
-        return EXIT_OK
-    if args.command == "techniques":
-        for technique in engine.techniques:
-            indications = ", ".join(technique.indications) or "-"
-            out.write(f"{technique.id:<14} {technique.name} (for: {indications})\n")
-        return EXIT_OK
-    if args.command == "plugins":
-        for info in engine.plugins:
-            status = f"FAILED: {info.error}" if info.error else ", ".join(info.techniques)
-            out.write(f"{info.name} {info.version}: {status}\n")
-        return EXIT_OK
-    if args.command == "rules":
-        for rule in engine.rules:
-            scope = (
-                "all techniques" if rule.techniques is None else ", ".join(sorted(rule.techniques))
-            )
-            out.write(f"{rule.describe()}  [{scope}]\n    {rule.message}\n")
-        out.write(f"ruleset fingerprint {engine.fingerprint}\n")
-        return EXIT_OK
+    if args.command in ("techniques", "rules", "plugins"):
+        return _listing(engine, args.command, args.format, out)
     if args.command == "screen":
         from herniarules.screen._cli import run_screen
 
         return run_screen(args, allow, out, err)
+    if args.command == "plan":
+        return _plan(engine, args, out, err)
+    return _assess(engine, args, out, err)
+
+
+def _tolerant(stream: TextIO) -> TextIO:
+    """Make a terminal stream that cannot encode every character escape those it cannot."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+    if reconfigure is not None and encoding not in ("utf-8", "utf8"):
+        reconfigure(errors="backslashreplace")
+    return stream
+
+
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """Run the command line; return the exit status."""
+    out = out or _tolerant(sys.stdout)
+    err = err or _tolerant(sys.stderr)
     try:
-        if args.command == "plan":
-            patient = load_patient(args.file)
-            try:
-                plan = engine.plan_course(patient, args.technique, args.start)
-            except NotPermittedError as exc:
-                err.write(f"refused: {exc}\n")
-                return EXIT_REFUSED
-            if args.format == "json":
-                out.write(dumps(plan, indent=2) + "\n")
-            else:
-                _text_plan(plan, out)
-            return EXIT_OK
-        patients = [load_patient(path) for path in args.files]
-    except InputError as exc:
-        err.write(f"error: {exc}\n")
-        return EXIT_INPUT
-    except KeyError as exc:
-        err.write(f"error: {exc.args[0]}\n")
-        return EXIT_INPUT
-    try:
-        assessments = [
-            engine.assess(p, as_of=args.as_of, techniques=args.technique) for p in patients
-        ]
-    except KeyError as exc:
-        err.write(f"error: {exc.args[0]}\n")
-        return EXIT_INPUT
-    if args.format == "json":
-        data = [assessment_to_dict(a) for a in assessments]
-        out.write(json.dumps(data if len(data) > 1 else data[0], indent=2, ensure_ascii=False))
-        out.write("\n")
-    else:
-        for assessment in assessments:
-            _text_assessment(assessment, out)
-    return EXIT_OK
+        status = _run(argv, out, err)
+        out.flush()
+    except BrokenPipeError:
+        # The reader went away (``| head``): say nothing more, and do not let the interpreter
+        # complain when it flushes standard output at exit.
+        if out is sys.stdout:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    return status
 
 
 if __name__ == "__main__":  # pragma: no cover

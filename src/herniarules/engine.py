@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 import attrs
@@ -903,7 +903,18 @@ class Engine:
     def plan_course(
         self, patient: Patient, technique: str, start: date, *, as_of: date | None = None
     ) -> CoursePlan:
-        """Return the dated sessions of a course; raise :class:`NotPermittedError` if refused."""
+        """Return the dated sessions of a course; raise :class:`NotPermittedError` if refused.
+
+        Raises ``ValueError`` for a ``start`` so late that a course and its break would run
+        past the last day the calendar has (9999-12-31).
+        """
+        try:
+            start + _LATEST_COURSE_END
+        except OverflowError:
+            raise ValueError(
+                f"start {start.isoformat()}: a course starting then would end after "
+                f"{date.max.isoformat()}"
+            ) from None
         decision = self.evaluate(patient, technique, as_of=as_of or start)
         if not decision.permitted or decision.protocol is None:
             raise NotPermittedError(decision)
@@ -938,6 +949,9 @@ class Engine:
         assert isinstance(plan, CoursePlan)
         return plan.with_break_of_at_least(break_days)
 
+
+#: Longer than any course and its break: a start later than the last day minus this is refused.
+_LATEST_COURSE_END = timedelta(days=2 * 366)
 
 #: What each load-time hook must return a list of, exactly.
 _HOOK_TYPES: dict[str, type] = {

@@ -22,7 +22,16 @@ import attrs
 
 from herniarules._codegen import define
 from herniarules.frozen import FrozenDict
-from herniarules.model import PHASE_SEVERITY, ClinicalStatus, Medication, Patient, Phase, Sex
+from herniarules.model import (
+    PHASE_SEVERITY,
+    ClinicalStatus,
+    Condition,
+    Medication,
+    Patient,
+    Phase,
+    Sex,
+    Verification,
+)
 from herniarules.terminology import DEFAULT_TERMINOLOGY, Concept, Terminology, dotted
 from herniarules.vocabulary import allergy_concepts, classify_medication
 
@@ -197,6 +206,15 @@ class Facts:
     unclassified_medications: frozenset[str]
     """Medications whose class (anticoagulant, antiplatelet, thrombolytic) cannot be told, each
     named by what the record gives of its name, ATC code and category (``name / atc``)."""
+    unconfirmed_conditions: frozenset[str]
+    """Diagnoses recorded as unconfirmed, provisional or differential that would bear on a rule
+    if confirmed: an active one whose code or concept expresses a concept, or one in
+    remission, resolved or inactive whose concept gives a history tier. Each is named by its
+    dotted code or concept. They add nothing to :attr:`concepts` or :attr:`conditions`."""
+    unclassified_conditions: frozenset[str]
+    """Conditions recorded only by a code of a system the SDK does not read (SNOMED CT
+    alone), in any status that can bear on a rule (active, recurrence, relapse, remission,
+    resolved, inactive), each named by its display and ``system|code``."""
 
     def evidence(self, names: tuple[str, ...]) -> Mapping[str, Any]:
         """Return a read-only ``{name: value}`` of the named facts.
@@ -242,7 +260,7 @@ FACT_LABELS: Mapping[str, str] = {
     "bp_grade": "blood-pressure grade",
     "pregnant": "pregnant",
     "inflammatory_process": "inflammatory process",
-    "concepts": "active conditions",
+    "concepts": "recorded contraindications",
     "exacerbated_conditions": "conditions in recurrence or relapse",
     "had_massage_course": "had a massage course",
     "days_since_last_course": "days since the last massage course",
@@ -253,6 +271,8 @@ FACT_LABELS: Mapping[str, str] = {
     "conditions": "conditions",
     "unrecorded_hernia_codes": "disc-hernia codes without a hernia record",
     "unclassified_medications": "medications that cannot be classified",
+    "unconfirmed_conditions": "diagnoses not confirmed",
+    "unclassified_conditions": "conditions that cannot be classified",
 }
 
 
@@ -311,6 +331,34 @@ def _medication_label(medication: Medication) -> str:
     return " / ".join(str(part) for part in parts if part is not None)
 
 
+def _condition_label(condition: Condition) -> str:
+    """Return how a finding names an unclassified condition: its display and other code."""
+    parts = [condition.display, condition.other_code]
+    return " / ".join(part for part in parts if part is not None)
+
+
+def _unconfirmed_name(condition: Condition, active: bool, terminology: Terminology) -> str | None:
+    """Return how a finding names an unconfirmed condition that would bear on a rule, or
+    ``None`` when it would bear on none (its code expresses no concept, or it is a past
+    condition whose concepts give no history tier)."""
+    meant: list[str] = []
+    shown: str | None = None
+    if condition.code is not None:
+        normalized, _display, found = terminology.resolve(condition.code, condition.system)
+        shown = dotted(normalized)
+        meant.extend(klass.concept for klass in found)
+    if condition.concept is not None:
+        meant.append(condition.concept)
+        shown = shown or condition.concept
+    if condition.code is None and condition.concept is None:
+        return _condition_label(condition)  # unknown meaning: it may bear on any rule
+    if active:
+        return shown if meant else None
+    if any(terminology.history_tier(concept) is not None for concept in meant):
+        return shown
+    return None
+
+
 def _hernia_code_regions(normalized: str) -> frozenset[str]:
     """Return the hernia regions a disc-hernia code (normalized) is compatible with."""
     head = normalized[:3]
@@ -347,6 +395,7 @@ _EMPTY: frozenset[str] = frozenset()
 _PREGNANCY = Concept.PREGNANCY.value
 _INFLAMMATORY = Concept.INFLAMMATORY_PROCESS.value
 _MALE = Sex.MALE
+_CONFIRMED = Verification.CONFIRMED
 
 
 def derive_facts(
@@ -394,10 +443,21 @@ def derive_facts(
     exacerbated: set[str] = set()
     condition_items: list[ConditionFact] = []
     hernia_codes: list[tuple[str, str]] = []
+    unconfirmed: set[str] = set()
+    unclassified_conditions: set[str] = set()
     for condition in patient.conditions:
         status = condition.status
         active = status.is_active
         if not active and status not in _HISTORY_STATUSES:
+            continue
+        verification = condition.verification
+        if verification is not None and verification is not _CONFIRMED:
+            name = _unconfirmed_name(condition, active, terminology)
+            if name is not None:
+                unconfirmed.add(name)
+            continue
+        if condition.code is None and condition.concept is None:
+            unclassified_conditions.add(_condition_label(condition))
             continue
         status_value = status._value_
         site = condition.site
@@ -519,4 +579,6 @@ def derive_facts(
         tuple(condition_items),
         frozenset(unrecorded) if unrecorded else _EMPTY,
         frozenset(unclassified) if unclassified else _EMPTY,
+        frozenset(unconfirmed) if unconfirmed else _EMPTY,
+        frozenset(unclassified_conditions) if unclassified_conditions else _EMPTY,
     )

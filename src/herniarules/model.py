@@ -68,6 +68,7 @@ __all__ = [
     "Site",
     "Substance",
     "Surgery",
+    "Verification",
     "Vitals",
 ]
 
@@ -144,6 +145,28 @@ class ClinicalStatus(enum.StrEnum):
         return self in (ClinicalStatus.RECURRENCE, ClinicalStatus.RELAPSE)
 
 
+class Verification(enum.StrEnum):
+    """How certain a diagnosis is, as in FHIR ``Condition.verificationStatus``.
+
+    A refuted diagnosis or one entered in error is not a condition of the patient and is not
+    recorded at all. A diagnosis that is not confirmed (``unconfirmed``, ``provisional``,
+    ``differential``) is neither counted nor ignored: where it would bear on a rule it gives
+    *insufficient data* until it is confirmed or refuted.
+    """
+
+    CONFIRMED = "confirmed"
+    UNCONFIRMED = "unconfirmed"
+    PROVISIONAL = "provisional"
+    """A tentative diagnosis, still being worked up."""
+    DIFFERENTIAL = "differential"
+    """One of several possible diagnoses under consideration."""
+
+    @property
+    def is_confirmed(self) -> bool:
+        """Return whether the diagnosis is confirmed."""
+        return self is Verification.CONFIRMED
+
+
 _ACTIVE_STATUSES = frozenset(
     {ClinicalStatus.ACTIVE, ClinicalStatus.RECURRENCE, ClinicalStatus.RELAPSE}
 )
@@ -169,6 +192,8 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
 TECHNIQUE_ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 #: Concept and indication ids: lower-case letters, digits and '-', at most 64 characters.
 CONCEPT_ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
+#: A code of a system the SDK does not read, as ``system|code`` (one line, no spaces).
+_OTHER_CODE = re.compile(r"^[^\s|]{1,200}\|[^\s|]{1,64}$")
 #: Free-text names (a drug as prescribed, a procedure): no surrounding space, one line.
 _NAME = re.compile(r"^\S(?:.{0,198}\S)?$")
 
@@ -558,10 +583,32 @@ class Condition:
     """Day the condition began, when known."""
     site: Site | None = attrs.field(default=None, converter=_site)
     """Where on the body the condition is, when it is local (a rash on the ``back``)."""
+    verification: Verification | None = attrs.field(
+        default=None, validator=member(Verification, optional=True)
+    )
+    """How certain the diagnosis is; ``None`` means not stated, read as confirmed. An
+    unconfirmed, provisional or differential diagnosis gives *insufficient data* where it
+    would bear on a rule."""
+    other_code: str | None = attrs.field(
+        default=None,
+        validator=text(_OTHER_CODE, "a code written 'system|code'", optional=True),
+    )
+    """The condition's code in a system the SDK does not read, written ``system|code``
+    (``http://snomed.info/sct|38341003``). A condition with neither an ICD-10 code nor a
+    concept (only an ``other_code`` or a ``display``) is *unclassified*: it gives
+    *insufficient data*, since the SDK cannot tell what it means."""
 
     def __attrs_post_init__(self) -> None:
-        if self.code is None and self.concept is None:
-            raise ValueError("needs a code or a concept")
+        if (
+            self.code is None
+            and self.concept is None
+            and self.other_code is None
+            and self.display is None
+        ):
+            raise ValueError(
+                "needs a code or a concept (or, when neither is known, an other_code or a "
+                "display: the condition is then unclassified)"
+            )
 
 
 _display_text = text(_NAME, "a name of 1-200 characters on one line")

@@ -611,4 +611,27 @@ def core_rules(policy: Policy = DEFAULT_POLICY) -> tuple[Rule, ...]:
             "or exacerbation of the disease.",
             RULES_SECTION,
         ),
+        # -- diagnoses the rules cannot read ------------------------------------------------
+        r(
+            "core.unconfirmed-condition",
+            "Diagnosis not confirmed",
+            F.unconfirmed_conditions.not_empty(),
+            Outcome.INSUFFICIENT_DATA,
+            "A diagnosis that bears on massage is recorded as unconfirmed, provisional or "
+            "differential: whether its contraindication applies cannot be told until it is "
+            "confirmed or refuted (missing data never permits massage).",
+            "but also other features in which it is unacceptable to perform massage",
+            CONTRA_SECTION,
+        ),
+        r(
+            "core.unclassified-condition",
+            "Condition that cannot be classified",
+            F.unclassified_conditions.not_empty(),
+            Outcome.INSUFFICIENT_DATA,
+            "A condition is recorded only by its name or by a code of a system herniarules "
+            "does not read: whether it is a contraindication cannot be told (missing data "
+            "never permits massage). Record its diagnosis code.",
+            "but also other features in which it is unacceptable to perform massage",
+            CONTRA_SECTION,
+        ),
     )
