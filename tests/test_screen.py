@@ -286,6 +286,9 @@ _CHILD_EDITS = [
     ("conditions", {"status": "active", "code": "L30.9", "site": "elbow"}),
     ("conditions", {"status": "active", "code": "C61", "onset": date(2020, 1, 1)}),
     ("conditions", {"status": "active", "code": "l30.9", "site": "legs"}),
+    ("conditions", {"status": "active", "code": "C61", "verification": "maybe"}),
+    ("conditions", {"status": "active", "other_code": "no separator"}),
+    ("conditions", {"status": "active", "code": "C99.9", "verification": "provisional"}),
     ("medications", {"name": "warfarin", "atc": "X99"}),
     ("medications", {}),
     ("allergies", {"substance": "kryptonite"}),
@@ -336,3 +339,30 @@ def test_a_child_record_is_refused_exactly_when_the_json_reader_refuses_it(
     result = screen(table, as_of=AS_OF, engine=engine)
     assert sorted((e.row, e.path) for e in result.errors) == expected
     assert (rows[0]["id"] in result.decisions["patient_id"].to_list()) == (not expected)
+
+
+def test_unconfirmed_and_unclassified_conditions_are_derived_as_derive_facts_does(
+    engine: Engine,
+) -> None:
+    base = patient_to_dict(herniarules.load_patient(sorted(EXAMPLES.glob("*.json"))[0]))
+    conditions = [
+        {"status": "active", "code": "C61", "verification": "provisional"},
+        {"status": "active", "code": "Z00.0", "verification": "unconfirmed"},
+        {"status": "resolved", "code": "I80.2", "verification": "differential"},
+        {"status": "active", "concept": "varicose-veins", "verification": "unconfirmed"},
+        {"status": "active", "display": "Odd rash", "verification": "provisional"},
+        {"status": "active", "other_code": "http://snomed.info/sct|38341003"},
+        {"status": "remission", "display": "Something old"},
+        {"status": "active", "code": "M51.1", "verification": "confirmed"},
+    ]
+    patients = [
+        herniarules.patient_from_dict({**base, "id": f"U-{i}", "conditions": [c]})
+        for i, c in enumerate(conditions)
+    ]
+    facts, errors = derive_table(patients_to_table(patients), AS_OF)
+    assert not errors
+    rows = [facts_from_row(r) for r in facts.iter_rows(named=True)]
+    assert rows == [derive_facts(p, AS_OF) for p in patients]
+    assert any(r.unconfirmed_conditions for r in rows)
+    assert any(r.unclassified_conditions for r in rows)
+    assert _screened(engine, patients, AS_OF) == _expected(engine, patients, AS_OF)

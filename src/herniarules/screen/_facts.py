@@ -39,7 +39,7 @@ from herniarules.facts import (
     _medication_label,
 )
 from herniarules.io import patient_from_dict
-from herniarules.model import PHASE_SEVERITY, ClinicalStatus, Patient
+from herniarules.model import PHASE_SEVERITY, ClinicalStatus, Patient, Verification
 from herniarules.outcomes import Outcome
 from herniarules.rules._polars import ROW
 from herniarules.screen._table import CHILDREN, PATIENT_SCHEMA, row_to_dict
@@ -71,6 +71,8 @@ _SETS = (
     "indications",
     "unrecorded_hernia_codes",
     "unclassified_medications",
+    "unconfirmed_conditions",
+    "unclassified_conditions",
 )
 
 #: The schema of a facts table: :data:`~herniarules.rules._polars.ROW`, then every fact.
@@ -106,6 +108,8 @@ FACTS_SCHEMA = pl.Schema(
         "conditions": pl.List(_CONDITION),
         "unrecorded_hernia_codes": _LS,
         "unclassified_medications": _LS,
+        "unconfirmed_conditions": _LS,
+        "unclassified_conditions": _LS,
     }
 )
 
@@ -250,6 +254,7 @@ _ACTIVE = sorted(s._value_ for s in ClinicalStatus if s.is_active)
 _FLARED = sorted(s._value_ for s in ClinicalStatus if s.is_exacerbation)
 _HISTORY = sorted(s._value_ for s in _HISTORY_STATUSES)
 _TIER_LABELS = {int(o): o.label for o in Outcome}
+_CONFIRMED = Verification.CONFIRMED._value_
 
 
 def _code_lookup(codes: pl.DataFrame, terminology: Terminology) -> pl.DataFrame:
@@ -356,6 +361,13 @@ def _conditions(table: pl.DataFrame, terminology: Terminology) -> tuple[pl.DataF
         flared=status.is_in(_FLARED),
         site_value=pl.col("site").replace_strict(sites, default=None, return_dtype=_S),
     ).filter(pl.col("active") | status.is_in(_HISTORY))
+    verification = pl.col("verification")
+    doubtful = verification.is_not_null() & (verification != _CONFIRMED)
+    unknown = pl.col("code").is_null() & pl.col("concept").is_null()
+    label = pl.concat_str(["display", "other_code"], separator=" / ", ignore_nulls=True)
+    unclassified = records.filter(~doubtful & unknown).select(ROW, label.alias("c"))
+    unconfirmed = records.filter(doubtful)
+    records = records.filter(~doubtful & ~unknown)
     history = {
         c: int(t) for c in terminology.concepts if (t := terminology.history_tier(c)) is not None
     }
@@ -372,10 +384,14 @@ def _conditions(table: pl.DataFrame, terminology: Terminology) -> tuple[pl.DataF
         )
 
     coded = records.filter(pl.col("code").is_not_null())
-    lookup = _code_lookup(coded.select("system", "code").unique(), terminology)
+    written = pl.concat([coded, unconfirmed]).filter(pl.col("code").is_not_null())
+    lookup = _code_lookup(written.select("system", "code").unique(), terminology)
     coded = coded.join(lookup, on=["system", "code"], how="left")
+    unconfirmed = unconfirmed.join(lookup, on=["system", "code"], how="left")
     bad |= set(coded.filter(~pl.col("known"))[ROW].to_list())
+    bad |= set(unconfirmed.filter(pl.col("known").not_())[ROW].to_list())
     coded = coded.filter(pl.col("known"))
+    doubts = _unconfirmed(unconfirmed, history)
     klasses = (
         coded.with_columns(k=pl.int_ranges(pl.col("classes").list.len()))
         .explode("classes", "k")
@@ -464,8 +480,41 @@ def _conditions(table: pl.DataFrame, terminology: Terminology) -> tuple[pl.DataF
         .join(concepts.group_by(ROW).agg(pl.col("c").alias("c_concepts")), on=ROW, how="left")
         .join(exacerbated.group_by(ROW).agg(pl.col("c").alias("c_exacerbated")), on=ROW, how="left")
         .join(hernia_codes, on=ROW, how="left")
+        .join(doubts.group_by(ROW).agg(pl.col("c").alias("c_unconfirmed")), on=ROW, how="left")
+        .join(
+            unclassified.group_by(ROW).agg(pl.col("c").alias("c_unclassified")),
+            on=ROW,
+            how="left",
+        )
     )
     return out, bad
+
+
+def _unconfirmed(records: pl.DataFrame, history: Mapping[str, int]) -> pl.DataFrame:
+    """Return ``(row, name)`` of each unconfirmed condition that would bear on a rule.
+
+    As :func:`herniarules.facts._unconfirmed_name`: one with neither code nor concept by its
+    display and other code; an active one whose code or concept means a concept by its dotted
+    code (else its concept); a past one when one of its concepts gives a history tier.
+    """
+    concepts = pl.concat_list(
+        pl.col("classes").list.eval(pl.element().struct.field("concept")).fill_null([]),
+        pl.when(pl.col("concept").is_not_null())
+        .then(pl.concat_list(pl.col("concept")))
+        .otherwise(pl.lit([], _LS)),
+    )
+    with_history = concepts.list.eval(pl.element().is_in(list(history))).list.any()
+    unknown = pl.col("code").is_null() & pl.col("concept").is_null()
+    label = pl.concat_str(["display", "other_code"], separator=" / ", ignore_nulls=True)
+    bears = pl.when(pl.col("active")).then(concepts.list.len() > 0).otherwise(with_history)
+    name = (
+        pl.when(unknown)
+        .then(label)
+        .when(bears.fill_null(False))
+        .then(pl.coalesce("shown", "concept"))
+        .otherwise(pl.lit(None, _S))
+    )
+    return records.select(ROW, name.alias("c")).filter(pl.col("c").is_not_null())
 
 
 def _row_errors(table: pl.DataFrame, rows: list[int]) -> list[RowError]:
@@ -725,6 +774,8 @@ def _derive(
         conditions=pl.col("c_items"),
         unrecorded_hernia_codes=pl.col("unrecorded_hernia_codes").fill_null(empty),
         unclassified_medications=_set(pl.col("m_unclassified").fill_null(empty)),
+        unconfirmed_conditions=_set(pl.col("c_unconfirmed").fill_null(empty)),
+        unclassified_conditions=_set(pl.col("c_unclassified").fill_null(empty)),
     )
     return (
         lazy.select([pl.col(name).cast(dtype) for name, dtype in FACTS_SCHEMA.items()])

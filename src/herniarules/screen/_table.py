@@ -40,6 +40,8 @@ CHILDREN: Mapping[str, Mapping[str, pl.DataType]] = {
         "display": _S(),
         "onset": _D(),
         "site": _S(),
+        "verification": _S(),
+        "other_code": _S(),
     },
     "allergies": {"substance": _S(), "display": _S()},
     "medications": {"category": _S(), "name": _S(), "atc": _S()},
