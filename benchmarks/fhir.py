@@ -32,7 +32,7 @@ from herniarules.fhir import from_bundle
 from herniarules.io import assessment_to_dict, patient_to_dict
 
 ROOT = Path(__file__).resolve().parents[1]
-US_CORE = ROOT.parent / "shared" / "interop" / "fhir-r4" / "us-core"
+US_CORE = ROOT / "tests" / "interop" / "fhir-r4" / "us-core"
 AS_OF = date(2022, 8, 25)
 TARGET = 2.5
 

@@ -4,6 +4,7 @@
 ``herniarules plan FILE --technique ID --start DATE``
 ``herniarules techniques`` · ``herniarules rules`` · ``herniarules plugins``
 ``herniarules schema patient|assessment``
+``herniarules serve [--host H] [--port P] [--audit URL] [--insecure-dev | --issuer I --jwks F]``
 ``herniarules screen INPUT --out FILE [--technique ID...] [--as-of DATE] [--policy TOML --compare]``
 
 ``FILE`` may be ``-`` for standard input. Exit status: 0 on success, 2 on invalid input (the
@@ -181,6 +182,7 @@ def _parser() -> argparse.ArgumentParser:
         help="the patient record (input) or the assessment record (output)",
     )
     _screen_parser(sub)
+    _add_serve(sub)
     return parser
 
 
@@ -205,6 +207,90 @@ def _screen_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     screen.add_argument(
         "--compare", action="store_true", help="report what --policy changes against the default"
     )
+
+
+def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = sub.add_parser("serve", help="run the CDS Hooks service (extra [service])")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    serve.add_argument(
+        "--audit",
+        default="sqlite:///herniarules-audit.db",
+        metavar="URL",
+        help="audit log: sqlite:///path (default sqlite:///herniarules-audit.db) or "
+        "postgresql://... for several instances sharing one log",
+    )
+    serve.add_argument(
+        "--issuer",
+        action="append",
+        default=[],
+        metavar="ISS",
+        help="an allowed JWT issuer (repeat, each with its --jwks)",
+    )
+    serve.add_argument(
+        "--jwks", action="append", default=[], metavar="FILE", help="pinned JWKS of each --issuer"
+    )
+    serve.add_argument("--public-url", metavar="URL", help="base URL clients call (JWT aud)")
+    serve.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a browser origin allowed to call the service (repeat for several)",
+    )
+    serve.add_argument(
+        "--insecure-dev",
+        action="store_true",
+        help="accept calls without a token; loopback addresses only, never in production",
+    )
+
+
+def _serve(args: argparse.Namespace, engine: Engine, err: TextIO) -> int:
+    try:
+        import uvicorn
+
+        from herniarules.service import ServiceConfig, create_app, load_issuer, open_audit_log
+    except ImportError as exc:
+        err.write(f"error: the service needs the [service] extra ({exc.name} is missing)\n")
+        return EXIT_INPUT
+    if args.insecure_dev:
+        if args.host not in ("127.0.0.1", "localhost", "::1"):
+            err.write("error: --insecure-dev is for local use only: bind to 127.0.0.1\n")
+            return EXIT_INPUT
+        err.write(
+            "WARNING: --insecure-dev: calls are accepted WITHOUT any token check. "
+            "Local development only; never with real patient data.\n"
+        )
+    if len(args.issuer) != len(args.jwks):
+        err.write("error: give one --jwks file for each --issuer\n")
+        return EXIT_INPUT
+    if not args.issuer and not args.insecure_dev:
+        err.write(
+            "error: give --issuer ISS --jwks FILE for each allowed client, or --insecure-dev\n"
+        )
+        return EXIT_INPUT
+    try:
+        issuers = {
+            iss: load_issuer(iss, path) for iss, path in zip(args.issuer, args.jwks, strict=True)
+        }
+        audit = open_audit_log(args.audit)
+    except (OSError, ValueError) as exc:
+        err.write(f"error: {exc}\n")
+        return EXIT_INPUT
+    config = ServiceConfig(
+        issuers=issuers,
+        insecure_dev=args.insecure_dev,
+        public_url=args.public_url,
+        cors_origins=tuple(args.cors_origin),
+    )
+    app = create_app(engine, audit=audit, config=config)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    finally:
+        audit.close()
+    return EXIT_OK
 
 
 # -- text ---------------------------------------------------------------------------------------
@@ -547,6 +633,8 @@ def _run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     for info in engine.plugins:
         if info.error:
             err.write(f"warning: plugin {info.name} {info.version} failed to load: {info.error}\n")
+    if args.command == "serve":
+        return _serve(args, engine, err)
     if args.command in ("techniques", "rules", "plugins"):
         return _listing(engine, args.command, args.format, out)
     if args.command == "screen":
