@@ -6,7 +6,8 @@ patient and technique with the verdict, the fired rule ids (as a bitmask and as 
 facts that were missing; the rows that were refused, each with its row number, JSON path and
 message; and a summary. The verdicts and fired rules are those of
 :meth:`herniarules.Engine.assess`, patient by patient (the tests prove it on generated
-populations). Install the ``screen`` extra (polars, pyarrow) to use it.
+populations). Install the ``screen`` extra (polars, pyarrow, numpy) to use it;
+:mod:`herniarules.screen.spark` runs the same kernel on Apache Spark (extra ``spark``).
 """
 
 from __future__ import annotations
