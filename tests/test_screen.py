@@ -45,6 +45,11 @@ def _expected(engine: Engine, patients: list[Patient], day: date) -> dict[Any, A
 def _screened(engine: Engine, patients: list[Patient], day: date) -> dict[Any, Any]:
     result = screen(patients, as_of=day, engine=engine)
     assert not result.errors
+    words = [c for c in result.decisions.columns if c.startswith("fired_mask")]
+    for row in result.decisions.iter_rows(named=True):  # the lists agree with the masks
+        mask = sum(row[c] << (64 * n) for n, c in enumerate(words))
+        ids = [rule_id for bit, rule_id in enumerate(result.rule_ids) if mask >> bit & 1]
+        assert row["fired_rules"] == ids
     return {
         (r["patient_id"], r["technique"]): (r["verdict"], sorted(r["fired_rules"]))
         for r in result.decisions.iter_rows(named=True)
@@ -366,3 +371,25 @@ def test_unconfirmed_and_unclassified_conditions_are_derived_as_derive_facts_doe
     assert any(r.unconfirmed_conditions for r in rows)
     assert any(r.unclassified_conditions for r in rows)
     assert _screened(engine, patients, AS_OF) == _expected(engine, patients, AS_OF)
+
+
+def test_a_table_without_newer_record_fields_reads_and_one_with_unknown_fields_is_refused(
+    engine: Engine,
+) -> None:
+    table = patients_to_table(herniarules.patient_from_dict(r) for r in _rows())
+    older = table.with_columns(
+        pl.col("conditions").list.eval(
+            pl.struct(
+                pl.element().struct.field(f)
+                for f in ("status", "code", "system", "concept", "display", "onset", "site")
+            )
+        )
+    )
+    assert screen(older, as_of=AS_OF, engine=engine).decisions.equals(
+        screen(table, as_of=AS_OF, engine=engine).decisions
+    )
+    odd = table.with_columns(
+        pl.col("conditions").list.eval(pl.element().struct.with_fields(pl.lit("x").alias("colour")))
+    )
+    with pytest.raises(InputError, match="conditions: cannot be read as"):
+        screen(odd, as_of=AS_OF, engine=engine)

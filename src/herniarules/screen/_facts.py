@@ -641,13 +641,30 @@ def _conform(patients: pl.DataFrame) -> pl.DataFrame:
             columns.append(pl.Series(name, [None] * len(patients), dtype=dtype))
             continue
         try:
-            columns.append(patients[name].cast(dtype, strict=True).alias(name))
+            columns.append(_with_missing_fields(patients[name], name).cast(dtype, strict=True))
         except Exception as exc:  # a polars cast error, whatever its class
             raise InputError(
                 [Problem(name, f"cannot be read as {dtype}: {str(exc).splitlines()[0]}")],
                 "the patient table",
             ) from None
     return pl.DataFrame(columns)
+
+
+def _with_missing_fields(column: pl.Series, name: str) -> pl.Series:
+    """Return a child-record column with the record fields it lacks added as nulls.
+
+    A table written before a field existed still reads; a field the model does not know
+    stays, and the cast to the schema refuses it.
+    """
+    fields = CHILDREN.get(name)
+    dtype = column.dtype
+    if fields is None or not isinstance(dtype, pl.List) or not isinstance(dtype.inner, pl.Struct):
+        return column
+    present = {f.name for f in dtype.inner.fields}
+    missing = [pl.lit(None, kind).alias(f) for f, kind in fields.items() if f not in present]
+    if not missing:
+        return column
+    return column.list.eval(pl.element().struct.with_fields(missing)).alias(name)
 
 
 _RANK = {phase._value_: rank for rank, phase in enumerate(PHASE_SEVERITY)}
