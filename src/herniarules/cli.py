@@ -5,6 +5,7 @@
 ``herniarules techniques`` · ``herniarules rules`` · ``herniarules plugins``
 ``herniarules schema patient|assessment``
 ``herniarules serve [--host H] [--port P] [--audit URL] [--insecure-dev | --issuer I --jwks F]``
+``herniarules screen INPUT --out FILE [--technique ID...] [--as-of DATE] [--policy TOML --compare]``
 
 ``FILE`` may be ``-`` for standard input. Exit status: 0 on success, 2 on invalid input (the
 path-named problems go to standard error; with several files the others are still assessed),
@@ -180,8 +181,32 @@ def _parser() -> argparse.ArgumentParser:
         choices=("patient", "assessment"),
         help="the patient record (input) or the assessment record (output)",
     )
+    _screen_parser(sub)
     _add_serve(sub)
     return parser
+
+
+def _screen_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``herniarules screen``; it runs in :mod:`herniarules.screen._cli`."""
+    screen = sub.add_parser(
+        "screen", help="decide every technique for a whole population file (extra [screen])"
+    )
+    screen.add_argument("input", metavar="INPUT", help=".parquet, .arrow, .csv or .ndjson")
+    screen.add_argument("--out", required=True, help="decisions: .parquet, .csv or .ndjson")
+    screen.add_argument("--errors", help="refused rows (default: next to --out, .errors.csv)")
+    screen.add_argument("--report", help="write the summary as HTML with a chart")
+    screen.add_argument("--technique", action="append", metavar="ID", help="only this technique")
+    screen.add_argument("--as-of", type=_date, metavar="DATE", help="assessment date")
+    screen.add_argument(
+        "--engine",
+        choices=("polars", "spark"),
+        default="polars",
+        help="polars (one process) or spark (extra [spark]; Parquet in, a Parquet directory out)",
+    )
+    screen.add_argument("--policy", metavar="TOML", help="a stricter clinic policy")
+    screen.add_argument(
+        "--compare", action="store_true", help="report what --policy changes against the default"
+    )
 
 
 def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -612,6 +637,10 @@ def _run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
         return _serve(args, engine, err)
     if args.command in ("techniques", "rules", "plugins"):
         return _listing(engine, args.command, args.format, out)
+    if args.command == "screen":
+        from herniarules.screen._cli import run_screen
+
+        return run_screen(args, allow, out, err)
     if args.command == "plan":
         return _plan(engine, args, out, err)
     return _assess(engine, args, out, err)

@@ -55,7 +55,7 @@ from herniarules.technique import ProtocolFacts, Technique
 from herniarules.terminology import DEFAULT_TERMINOLOGY, Terminology, ValueSet
 from herniarules.vocabulary import Site
 
-__all__ = ["ENTRY_POINT_GROUP", "Engine", "NotPermittedError", "PluginError"]
+__all__ = ["ENTRY_POINT_GROUP", "Engine", "NotPermittedError", "PluginError", "TechniqueRules"]
 
 _T = TypeVar("_T")
 
@@ -73,6 +73,26 @@ _REMOVED_HOOKS = {
 }
 #: Most protocols kept per technique for reuse (within the shared byte budget too).
 _PROTOCOL_CACHE_SIZE = 512
+
+
+@attrs.frozen
+class TechniqueRules:
+    """What decides one technique beyond the core rules, as :meth:`Engine.technique_rules` gives.
+
+    A batch back-end (population screening) reads this to decide as the engine does, without
+    reaching into the engine.
+    """
+
+    technique: Technique
+    rules: tuple[Rule, ...]
+    """The technique's own rules (those of its plugin that apply to it), in plugin order;
+    empty when its plugin failed."""
+    failed: bool
+    """Whether the technique's plugin failed: the technique is then never permitted and every
+    decision carries an ``engine.plugin-error`` finding."""
+    treated: frozenset[str] | None
+    """The site values the technique's area overlaps, or ``None`` for the whole body: a local
+    finding whose sites all lie outside it only modifies the technique."""
 
 
 class NotPermittedError(Exception):
@@ -668,6 +688,22 @@ class Engine:
         except KeyError:
             known = ", ".join(sorted(self._slots)) or "none"
             raise KeyError(f"unknown technique {technique_id!r}; known: {known}") from None
+
+    def technique_rules(self, technique_id: str) -> TechniqueRules:
+        """Return the rules, plugin state and treated area that decide ``technique_id``.
+
+        Raises ``KeyError`` naming the known techniques.
+        """
+        slot = self._slot(technique_id)
+        failed = slot.findings is None
+        rules = (
+            ()
+            if failed
+            else tuple(
+                r for r in slot.plugin.rules if r.techniques and technique_id in r.techniques
+            )
+        )
+        return TechniqueRules(slot.technique, rules, failed, slot.treated)
 
     def parameters(self, technique_id: str) -> object:
         """Return the parameters in force for ``technique_id`` (the clinic's or the default)."""
