@@ -57,6 +57,8 @@ EXPRESSIONS: dict[str, str] = {
     + _known("days_since_surgery", f"< {P.surgery_clearance_days}")
     + ")",
     "core.hernia-code-without-record": "unrecorded_hernia_codes.length > 0",
+    "core.unconfirmed-condition": "unconfirmed_conditions.length > 0",
+    "core.unclassified-condition": "unclassified_conditions.length > 0",
     **{rule_id: _items(concept, tier) for rule_id, concept, tier in TIERED_RULES},
     "acupressure.anticoagulants": _has("concepts", "anticoagulant-therapy"),
     "acupressure.moderate-pain": _known("pain_score", ">= 4"),

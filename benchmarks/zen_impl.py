@@ -70,6 +70,8 @@ ROWS: dict[str, list[dict[str, str]]] = {
         "had_spinal_surgery", "days_since_surgery", f"< {P.surgery_clearance_days}"
     ),
     "core.hernia-code-without-record": [{"unrecorded_hernia_codes": "len($) > 0"}],
+    "core.unconfirmed-condition": [{"unconfirmed_conditions": "len($) > 0"}],
+    "core.unclassified-condition": [{"unclassified_conditions": "len($) > 0"}],
     **{rule_id: _items(concept, tier) for rule_id, concept, tier in TIERED_RULES},
     "acupressure.anticoagulants": [{"concepts": _has("anticoagulant-therapy")}],
     "acupressure.moderate-pain": _value("pain_score", ">= 4"),
