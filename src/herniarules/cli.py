@@ -103,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
         help="load only the plugin distributions a lock file names, at the versions and "
         "files it pins (write one with 'herniarules plugins --lock')",
     )
+    _add_lang(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     assess = sub.add_parser(
         "assess",
@@ -141,6 +142,7 @@ def _parser() -> argparse.ArgumentParser:
         help="text: every finding and every step of each protocol, not only the deciding "
         "reasons and a protocol summary",
     )
+    _add_lang(assess, argparse.SUPPRESS)
     plan = sub.add_parser(
         "plan",
         help="plan the dated sessions of a course",
@@ -182,6 +184,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_serve(sub)
     return parser
+
+
+def _add_lang(parser: argparse.ArgumentParser, default: object = None) -> None:
+    from herniarules.i18n import LOCALES
+
+    parser.add_argument(
+        "--lang",
+        choices=LOCALES,
+        default=default,
+        help="language of the messages, labels and protocol texts (rule ids, codes and JSON "
+        "keys stay the same); English when not given",
+    )
 
 
 def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -560,9 +574,26 @@ def _assess(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) 
             status = EXIT_INPUT
             record = _problem_record(source, message)
         else:
+            if args.format == "text" and args.lang:
+                from herniarules.i18n.text import explain
+
+                out.write(
+                    explain(
+                        assessment,
+                        args.lang,
+                        verbose=args.verbose,
+                        patient=patient,
+                        indications=indications,
+                    )
+                )
+                continue
             if args.format == "text":
                 _text_assessment(assessment, out, args.verbose, patient, indications)
                 continue
+            if args.lang:
+                from herniarules.i18n import localize
+
+                assessment = localize(assessment, args.lang)
             record = assessment_to_dict(assessment)
         if args.format == "jsonl":
             out.write(_json_text(record, out, indent=None) + "\n")
