@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import io
+import os
 import re
 import threading
 from collections.abc import Iterable, Iterator
@@ -50,6 +51,8 @@ DOMAIN = "herniarules"
 LOCALES: tuple[str, ...] = ("en", "ru")
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: How texts are joined into one: a text no catalogue holds is translated part by part.
+_SEPARATORS = ("; ", ": ", " and ", ", ")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
@@ -81,7 +84,8 @@ def _load(package: str, locale: str, domain: str) -> Catalog | None:
         ) from None
     po = catalog_path(package, locale, domain)
     mo = po.parent / f"{domain}.mo"
-    if mo.is_file():
+    # A .mo older than its .po (compiled before the .po was edited) is stale: read the .po.
+    if mo.is_file() and (not po.is_file() or _mtime(mo) >= _mtime(po)):
         with mo.open("rb") as stream:
             catalog: Catalog = read_mo(stream)
         return catalog
@@ -90,6 +94,13 @@ def _load(package: str, locale: str, domain: str) -> Catalog | None:
             catalog = read_po(stream, locale=locale, domain=domain)
         return catalog
     return None
+
+
+def _mtime(path: Any) -> float:
+    try:
+        return float(os.stat(path).st_mtime)
+    except (OSError, TypeError):  # a resource that is not a file on disk: trust the .mo
+        return float("inf")
 
 
 def _template(msgid: str) -> re.Pattern[str]:
@@ -172,8 +183,13 @@ class Translator:
                     continue
                 translated = self.ngettext(template.singular, template.plural, count)
             return translated.format(**{k: self._value(v) for k, v in values.items()})
-        if "; " in english:
-            return "; ".join(self.text(part) for part in english.split("; "))
+        for separator in _SEPARATORS:
+            if separator in english:
+                return separator.join(self.text(part) for part in english.split(separator))
+        if english[:1].islower():  # a title written in lower case inside a sentence
+            found = self._texts.get(english[:1].upper() + english[1:])
+            if found is not None:
+                return found[:1].lower() + found[1:]
         return english
 
     def _value(self, value: str) -> str:

@@ -194,3 +194,19 @@ OUTCOME_WORDS: tuple[str, ...] = (
     N_("defer"),
     N_("contraindicated"),
 )
+
+#: The body sites (:class:`herniarules.Site`) as a message names them.
+SITE_WORDS: tuple[str, ...] = (
+    N_("whole-body"),
+    N_("head"),
+    N_("neck"),
+    N_("back"),
+    N_("thoracic-back"),
+    N_("lumbar"),
+    N_("sacral"),
+    N_("buttocks"),
+    N_("chest"),
+    N_("abdomen"),
+    N_("arms"),
+    N_("legs"),
+)
