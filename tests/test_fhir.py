@@ -42,6 +42,7 @@ SANDBOX = FHIR / "synthea" / "smart-sandbox-r4"
 BULK = FHIR / "synthea" / "sample-bulk-10-patients"
 
 
+
 def load(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 

@@ -35,10 +35,10 @@ import pluggy
 from herniarules import discovery, hookspecs
 from herniarules.bounded import PROTOCOLS, BoundedCache, estimate
 from herniarules.courses import CoursePlan, default_plan
-from herniarules.i18n.markers import N_
 from herniarules.decide import clearances_on, judge, most_restrictive
 from herniarules.facts import ITEM_COLLECTIONS, Facts, derive_facts
 from herniarules.guard import Guard, PluginError, describe, text_of
+from herniarules.i18n.markers import N_
 from herniarules.model import Patient
 from herniarules.outcomes import (
     Assessment,
