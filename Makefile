@@ -51,7 +51,9 @@ ci:
 # of the SDK and of each plugin that ships a catalogue into its .pot and merges it into the
 # en and ru .po files, which are kept in git; `make compile-messages` builds the .mo files
 # (the wheel build does it too; they are not committed).
-CATALOGUES := src/herniarules:herniarules plugins/segmental/src/herniarules_segmental:herniarules_segmental
+CATALOGUES := src/herniarules:herniarules \
+  $(foreach p,classic honey vacuum acupressure segmental hydromassage,plugins/$(p)/src/herniarules_$(p):herniarules_$(p)) \
+  examples/kinesio/src/herniarules_kinesio:herniarules_kinesio
 
 messages:
 	@for entry in $(CATALOGUES); do \

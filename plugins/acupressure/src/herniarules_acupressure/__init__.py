@@ -31,6 +31,7 @@ from herniarules.approval import (
     FURTHER_TYPES_PASSAGE,
     physician_approval_rule,
 )
+from herniarules.i18n.markers import N_
 from herniarules.params import check_ranges, minutes, share, whole
 
 __all__ = [
@@ -98,7 +99,7 @@ _ZONES = {
 def _zones(facts: ProtocolFacts) -> str:
     regions = sorted(facts.hernia_regions)
     if not regions:
-        return "the back, paravertebral points of the area the massage is sought for"
+        return N_("the back, paravertebral points of the area the massage is sought for")
     return "; ".join(_ZONES[r] for r in regions if r in _ZONES)
 
 
@@ -108,25 +109,25 @@ def acupressure_protocol(facts: ProtocolFacts, parameters: AcupressureParameters
     steps = (
         ProtocolStep(
             "warm-up",
-            "Stroking and light rubbing of the back with the hands, without force.",
+            N_("Stroking and light rubbing of the back with the hands, without force."),
             minutes=share(longest, 0.2),
-            pressure="none",
+            pressure=N_("none"),
         ),
         ProtocolStep(
-            "point pressure",
+            N_("point pressure"),
             f"Work the points of {_zones(facts)}: thumb or fingertip pad on the point, slow "
             "circular movements, pressure built up and eased gradually, at most "
             f"{parameters.seconds_per_point} s per point; the patient should feel no more than "
             "a dull ache, never sharp or radiating pain.",
-            repetitions="each point 1-3 times",
+            repetitions=N_("each point 1-3 times"),
             minutes=share(longest, 0.65),
-            pressure="gentle to moderate, on the points only",
+            pressure=N_("gentle to moderate, on the points only"),
         ),
         ProtocolStep(
             "closing",
-            "Stroking of the worked area.",
+            N_("Stroking of the worked area."),
             minutes=share(longest, 0.15),
-            pressure="none",
+            pressure=N_("none"),
         ),
     )
     return Protocol(
@@ -136,14 +137,16 @@ def acupressure_protocol(facts: ProtocolFacts, parameters: AcupressureParameters
         course_sessions=(parameters.course_sessions_min, parameters.course_sessions_max),
         pressure="gentle to moderate point pressure, no force: " + SOFTNESS_PASSAGE,
         avoid=(
-            "pressure on the spinous processes (the vertebrae themselves)",
-            "pressure directly over the level of the hernia",
-            "points over moles, scars or damaged skin",
+            N_("pressure on the spinous processes (the vertebrae themselves)"),
+            N_("pressure directly over the level of the hernia"),
+            N_("points over moles, scars or damaged skin"),
         ),
         notes=(
-            "Used in combination with a main technique (classic, honey or vacuum massage); "
-            "its use must be approved by a doctor.",
-            "Stop a point at once if pain becomes sharp or radiates into a limb.",
+            N_(
+                "Used in combination with a main technique (classic, honey or vacuum massage); "
+                "its use must be approved by a doctor."
+            ),
+            N_("Stop a point at once if pain becomes sharp or radiates into a limb."),
         ),
         parameters=attrs.asdict(parameters),
     )
@@ -153,10 +156,12 @@ TECHNIQUE = Technique(
     id=TECHNIQUE_ID,
     name="Acupressure",
     description=(
-        "Point massage: sustained, gentle finger pressure with slow circular movements on "
-        "paravertebral points near the affected segment, after a warming stroke. Used in "
-        "combination with a main technique (classic, honey or vacuum massage) and only with a "
-        "doctor's approval."
+        N_(
+            "Point massage: sustained, gentle finger pressure with slow circular movements on "
+            "paravertebral points near the affected segment, after a warming stroke. Used in "
+            "combination with a main technique (classic, honey or vacuum massage) and only with a "
+            "doctor's approval."
+        )
     ),
     source=FURTHER_TYPES_PASSAGE,
     # Point pressure eases local muscle spasm and pain; it does not decompress or nourish the
@@ -182,11 +187,13 @@ def herniarules_rules(policy: Policy) -> list[Rule]:
         physician_approval_rule(TECHNIQUE_ID, "Acupressure"),
         Rule(
             "acupressure.anticoagulant-therapy",
-            "Point pressure under anticoagulant or antiplatelet therapy",
+            N_("Point pressure under anticoagulant or antiplatelet therapy"),
             F.concepts.contains(Concept.ANTICOAGULANT_THERAPY),
             Outcome.REQUIRES_CLEARANCE,
-            "Sustained point pressure can cause bruising under anticoagulant or antiplatelet "
-            "therapy; the approving doctor should weigh it and may limit pressure.",
+            N_(
+                "Sustained point pressure can cause bruising under anticoagulant or antiplatelet "
+                "therapy; the approving doctor should weigh it and may limit pressure."
+            ),
             "clinical convention: sustained digital pressure is a recognised cause of bruising "
             "in anticoagulated patients; the source adds that " + INDIVIDUAL_PASSAGE,
             "Indications and contraindications",

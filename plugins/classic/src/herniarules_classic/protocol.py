@@ -9,6 +9,7 @@ from __future__ import annotations
 import attrs
 
 from herniarules import Protocol, ProtocolFacts, ProtocolStep
+from herniarules.i18n.markers import N_
 from herniarules_classic.parameters import ClassicParameters
 
 __all__ = ["MAIN_MOVES", "classic_protocol", "traction_protocol"]
@@ -33,24 +34,28 @@ def _steps(parameters: ClassicParameters) -> tuple[ProtocolStep, ...]:
     warm_up = (
         ProtocolStep(
             "warm-up",
-            "Warm up the surface of the skin: stroking and light rubbing movements with the "
-            "hands, without force.",
+            N_(
+                "Warm up the surface of the skin: stroking and light rubbing movements with the "
+                "hands, without force."
+            ),
             pressure=pressure,
         ),
         ProtocolStep(
-            "stroking the latissimus and longus dorsi",
-            "Begin the staged warm-up of the muscles by stroking the latissimus and longus "
-            "dorsi muscles.",
+            N_("stroking the latissimus and longus dorsi"),
+            N_(
+                "Begin the staged warm-up of the muscles by stroking the latissimus and longus "
+                "dorsi muscles."
+            ),
             pressure=pressure,
         ),
         ProtocolStep(
-            "kneading the gluteal muscles",
-            "Next, knead the gluteal muscles.",
+            N_("kneading the gluteal muscles"),
+            N_("Next, knead the gluteal muscles."),
             pressure=pressure,
         ),
         ProtocolStep(
-            "back muscles again",
-            "Then work the back muscles again, until all the muscles are warmed up.",
+            N_("back muscles again"),
+            N_("Then work the back muscles again, until all the muscles are warmed up."),
             pressure=pressure,
         ),
     )
@@ -65,9 +70,11 @@ def _steps(parameters: ClassicParameters) -> tuple[ProtocolStep, ...]:
     )
     finish = (
         ProtocolStep(
-            "pinching and shaking",
-            "Pinch and shake the soft tissues around the spine to work on the gluteal and "
-            "lumbosacral areas.",
+            N_("pinching and shaking"),
+            N_(
+                "Pinch and shake the soft tissues around the spine to work on the gluteal and "
+                "lumbosacral areas."
+            ),
             repetitions=parameters.repetitions,
             pressure=pressure,
         ),
@@ -116,13 +123,15 @@ def classic_protocol(facts: ProtocolFacts, parameters: ClassicParameters) -> Pro
 
 
 TRACTION_STEP = ProtocolStep(
-    "gentle traction",
-    "After the main massage, gently stretch the lumbar spine along its axis (the patient "
-    "lying prone, the therapist's hands on the pelvis and lower ribs), slowly and without "
-    "force, stopping at any pain or tingling. The source names the technique but does not "
-    "describe the manoeuvre; this is the common gentle manual traction.",
+    N_("gentle traction"),
+    N_(
+        "After the main massage, gently stretch the lumbar spine along its axis (the patient "
+        "lying prone, the therapist's hands on the pelvis and lower ribs), slowly and without "
+        "force, stopping at any pain or tingling. The source names the technique but does not "
+        "describe the manoeuvre; this is the common gentle manual traction."
+    ),
     repetitions="3-4",
-    pressure="none: slow, gentle stretching without force or jerks",
+    pressure=N_("none: slow, gentle stretching without force or jerks"),
 )
 
 

@@ -41,6 +41,7 @@ from herniarules.approval import (
     physician_approval_rule,
 )
 from herniarules.courses import default_plan
+from herniarules.i18n.markers import N_
 from herniarules.params import check_ranges, minutes, number, share, whole
 
 __all__ = [
@@ -125,22 +126,22 @@ def hydromassage_protocol(facts: ProtocolFacts, parameters: HydromassageParamete
             "immersion",
             f"The patient lies in the bath at {water} and rests to let the muscles relax.",
             minutes=share(longest, 0.25),
-            pressure="none",
+            pressure=N_("none"),
         ),
         ProtocolStep(
-            "underwater jet massage",
+            N_("underwater jet massage"),
             f"A jet of {jet}, held under water 15-20 cm from the skin, is moved slowly along "
             "the muscles on both sides of the spine, from the lower back upwards, then over "
             "the buttocks and the legs towards the trunk; never along the spine itself.",
-            repetitions="3-4 passes per area",
+            repetitions=N_("3-4 passes per area"),
             minutes=share(longest, 0.6),
             pressure=f"gentle jet, {jet}",
         ),
         ProtocolStep(
             "rest",
-            "The patient rests in the bath with the jet off, then rises slowly.",
+            N_("The patient rests in the bath with the jet off, then rises slowly."),
             minutes=share(longest, 0.15),
-            pressure="none",
+            pressure=N_("none"),
         ),
     )
     return Protocol(
@@ -150,13 +151,15 @@ def hydromassage_protocol(facts: ProtocolFacts, parameters: HydromassageParamete
         course_sessions=(parameters.course_sessions_min, parameters.course_sessions_max),
         pressure=f"gentle water jet, {jet}, no force: " + SOFTNESS_PASSAGE,
         avoid=(
-            "directing the jet at the spinous processes (the vertebrae themselves)",
-            "directing the jet at the level of the hernia",
-            "the heart area, the groin and the genitals",
+            N_("directing the jet at the spinous processes (the vertebrae themselves)"),
+            N_("directing the jet at the level of the hernia"),
+            N_("the heart area, the groin and the genitals"),
         ),
         notes=(
-            "Used in combination with a main technique (classic, honey or vacuum massage); "
-            "its use must be approved by a doctor.",
+            N_(
+                "Used in combination with a main technique (classic, honey or vacuum massage); "
+                "its use must be approved by a doctor."
+            ),
             f"Procedures every {parameters.spacing_days} days.",
         ),
         parameters=attrs.asdict(parameters),
@@ -194,10 +197,12 @@ TECHNIQUE = Technique(
     id=TECHNIQUE_ID,
     name="Hydromassage",
     description=(
-        "Underwater shower massage: in a warm bath, a gentle jet of water held under water at "
-        "a distance from the skin massages the muscles beside the spine, the buttocks and the "
-        "legs, never the spine itself. Used in combination with a main technique (classic, "
-        "honey or vacuum massage) and only with a doctor's approval."
+        N_(
+            "Underwater shower massage: in a warm bath, a gentle jet of water held under water at "
+            "a distance from the skin massages the muscles beside the spine, the buttocks and the "
+            "legs, never the spine itself. Used in combination with a main technique (classic, "
+            "honey or vacuum massage) and only with a doctor's approval."
+        )
     ),
     source=FURTHER_TYPES_PASSAGE,
     # Warm water and a soft jet relax the paravertebral muscles and improve the blood supply;
@@ -245,11 +250,13 @@ def herniarules_rules(policy: Policy) -> list[Rule]:
         physician_approval_rule(TECHNIQUE_ID, "Hydromassage"),
         Rule(
             "hydromassage.open-wound",
-            "Open wound",
+            N_("Open wound"),
             F.concepts.contains(OPEN_WOUND),
             Outcome.DEFER,
-            "Hydromassage waits until open wounds have healed: bath water exposes them to "
-            "infection.",
+            N_(
+                "Hydromassage waits until open wounds have healed: bath water exposes them to "
+                "infection."
+            ),
             "clinical convention: water procedures are deferred while open wounds heal; the "
             "source adds that " + INDIVIDUAL_PASSAGE,
             "Indications and contraindications",

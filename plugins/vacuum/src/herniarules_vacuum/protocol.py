@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import attrs
 
 from herniarules import CoursePlan, Facts, Policy, Protocol, ProtocolFacts, ProtocolStep, Session
+from herniarules.i18n.markers import N_
 from herniarules_vacuum.parameters import VacuumParameters
 
 __all__ = ["plan_vacuum_course", "vacuum_protocol"]
@@ -27,22 +28,24 @@ def vacuum_protocol(facts: ProtocolFacts, parameters: VacuumParameters) -> Proto
             f"Apply {parameters.glide_agent} along both sides of the spine so the cups glide.",
         ),
         ProtocolStep(
-            "placing the cups",
+            N_("placing the cups"),
             f"Place {parameters.cups} cups symmetrically to each other either side of the "
             f"spinal column, using {_or(tuple(_MEANS[m] for m in parameters.cupping))}; the "
             f"skin drawn into a cup must not exceed {draw}.",
             pressure=f"vacuum drawing the skin in no more than {draw}",
         ),
         ProtocolStep(
-            "moving the cups",
+            N_("moving the cups"),
             f"Move the cups along the spine in {_or(parameters.paths)} paths from the lower "
             "back to the cervical region and back down, without touching the vertebrae.",
             pressure=f"vacuum drawing the skin in no more than {draw}",
         ),
         ProtocolStep(
-            "removing the cups",
-            "Release the vacuum before lifting each cup off the skin (cupping practice; the "
-            "source does not describe the finish).",
+            N_("removing the cups"),
+            N_(
+                "Release the vacuum before lifting each cup off the skin (cupping practice; the "
+                "source does not describe the finish)."
+            ),
         ),
     )
     return Protocol(
@@ -52,12 +55,14 @@ def vacuum_protocol(facts: ProtocolFacts, parameters: VacuumParameters) -> Proto
         course_sessions=(parameters.course_sessions_min, parameters.course_sessions_max),
         pressure=f"vacuum only: skin drawn in no more than {draw}",
         avoid=(
-            "the vertebrae and spinous processes: cups never pass over the spine itself",
+            N_("the vertebrae and spinous processes: cups never pass over the spine itself"),
             f"drawing the skin in more than {draw}",
         ),
         notes=(
-            "Session length and course follow cupping practice; the source gives none for "
-            "vacuum massage.",
+            N_(
+                "Session length and course follow cupping practice; the source gives none for "
+                "vacuum massage."
+            ),
             f"Sessions every {parameters.interval_days} days so the skin recovers from the "
             "suction marks.",
         ),
