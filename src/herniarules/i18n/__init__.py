@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from herniarules.i18n.markers import N_
 from herniarules.outcomes import Assessment, Decision, Finding, Outcome, Protocol, ProtocolStep
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ LOCALES: tuple[str, ...] = ("en", "ru")
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 #: How texts are joined into one: a text no catalogue holds is translated part by part.
-_SEPARATORS = ("; ", ": ", " and ", ", ")
+_SEPARATORS = ("; ", ": ", N_(" and "), ", ", N_(" or "))
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
@@ -183,13 +184,19 @@ class Translator:
                     continue
                 translated = self.ngettext(template.singular, template.plural, count)
             return translated.format(**{k: self._value(v) for k, v in values.items()})
-        for separator in _SEPARATORS:
-            if separator in english:
-                return separator.join(self.text(part) for part in english.split(separator))
+        if english[:1].isupper() and english.endswith(".") and english[1:2].islower():
+            # a phrase made a sentence: "Kneading the buttocks ..." from "kneading the ..."
+            found = self._texts.get(english[:1].lower() + english[1:-1])
+            if found is not None:
+                return found[:1].upper() + found[1:] + "."
         if english[:1].islower():  # a title written in lower case inside a sentence
             found = self._texts.get(english[:1].upper() + english[1:])
             if found is not None:
                 return found[:1].lower() + found[1:]
+        for separator in _SEPARATORS:
+            if separator in english:
+                joined = self._texts.get(separator, separator)
+                return joined.join(self.text(part) for part in english.split(separator))
         return english
 
     def _value(self, value: str) -> str:
@@ -315,8 +322,8 @@ def _step(step: ProtocolStep, tr: Translator) -> ProtocolStep:
 
 
 def _pressure(pressure: str, tr: Translator) -> str:
-    level, sep, how = pressure.partition(": ")
-    return tr.text(level) + sep + tr.text(how) if sep else tr.text(pressure)
+    # Written "level: how"; translated whole where a catalogue holds it, else part by part.
+    return tr.text(pressure)
 
 
 def texts(values: Iterable[str], tr: Translator) -> Iterator[str]:

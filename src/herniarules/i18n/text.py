@@ -210,3 +210,16 @@ SITE_WORDS: tuple[str, ...] = (
     N_("arms"),
     N_("legs"),
 )
+
+#: The indications (:class:`herniarules.Indication`), as the ranking names them.
+INDICATION_WORDS: tuple[str, ...] = (
+    N_("pain-relief"),
+    N_("muscle-relaxation"),
+    N_("muscle-weakness"),
+    N_("compression"),
+    N_("pinched-muscle-fibres"),
+    N_("circulation"),
+    N_("disc-nutrition"),
+    N_("prevention"),
+    N_("rehabilitation"),
+)

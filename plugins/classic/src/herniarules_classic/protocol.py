@@ -16,24 +16,28 @@ __all__ = ["MAIN_MOVES", "classic_protocol", "traction_protocol"]
 
 #: The seven main moves, verbatim from the source's numbered list.
 MAIN_MOVES: tuple[str, ...] = (
-    "rubbing from the buttocks to the back, stroking the broad muscles of the back towards "
-    "the buttocks and back",
-    "light squeezes in the buttocks and lumbar region with the edge of the palm",
-    "point rubbing with fingers along the spine and then stroking",
-    "stroking with the outer edge of the palm along the spine and across the spinal column",
-    "straight and spiral rubbing up and down along the spine",
-    "rubbing across and along the sacrum, produced by the edge of the palm",
-    "kneading the buttocks with a clenched fist",
+    N_(
+        "rubbing from the buttocks to the back, stroking the broad muscles of the back towards "
+        "the buttocks and back"
+    ),
+    N_("light squeezes in the buttocks and lumbar region with the edge of the palm"),
+    N_("point rubbing with fingers along the spine and then stroking"),
+    N_("stroking with the outer edge of the palm along the spine and across the spinal column"),
+    N_("straight and spiral rubbing up and down along the spine"),
+    N_("rubbing across and along the sacrum, produced by the edge of the palm"),
+    N_("kneading the buttocks with a clenched fist"),
 )
 
 _LUMBAR_REGIONS = frozenset({"lumbar", "lumbosacral"})
+#: The other hernia regions, as the note on them names them.
+REGION_WORDS: tuple[str, ...] = (N_("cervical"), N_("thoracic"))
 
 
 def _steps(parameters: ClassicParameters) -> tuple[ProtocolStep, ...]:
     pressure = parameters.pressure
     warm_up = (
         ProtocolStep(
-            "warm-up",
+            N_("warm-up"),
             N_(
                 "Warm up the surface of the skin: stroking and light rubbing movements with the "
                 "hands, without force."
@@ -61,7 +65,7 @@ def _steps(parameters: ClassicParameters) -> tuple[ProtocolStep, ...]:
     )
     main = tuple(
         ProtocolStep(
-            f"main move {number}",
+            N_("main move {number}").format(number=number),
             move[0].upper() + move[1:] + ".",
             repetitions=parameters.repetitions,
             pressure=pressure,
@@ -84,11 +88,15 @@ def _steps(parameters: ClassicParameters) -> tuple[ProtocolStep, ...]:
 
 def _notes(facts: ProtocolFacts, parameters: ClassicParameters) -> tuple[str, ...]:
     notes = [
-        "Only a highly qualified specialist performs the massage.",
-        "Massage does not eliminate the herniated disc itself; it eases pain, relaxes the back "
-        "muscles and helps prevent further destructive development.",
-        f"After the course a break of {parameters.break_days_min}-{parameters.break_days_max} "
-        "days is necessary; a repeated course is prescribed by the attending physician.",
+        N_("Only a highly qualified specialist performs the massage."),
+        N_(
+            "Massage does not eliminate the herniated disc itself; it eases pain, relaxes the "
+            "back muscles and helps prevent further destructive development."
+        ),
+        N_(
+            "After the course a break of {low}-{high} days is necessary; a repeated course is "
+            "prescribed by the attending physician."
+        ).format(low=parameters.break_days_min, high=parameters.break_days_max),
     ]
     if facts.hernia_regions - _LUMBAR_REGIONS:
         # The source describes this sequence for a lumbar hernia and refers cervical hernias
@@ -96,15 +104,17 @@ def _notes(facts: ProtocolFacts, parameters: ClassicParameters) -> tuple[str, ..
         # the patient's other regions.
         regions = ", ".join(sorted(facts.hernia_regions - _LUMBAR_REGIONS))
         notes.append(
-            f"The source describes this sequence for a lumbar hernia; this patient also has a "
-            f"{regions} hernia, for which the attending physician adapts the protocol."
+            N_(
+                "The source describes this sequence for a lumbar hernia; this patient also has a "
+                "{regions} hernia, for which the attending physician adapts the protocol."
+            ).format(regions=regions)
         )
     return tuple(notes)
 
 
 _AVOID = (
-    "pressure or force during any manipulation",
-    "sharp or jerky movements that could aggravate the hernia",
+    N_("pressure or force during any manipulation"),
+    N_("sharp or jerky movements that could aggravate the hernia"),
 )
 
 
@@ -150,5 +160,5 @@ def traction_protocol(facts: ProtocolFacts, parameters: ClassicParameters) -> Pr
         classic,
         technique="traction",
         steps=steps,
-        avoid=(*classic.avoid, "traction with force or jerks, or continued through pain"),
+        avoid=(*classic.avoid, N_("traction with force or jerks, or continued through pain")),
     )

@@ -57,9 +57,14 @@ def honey_protocol(facts: ProtocolFacts, parameters: HoneyParameters) -> Protoco
             N_("forceful techniques"),
         ),
         notes=(
-            f"Start the course with a {parameters.first_session_minutes}-minute session and "
-            f"lengthen it by {parameters.daily_increment_minutes} minutes a day up to "
-            f"{parameters.max_session_minutes} minutes.",
+            N_(
+                "Start the course with a {first}-minute session and lengthen it by {step} "
+                "minutes a day up to {longest} minutes."
+            ).format(
+                first=parameters.first_session_minutes,
+                step=parameters.daily_increment_minutes,
+                longest=parameters.max_session_minutes,
+            ),
             N_("Honey massage cannot be performed for large hernias."),
             N_(
                 "The source does not describe the finish; remaining honey is usually wiped off "

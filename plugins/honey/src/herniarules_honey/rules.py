@@ -48,9 +48,10 @@ def honey_rules() -> tuple[Rule, ...]:
             N_("Large hernia"),
             large,
             Outcome.CONTRAINDICATED,
-            f"Honey massage cannot be performed for large hernias (a lumbar or lumbosacral "
-            f"hernia from {LARGE_HERNIA_MM:g} mm, a cervical or thoracic one from "
-            f"{LARGE_NARROW_CANAL_HERNIA_MM:g} mm).",
+            N_(
+                "Honey massage cannot be performed for large hernias (a lumbar or lumbosacral "
+                "hernia from {lumbar} mm, a cervical or thoracic one from {cervical} mm)."
+            ).format(lumbar=f"{LARGE_HERNIA_MM:g}", cervical=f"{LARGE_NARROW_CANAL_HERNIA_MM:g}"),
             '"Important! Honey massage cannot be performed for large hernias." Size '
             "thresholds: clinical convention (radiological grading of disc hernias by size, "
             f"each hernia by its own region: lumbar and lumbosacral large from "

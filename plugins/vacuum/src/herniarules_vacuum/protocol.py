@@ -12,7 +12,16 @@ from herniarules_vacuum.parameters import VacuumParameters
 
 __all__ = ["plan_vacuum_course", "vacuum_protocol"]
 
-_MEANS = {"cups": "cups (air drawn out with fire)", "device": "a vacuum-massage device"}
+_MEANS = {"cups": N_("cups (air drawn out with fire)"), "device": N_("a vacuum-massage device")}
+#: The words of the parameters, as the steps name them.
+PARAMETER_WORDS: tuple[str, ...] = (
+    N_("straight"),
+    N_("wavy"),
+    N_("zigzag"),
+    N_("ointment or cream"),
+    N_("ointment"),
+    N_("cream"),
+)
 
 
 def _or(items: tuple[str, ...]) -> str:
@@ -21,24 +30,34 @@ def _or(items: tuple[str, ...]) -> str:
 
 def vacuum_protocol(facts: ProtocolFacts, parameters: VacuumParameters) -> Protocol:
     """Return the vacuum massage protocol for the patient described by ``facts``."""
-    draw = f"{parameters.max_skin_draw_cm:g} cm"
+    cm = f"{parameters.max_skin_draw_cm:g}"
+    suction = N_("vacuum drawing the skin in no more than {cm} cm").format(cm=cm)
     steps = (
         ProtocolStep(
-            "glide",
-            f"Apply {parameters.glide_agent} along both sides of the spine so the cups glide.",
+            N_("glide"),
+            N_("Apply {agent} along both sides of the spine so the cups glide.").format(
+                agent=parameters.glide_agent
+            ),
         ),
         ProtocolStep(
             N_("placing the cups"),
-            f"Place {parameters.cups} cups symmetrically to each other either side of the "
-            f"spinal column, using {_or(tuple(_MEANS[m] for m in parameters.cupping))}; the "
-            f"skin drawn into a cup must not exceed {draw}.",
-            pressure=f"vacuum drawing the skin in no more than {draw}",
+            N_(
+                "Place {cups} cups symmetrically to each other either side of the spinal "
+                "column, using {means}; the skin drawn into a cup must not exceed {cm} cm."
+            ).format(
+                cups=parameters.cups,
+                means=_or(tuple(_MEANS[m] for m in parameters.cupping)),
+                cm=cm,
+            ),
+            pressure=suction,
         ),
         ProtocolStep(
             N_("moving the cups"),
-            f"Move the cups along the spine in {_or(parameters.paths)} paths from the lower "
-            "back to the cervical region and back down, without touching the vertebrae.",
-            pressure=f"vacuum drawing the skin in no more than {draw}",
+            N_(
+                "Move the cups along the spine in {paths} paths from the lower back to the "
+                "cervical region and back down, without touching the vertebrae."
+            ).format(paths=_or(parameters.paths)),
+            pressure=suction,
         ),
         ProtocolStep(
             N_("removing the cups"),
@@ -53,18 +72,19 @@ def vacuum_protocol(facts: ProtocolFacts, parameters: VacuumParameters) -> Proto
         steps=steps,
         session_minutes=(parameters.session_minutes_min, parameters.session_minutes_max),
         course_sessions=(parameters.course_sessions_min, parameters.course_sessions_max),
-        pressure=f"vacuum only: skin drawn in no more than {draw}",
+        pressure=N_("vacuum only") + ": " + N_("skin drawn in no more than {cm} cm").format(cm=cm),
         avoid=(
             N_("the vertebrae and spinous processes: cups never pass over the spine itself"),
-            f"drawing the skin in more than {draw}",
+            N_("drawing the skin in more than {cm} cm").format(cm=cm),
         ),
         notes=(
             N_(
                 "Session length and course follow cupping practice; the source gives none for "
                 "vacuum massage."
             ),
-            f"Sessions every {parameters.interval_days} days so the skin recovers from the "
-            "suction marks.",
+            N_("Sessions every {days} days so the skin recovers from the suction marks.").format(
+                days=parameters.interval_days
+            ),
         ),
         parameters=attrs.asdict(parameters),
     )
