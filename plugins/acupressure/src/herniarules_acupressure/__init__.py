@@ -47,7 +47,7 @@ __all__ = [
 __version__ = "0.2.0"
 
 TECHNIQUE_ID = "acupressure"
-SOFTNESS_PASSAGE = (
+SOFTNESS_PASSAGE = N_(
     "A special feature of massage for a herniated lumbar vertebra is the softness of movements, "
     "the absence of pressure or force during massage manipulations."
 )
@@ -89,10 +89,12 @@ class AcupressureParameters:
 
 
 _ZONES = {
-    "cervical": "neck and shoulder girdle (paravertebral points C3-T2)",
-    "thoracic": "between the shoulder blades (paravertebral points T1-T12)",
-    "lumbar": "lower back and buttocks (paravertebral points T12-S1, gluteal points)",
-    "lumbosacral": "lower back, sacrum and buttocks (paravertebral points L1-S2, gluteal points)",
+    "cervical": N_("neck and shoulder girdle (paravertebral points C3-T2)"),
+    "thoracic": N_("between the shoulder blades (paravertebral points T1-T12)"),
+    "lumbar": N_("lower back and buttocks (paravertebral points T12-S1, gluteal points)"),
+    "lumbosacral": N_(
+        "lower back, sacrum and buttocks (paravertebral points L1-S2, gluteal points)"
+    ),
 }
 
 
@@ -108,23 +110,25 @@ def acupressure_protocol(facts: ProtocolFacts, parameters: AcupressureParameters
     longest = parameters.session_minutes_max
     steps = (
         ProtocolStep(
-            "warm-up",
+            N_("warm-up"),
             N_("Stroking and light rubbing of the back with the hands, without force."),
             minutes=share(longest, 0.2),
             pressure=N_("none"),
         ),
         ProtocolStep(
             N_("point pressure"),
-            f"Work the points of {_zones(facts)}: thumb or fingertip pad on the point, slow "
-            "circular movements, pressure built up and eased gradually, at most "
-            f"{parameters.seconds_per_point} s per point; the patient should feel no more than "
-            "a dull ache, never sharp or radiating pain.",
+            N_(
+                "Work the points of {zones}: thumb or fingertip pad on the point, slow circular "
+                "movements, pressure built up and eased gradually, at most {seconds} s per "
+                "point; the patient should feel no more than a dull ache, never sharp or "
+                "radiating pain."
+            ).format(zones=_zones(facts), seconds=parameters.seconds_per_point),
             repetitions=N_("each point 1-3 times"),
             minutes=share(longest, 0.65),
             pressure=N_("gentle to moderate, on the points only"),
         ),
         ProtocolStep(
-            "closing",
+            N_("closing"),
             N_("Stroking of the worked area."),
             minutes=share(longest, 0.15),
             pressure=N_("none"),
@@ -135,7 +139,7 @@ def acupressure_protocol(facts: ProtocolFacts, parameters: AcupressureParameters
         steps=steps,
         session_minutes=(parameters.session_minutes_min, longest),
         course_sessions=(parameters.course_sessions_min, parameters.course_sessions_max),
-        pressure="gentle to moderate point pressure, no force: " + SOFTNESS_PASSAGE,
+        pressure=N_("gentle to moderate point pressure, no force") + ": " + SOFTNESS_PASSAGE,
         avoid=(
             N_("pressure on the spinous processes (the vertebrae themselves)"),
             N_("pressure directly over the level of the hernia"),
@@ -154,7 +158,7 @@ def acupressure_protocol(facts: ProtocolFacts, parameters: AcupressureParameters
 
 TECHNIQUE = Technique(
     id=TECHNIQUE_ID,
-    name="Acupressure",
+    name=N_("Acupressure"),
     description=(
         N_(
             "Point massage: sustained, gentle finger pressure with slow circular movements on "
@@ -184,7 +188,7 @@ def herniarules_rules(policy: Policy) -> list[Rule]:
     """Return the rules of acupressure: a doctor's approval, and care with anticoagulants."""
     only = frozenset({TECHNIQUE_ID})
     return [
-        physician_approval_rule(TECHNIQUE_ID, "Acupressure"),
+        physician_approval_rule(TECHNIQUE_ID, N_("Acupressure")),
         Rule(
             "acupressure.anticoagulant-therapy",
             N_("Point pressure under anticoagulant or antiplatelet therapy"),
