@@ -293,3 +293,12 @@ def test_cli_unknown_lang_fails(capsys: pytest.CaptureFixture[str]) -> None:
         _run("assess", "--lang", "de", str(PATIENTS[0]))
     assert exit_info.value.code == 2
     assert "invalid choice: 'de'" in capsys.readouterr().err
+
+
+def test_cli_lang_with_a_command_it_does_not_apply_to_fails() -> None:
+    status, _, err = _run("--lang", "ru", "schema", "patient")
+    assert status == 2
+    assert "--lang applies to assess only" in err
+    status, _, err = _run("assess", "--lang", "ru", "--fhir", str(PATIENTS[0]))
+    assert status == 2
+    assert "--lang does not apply to --fhir" in err

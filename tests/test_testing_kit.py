@@ -193,10 +193,10 @@ def test_a_plugin_without_a_catalogue_fails_the_catalogue_check() -> None:
 
 
 def test_a_plugin_without_russian_gets_a_warning() -> None:
-    import herniarules_honey
+    import herniarules_kinesio
 
     with pytest.warns(conformance.TranslationWarning, match="no Russian catalogue"):
-        check_plugin(herniarules_honey, ["catalogue"])
+        check_plugin(herniarules_kinesio, ["catalogue"])
 
 
 def test_a_plugin_with_russian_passes_without_warning() -> None:

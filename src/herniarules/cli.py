@@ -611,6 +611,12 @@ def _run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     if args.command is None:  # a bare call: the help, and success
         parser.print_help(out)
         return EXIT_OK
+    if getattr(args, "lang", None) and args.command != "assess":
+        err.write(f"error: --lang applies to assess only, not to {args.command}\n")
+        return EXIT_INPUT
+    if getattr(args, "lang", None) and getattr(args, "fhir", False):
+        err.write("error: --lang does not apply to --fhir input: its output stays English\n")
+        return EXIT_INPUT
     if args.command == "plugins" and args.write_lock:
         from herniarules.discovery import lock_lines
 
