@@ -302,3 +302,30 @@ def test_cli_lang_with_a_command_it_does_not_apply_to_fails() -> None:
     status, _, err = _run("assess", "--lang", "ru", "--fhir", str(PATIENTS[0]))
     assert status == 2
     assert "--lang does not apply to --fhir" in err
+
+
+def _texts(assessment: Any) -> Iterator[str]:
+    for decision in assessment.decisions:
+        for finding in decision.findings:
+            yield finding.message
+        protocol = decision.protocol
+        if protocol is not None:
+            yield protocol.pressure
+            yield from protocol.avoid
+            yield from protocol.notes
+            for step in protocol.steps:
+                yield from (
+                    step.name,
+                    step.description,
+                    step.repetitions or "",
+                    step.pressure or "",
+                )
+
+
+def test_kept_translations_agree_with_the_reference(engine: Engine) -> None:
+    tr = translator("ru")
+    texts = {t for path in PATIENTS for t in _texts(engine.assess(load_patient(path))) if t}
+    assert len(texts) > 100
+    for _ in range(2):  # translated, then kept
+        for text in sorted(texts):
+            assert tr.text(text) == tr.translate(text), text

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from herniarules.bounded import BoundedCache, Budget
 from herniarules.i18n import DOMAIN, LOCALES
 from herniarules.i18n.markers import N_
 from herniarules.outcomes import Assessment, Decision, Finding, Outcome, Protocol, ProtocolStep
@@ -107,6 +108,17 @@ class _Template:
     pattern: re.Pattern[str]
     singular: str
     plural: str | None
+    prefix: str = ""
+    """The text before the first placeholder: a text not starting with it cannot match."""
+
+
+def _prefix(msgid: str) -> str:
+    match = _PLACEHOLDER.search(msgid)
+    return msgid if match is None else msgid[: match.start()]
+
+
+#: The budget of the translated texts every translator keeps (texts only, never evidence).
+TRANSLATED = Budget("translated texts", 1024 * 1024)
 
 
 class Translator:
@@ -120,6 +132,8 @@ class Translator:
         from babel.support import Translations
 
         self.locale = locale
+        self._kept: BoundedCache[str, str] = BoundedCache(f"texts in {locale}", TRANSLATED)
+        self._lock = threading.Lock()
         self._texts: dict[str, str] = {}
         self._templates: list[_Template] = []
         self._plurals: list[Translations] = []
@@ -129,13 +143,15 @@ class Translator:
                     continue
                 if isinstance(message.id, tuple):
                     singular, plural = str(message.id[0]), str(message.id[1])
-                    self._templates.append(_Template(_template(plural), singular, plural))
-                    self._templates.append(_Template(_template(singular), singular, plural))
+                    for form in (plural, singular):
+                        self._templates.append(
+                            _Template(_template(form), singular, plural, _prefix(form))
+                        )
                     continue
                 msgid, text = str(message.id), str(message.string)
                 self._texts[msgid] = text
                 if _PLACEHOLDER.search(msgid):
-                    self._templates.append(_Template(_template(msgid), msgid, None))
+                    self._templates.append(_Template(_template(msgid), msgid, None, _prefix(msgid)))
             buffer = io.BytesIO()
             write_mo(buffer, catalog)
             buffer.seek(0)
@@ -149,12 +165,35 @@ class Translator:
 
         A text filled from a template (``Massage waits for 14 days ...``) is matched against
         the template and the translation filled with the same values, numbers written by the
-        locale's rules and words translated in turn.
+        locale's rules and words translated in turn. The result is that of :meth:`translate`,
+        kept (within :data:`TRANSLATED`) for the next time.
         """
+        if not self._texts:  # English: the message ids are the texts
+            return english
         found = self._texts.get(english)
         if found is not None:
             return found
+        with self._lock:
+            found = self._kept.get(english)
+        if found is None:
+            found = self._translate(english, fast=True)
+            with self._lock:
+                self._kept.put(english, found)
+        return found
+
+    def translate(self, english: str) -> str:
+        """Return ``english`` translated the plain way: every template tried, nothing kept.
+
+        The reference :meth:`text` agrees with (a test compares them).
+        """
+        found = self._texts.get(english)
+        return found if found is not None else self._translate(english, fast=False)
+
+    def _translate(self, english: str, *, fast: bool) -> str:
+        part = self.text if fast else self.translate
         for template in self._templates:
+            if fast and not english.startswith(template.prefix):
+                continue
             match = template.pattern.fullmatch(english)
             if match is None:
                 continue
@@ -166,7 +205,7 @@ class Translator:
                 if count is None:
                     continue
                 translated = self.ngettext(template.singular, template.plural, count)
-            return translated.format(**{k: self._value(v) for k, v in values.items()})
+            return translated.format(**{k: self._value(v, part) for k, v in values.items()})
         if english[:1].isupper() and english.endswith(".") and english[1:2].islower():
             # a phrase made a sentence: "Kneading the buttocks ..." from "kneading the ..."
             found = self._texts.get(english[:1].lower() + english[1:-1])
@@ -179,13 +218,14 @@ class Translator:
         for separator in _SEPARATORS:
             if separator in english:
                 joined = self._texts.get(separator, separator)
-                return joined.join(self.text(part) for part in english.split(separator))
+                return joined.join(map(part, english.split(separator)))
         return english
 
-    def _value(self, value: str) -> str:
+    def _value(self, value: str, part: Any) -> str:
         if _NUMBER.fullmatch(value):
             return self.number(float(value) if "." in value else int(value))
-        return self.text(value)
+        text: str = part(value)
+        return text
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         """Return the form of ``singular``/``plural`` for ``n`` by the locale's plural rules."""
@@ -220,8 +260,13 @@ def _count(values: dict[str, str]) -> int | None:
     return None
 
 
+@functools.cache
 def plugin_packages() -> tuple[str, ...]:
-    """Return the packages of the installed plugins that ship a catalogue."""
+    """Return the packages of the installed plugins that ship a catalogue.
+
+    Read once per process, as the installed plugins are: ``plugin_packages.cache_clear()``
+    reads them again.
+    """
     from importlib.metadata import entry_points
 
     found: list[str] = []
