@@ -82,6 +82,18 @@ def _add_format(parser: argparse.ArgumentParser, *, lines: bool = False) -> None
     )
 
 
+def _add_lang(parser: argparse.ArgumentParser, default: object = None) -> None:
+    from herniarules.i18n import LOCALES
+
+    parser.add_argument(
+        "--lang",
+        choices=LOCALES,
+        default=default,
+        help="language of the messages, labels and protocol texts (rule ids, codes and JSON "
+        "keys stay the same); English when not given",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
@@ -184,18 +196,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_serve(sub)
     return parser
-
-
-def _add_lang(parser: argparse.ArgumentParser, default: object = None) -> None:
-    from herniarules.i18n import LOCALES
-
-    parser.add_argument(
-        "--lang",
-        choices=LOCALES,
-        default=default,
-        help="language of the messages, labels and protocol texts (rule ids, codes and JSON "
-        "keys stay the same); English when not given",
-    )
 
 
 def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
