@@ -1,7 +1,7 @@
 # One command each; see README.md. Run `make setup` first (or the README's set-up commands).
 PY := .venv/bin/python
 
-.PHONY: setup assess test lint format typecheck docs bench bench-memory fuzz mutate codes codes-check ci
+.PHONY: setup assess test lint format typecheck docs bench bench-memory fuzz mutate codes codes-check ci messages compile-messages
 
 setup:
 	python3 -m venv .venv && .venv/bin/pip install -q -r requirements-dev.txt
@@ -46,3 +46,27 @@ codes-check:
 
 ci:
 	bash .ci/run
+
+# Translations (gettext, managed with Babel): `make messages` extracts every N_()-marked string
+# of the SDK and of each plugin that ships a catalogue into its .pot and merges it into the
+# en and ru .po files, which are kept in git; `make compile-messages` builds the .mo files
+# (the wheel build does it too; they are not committed).
+CATALOGUES := src/herniarules:herniarules \
+  $(foreach p,classic honey vacuum acupressure segmental hydromassage,plugins/$(p)/src/herniarules_$(p):herniarules_$(p)) \
+  examples/kinesio/src/herniarules_kinesio:herniarules_kinesio
+
+messages:
+	@for entry in $(CATALOGUES); do \
+	  dir=$${entry%%:*}; domain=$${entry##*:}; \
+	  .venv/bin/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 --no-location --sort-output \
+	    --project herniarules --copyright-holder "herniarules developers" \
+	    -o $$dir/locale/$$domain.pot $$dir && \
+	  .venv/bin/pybabel update -D $$domain -i $$dir/locale/$$domain.pot -d $$dir/locale \
+	    --width 100 --ignore-obsolete || exit 1; \
+	done
+
+compile-messages:
+	@for entry in $(CATALOGUES); do \
+	  dir=$${entry%%:*}; domain=$${entry##*:}; \
+	  .venv/bin/pybabel compile -D $$domain -d $$dir/locale --statistics || exit 1; \
+	done

@@ -20,6 +20,7 @@ NAMES = (
     "monotonic",
     "deterministic",
     "no_plugin_errors",
+    "catalogue",
 )
 
 

@@ -182,7 +182,31 @@ def _rule(rule_id: str, when: Any, outcome: Outcome = Outcome.CONTRAINDICATED) -
 
 
 def test_a_well_behaved_plugin_passes_every_check() -> None:
-    check_plugin(Plugin([_rule("probe.big", F.max_hernia_size_mm >= 10)]))
+    # Every check but the catalogue: the probe lives in the tests package, which has none.
+    names = [name for name in conformance.CHECKS if name != "catalogue"]
+    check_plugin(Plugin([_rule("probe.big", F.max_hernia_size_mm >= 10)]), names)
+
+
+def test_a_plugin_without_a_catalogue_fails_the_catalogue_check() -> None:
+    with pytest.raises(ConformanceError, match=r"ships no catalogue: add tests/locale/en"):
+        check_plugin(Plugin([_rule("probe.big", F.max_hernia_size_mm >= 10)]), ["catalogue"])
+
+
+def test_a_plugin_without_russian_gets_a_warning() -> None:
+    import herniarules_kinesio
+
+    with pytest.warns(conformance.TranslationWarning, match="no Russian catalogue"):
+        check_plugin(herniarules_kinesio, ["catalogue"])
+
+
+def test_a_plugin_with_russian_passes_without_warning() -> None:
+    import warnings
+
+    import herniarules_segmental
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_plugin(herniarules_segmental, ["catalogue"])
 
 
 def test_monotonicity_catches_a_rule_that_relaxes_as_the_hernia_grows() -> None:
@@ -310,6 +334,11 @@ class TestBaseClassOnTheProbe(PluginConformance):
     """The base class runs every check on a plugin given in one line."""
 
     plugin = Plugin([_rule("probe.big", F.max_hernia_size_mm >= 10)])
+
+    def test_catalogue(self) -> None:
+        """The probe has no catalogue (it lives in the tests package): the check says so."""
+        with pytest.raises(ConformanceError, match="ships no catalogue"):
+            super().test_catalogue()
 
 
 def test_the_base_class_needs_a_plugin() -> None:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from herniarules.errors import InputError, ModelError, Problem
     from herniarules.facts import Facts, derive_facts
     from herniarules.hookspecs import hookimpl
+    from herniarules.i18n.text import explain
     from herniarules.io import (
         dumps,
         load_patient,
@@ -110,6 +111,7 @@ _EXPORTS: dict[str, str] = {
     "Vitals": "herniarules.model",
     "derive_facts": "herniarules.facts",
     "dumps": "herniarules.io",
+    "explain": "herniarules.i18n.text",
     "hookimpl": "herniarules.hookspecs",
     "load_patient": "herniarules.io",
     "loads_patient": "herniarules.io",
@@ -186,6 +188,7 @@ __all__ = [
     "__version__",
     "derive_facts",
     "dumps",
+    "explain",
     "hookimpl",
     "load_patient",
     "loads_patient",

@@ -14,6 +14,7 @@ and nothing else does::
 
 from __future__ import annotations
 
+from herniarules.i18n.markers import N_
 from herniarules.outcomes import Outcome
 from herniarules.rules import Always, Rule
 
@@ -48,11 +49,13 @@ def physician_approval_rule(technique_id: str, name: str, clearance_name: str = 
     """
     return Rule(
         f"{technique_id}.physician-approval",
-        f"{name} needs a doctor's approval",
+        N_("{name} needs a doctor's approval").format(name=name),
         Always(),
         Outcome.REQUIRES_CLEARANCE,
-        f"{name} is one of the further types of massage; its use must be approved by a doctor. "
-        f"Record the doctor's clearance for {clearance_name or name.lower()}.",
+        N_(
+            "{name} is one of the further types of massage; its use must be approved by a "
+            "doctor. Record the doctor's clearance for {clearance}."
+        ).format(name=name, clearance=clearance_name or name.lower()),
         APPROVAL_PASSAGE,
         APPROVAL_SECTION,
         techniques=frozenset({technique_id}),

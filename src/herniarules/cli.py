@@ -83,6 +83,18 @@ def _add_format(parser: argparse.ArgumentParser, *, lines: bool = False) -> None
     )
 
 
+def _add_lang(parser: argparse.ArgumentParser, default: object = None) -> None:
+    from herniarules.i18n import LOCALES
+
+    parser.add_argument(
+        "--lang",
+        choices=LOCALES,
+        default=default,
+        help="language of the messages, labels and protocol texts (rule ids, codes and JSON "
+        "keys stay the same); English when not given",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
@@ -104,6 +116,7 @@ def _parser() -> argparse.ArgumentParser:
         help="load only the plugin distributions a lock file names, at the versions and "
         "files it pins (write one with 'herniarules plugins --lock')",
     )
+    _add_lang(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     assess = sub.add_parser(
         "assess",
@@ -142,6 +155,7 @@ def _parser() -> argparse.ArgumentParser:
         help="text: every finding and every step of each protocol, not only the deciding "
         "reasons and a protocol summary",
     )
+    _add_lang(assess, argparse.SUPPRESS)
     plan = sub.add_parser(
         "plan",
         help="plan the dated sessions of a course",
@@ -585,9 +599,26 @@ def _assess(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) 
             status = EXIT_INPUT
             record = _problem_record(source, message)
         else:
+            if args.format == "text" and args.lang:
+                from herniarules.i18n.text import explain
+
+                out.write(
+                    explain(
+                        assessment,
+                        args.lang,
+                        verbose=args.verbose,
+                        patient=patient,
+                        indications=indications,
+                    )
+                )
+                continue
             if args.format == "text":
                 _text_assessment(assessment, out, args.verbose, patient, indications)
                 continue
+            if args.lang:
+                from herniarules.i18n import localize
+
+                assessment = localize(assessment, args.lang)
             record = assessment_to_dict(assessment)
         if args.format == "jsonl":
             out.write(_json_text(record, out, indent=None) + "\n")
@@ -605,6 +636,12 @@ def _run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     if args.command is None:  # a bare call: the help, and success
         parser.print_help(out)
         return EXIT_OK
+    if getattr(args, "lang", None) and args.command != "assess":
+        err.write(f"error: --lang applies to assess only, not to {args.command}\n")
+        return EXIT_INPUT
+    if getattr(args, "lang", None) and getattr(args, "fhir", False):
+        err.write("error: --lang does not apply to --fhir input: its output stays English\n")
+        return EXIT_INPUT
     if args.command == "plugins" and args.write_lock:
         from herniarules.discovery import lock_lines
 

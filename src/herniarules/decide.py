@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
+from herniarules.i18n.markers import N_
 from herniarules.model import Clearance
 from herniarules.outcomes import Finding, Outcome, _cleared
 
@@ -97,8 +98,10 @@ def outside_area(
             Finding(
                 finding.rule_id,
                 _PERMITTING,
-                f"{finding.message} The condition is on the {where}, outside the area "
-                f"{technique_name} works on: the {where} must be avoided.",
+                N_(
+                    "{message} The condition is on the {where}, outside the area {technique} "
+                    "works on: the {where} must be avoided."
+                ).format(message=finding.message, where=where, technique=technique_name),
                 finding.source,
                 finding.evidence,
                 finding.explanation,

@@ -38,6 +38,7 @@ from herniarules.courses import CoursePlan, default_plan
 from herniarules.decide import clearances_on, judge, most_restrictive
 from herniarules.facts import ITEM_COLLECTIONS, Facts, derive_facts
 from herniarules.guard import Guard, PluginError, describe, text_of
+from herniarules.i18n.markers import N_
 from herniarules.model import Patient
 from herniarules.outcomes import (
     Assessment,
@@ -981,12 +982,12 @@ def _make_finding(rule: Rule, result: bool | None, names: tuple[str, ...], facts
     # collection it quantifies over, the items that made the result.
     evidence = rule.when.evidence(facts)
     if result is None:
-        what = ", ".join(rule.when.missing(facts)) or "a value it needs"
+        what = ", ".join(rule.when.missing(facts)) or N_("a value it needs")
         outcome = Outcome.INSUFFICIENT_DATA
-        message = (
-            f"Cannot check '{rule.title}': {what} not recorded; "
-            "the technique is not permitted until it is."
-        )
+        message = N_(
+            "Cannot check '{title}': {what} not recorded; the technique is not permitted "
+            "until it is."
+        ).format(title=rule.title, what=what)
     else:
         outcome, message = rule.outcome, rule.message
     site = rule.site

@@ -130,12 +130,21 @@ def patient_to_dict(patient: Patient) -> dict[str, Any]:
     return data
 
 
-def dumps(value: object, *, indent: int | None = None) -> str:
+def dumps(value: object, *, indent: int | None = None, locale: str | None = None) -> str:
     """Serialise a model or result object to JSON text with sorted, stable keys.
 
     Without ``indent``, decisions and assessments are joined from the cached text of their
     findings, protocols and plugin records (:mod:`herniarules._emit`); the text is the same.
+    ``locale`` (``"en"`` or ``"ru"``) writes the messages and protocol texts of a decision or
+    assessment in that language (:func:`herniarules.i18n.localize`); rule ids, codes and keys
+    are the same.
     """
+    if locale is not None:
+        from herniarules.i18n import check_locale, localize
+
+        check_locale(locale)
+        if type(value) in (Decision, Assessment):
+            value = localize(value, locale)  # type: ignore[type-var]
     if indent is None and type(value) in (Decision, Assessment):
         return _emitter().write(value)  # type: ignore[arg-type]
     data = value if isinstance(value, dict | list) else _cattrs().unstructure(value)

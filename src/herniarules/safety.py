@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import attrs
 
 from herniarules.frozen import FrozenDict
+from herniarules.i18n.markers import N_
 from herniarules.outcomes import Outcome
 from herniarules.rules import Dx, F, Rule
 from herniarules.terminology import CORE_VALUE_SETS, Concept, ValueSet
@@ -144,55 +145,78 @@ DEFAULT_POLICY = Policy()
 #: severe form. Keys are (concept, tier).
 TIER_MESSAGES: Mapping[tuple[str, Outcome], str] = {
     (Concept.MALIGNANCY, Outcome.REQUIRES_CLEARANCE): (
-        "A carcinoma in situ, a neoplasm of uncertain behaviour or a history of cancer is "
-        "recorded: the source forbids massage while cancer is present, and only the "
-        "oncologist can say that it is not."
+        N_(
+            "A carcinoma in situ, a neoplasm of uncertain behaviour or a history of cancer is "
+            "recorded: the source forbids massage while cancer is present, and only the "
+            "oncologist can say that it is not."
+        )
     ),
     (Concept.THROMBOSIS_TENDENCY, Outcome.REQUIRES_CLEARANCE): (
-        "A condition that may come from a thrombosis is recorded (a cerebral infarction, or a "
-        "history of circulatory disease): a physician must say whether there is a tendency to "
-        "thrombosis."
+        N_(
+            "A condition that may come from a thrombosis is recorded (a cerebral infarction, or a "
+            "history of circulatory disease): a physician must say whether there is a tendency to "
+            "thrombosis."
+        )
     ),
     (Concept.BLOOD_DISEASE, Outcome.REQUIRES_CLEARANCE): (
-        "A blood disease is recorded in a form that needs a physician's clearance (an anaemia, "
-        "a disease of the white cells or of the spleen)."
+        N_(
+            "A blood disease is recorded in a form that needs a physician's clearance (an anaemia, "
+            "a disease of the white cells or of the spleen)."
+        )
     ),
     (Concept.BLOOD_DISEASE, Outcome.DEFER): (
-        "Acute blood loss or a sickle-cell crisis is recorded: massage waits until it has passed."
+        N_(
+            "Acute blood loss or a sickle-cell crisis is recorded: massage waits until it has "
+            "passed."
+        )
     ),
     (Concept.HEART_DYSFUNCTION, Outcome.REQUIRES_CLEARANCE): (
-        "A stable heart condition is recorded (stable angina, chronic ischaemic heart disease, "
-        "valve disease, a rhythm or conduction disorder such as first-degree atrioventricular "
-        "block): massage needs the cardiologist's clearance."
+        N_(
+            "A stable heart condition is recorded (stable angina, chronic ischaemic heart disease, "
+            "valve disease, a rhythm or conduction disorder such as first-degree atrioventricular "
+            "block): massage needs the cardiologist's clearance."
+        )
     ),
     (Concept.PSYCHIATRIC_DISORDER, Outcome.DEFER): (
-        "An acute psychiatric state is recorded (delirium, intoxication, withdrawal or an "
-        "acute stress reaction): massage waits until it has passed."
+        N_(
+            "An acute psychiatric state is recorded (delirium, intoxication, withdrawal or an "
+            "acute stress reaction): massage waits until it has passed."
+        )
     ),
     (Concept.PSYCHIATRIC_DISORDER, Outcome.REQUIRES_CLEARANCE): (
-        "A non-psychotic psychological disorder is recorded (for example insomnia, anxiety, a "
-        "mood, eating, sexual or personality disorder): a physician must confirm that massage "
-        "is safe."
+        N_(
+            "A non-psychotic psychological disorder is recorded (for example insomnia, anxiety, a "
+            "mood, eating, sexual or personality disorder): a physician must confirm that massage "
+            "is safe."
+        )
     ),
     (Concept.VARICOSE_VEINS, Outcome.REQUIRES_CLEARANCE): (
-        "Varices outside the legs are recorded (oesophageal or other sites): they signal "
-        "venous hypertension, and massage needs a physician's clearance."
+        N_(
+            "Varices outside the legs are recorded (oesophageal or other sites): they signal "
+            "venous hypertension, and massage needs a physician's clearance."
+        )
     ),
     (Concept.SKIN_PATHOLOGY, Outcome.REQUIRES_CLEARANCE): (
-        "A skin condition of the hair, nails, glands, pigmentation or scars is recorded: a "
-        "physician must confirm that the skin can be massaged."
+        N_(
+            "A skin condition of the hair, nails, glands, pigmentation or scars is recorded: a "
+            "physician must confirm that the skin can be massaged."
+        )
     ),
     (Concept.INFECTIOUS_DISEASE, Outcome.REQUIRES_CLEARANCE): (
-        "A chronic infection is recorded (chronic viral hepatitis, human immunodeficiency "
-        "virus disease): massage needs the physician's clearance."
+        N_(
+            "A chronic infection is recorded (chronic viral hepatitis, human immunodeficiency "
+            "virus disease): massage needs the physician's clearance."
+        )
     ),
     (Concept.DIGESTIVE_DISORDER, Outcome.REQUIRES_CLEARANCE): (
-        "A chronic, stable disturbance of the digestive tract is recorded (for example reflux, "
-        "irritable bowel syndrome, liver or gallbladder disease): massage needs the "
-        "physician's clearance."
+        N_(
+            "A chronic, stable disturbance of the digestive tract is recorded (for example reflux, "
+            "irritable bowel syndrome, liver or gallbladder disease): massage needs the "
+            "physician's clearance."
+        )
     ),
     (Concept.HYPERTENSION, Outcome.DEFER): (
-        "A hypertensive crisis is recorded: massage waits until blood pressure is controlled."
+        N_("A hypertensive crisis is recorded: massage waits until blood pressure is controlled.")
     ),
 }
 
@@ -219,12 +243,14 @@ def unclassified_medication_rule(
     """
     return Rule(
         f"{technique_id}.unclassified-medication",
-        "Medication that cannot be classified",
+        N_("Medication that cannot be classified"),
         F.unclassified_medications.not_empty(),
         Outcome.INSUFFICIENT_DATA,
-        f"{name} depends on whether the patient takes anticoagulant, antiplatelet or "
-        "thrombolytic drugs, and a recorded medication cannot be classified: record its WHO "
-        "ATC code or category.",
+        N_(
+            "{name} depends on whether the patient takes anticoagulant, antiplatelet or "
+            "thrombolytic drugs, and a recorded medication cannot be classified: record its WHO "
+            "ATC code or category."
+        ).format(name=name),
         f"{convention}: a technique that is unsafe under antithrombotic therapy needs every "
         'medication classified (WHO ATC B01). The source: "with a tendency to thrombosis"',
         CONTRA_SECTION,
@@ -302,264 +328,272 @@ def core_rules(policy: Policy = DEFAULT_POLICY) -> tuple[Rule, ...]:
         # -- stage rules -------------------------------------------------------------------
         r(
             "core.acute-phase",
-            "Acute stage of the hernia",
+            N_("Acute stage of the hernia"),
             F.phases.contains("acute"),
             D,
-            "Massage is strictly forbidden in the acute stage of the disease.",
+            N_("Massage is strictly forbidden in the acute stage of the disease."),
             "It is strictly forbidden to perform massage during the acute stage of the disease "
             "or exacerbation of the disease.",
             RULES_SECTION,
         ),
         r(
             "core.exacerbation",
-            "Exacerbation of the hernia",
+            N_("Exacerbation of the hernia"),
             F.phases.contains("exacerbation"),
             D,
-            "Massage is strictly forbidden during an exacerbation of the disease.",
+            N_("Massage is strictly forbidden during an exacerbation of the disease."),
             "It is strictly forbidden to perform massage during the acute stage of the disease "
             "or exacerbation of the disease.",
             RULES_SECTION,
         ),
         r(
             "core.pain-not-eliminated",
-            "Pain syndrome not yet eliminated",
+            N_("Pain syndrome not yet eliminated"),
             F.pain_score > policy.residual_pain_max,
             D,
-            "Massage should be performed only after the pain syndrome has been eliminated.",
+            N_("Massage should be performed only after the pain syndrome has been eliminated."),
             "massage should be performed strictly after pain syndromes have been eliminated",
             RULES_SECTION,
         ),
         r(
             "core.severe-pain",
-            "Severe pain",
+            N_("Severe pain"),
             F.pain_score >= severe,
             D,
-            "Massage is unacceptable during severe pain.",
+            N_("Massage is unacceptable during severe pain."),
             "during severe pain",
             CONTRA_SECTION,
         ),
         r(
             "core.inflammatory-process",
-            "Inflammatory process",
+            N_("Inflammatory process"),
             F.inflammatory_process.is_true(),
             D,
-            "An inflammatory process prevents massage.",
+            N_("An inflammatory process prevents massage."),
             "the presence of an inflammatory process prevents massage manipulations",
             RULES_SECTION,
         ),
         r(
             "core.raised-temperature",
-            "Raised body temperature or fever",
+            N_("Raised body temperature or fever"),
             F.temperature_c >= policy.raised_temperature_c,
             D,
-            "Massage is forbidden during increased body temperature or fever.",
+            N_("Massage is forbidden during increased body temperature or fever."),
             "It is forbidden to massage during periods of increased body temperature, fever, "
             "or disturbances in the digestive tract.",
             INDICATIONS_SECTION,
         ),
         *coded(
             "core.fever-diagnosis",
-            "Fever recorded as a condition",
+            N_("Fever recorded as a condition"),
             C.FEVER,
             D,
-            "Massage is forbidden during fever.",
+            N_("Massage is forbidden during fever."),
             "in the presence of an inflammatory process accompanied by high temperature",
             CONTRA_SECTION,
         ),
         r(
             "core.surgery-indicated",
-            "Hernia requiring surgery",
+            N_("Hernia requiring surgery"),
             F.surgery_indicated.is_true(),
             D,
-            "Massage helps with a hernia that does not require surgery; this hernia has an "
-            "indication for surgery.",
+            N_(
+                "Massage helps with a hernia that does not require surgery; this hernia has an "
+                "indication for surgery."
+            ),
             "Massage helps relieve pain in the presence of a hernia that does not require surgery.",
             RULES_SECTION,
         ),
         r(
             "core.disc-prolapsed",
-            "Disc already prolapsed (extrusion or sequestration)",
+            N_("Disc already prolapsed (extrusion or sequestration)"),
             F.hernia_kinds.contains_any("extrusion", "sequestration"),
             Outcome.REQUIRES_CLEARANCE,
-            "Massage is best in the initial stages, before the disc has prolapsed; with an "
-            "extrusion or sequestration the doctor must weigh the degree of disc damage.",
+            N_(
+                "Massage is best in the initial stages, before the disc has prolapsed; with an "
+                "extrusion or sequestration the doctor must weigh the degree of disc damage."
+            ),
             "It is best to perform a massage in the initial stages of an intervertebral hernia, "
             "when the disc has not yet prolapsed",
             RULES_SECTION,
         ),
         r(
             "core.post-surgical",
-            "Rehabilitation after spinal surgery",
+            N_("Rehabilitation after spinal surgery"),
             F.phases.contains("post-surgical"),
             Outcome.REQUIRES_CLEARANCE,
-            "Massage after surgery belongs to the rehabilitation period and needs the "
-            "attending physician's approval.",
+            N_(
+                "Massage after surgery belongs to the rehabilitation period and needs the "
+                "attending physician's approval."
+            ),
             "after the main treatment (effectively during the rehabilitation period after surgery)",
             RULES_SECTION,
         ),
         # -- blood pressure ----------------------------------------------------------------
         r(
             "core.high-blood-pressure",
-            "High blood pressure at the visit",
+            N_("High blood pressure at the visit"),
             F.bp_grade >= policy.deferring_bp_grade,
             D,
-            "Massage is dangerous with high blood pressure.",
+            N_("Massage is dangerous with high blood pressure."),
             "High blood pressure.",
             INDICATIONS_SECTION,
         ),
         *coded(
             "core.hypertension-stage-2-3",
-            "Hypertension of the second or third stage",
+            N_("Hypertension of the second or third stage"),
             C.HYPERTENSION_ORGAN_DAMAGE,
             X,
-            "Massage is unacceptable with hypertension of the second or third stage.",
+            N_("Massage is unacceptable with hypertension of the second or third stage."),
             "with hypertension of the second or third stage",
             CONTRA_SECTION,
         ),
         *coded(
             "core.hypertension",
-            "Hypertension, stage not established",
+            N_("Hypertension, stage not established"),
             C.HYPERTENSION,
             Outcome.REQUIRES_CLEARANCE,
-            "Hypertension is recorded; massage is unacceptable at the second or third stage, "
-            "so a physician must confirm the stage.",
+            N_(
+                "Hypertension is recorded; massage is unacceptable at the second or third stage, "
+                "so a physician must confirm the stage."
+            ),
             "with hypertension of the second or third stage",
             CONTRA_SECTION,
         ),
         # -- contraindicating conditions ---------------------------------------------------
         r(
             "core.pregnancy",
-            "Pregnancy",
+            N_("Pregnancy"),
             F.pregnant.is_true(),
             D,
-            "Massage for a hernia is not performed during pregnancy.",
+            N_("Massage for a hernia is not performed during pregnancy."),
             "during pregnancy; The period of bearing a baby.",
             CONTRA_SECTION,
         ),
         *coded(
             "core.thrombosis-tendency",
-            "Tendency to thrombosis",
+            N_("Tendency to thrombosis"),
             C.THROMBOSIS_TENDENCY,
             X,
-            "Massage is unacceptable with a tendency to thrombosis.",
+            N_("Massage is unacceptable with a tendency to thrombosis."),
             "with a tendency to thrombosis",
             CONTRA_SECTION,
         ),
         *coded(
             "core.blood-disease",
-            "Blood disease",
+            N_("Blood disease"),
             C.BLOOD_DISEASE,
             X,
-            "Massage is unacceptable with a blood disease.",
+            N_("Massage is unacceptable with a blood disease."),
             "with a blood disease",
             CONTRA_SECTION,
         ),
         *coded(
             "core.malignancy",
-            "Cancer of any location",
+            N_("Cancer of any location"),
             C.MALIGNANCY,
             X,
-            "Massage is unacceptable when oncological processes are present, in any location.",
+            N_("Massage is unacceptable when oncological processes are present, in any location."),
             "upon detection of oncological processes in the body; The presence of cancer in "
             "the body of any location.",
             CONTRA_SECTION,
         ),
         *coded(
             "core.heart-dysfunction",
-            "Heart dysfunction",
+            N_("Heart dysfunction"),
             C.HEART_DYSFUNCTION,
             X,
-            "Massage is unacceptable with disturbances in the functioning of the heart.",
+            N_("Massage is unacceptable with disturbances in the functioning of the heart."),
             "in case of disturbances in the functioning of the heart",
             CONTRA_SECTION,
         ),
         *coded(
             "core.osteomyelitis",
-            "Osteomyelitis",
+            N_("Osteomyelitis"),
             C.OSTEOMYELITIS,
             X,
-            "Massage is unacceptable with osteomyelitis.",
+            N_("Massage is unacceptable with osteomyelitis."),
             "with osteomyelitis or bone tuberculosis",
             CONTRA_SECTION,
         ),
         *coded(
             "core.bone-tuberculosis",
-            "Bone tuberculosis",
+            N_("Bone tuberculosis"),
             C.BONE_TUBERCULOSIS,
             X,
-            "Massage is unacceptable with bone tuberculosis.",
+            N_("Massage is unacceptable with bone tuberculosis."),
             "with osteomyelitis or bone tuberculosis",
             CONTRA_SECTION,
         ),
         *coded(
             "core.purulent-skin-rash",
-            "Inflammatory or purulent skin rash",
+            N_("Inflammatory or purulent skin rash"),
             C.PURULENT_SKIN_RASH,
             D,
-            "Massage is unacceptable with inflammatory or purulent rashes on the skin.",
+            N_("Massage is unacceptable with inflammatory or purulent rashes on the skin."),
             "in the presence of inflammatory or purulent rashes on the skin",
             CONTRA_SECTION,
         ),
         *coded(
             "core.skin-pathology",
-            "Skin pathology",
+            N_("Skin pathology"),
             C.SKIN_PATHOLOGY,
             D,
-            "Massage is dangerous with pathologies of the skin.",
+            N_("Massage is dangerous with pathologies of the skin."),
             "Pathologies of the skin.",
             INDICATIONS_SECTION,
         ),
         *coded(
             "core.psychiatric-disorder",
-            "Psychological disorder or disease",
+            N_("Psychological disorder or disease"),
             C.PSYCHIATRIC_DISORDER,
             X,
-            "Massage is dangerous with psychological disorders or diseases.",
+            N_("Massage is dangerous with psychological disorders or diseases."),
             "Psychological disorders or diseases.",
             INDICATIONS_SECTION,
         ),
         *coded(
             "core.varicose-veins",
-            "Varicose veins (phlebeurysm)",
+            N_("Varicose veins (phlebeurysm)"),
             C.VARICOSE_VEINS,
             X,
-            "Massage is dangerous with varicose veins.",
+            N_("Massage is dangerous with varicose veins."),
             "Phlebeurysm.",
             INDICATIONS_SECTION,
         ),
         r(
             "core.exacerbated-chronic-disease",
-            "Exacerbation of a chronic disease",
+            N_("Exacerbation of a chronic disease"),
             F.exacerbated_conditions.not_empty(),
             D,
-            "Massage is dangerous during an exacerbation of a chronic disease.",
+            N_("Massage is dangerous during an exacerbation of a chronic disease."),
             "Exacerbation of chronic diseases.",
             INDICATIONS_SECTION,
         ),
         *coded(
             "core.urticaria-oedema",
-            "Swelling or urticaria",
+            N_("Swelling or urticaria"),
             C.URTICARIA_OEDEMA,
             D,
-            "Massage is dangerous with swelling or urticaria.",
+            N_("Massage is dangerous with swelling or urticaria."),
             "Swelling or urticaria.",
             INDICATIONS_SECTION,
         ),
         *coded(
             "core.infectious-disease",
-            "Infectious disease",
+            N_("Infectious disease"),
             C.INFECTIOUS_DISEASE,
             D,
-            "Massage is dangerous with an infectious disease.",
+            N_("Massage is dangerous with an infectious disease."),
             "Infectious diseases.",
             INDICATIONS_SECTION,
         ),
         *coded(
             "core.digestive-disorder",
-            "Disturbance of the digestive tract",
+            N_("Disturbance of the digestive tract"),
             C.DIGESTIVE_DISORDER,
             D,
-            "Massage is forbidden during disturbances in the digestive tract.",
+            N_("Massage is forbidden during disturbances in the digestive tract."),
             "It is forbidden to massage during periods of increased body temperature, fever, "
             "or disturbances in the digestive tract.",
             INDICATIONS_SECTION,
@@ -567,12 +601,14 @@ def core_rules(policy: Policy = DEFAULT_POLICY) -> tuple[Rule, ...]:
         # -- course rhythm -----------------------------------------------------------------
         r(
             "core.course-break",
-            "Less than the break between courses",
+            N_("Less than the break between courses"),
             F.had_massage_course.is_true()
             & (F.days_since_last_course < policy.min_course_break_days),
             Outcome.REQUIRES_CLEARANCE,
-            "A break of two to three months is needed after a course; a repeated course sooner "
-            "needs the attending physician's prescription.",
+            N_(
+                "A break of two to three months is needed after a course; a repeated course sooner "
+                "needs the attending physician's prescription."
+            ),
             "Then a break of two to three months is necessary. A repeated course of massage can "
             "be prescribed according to the indications of the attending physician.",
             CLASSIC_SECTION,
@@ -580,33 +616,38 @@ def core_rules(policy: Policy = DEFAULT_POLICY) -> tuple[Rule, ...]:
         # -- spinal surgery and hernias known only by their code ----------------------------
         r(
             "core.spinal-surgery-healing",
-            "Spinal surgery within the healing period",
+            N_("Spinal surgery within the healing period"),
             F.had_spinal_surgery.is_true() & (F.days_since_surgery < policy.surgery_healing_days),
             D,
-            f"Massage waits for {policy.surgery_healing_days} days after spinal surgery, while "
-            "the wound heals.",
+            N_("Massage waits for {days} days after spinal surgery, while the wound heals.").format(
+                days=policy.surgery_healing_days
+            ),
             "after the main treatment (effectively during the rehabilitation period after surgery)",
             RULES_SECTION,
         ),
         r(
             "core.spinal-surgery-rehabilitation",
-            "Spinal surgery within the rehabilitation period",
+            N_("Spinal surgery within the rehabilitation period"),
             F.had_spinal_surgery.is_true() & (F.days_since_surgery < policy.surgery_clearance_days),
             Outcome.REQUIRES_CLEARANCE,
-            f"Massage within {policy.surgery_clearance_days} days of spinal surgery belongs to "
-            "the rehabilitation period and needs the attending physician's approval, whatever "
-            "phase the hernia record gives.",
+            N_(
+                "Massage within {days} days of spinal surgery belongs to the rehabilitation "
+                "period and needs the attending physician's approval, whatever phase the hernia "
+                "record gives."
+            ).format(days=policy.surgery_clearance_days),
             "after the main treatment (effectively during the rehabilitation period after surgery)",
             RULES_SECTION,
         ),
         r(
             "core.hernia-code-without-record",
-            "Disc hernia known only by its diagnosis code",
+            N_("Disc hernia known only by its diagnosis code"),
             F.unrecorded_hernia_codes.not_empty(),
             Outcome.INSUFFICIENT_DATA,
-            "A disc hernia is recorded as a diagnosis code, but no hernia record gives its "
-            "region, phase and kind: the rules that forbid massage in the acute stage cannot be "
-            "checked until it is recorded.",
+            N_(
+                "A disc hernia is recorded as a diagnosis code, but no hernia record gives "
+                "its region, phase and kind: the rules that forbid massage in the acute stage "
+                "cannot be checked until it is recorded."
+            ),
             "It is strictly forbidden to perform massage during the acute stage of the disease "
             "or exacerbation of the disease.",
             RULES_SECTION,
@@ -614,23 +655,27 @@ def core_rules(policy: Policy = DEFAULT_POLICY) -> tuple[Rule, ...]:
         # -- diagnoses the rules cannot read ------------------------------------------------
         r(
             "core.unconfirmed-condition",
-            "Diagnosis not confirmed",
+            N_("Diagnosis not confirmed"),
             F.unconfirmed_conditions.not_empty(),
             Outcome.INSUFFICIENT_DATA,
-            "A diagnosis that bears on massage is recorded as unconfirmed, provisional or "
-            "differential: whether its contraindication applies cannot be told until it is "
-            "confirmed or refuted (missing data never permits massage).",
+            N_(
+                "A diagnosis that bears on massage is recorded as unconfirmed, provisional or "
+                "differential: whether its contraindication applies cannot be told until it is "
+                "confirmed or refuted (missing data never permits massage)."
+            ),
             "but also other features in which it is unacceptable to perform massage",
             CONTRA_SECTION,
         ),
         r(
             "core.unclassified-condition",
-            "Condition that cannot be classified",
+            N_("Condition that cannot be classified"),
             F.unclassified_conditions.not_empty(),
             Outcome.INSUFFICIENT_DATA,
-            "A condition is recorded only by its name or by a code of a system herniarules "
-            "does not read: whether it is a contraindication cannot be told (missing data "
-            "never permits massage). Record its diagnosis code.",
+            N_(
+                "A condition is recorded only by its name or by a code of a system herniarules "
+                "does not read: whether it is a contraindication cannot be told (missing data "
+                "never permits massage). Record its diagnosis code."
+            ),
             "but also other features in which it is unacceptable to perform massage",
             CONTRA_SECTION,
         ),

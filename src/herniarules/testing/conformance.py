@@ -47,6 +47,8 @@ __all__ = [
     "CHECKS",
     "ConformanceError",
     "PluginConformance",
+    "TranslationWarning",
+    "check_catalogue",
     "check_plugin",
     "conformance_engine",
     "examples",
@@ -126,6 +128,88 @@ def _describe(decision: Decision) -> str:
 
 
 # -- checks -------------------------------------------------------------------------------
+
+
+class TranslationWarning(UserWarning):
+    """A plugin's texts cannot all be translated: it ships no Russian catalogue, say."""
+
+
+def check_catalogue(engine: Engine) -> None:
+    """The plugin ships a gettext catalogue for ``en`` under its own domain; warn without ``ru``.
+
+    The domain is the plugin's top-level package name, the file
+    ``<package>/locale/<lang>/LC_MESSAGES/<package>.po``. Every translated entry must keep
+    the placeholders of its message id (``{name}``, ``%(name)s``). A missing or incomplete
+    Russian catalogue is a :class:`TranslationWarning`, not a failure: the texts stay English.
+    """
+    # The plugin's package: where its techniques' protocol builders are defined.
+    packages = sorted({str(t.protocol.__module__).partition(".")[0] for t in engine.techniques})
+    for package in packages:
+        _check_package_catalogue(package)
+
+
+def _check_package_catalogue(package: str) -> None:
+    import re
+    import warnings
+
+    from herniarules.i18n import catalog_path
+
+    try:
+        from babel.messages.pofile import read_po
+    except ImportError:  # pragma: no cover - the testing extra installs Babel
+        raise _fail(
+            "checking a plugin's catalogue needs Babel: pip install herniarules[i18n]"
+        ) from None
+
+    def names(text: str) -> set[str]:
+        return set(re.findall(r"\{([A-Za-z_]\w*)\}", text)) | set(re.findall(r"%\((\w+)\)", text))
+
+    for locale in ("en", "ru"):
+        try:
+            path = catalog_path(package, locale)
+            present = path.is_file()
+        except (ImportError, TypeError, ValueError):
+            present = False
+        if not present:
+            if locale == "en":
+                raise _fail(
+                    f"plugin package {package!r} ships no catalogue: add "
+                    f"{package}/locale/en/LC_MESSAGES/{package}.po (see the plugin guide)"
+                )
+            warnings.warn(
+                f"plugin package {package!r} ships no Russian catalogue "
+                f"({package}/locale/ru/LC_MESSAGES/{package}.po); its texts stay English",
+                TranslationWarning,
+                stacklevel=2,
+            )
+            continue
+        with path.open("rb") as stream:
+            catalog = read_po(stream, locale=locale)
+        untranslated = 0
+        for message in catalog:
+            if not message.id:
+                continue
+            raw = message.id
+            ids = tuple(map(str, raw)) if isinstance(raw, tuple | list) else (str(raw),)
+            string = message.string
+            forms = tuple(map(str, string)) if isinstance(string, tuple) else (str(string or ""),)
+            if not all(forms) or message.fuzzy:
+                untranslated += 1
+                continue
+            for form in forms:
+                if names(form) != names(ids[-1]):
+                    raise _fail(
+                        f"{package} {locale} catalogue: the translation of {ids[0]!r} has "
+                        f"placeholders {sorted(names(form))}, the message id "
+                        f"{sorted(names(ids[-1]))}"
+                    )
+        if locale == "ru" and untranslated:
+            warnings.warn(
+                f"plugin package {package!r}: {untranslated} messages have no Russian "
+                "translation; they stay English",
+                TranslationWarning,
+                stacklevel=2,
+            )
 
 
 def check_loads(engine: Engine) -> None:
@@ -384,6 +468,7 @@ CHECKS: dict[str, Callable[[Engine], None]] = {
     "monotonic": check_monotonic,
     "deterministic": check_deterministic,
     "no_plugin_errors": check_no_plugin_errors,
+    "catalogue": check_catalogue,
 }
 
 
@@ -421,7 +506,9 @@ def check_plugin(plugin: object, checks: Iterable[str] | None = None) -> None:
         - ``monotonic``: more disease never relaxes a verdict (:func:`check_monotonic`);
         - ``deterministic``: same patient, same decisions (:func:`check_deterministic`);
         - ``no_plugin_errors``: valid patients never make the plugin fail
-          (:func:`check_no_plugin_errors`).
+          (:func:`check_no_plugin_errors`);
+        - ``catalogue``: the plugin ships an ``en`` catalogue, and warns without ``ru``
+          (:func:`check_catalogue`).
     :raises ValueError: if a name is not one of these; the message lists them. Every name is
         checked before any check runs.
     :raises TypeError: if ``checks`` is one string rather than a collection of names.
@@ -480,3 +567,7 @@ class PluginConformance:
     def test_no_plugin_errors_on_valid_patients(self) -> None:
         """Valid patients never make the plugin fail."""
         check_no_plugin_errors(self.engine())
+
+    def test_catalogue(self) -> None:
+        """The plugin ships an English catalogue; a missing Russian one is a warning."""
+        check_catalogue(self.engine())

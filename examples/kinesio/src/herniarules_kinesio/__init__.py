@@ -25,6 +25,7 @@ from herniarules import (
     ValueSet,
     hookimpl,
 )
+from herniarules.i18n.markers import N_
 
 __all__ = [
     "KINESIO",
@@ -68,21 +69,21 @@ def kinesio_protocol(facts: ProtocolFacts, params: KinesioParameters) -> Protoco
     fragile = facts.age >= 75
     regions = ", ".join(sorted(facts.hernia_regions)) or "lower back"
     steps = [
-        ProtocolStep("Skin preparation", "Clean and dry the skin; clip hair if needed."),
+        ProtocolStep(N_("Skin preparation"), N_("Clean and dry the skin; clip hair if needed.")),
         ProtocolStep(
-            "Test strip",
-            "Apply a 5 cm strip away from the spine and check the skin after 24 hours.",
+            N_("Test strip"),
+            N_("Apply a 5 cm strip away from the spine and check the skin after 24 hours."),
         )
         if fragile
         else None,
         ProtocolStep(
-            "Paravertebral I-strips",
+            N_("Paravertebral I-strips"),
             f"Two I-strips either side of the spine over the {regions} segment, patient in "
             "flexion, anchors without tension.",
             repetitions="2",
             pressure=f"{params.tension_percent}% tension",
         ),
-        ProtocolStep("Activation", "Rub the tape for 10 seconds to activate the adhesive."),
+        ProtocolStep("Activation", N_("Rub the tape for 10 seconds to activate the adhesive.")),
         ProtocolStep(
             "Removal",
             f"After at most {params.wear_days} days, peel slowly along the hair growth, "
@@ -95,17 +96,19 @@ def kinesio_protocol(facts: ProtocolFacts, params: KinesioParameters) -> Protoco
         session_minutes=(10.0, 20.0),
         course_sessions=(3, 6),
         pressure=f"light: tape at {params.tension_percent}% tension or less",
-        avoid=("broken or irritated skin", "the spinous processes"),
-        notes=("Remove at once if the skin itches or burns.",),
+        avoid=(N_("broken or irritated skin"), N_("the spinous processes")),
+        notes=(N_("Remove at once if the skin itches or burns."),),
         parameters=attrs.asdict(params),
     )
 
 
 KINESIO = Technique(
     id=TECHNIQUE_ID,
-    name="Kinesio taping",
-    description="Elastic therapeutic tape applied along the paravertebral muscles over the "
-    "affected segment, to support the muscles and relieve pain between massage sessions.",
+    name=N_("Kinesio taping"),
+    description=N_(
+        "Elastic therapeutic tape applied along the paravertebral muscles over the "
+        "affected segment, to support the muscles and relieve pain between massage sessions."
+    ),
     source=_CONVENTION + "paravertebral I-strips at light tension, as in kinesiology taping "
     "manuals for low back and neck pain.",
     indications=("pain-relief", "muscle-weakness", "muscle-relaxation"),
@@ -146,38 +149,43 @@ def herniarules_rules(policy: Policy) -> Sequence[Rule]:
     return [
         Rule(
             "kinesio.adhesive-allergy",
-            "Allergy to tape adhesive",
+            N_("Allergy to tape adhesive"),
             F.concepts.contains_any(*ADHESIVE_ALLERGIES),
             Outcome.CONTRAINDICATED,
-            "An allergy to adhesive, acrylic or latex is recorded; tape must not be applied.",
+            N_("An allergy to adhesive, acrylic or latex is recorded; tape must not be applied."),
             _CONVENTION + "allergy to the tape's acrylic adhesive is a contraindication.",
             techniques=only,
         ),
         Rule(
             "kinesio.diabetes",
-            "Diabetes mellitus",
+            N_("Diabetes mellitus"),
             F.concepts.contains(DIABETES),
             Outcome.REQUIRES_CLEARANCE,
-            "Diabetes slows skin healing under adhesive tape; a physician should approve taping.",
+            N_(
+                "Diabetes slows skin healing under adhesive tape; a physician should approve "
+                "taping."
+            ),
             _CONVENTION + "diabetes is a precaution for adhesive taping.",
             techniques=only,
         ),
         Rule(
             "kinesio.fragile-skin-age",
-            "Fragile skin in old age",
+            N_("Fragile skin in old age"),
             F.age >= 75,
             Outcome.ALLOWED_WITH_MODIFICATIONS,
-            "Skin is fragile at this age: apply a test strip first and remove the tape slowly.",
+            N_("Skin is fragile at this age: apply a test strip first and remove the tape slowly."),
             _CONVENTION + "fragile skin in old age is a precaution for adhesive taping.",
             techniques=only,
         ),
         Rule(
             "kinesio.large-hernia",
-            "Large hernia",
+            N_("Large hernia"),
             F.has_hernia.is_true() & (F.max_hernia_size_mm >= 10),
             Outcome.REQUIRES_CLEARANCE,
-            "With a hernia of 10 mm or more, taping supports but does not replace treatment; "
-            "the attending physician should approve it.",
+            N_(
+                "With a hernia of 10 mm or more, taping supports but does not replace treatment; "
+                "the attending physician should approve it."
+            ),
             _CONVENTION + "taping is an adjunct; large hernias need the physician's plan.",
             techniques=only,
         ),

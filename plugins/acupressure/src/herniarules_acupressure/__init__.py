@@ -31,6 +31,7 @@ from herniarules.approval import (
     FURTHER_TYPES_PASSAGE,
     physician_approval_rule,
 )
+from herniarules.i18n.markers import N_
 from herniarules.params import check_ranges, minutes, share, whole
 
 __all__ = [
@@ -46,7 +47,7 @@ __all__ = [
 __version__ = "0.2.0"
 
 TECHNIQUE_ID = "acupressure"
-SOFTNESS_PASSAGE = (
+SOFTNESS_PASSAGE = N_(
     "A special feature of massage for a herniated lumbar vertebra is the softness of movements, "
     "the absence of pressure or force during massage manipulations."
 )
@@ -88,17 +89,19 @@ class AcupressureParameters:
 
 
 _ZONES = {
-    "cervical": "neck and shoulder girdle (paravertebral points C3-T2)",
-    "thoracic": "between the shoulder blades (paravertebral points T1-T12)",
-    "lumbar": "lower back and buttocks (paravertebral points T12-S1, gluteal points)",
-    "lumbosacral": "lower back, sacrum and buttocks (paravertebral points L1-S2, gluteal points)",
+    "cervical": N_("neck and shoulder girdle (paravertebral points C3-T2)"),
+    "thoracic": N_("between the shoulder blades (paravertebral points T1-T12)"),
+    "lumbar": N_("lower back and buttocks (paravertebral points T12-S1, gluteal points)"),
+    "lumbosacral": N_(
+        "lower back, sacrum and buttocks (paravertebral points L1-S2, gluteal points)"
+    ),
 }
 
 
 def _zones(facts: ProtocolFacts) -> str:
     regions = sorted(facts.hernia_regions)
     if not regions:
-        return "the back, paravertebral points of the area the massage is sought for"
+        return N_("the back, paravertebral points of the area the massage is sought for")
     return "; ".join(_ZONES[r] for r in regions if r in _ZONES)
 
 
@@ -107,26 +110,28 @@ def acupressure_protocol(facts: ProtocolFacts, parameters: AcupressureParameters
     longest = parameters.session_minutes_max
     steps = (
         ProtocolStep(
-            "warm-up",
-            "Stroking and light rubbing of the back with the hands, without force.",
+            N_("warm-up"),
+            N_("Stroking and light rubbing of the back with the hands, without force."),
             minutes=share(longest, 0.2),
-            pressure="none",
+            pressure=N_("none"),
         ),
         ProtocolStep(
-            "point pressure",
-            f"Work the points of {_zones(facts)}: thumb or fingertip pad on the point, slow "
-            "circular movements, pressure built up and eased gradually, at most "
-            f"{parameters.seconds_per_point} s per point; the patient should feel no more than "
-            "a dull ache, never sharp or radiating pain.",
-            repetitions="each point 1-3 times",
+            N_("point pressure"),
+            N_(
+                "Work the points of {zones}: thumb or fingertip pad on the point, slow circular "
+                "movements, pressure built up and eased gradually, at most {seconds} s per "
+                "point; the patient should feel no more than a dull ache, never sharp or "
+                "radiating pain."
+            ).format(zones=_zones(facts), seconds=parameters.seconds_per_point),
+            repetitions=N_("each point 1-3 times"),
             minutes=share(longest, 0.65),
-            pressure="gentle to moderate, on the points only",
+            pressure=N_("gentle to moderate, on the points only"),
         ),
         ProtocolStep(
-            "closing",
-            "Stroking of the worked area.",
+            N_("closing"),
+            N_("Stroking of the worked area."),
             minutes=share(longest, 0.15),
-            pressure="none",
+            pressure=N_("none"),
         ),
     )
     return Protocol(
@@ -134,16 +139,18 @@ def acupressure_protocol(facts: ProtocolFacts, parameters: AcupressureParameters
         steps=steps,
         session_minutes=(parameters.session_minutes_min, longest),
         course_sessions=(parameters.course_sessions_min, parameters.course_sessions_max),
-        pressure="gentle to moderate point pressure, no force: " + SOFTNESS_PASSAGE,
+        pressure=N_("gentle to moderate point pressure, no force") + ": " + SOFTNESS_PASSAGE,
         avoid=(
-            "pressure on the spinous processes (the vertebrae themselves)",
-            "pressure directly over the level of the hernia",
-            "points over moles, scars or damaged skin",
+            N_("pressure on the spinous processes (the vertebrae themselves)"),
+            N_("pressure directly over the level of the hernia"),
+            N_("points over moles, scars or damaged skin"),
         ),
         notes=(
-            "Used in combination with a main technique (classic, honey or vacuum massage); "
-            "its use must be approved by a doctor.",
-            "Stop a point at once if pain becomes sharp or radiates into a limb.",
+            N_(
+                "Used in combination with a main technique (classic, honey or vacuum massage); "
+                "its use must be approved by a doctor."
+            ),
+            N_("Stop a point at once if pain becomes sharp or radiates into a limb."),
         ),
         parameters=attrs.asdict(parameters),
     )
@@ -151,12 +158,14 @@ def acupressure_protocol(facts: ProtocolFacts, parameters: AcupressureParameters
 
 TECHNIQUE = Technique(
     id=TECHNIQUE_ID,
-    name="Acupressure",
+    name=N_("Acupressure"),
     description=(
-        "Point massage: sustained, gentle finger pressure with slow circular movements on "
-        "paravertebral points near the affected segment, after a warming stroke. Used in "
-        "combination with a main technique (classic, honey or vacuum massage) and only with a "
-        "doctor's approval."
+        N_(
+            "Point massage: sustained, gentle finger pressure with slow circular movements on "
+            "paravertebral points near the affected segment, after a warming stroke. Used in "
+            "combination with a main technique (classic, honey or vacuum massage) and only with a "
+            "doctor's approval."
+        )
     ),
     source=FURTHER_TYPES_PASSAGE,
     # Point pressure eases local muscle spasm and pain; it does not decompress or nourish the
@@ -179,14 +188,16 @@ def herniarules_rules(policy: Policy) -> list[Rule]:
     """Return the rules of acupressure: a doctor's approval, and care with anticoagulants."""
     only = frozenset({TECHNIQUE_ID})
     return [
-        physician_approval_rule(TECHNIQUE_ID, "Acupressure"),
+        physician_approval_rule(TECHNIQUE_ID, N_("Acupressure")),
         Rule(
             "acupressure.anticoagulant-therapy",
-            "Point pressure under anticoagulant or antiplatelet therapy",
+            N_("Point pressure under anticoagulant or antiplatelet therapy"),
             F.concepts.contains(Concept.ANTICOAGULANT_THERAPY),
             Outcome.REQUIRES_CLEARANCE,
-            "Sustained point pressure can cause bruising under anticoagulant or antiplatelet "
-            "therapy; the approving doctor should weigh it and may limit pressure.",
+            N_(
+                "Sustained point pressure can cause bruising under anticoagulant or antiplatelet "
+                "therapy; the approving doctor should weigh it and may limit pressure."
+            ),
             "clinical convention: sustained digital pressure is a recognised cause of bruising "
             "in anticoagulated patients; the source adds that " + INDIVIDUAL_PASSAGE,
             "Indications and contraindications",

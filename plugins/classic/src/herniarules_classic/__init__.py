@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from herniarules import Policy, Rule, Site, Technique, ValueSet, hookimpl
+from herniarules.i18n.markers import N_
 from herniarules_classic.courses import plan_classic_course
 from herniarules_classic.parameters import ClassicParameters
 from herniarules_classic.protocol import MAIN_MOVES, classic_protocol, traction_protocol
@@ -46,10 +47,12 @@ _CLASSIC_SOURCE = (
 #: Classic massage, as the source describes it.
 CLASSIC = Technique(
     id="classic",
-    name="Classic massage",
+    name=N_("Classic massage"),
     description=(
-        "Soft classic massage of the back, gluteal and lumbosacral areas without pressure or "
-        "force: warm-up, staged sequence, seven main moves, pinching and shaking."
+        N_(
+            "Soft classic massage of the back, gluteal and lumbosacral areas without pressure or "
+            "force: warm-up, staged sequence, seven main moves, pinching and shaking."
+        )
     ),
     source=_CLASSIC_SOURCE,
     # The source's general aims of massage for a hernia: relieve pain, relax the back
@@ -67,10 +70,12 @@ CLASSIC = Technique(
 #: Classic massage with traction, indicated for disc compression or pinched muscle fibres.
 TRACTION = Technique(
     id="traction",
-    name="Classic massage with traction",
+    name=N_("Classic massage with traction"),
     description=(
-        "Classic massage with a gentle traction of the spine, for compression of the "
-        "intervertebral disc or pinched muscle fibres."
+        N_(
+            "Classic massage with a gentle traction of the spine, for compression of the "
+            "intervertebral disc or pinched muscle fibres."
+        )
     ),
     source=(
         '"in case of compression of the intervertebral disc or pinched muscle fibers - '

@@ -11,6 +11,8 @@ from typing import Any
 
 import attrs
 
+from herniarules.i18n.markers import N_
+
 __all__ = [
     "BREAK_DAYS",
     "COURSE_SESSIONS",
@@ -29,7 +31,7 @@ REPETITIONS = (3, 4)
 #: "Then a break of two to three months is necessary": 60 to 90 days.
 BREAK_DAYS = (60, 90)
 #: "the softness of movements, the absence of pressure or force during massage manipulations"
-NO_PRESSURE = "none: soft movements without pressure or force"
+NO_PRESSURE = N_("none: soft movements without pressure or force")
 
 
 def _within(limits: tuple[int, int], what: str) -> Any:

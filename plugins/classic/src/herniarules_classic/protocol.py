@@ -9,54 +9,63 @@ from __future__ import annotations
 import attrs
 
 from herniarules import Protocol, ProtocolFacts, ProtocolStep
+from herniarules.i18n.markers import N_
 from herniarules_classic.parameters import ClassicParameters
 
 __all__ = ["MAIN_MOVES", "classic_protocol", "traction_protocol"]
 
 #: The seven main moves, verbatim from the source's numbered list.
 MAIN_MOVES: tuple[str, ...] = (
-    "rubbing from the buttocks to the back, stroking the broad muscles of the back towards "
-    "the buttocks and back",
-    "light squeezes in the buttocks and lumbar region with the edge of the palm",
-    "point rubbing with fingers along the spine and then stroking",
-    "stroking with the outer edge of the palm along the spine and across the spinal column",
-    "straight and spiral rubbing up and down along the spine",
-    "rubbing across and along the sacrum, produced by the edge of the palm",
-    "kneading the buttocks with a clenched fist",
+    N_(
+        "rubbing from the buttocks to the back, stroking the broad muscles of the back towards "
+        "the buttocks and back"
+    ),
+    N_("light squeezes in the buttocks and lumbar region with the edge of the palm"),
+    N_("point rubbing with fingers along the spine and then stroking"),
+    N_("stroking with the outer edge of the palm along the spine and across the spinal column"),
+    N_("straight and spiral rubbing up and down along the spine"),
+    N_("rubbing across and along the sacrum, produced by the edge of the palm"),
+    N_("kneading the buttocks with a clenched fist"),
 )
 
 _LUMBAR_REGIONS = frozenset({"lumbar", "lumbosacral"})
+#: The other hernia regions, as the note on them names them.
+REGION_WORDS: tuple[str, ...] = (N_("cervical"), N_("thoracic"))
 
 
 def _steps(parameters: ClassicParameters) -> tuple[ProtocolStep, ...]:
     pressure = parameters.pressure
     warm_up = (
         ProtocolStep(
-            "warm-up",
-            "Warm up the surface of the skin: stroking and light rubbing movements with the "
-            "hands, without force.",
+            N_("warm-up"),
+            N_(
+                "Warm up the surface of the skin: stroking and light rubbing movements with the "
+                "hands, without force."
+            ),
             pressure=pressure,
         ),
         ProtocolStep(
-            "stroking the latissimus and longus dorsi",
-            "Begin the staged warm-up of the muscles by stroking the latissimus and longus "
-            "dorsi muscles.",
+            N_("stroking the latissimus and longus dorsi"),
+            N_(
+                "Begin the staged warm-up of the muscles by stroking the latissimus and longus "
+                "dorsi muscles."
+            ),
             pressure=pressure,
         ),
         ProtocolStep(
-            "kneading the gluteal muscles",
-            "Next, knead the gluteal muscles.",
+            N_("kneading the gluteal muscles"),
+            N_("Next, knead the gluteal muscles."),
             pressure=pressure,
         ),
         ProtocolStep(
-            "back muscles again",
-            "Then work the back muscles again, until all the muscles are warmed up.",
+            N_("back muscles again"),
+            N_("Then work the back muscles again, until all the muscles are warmed up."),
             pressure=pressure,
         ),
     )
     main = tuple(
         ProtocolStep(
-            f"main move {number}",
+            N_("main move {number}").format(number=number),
             move[0].upper() + move[1:] + ".",
             repetitions=parameters.repetitions,
             pressure=pressure,
@@ -65,9 +74,11 @@ def _steps(parameters: ClassicParameters) -> tuple[ProtocolStep, ...]:
     )
     finish = (
         ProtocolStep(
-            "pinching and shaking",
-            "Pinch and shake the soft tissues around the spine to work on the gluteal and "
-            "lumbosacral areas.",
+            N_("pinching and shaking"),
+            N_(
+                "Pinch and shake the soft tissues around the spine to work on the gluteal and "
+                "lumbosacral areas."
+            ),
             repetitions=parameters.repetitions,
             pressure=pressure,
         ),
@@ -77,11 +88,15 @@ def _steps(parameters: ClassicParameters) -> tuple[ProtocolStep, ...]:
 
 def _notes(facts: ProtocolFacts, parameters: ClassicParameters) -> tuple[str, ...]:
     notes = [
-        "Only a highly qualified specialist performs the massage.",
-        "Massage does not eliminate the herniated disc itself; it eases pain, relaxes the back "
-        "muscles and helps prevent further destructive development.",
-        f"After the course a break of {parameters.break_days_min}-{parameters.break_days_max} "
-        "days is necessary; a repeated course is prescribed by the attending physician.",
+        N_("Only a highly qualified specialist performs the massage."),
+        N_(
+            "Massage does not eliminate the herniated disc itself; it eases pain, relaxes the "
+            "back muscles and helps prevent further destructive development."
+        ),
+        N_(
+            "After the course a break of {low}-{high} days is necessary; a repeated course is "
+            "prescribed by the attending physician."
+        ).format(low=parameters.break_days_min, high=parameters.break_days_max),
     ]
     if facts.hernia_regions - _LUMBAR_REGIONS:
         # The source describes this sequence for a lumbar hernia and refers cervical hernias
@@ -89,15 +104,17 @@ def _notes(facts: ProtocolFacts, parameters: ClassicParameters) -> tuple[str, ..
         # the patient's other regions.
         regions = ", ".join(sorted(facts.hernia_regions - _LUMBAR_REGIONS))
         notes.append(
-            f"The source describes this sequence for a lumbar hernia; this patient also has a "
-            f"{regions} hernia, for which the attending physician adapts the protocol."
+            N_(
+                "The source describes this sequence for a lumbar hernia; this patient also has a "
+                "{regions} hernia, for which the attending physician adapts the protocol."
+            ).format(regions=regions)
         )
     return tuple(notes)
 
 
 _AVOID = (
-    "pressure or force during any manipulation",
-    "sharp or jerky movements that could aggravate the hernia",
+    N_("pressure or force during any manipulation"),
+    N_("sharp or jerky movements that could aggravate the hernia"),
 )
 
 
@@ -116,13 +133,15 @@ def classic_protocol(facts: ProtocolFacts, parameters: ClassicParameters) -> Pro
 
 
 TRACTION_STEP = ProtocolStep(
-    "gentle traction",
-    "After the main massage, gently stretch the lumbar spine along its axis (the patient "
-    "lying prone, the therapist's hands on the pelvis and lower ribs), slowly and without "
-    "force, stopping at any pain or tingling. The source names the technique but does not "
-    "describe the manoeuvre; this is the common gentle manual traction.",
+    N_("gentle traction"),
+    N_(
+        "After the main massage, gently stretch the lumbar spine along its axis (the patient "
+        "lying prone, the therapist's hands on the pelvis and lower ribs), slowly and without "
+        "force, stopping at any pain or tingling. The source names the technique but does not "
+        "describe the manoeuvre; this is the common gentle manual traction."
+    ),
     repetitions="3-4",
-    pressure="none: slow, gentle stretching without force or jerks",
+    pressure=N_("none: slow, gentle stretching without force or jerks"),
 )
 
 
@@ -141,5 +160,5 @@ def traction_protocol(facts: ProtocolFacts, parameters: ClassicParameters) -> Pr
         classic,
         technique="traction",
         steps=steps,
-        avoid=(*classic.avoid, "traction with force or jerks, or continued through pain"),
+        avoid=(*classic.avoid, N_("traction with force or jerks, or continued through pain")),
     )

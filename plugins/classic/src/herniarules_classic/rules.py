@@ -9,6 +9,7 @@ does not discuss; its rules follow clinical convention for spinal traction and s
 from __future__ import annotations
 
 from herniarules import CodeRange, CodeSystem, F, Outcome, Rule, ValueSet
+from herniarules.i18n.markers import N_
 
 __all__ = [
     "OSTEOPOROSIS",
@@ -53,11 +54,13 @@ def traction_rules() -> tuple[Rule, ...]:
     return (
         Rule(
             "traction.sequestration",
-            "Sequestered disc fragment",
+            N_("Sequestered disc fragment"),
             F.hernia_kinds.contains("sequestration"),
             Outcome.CONTRAINDICATED,
-            "Traction is not performed with a sequestered (free) disc fragment: stretching the "
-            "segment can move the fragment towards the nerve roots.",
+            N_(
+                "Traction is not performed with a sequestered (free) disc fragment: stretching the "
+                "segment can move the fragment towards the nerve roots."
+            ),
             _CONVENTION + "a free disc fragment is a contraindication to spinal traction. "
             'The source: "It is best to perform a massage in the initial stages of an '
             'intervertebral hernia, when the disc has not yet prolapsed".',
@@ -66,7 +69,7 @@ def traction_rules() -> tuple[Rule, ...]:
         ),
         Rule(
             "traction.recent-surgery",
-            "Recent spinal surgery",
+            N_("Recent spinal surgery"),
             (F.phases.contains("post-surgical") | F.had_spinal_surgery.is_true())
             & (F.days_since_surgery < RECENT_SURGERY_DAYS),
             Outcome.DEFER,
@@ -81,11 +84,13 @@ def traction_rules() -> tuple[Rule, ...]:
         ),
         Rule(
             "traction.osteoporosis",
-            "Osteoporosis",
+            N_("Osteoporosis"),
             F.concepts.contains(OSTEOPOROSIS),
             Outcome.CONTRAINDICATED,
-            "Traction is not performed with osteoporosis: reduced bone strength makes "
-            "vertebrae liable to fracture under load.",
+            N_(
+                "Traction is not performed with osteoporosis: reduced bone strength makes "
+                "vertebrae liable to fracture under load."
+            ),
             _CONVENTION + "osteoporosis is a contraindication to spinal traction. The source "
             'names "a decrease in tissue elasticity and bone strength (osteoporosis)".',
             _SECTION,

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from herniarules import Policy, Rule, Site, Technique, hookimpl
+from herniarules.i18n.markers import N_
 from herniarules_honey.parameters import HoneyParameters
 from herniarules_honey.protocol import honey_protocol, plan_honey_course
 from herniarules_honey.rules import honey_rules
@@ -32,10 +33,12 @@ __version__ = "0.2.0"
 #: Honey massage, as the source describes it.
 HONEY = Technique(
     id="honey",
-    name="Honey massage",
+    name=N_("Honey massage"),
     description=(
-        "Light massage of the damaged area with a thick layer of honey and a palm tear-off, "
-        "with a strengthening effect; sessions start at a few minutes and lengthen daily."
+        N_(
+            "Light massage of the damaged area with a thick layer of honey and a palm tear-off, "
+            "with a strengthening effect; sessions start at a few minutes and lengthen daily."
+        )
     ),
     source=(
         '"for muscle weakness - honey with a strengthening effect"; Honey massage: "The '

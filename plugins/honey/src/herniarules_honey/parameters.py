@@ -12,6 +12,8 @@ from typing import Any
 
 import attrs
 
+from herniarules.i18n.markers import N_
+
 __all__ = [
     "BREAK_DAYS",
     "COURSE_SESSIONS",
@@ -40,7 +42,9 @@ COURSE_SESSIONS = (10, 20)
 BREAK_DAYS = (60, 90)
 #: "all movements should be smooth and soft. Pressing on problem areas and using forceful
 #: techniques is unacceptable."
-NO_PRESSURE = "none: smooth, soft movements; no pressing on problem areas, no forceful techniques"
+NO_PRESSURE = N_(
+    "none: smooth, soft movements; no pressing on problem areas, no forceful techniques"
+)
 
 
 def _within(low: int, high: int) -> Any:

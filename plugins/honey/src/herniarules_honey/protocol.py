@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import attrs
 
 from herniarules import CoursePlan, Facts, Policy, Protocol, ProtocolFacts, ProtocolStep, Session
+from herniarules.i18n.markers import N_
 from herniarules_honey.parameters import HoneyParameters
 
 __all__ = ["honey_protocol", "plan_honey_course"]
@@ -18,24 +19,30 @@ def honey_protocol(facts: ProtocolFacts, parameters: HoneyParameters) -> Protoco
     steps = (
         ProtocolStep(
             "warm-up",
-            "As in classic massage, warm up the surface of the skin: stroking and light "
-            "rubbing movements with the hands, without force.",
+            N_(
+                "As in classic massage, warm up the surface of the skin: stroking and light "
+                "rubbing movements with the hands, without force."
+            ),
             pressure=pressure,
         ),
         ProtocolStep(
-            "honey application",
-            "After the warming movements, apply honey to the damaged area in a thick layer.",
+            N_("honey application"),
+            N_("After the warming movements, apply honey to the damaged area in a thick layer."),
         ),
         ProtocolStep(
-            "light massage",
-            "Perform a light massage; all movements are smooth and soft, with no pressing on "
-            "problem areas and no forceful techniques.",
+            N_("light massage"),
+            N_(
+                "Perform a light massage; all movements are smooth and soft, with no pressing on "
+                "problem areas and no forceful techniques."
+            ),
             pressure=pressure,
         ),
         ProtocolStep(
-            "palm tear-off",
-            "When most of the honey has been absorbed and only a sticky layer remains, apply "
-            "the palm to the sticky area and quickly tear it off the skin.",
+            N_("palm tear-off"),
+            N_(
+                "When most of the honey has been absorbed and only a sticky layer remains, apply "
+                "the palm to the sticky area and quickly tear it off the skin."
+            ),
             pressure=pressure,
         ),
     )
@@ -46,16 +53,23 @@ def honey_protocol(facts: ProtocolFacts, parameters: HoneyParameters) -> Protoco
         course_sessions=(parameters.course_sessions_min, parameters.course_sessions_max),
         pressure=pressure,
         avoid=(
-            "pressing on problem areas",
-            "forceful techniques",
+            N_("pressing on problem areas"),
+            N_("forceful techniques"),
         ),
         notes=(
-            f"Start the course with a {parameters.first_session_minutes}-minute session and "
-            f"lengthen it by {parameters.daily_increment_minutes} minutes a day up to "
-            f"{parameters.max_session_minutes} minutes.",
-            "Honey massage cannot be performed for large hernias.",
-            "The source does not describe the finish; remaining honey is usually wiped off "
-            "with a warm damp towel.",
+            N_(
+                "Start the course with a {first}-minute session and lengthen it by {step} "
+                "minutes a day up to {longest} minutes."
+            ).format(
+                first=parameters.first_session_minutes,
+                step=parameters.daily_increment_minutes,
+                longest=parameters.max_session_minutes,
+            ),
+            N_("Honey massage cannot be performed for large hernias."),
+            N_(
+                "The source does not describe the finish; remaining honey is usually wiped off "
+                "with a warm damp towel."
+            ),
         ),
         parameters=attrs.asdict(parameters),
     )

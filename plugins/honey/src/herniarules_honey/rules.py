@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from herniarules import F, Outcome, Rule
+from herniarules.i18n.markers import N_
 from herniarules.rules import Dx, H
 
 __all__ = [
@@ -44,12 +45,13 @@ def honey_rules() -> tuple[Rule, ...]:
     return (
         Rule(
             "honey.large-hernia",
-            "Large hernia",
+            N_("Large hernia"),
             large,
             Outcome.CONTRAINDICATED,
-            f"Honey massage cannot be performed for large hernias (a lumbar or lumbosacral "
-            f"hernia from {LARGE_HERNIA_MM:g} mm, a cervical or thoracic one from "
-            f"{LARGE_NARROW_CANAL_HERNIA_MM:g} mm).",
+            N_(
+                "Honey massage cannot be performed for large hernias (a lumbar or lumbosacral "
+                "hernia from {lumbar} mm, a cervical or thoracic one from {cervical} mm)."
+            ).format(lumbar=f"{LARGE_HERNIA_MM:g}", cervical=f"{LARGE_NARROW_CANAL_HERNIA_MM:g}"),
             '"Important! Honey massage cannot be performed for large hernias." Size '
             "thresholds: clinical convention (radiological grading of disc hernias by size, "
             f"each hernia by its own region: lumbar and lumbosacral large from "
@@ -60,11 +62,13 @@ def honey_rules() -> tuple[Rule, ...]:
         ),
         Rule(
             "honey.allergy",
-            "Allergy to honey or bee products",
+            N_("Allergy to honey or bee products"),
             F.concepts.contains("honey-allergy"),
             Outcome.CONTRAINDICATED,
-            "Honey massage is not performed with an allergy to honey or bee products: honey "
-            "is applied to the skin in a thick layer.",
+            N_(
+                "Honey massage is not performed with an allergy to honey or bee products: honey "
+                "is applied to the skin in a thick layer."
+            ),
             '"honey is applied to the damaged area in a thick layer" — clinical convention: '
             "an allergy to the agent applied to the skin contraindicates the technique.",
             _SECTION,
@@ -72,12 +76,14 @@ def honey_rules() -> tuple[Rule, ...]:
         ),
         Rule(
             "honey.skin-pathology",
-            "Skin disease at the application site",
+            N_("Skin disease at the application site"),
             F.conditions.any(Dx.concept.in_("skin-pathology", "purulent-skin-rash")),
             Outcome.CONTRAINDICATED,
-            "Honey is applied to the back and torn off with the palm; this is not done over "
-            "diseased skin or a rash. Where the record does not say where the skin disease is, "
-            "it is taken to be at the site.",
+            N_(
+                "Honey is applied to the back and torn off with the palm; this is not done over "
+                "diseased skin or a rash. Where the record does not say where the skin disease is, "
+                "it is taken to be at the site."
+            ),
             '"in the presence of inflammatory or purulent rashes on the skin"; "Pathologies of '
             'the skin." with "apply your palm to the sticky area and quickly tear it off the '
             'skin"',

@@ -41,6 +41,7 @@ from herniarules.approval import (
     physician_approval_rule,
 )
 from herniarules.courses import default_plan
+from herniarules.i18n.markers import N_
 from herniarules.params import check_ranges, minutes, number, share, whole
 
 __all__ = [
@@ -60,7 +61,7 @@ __version__ = "0.2.0"
 TECHNIQUE_ID = "hydromassage"
 #: Concept of an open wound anywhere on the body, set by :data:`OPEN_WOUND_CODES`.
 OPEN_WOUND = "open-wound"
-SOFTNESS_PASSAGE = (
+SOFTNESS_PASSAGE = N_(
     "A special feature of massage for a herniated lumbar vertebra is the softness of movements, "
     "the absence of pressure or force during massage manipulations."
 )
@@ -118,29 +119,35 @@ class HydromassageParameters:
 def hydromassage_protocol(facts: ProtocolFacts, parameters: HydromassageParameters) -> Protocol:
     """Build the underwater shower massage procedure, within ``parameters``."""
     longest = parameters.session_minutes_max
-    water = f"{parameters.water_temperature_c_min:g}-{parameters.water_temperature_c_max:g} °C"
-    jet = f"at most {parameters.jet_pressure_atm_max:g} atm"
+    low, high = parameters.water_temperature_c_min, parameters.water_temperature_c_max
+    atm = f"{parameters.jet_pressure_atm_max:g}"
     steps = (
         ProtocolStep(
-            "immersion",
-            f"The patient lies in the bath at {water} and rests to let the muscles relax.",
+            N_("immersion"),
+            N_(
+                "The patient lies in the bath at {low}-{high} °C and rests to let the muscles "
+                "relax."
+            ).format(low=f"{low:g}", high=f"{high:g}"),
             minutes=share(longest, 0.25),
-            pressure="none",
+            pressure=N_("none"),
         ),
         ProtocolStep(
-            "underwater jet massage",
-            f"A jet of {jet}, held under water 15-20 cm from the skin, is moved slowly along "
-            "the muscles on both sides of the spine, from the lower back upwards, then over "
-            "the buttocks and the legs towards the trunk; never along the spine itself.",
-            repetitions="3-4 passes per area",
+            N_("underwater jet massage"),
+            N_(
+                "A jet of at most {atm} atm, held under water 15-20 cm from the skin, is moved "
+                "slowly along the muscles on both sides of the spine, from the lower back "
+                "upwards, then over the buttocks and the legs towards the trunk; never along "
+                "the spine itself."
+            ).format(atm=atm),
+            repetitions=N_("3-4 passes per area"),
             minutes=share(longest, 0.6),
-            pressure=f"gentle jet, {jet}",
+            pressure=N_("gentle jet, at most {atm} atm").format(atm=atm),
         ),
         ProtocolStep(
-            "rest",
-            "The patient rests in the bath with the jet off, then rises slowly.",
+            N_("rest"),
+            N_("The patient rests in the bath with the jet off, then rises slowly."),
             minutes=share(longest, 0.15),
-            pressure="none",
+            pressure=N_("none"),
         ),
     )
     return Protocol(
@@ -148,16 +155,20 @@ def hydromassage_protocol(facts: ProtocolFacts, parameters: HydromassageParamete
         steps=steps,
         session_minutes=(parameters.session_minutes_min, longest),
         course_sessions=(parameters.course_sessions_min, parameters.course_sessions_max),
-        pressure=f"gentle water jet, {jet}, no force: " + SOFTNESS_PASSAGE,
+        pressure=N_("gentle water jet, at most {atm} atm, no force").format(atm=atm)
+        + ": "
+        + SOFTNESS_PASSAGE,
         avoid=(
-            "directing the jet at the spinous processes (the vertebrae themselves)",
-            "directing the jet at the level of the hernia",
-            "the heart area, the groin and the genitals",
+            N_("directing the jet at the spinous processes (the vertebrae themselves)"),
+            N_("directing the jet at the level of the hernia"),
+            N_("the heart area, the groin and the genitals"),
         ),
         notes=(
-            "Used in combination with a main technique (classic, honey or vacuum massage); "
-            "its use must be approved by a doctor.",
-            f"Procedures every {parameters.spacing_days} days.",
+            N_(
+                "Used in combination with a main technique (classic, honey or vacuum massage); "
+                "its use must be approved by a doctor."
+            ),
+            N_("Procedures every {days} days.").format(days=parameters.spacing_days),
         ),
         parameters=attrs.asdict(parameters),
     )
@@ -192,12 +203,14 @@ def plan_hydromassage_course(
 
 TECHNIQUE = Technique(
     id=TECHNIQUE_ID,
-    name="Hydromassage",
+    name=N_("Hydromassage"),
     description=(
-        "Underwater shower massage: in a warm bath, a gentle jet of water held under water at "
-        "a distance from the skin massages the muscles beside the spine, the buttocks and the "
-        "legs, never the spine itself. Used in combination with a main technique (classic, "
-        "honey or vacuum massage) and only with a doctor's approval."
+        N_(
+            "Underwater shower massage: in a warm bath, a gentle jet of water held under water at "
+            "a distance from the skin massages the muscles beside the spine, the buttocks and the "
+            "legs, never the spine itself. Used in combination with a main technique (classic, "
+            "honey or vacuum massage) and only with a doctor's approval."
+        )
     ),
     source=FURTHER_TYPES_PASSAGE,
     # Warm water and a soft jet relax the paravertebral muscles and improve the blood supply;
@@ -242,14 +255,16 @@ def herniarules_rules(policy: Policy) -> list[Rule]:
     """Return the rules of hydromassage: a doctor's approval, and no bath over open wounds."""
     only = frozenset({TECHNIQUE_ID})
     return [
-        physician_approval_rule(TECHNIQUE_ID, "Hydromassage"),
+        physician_approval_rule(TECHNIQUE_ID, N_("Hydromassage")),
         Rule(
             "hydromassage.open-wound",
-            "Open wound",
+            N_("Open wound"),
             F.concepts.contains(OPEN_WOUND),
             Outcome.DEFER,
-            "Hydromassage waits until open wounds have healed: bath water exposes them to "
-            "infection.",
+            N_(
+                "Hydromassage waits until open wounds have healed: bath water exposes them to "
+                "infection."
+            ),
             "clinical convention: water procedures are deferred while open wounds heal; the "
             "source adds that " + INDIVIDUAL_PASSAGE,
             "Indications and contraindications",

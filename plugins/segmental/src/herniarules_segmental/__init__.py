@@ -22,6 +22,7 @@ from herniarules.approval import (
     FURTHER_TYPES_PASSAGE,
     physician_approval_rule,
 )
+from herniarules.i18n.markers import N_
 from herniarules.params import check_ranges, minutes, share, whole
 
 __all__ = [
@@ -36,7 +37,7 @@ __all__ = [
 __version__ = "0.2.0"
 
 TECHNIQUE_ID = "segmental"
-SOFTNESS_PASSAGE = (
+SOFTNESS_PASSAGE = N_(
     "A special feature of massage for a herniated lumbar vertebra is the softness of movements, "
     "the absence of pressure or force during massage manipulations."
 )
@@ -74,17 +75,17 @@ class SegmentalParameters:
 # Reflex zones per hernia region, by clinical convention (segments of the region and the
 # neighbouring ones whose zones overlap it).
 _SEGMENTS = {
-    "cervical": "cervical and upper thoracic segments (C3-C7, T1-T4)",
-    "thoracic": "thoracic segments (T1-T12)",
-    "lumbar": "lower thoracic, lumbar and sacral segments (T10-T12, L1-L5, S1-S3)",
-    "lumbosacral": "lower thoracic, lumbar and sacral segments (T10-T12, L1-L5, S1-S5)",
+    "cervical": N_("cervical and upper thoracic segments (C3-C7, T1-T4)"),
+    "thoracic": N_("thoracic segments (T1-T12)"),
+    "lumbar": N_("lower thoracic, lumbar and sacral segments (T10-T12, L1-L5, S1-S3)"),
+    "lumbosacral": N_("lower thoracic, lumbar and sacral segments (T10-T12, L1-L5, S1-S5)"),
 }
 
 
 def _segments(facts: ProtocolFacts) -> str:
     regions = sorted(facts.hernia_regions)
     if not regions:
-        return "the segments of the area the massage is sought for"
+        return N_("the segments of the area the massage is sought for")
     return "; ".join(_SEGMENTS[r] for r in regions if r in _SEGMENTS)
 
 
@@ -94,37 +95,44 @@ def segmental_protocol(facts: ProtocolFacts, parameters: SegmentalParameters) ->
     zones = _segments(facts)
     steps = (
         ProtocolStep(
-            "planar stroking",
-            "Planar stroking of the whole back, without force, to warm the skin.",
+            N_("planar stroking"),
+            N_("Planar stroking of the whole back, without force, to warm the skin."),
             minutes=share(longest, 0.15),
-            pressure="none",
+            pressure=N_("none"),
         ),
         ProtocolStep(
-            "rubbing of the reflex zones",
-            f"Rubbing of the paravertebral zones of the {zones}, from the lower segments "
-            "upwards and from the periphery towards the spine.",
+            N_("rubbing of the reflex zones"),
+            N_(
+                "Rubbing of the paravertebral zones of the {zones}, from the lower segments "
+                "upwards and from the periphery towards the spine."
+            ).format(zones=zones),
             minutes=share(longest, 0.3),
-            pressure="light",
+            pressure=N_("light"),
         ),
         ProtocolStep(
-            "drilling",
-            "Small circular movements with the finger pads beside the spinous processes, "
-            "segment by segment from below upwards, without pressing on the vertebrae.",
-            repetitions="3-4 passes",
+            N_("drilling"),
+            N_(
+                "Small circular movements with the finger pads beside the spinous processes, "
+                "segment by segment from below upwards, without pressing on the vertebrae."
+            ),
+            repetitions=N_("3-4 passes"),
             minutes=share(longest, 0.2),
-            pressure="light",
+            pressure=N_("light"),
         ),
         ProtocolStep(
-            "shifting of the tissues",
-            "Shifting and gentle stretching of the paravertebral soft tissues towards the spine.",
+            N_("shifting of the tissues"),
+            N_(
+                "Shifting and gentle stretching of the paravertebral soft tissues towards the "
+                "spine."
+            ),
             minutes=share(longest, 0.2),
-            pressure="light",
+            pressure=N_("light"),
         ),
         ProtocolStep(
-            "closing stroking",
-            "Stroking of the back from the lower segments upwards.",
+            N_("closing stroking"),
+            N_("Stroking of the back from the lower segments upwards."),
             minutes=share(longest, 0.15),
-            pressure="none",
+            pressure=N_("none"),
         ),
     )
     return Protocol(
@@ -132,15 +140,17 @@ def segmental_protocol(facts: ProtocolFacts, parameters: SegmentalParameters) ->
         steps=steps,
         session_minutes=(parameters.session_minutes_min, longest),
         course_sessions=(parameters.course_sessions_min, parameters.course_sessions_max),
-        pressure="light, no force: " + SOFTNESS_PASSAGE,
+        pressure=N_("light, no force") + ": " + SOFTNESS_PASSAGE,
         avoid=(
-            "pressure on the spinous processes (the vertebrae themselves)",
-            "deep or forceful techniques over the level of the hernia",
+            N_("pressure on the spinous processes (the vertebrae themselves)"),
+            N_("deep or forceful techniques over the level of the hernia"),
         ),
         notes=(
-            "Used in combination with a main technique (classic, honey or vacuum massage); "
-            "its use must be approved by a doctor.",
-            "Reflex reactions (dizziness, palpitations, sharp pain) mean the session stops.",
+            N_(
+                "Used in combination with a main technique (classic, honey or vacuum massage); "
+                "its use must be approved by a doctor."
+            ),
+            N_("Reflex reactions (dizziness, palpitations, sharp pain) mean the session stops."),
         ),
         parameters=attrs.asdict(parameters),
     )
@@ -148,12 +158,14 @@ def segmental_protocol(facts: ProtocolFacts, parameters: SegmentalParameters) ->
 
 TECHNIQUE = Technique(
     id=TECHNIQUE_ID,
-    name="Segmental-reflex massage",
+    name=N_("Segmental-reflex massage"),
     description=(
-        "Massage of the paravertebral reflex zones of the spinal segments that supply the "
-        "affected area, worked from the lower segments upwards with stroking, rubbing, gentle "
-        "drilling and shifting of the tissues. Used in combination with a main technique "
-        "(classic, honey or vacuum massage) and only with a doctor's approval."
+        N_(
+            "Massage of the paravertebral reflex zones of the spinal segments that supply the "
+            "affected area, worked from the lower segments upwards with stroking, rubbing, gentle "
+            "drilling and shifting of the tissues. Used in combination with a main technique "
+            "(classic, honey or vacuum massage) and only with a doctor's approval."
+        )
     ),
     source=FURTHER_TYPES_PASSAGE,
     # Reflex work on the segment's zones is used for radicular pain and to improve the blood
@@ -179,5 +191,7 @@ def herniarules_rules(policy: Policy) -> list[Rule]:
     the core rules already cover; no further rule is added without a clear basis.
     """
     return [
-        physician_approval_rule(TECHNIQUE_ID, "Segmental-reflex massage", "segmental massage"),
+        physician_approval_rule(
+            TECHNIQUE_ID, N_("Segmental-reflex massage"), N_("segmental massage")
+        ),
     ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from herniarules import Policy, Rule, Site, Technique, hookimpl
+from herniarules.i18n.markers import N_
 from herniarules_vacuum.parameters import VacuumParameters
 from herniarules_vacuum.protocol import plan_vacuum_course, vacuum_protocol
 from herniarules_vacuum.rules import vacuum_rules
@@ -32,10 +33,12 @@ __version__ = "0.2.0"
 #: Vacuum massage, as the source describes it.
 VACUUM = Technique(
     id="vacuum",
-    name="Vacuum (cupping) massage",
+    name=N_("Vacuum (cupping) massage"),
     description=(
-        "Two cups, by fire or a device, moved symmetrically along both sides of the spine "
-        "without touching the vertebrae, the skin drawn in no more than 2 cm."
+        N_(
+            "Two cups, by fire or a device, moved symmetrically along both sides of the spine "
+            "without touching the vertebrae, the skin drawn in no more than 2 cm."
+        )
     ),
     source=(
         '"there is a vacuum massage, which is aimed at nourishing the disc and a rush of blood '

@@ -7,11 +7,21 @@ from datetime import date, timedelta
 import attrs
 
 from herniarules import CoursePlan, Facts, Policy, Protocol, ProtocolFacts, ProtocolStep, Session
+from herniarules.i18n.markers import N_
 from herniarules_vacuum.parameters import VacuumParameters
 
 __all__ = ["plan_vacuum_course", "vacuum_protocol"]
 
-_MEANS = {"cups": "cups (air drawn out with fire)", "device": "a vacuum-massage device"}
+_MEANS = {"cups": N_("cups (air drawn out with fire)"), "device": N_("a vacuum-massage device")}
+#: The words of the parameters, as the steps name them.
+PARAMETER_WORDS: tuple[str, ...] = (
+    N_("straight"),
+    N_("wavy"),
+    N_("zigzag"),
+    N_("ointment or cream"),
+    N_("ointment"),
+    N_("cream"),
+)
 
 
 def _or(items: tuple[str, ...]) -> str:
@@ -20,29 +30,41 @@ def _or(items: tuple[str, ...]) -> str:
 
 def vacuum_protocol(facts: ProtocolFacts, parameters: VacuumParameters) -> Protocol:
     """Return the vacuum massage protocol for the patient described by ``facts``."""
-    draw = f"{parameters.max_skin_draw_cm:g} cm"
+    cm = f"{parameters.max_skin_draw_cm:g}"
+    suction = N_("vacuum drawing the skin in no more than {cm} cm").format(cm=cm)
     steps = (
         ProtocolStep(
-            "glide",
-            f"Apply {parameters.glide_agent} along both sides of the spine so the cups glide.",
+            N_("glide"),
+            N_("Apply {agent} along both sides of the spine so the cups glide.").format(
+                agent=parameters.glide_agent
+            ),
         ),
         ProtocolStep(
-            "placing the cups",
-            f"Place {parameters.cups} cups symmetrically to each other either side of the "
-            f"spinal column, using {_or(tuple(_MEANS[m] for m in parameters.cupping))}; the "
-            f"skin drawn into a cup must not exceed {draw}.",
-            pressure=f"vacuum drawing the skin in no more than {draw}",
+            N_("placing the cups"),
+            N_(
+                "Place {cups} cups symmetrically to each other either side of the spinal "
+                "column, using {means}; the skin drawn into a cup must not exceed {cm} cm."
+            ).format(
+                cups=parameters.cups,
+                means=_or(tuple(_MEANS[m] for m in parameters.cupping)),
+                cm=cm,
+            ),
+            pressure=suction,
         ),
         ProtocolStep(
-            "moving the cups",
-            f"Move the cups along the spine in {_or(parameters.paths)} paths from the lower "
-            "back to the cervical region and back down, without touching the vertebrae.",
-            pressure=f"vacuum drawing the skin in no more than {draw}",
+            N_("moving the cups"),
+            N_(
+                "Move the cups along the spine in {paths} paths from the lower back to the "
+                "cervical region and back down, without touching the vertebrae."
+            ).format(paths=_or(parameters.paths)),
+            pressure=suction,
         ),
         ProtocolStep(
-            "removing the cups",
-            "Release the vacuum before lifting each cup off the skin (cupping practice; the "
-            "source does not describe the finish).",
+            N_("removing the cups"),
+            N_(
+                "Release the vacuum before lifting each cup off the skin (cupping practice; the "
+                "source does not describe the finish)."
+            ),
         ),
     )
     return Protocol(
@@ -50,16 +72,19 @@ def vacuum_protocol(facts: ProtocolFacts, parameters: VacuumParameters) -> Proto
         steps=steps,
         session_minutes=(parameters.session_minutes_min, parameters.session_minutes_max),
         course_sessions=(parameters.course_sessions_min, parameters.course_sessions_max),
-        pressure=f"vacuum only: skin drawn in no more than {draw}",
+        pressure=N_("vacuum only") + ": " + N_("skin drawn in no more than {cm} cm").format(cm=cm),
         avoid=(
-            "the vertebrae and spinous processes: cups never pass over the spine itself",
-            f"drawing the skin in more than {draw}",
+            N_("the vertebrae and spinous processes: cups never pass over the spine itself"),
+            N_("drawing the skin in more than {cm} cm").format(cm=cm),
         ),
         notes=(
-            "Session length and course follow cupping practice; the source gives none for "
-            "vacuum massage.",
-            f"Sessions every {parameters.interval_days} days so the skin recovers from the "
-            "suction marks.",
+            N_(
+                "Session length and course follow cupping practice; the source gives none for "
+                "vacuum massage."
+            ),
+            N_("Sessions every {days} days so the skin recovers from the suction marks.").format(
+                days=parameters.interval_days
+            ),
         ),
         parameters=attrs.asdict(parameters),
     )

@@ -9,6 +9,7 @@ thrombosis are already core rules.
 from __future__ import annotations
 
 from herniarules import F, Outcome, Rule
+from herniarules.i18n.markers import N_
 from herniarules.rules import Dx
 from herniarules.safety import unclassified_medication_rule
 
@@ -28,14 +29,16 @@ def vacuum_rules() -> tuple[Rule, ...]:
         unclassified_medication_rule("vacuum", "Vacuum massage", CONVENTION),
         Rule(
             "vacuum.anticoagulant-therapy",
-            "Anticoagulant, antiplatelet or thrombolytic therapy",
+            N_("Anticoagulant, antiplatelet or thrombolytic therapy"),
             F.concepts.contains_any(
                 "anticoagulant-therapy", "antiplatelet-therapy", "thrombolytic-therapy"
             ),
             Outcome.CONTRAINDICATED,
-            "Vacuum massage is not performed under anticoagulant, antiplatelet or thrombolytic "
-            "therapy: the "
-            "suction ruptures small vessels and can cause bruising and haematomas.",
+            N_(
+                "Vacuum massage is not performed under anticoagulant, antiplatelet or thrombolytic "
+                "therapy: the "
+                "suction ruptures small vessels and can cause bruising and haematomas."
+            ),
             f"{CONVENTION}: anticoagulant therapy contraindicates cupping. The source: "
             '"Thus, the jar, like a vacuum, draws in part of the skin."',
             _SECTION,
@@ -43,11 +46,13 @@ def vacuum_rules() -> tuple[Rule, ...]:
         ),
         Rule(
             "vacuum.varicose-veins",
-            "Varicose veins at the site",
+            N_("Varicose veins at the site"),
             F.conditions.any(Dx.concept.eq("varicose-veins")),
             Outcome.CONTRAINDICATED,
-            "Cups are not moved over varicose veins. Where the record does not say where the "
-            "veins are, they are taken to be at the site.",
+            N_(
+                "Cups are not moved over varicose veins. Where the record does not say where the "
+                "veins are, they are taken to be at the site."
+            ),
             f'{CONVENTION}: no cupping over varicose veins. The source: "Phlebeurysm."',
             _SECTION,
             techniques,  # type: ignore[arg-type, unused-ignore]
@@ -55,11 +60,13 @@ def vacuum_rules() -> tuple[Rule, ...]:
         ),
         Rule(
             "vacuum.skin-pathology",
-            "Skin disease at the site",
+            N_("Skin disease at the site"),
             F.conditions.any(Dx.concept.in_("skin-pathology", "purulent-skin-rash")),
             Outcome.CONTRAINDICATED,
-            "Cups are not placed or moved over diseased skin or a rash. Where the record does "
-            "not say where the skin disease is, it is taken to be at the site.",
+            N_(
+                "Cups are not placed or moved over diseased skin or a rash. Where the record does "
+                "not say where the skin disease is, it is taken to be at the site."
+            ),
             f'{CONVENTION}: no cupping over skin lesions. The source: "Pathologies of the '
             'skin."; "in the presence of inflammatory or purulent rashes on the skin"',
             _SECTION,
