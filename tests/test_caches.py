@@ -332,3 +332,34 @@ def test_doorkeeper_tells_a_returning_key_and_starts_afresh_when_an_eighth_is_se
     assert not keeper.seen(("a", 1))
     with pytest.raises(ValueError, match="power of two"):
         bounded.Doorkeeper(bits=1000)
+
+
+def test_a_key_back_only_after_more_keys_than_the_window_counts_as_new() -> None:
+    # The window is what the cache holds: a key coming back after more new keys than that
+    # would have been dropped before it returned, so it is not stored (no estimate is paid).
+    keeper = bounded.Doorkeeper.for_entries(100)
+    assert keeper.bytes * 8 >= 1600
+    assert not keeper.seen("again")
+    for key in range(50):
+        keeper.seen(("within", key))
+    assert keeper.seen("again")  # back within the window
+    for key in range(200):
+        keeper.seen(("past", key))
+    assert not keeper.seen("again")  # back after more than 100 new keys: new again
+    with pytest.raises(ValueError, match="window"):
+        bounded.Doorkeeper(bits=1 << 10, window=1000)
+
+
+def test_findings_of_a_register_larger_than_the_cache_are_not_estimated_on_each_pass() -> None:
+    # Round after round over more distinct patients than a findings cache keeps, the keys
+    # come back only after more new keys than it holds: they are not stored, so the budget
+    # is not churned by entries dropped before they are read.
+    engine = Engine()
+    bounded.clear_all()
+    patients = list(_distinct_patients(5_000, seed=9))
+    for _ in range(2):
+        for patient in patients:
+            engine.assess(patient, as_of=AS_OF)
+    puts = {id(c): len(c) for c in bounded.caches() if c.name == "findings"}
+    assert bounded.FINDINGS.bytes < bounded.FINDINGS.limit // 2, bounded.FINDINGS.bytes
+    assert puts  # the findings caches exist and kept what came back within their window

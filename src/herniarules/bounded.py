@@ -17,8 +17,9 @@ TinyLFU's doorkeeper does: the first time a key is offered only a bit in a fixed
 hashes is set (a :class:`Doorkeeper`), and the value is stored when the key comes again. Where
 most keys never come back (a register of distinct patients) this skips estimating and storing
 what would only be dropped unread; where they do, each is stored one lookup later. The bitmap
-has a fixed size and holds no values, only bits of hashes; it starts afresh when an eighth of
-its bits are set, so that it keeps telling new keys from returning ones.
+has a fixed size and holds no values, only bits of hashes; it starts afresh after as many new
+keys as the cache holds entries, so a key that comes back only after more keys than the cache
+could keep (rounds over a register larger than the cache) counts as new and costs no estimate.
 
 Every cache and budget made here is listed by :func:`caches` and :func:`budgets`, so a test (or
 an operator) can read what all of them hold (:func:`total_bytes`) or empty them
@@ -178,22 +179,42 @@ class Doorkeeper:
 
     A key offered for the first time answers ``False`` and is marked; offered again, ``True``
     (a different key whose hash shares the bit answers ``True`` too: then it is admitted early,
-    which costs memory within the cache's budget, never a wrong value). When an eighth of the
-    bits are set the bitmap is cleared, so the chance of such an early admission stays below
-    about one in eight.
+    which costs memory within the cache's budget, never a wrong value). After ``window`` keys
+    have been marked the bitmap is cleared: a key that comes back only after more new keys than
+    that counts as new again. A cache sizes the window to the entries it holds, because a key
+    that returns only after more keys than the cache can keep would have been dropped before
+    it returned; storing it would cost an estimate and buy nothing (TinyLFU ages its counts for
+    the same reason). At most an eighth of the bits are set, so the chance of an early
+    admission stays below about one in eight.
 
     :param bits: the size of the bitmap, a power of two (``bits // 8`` bytes).
+    :param window: how many keys are marked before the bitmap is cleared; at most ``bits // 8``
+        (the default).
     """
 
     __slots__ = ("_bits", "_limit", "_marks", "_mask")
 
-    def __init__(self, bits: int = 1 << 19) -> None:
+    def __init__(self, bits: int = 1 << 19, window: int | None = None) -> None:
         if bits < 8 or bits & (bits - 1):
             raise ValueError(f"bits must be a power of two of at least 8, got {bits}")
+        if window is not None and not 0 < window <= bits >> 3:
+            raise ValueError(f"window must be between 1 and {bits >> 3}, got {window}")
         self._bits = bytearray(bits >> 3)
         self._mask = bits - 1
         self._marks = 0
-        self._limit = bits >> 3
+        self._limit = bits >> 3 if window is None else window
+
+    @classmethod
+    def for_entries(cls, entries: int) -> Doorkeeper:
+        """Return a doorkeeper whose window is ``entries`` keys (at least 64), 16 bits per key.
+
+        The floor of 64 lets a very small cache still tell a key that comes straight back.
+        """
+        window = max(entries, 64)
+        bits = 8
+        while bits < 16 * window:
+            bits <<= 1
+        return cls(bits, window=window)
 
     @property
     def bytes(self) -> int:
@@ -238,7 +259,13 @@ class BoundedCache(Generic[K, V]):
         second_sight: bool = False,
     ) -> None:
         self.name = name
-        self.doorkeeper = Doorkeeper() if second_sight else None
+        self.doorkeeper = (
+            None
+            if not second_sight
+            else Doorkeeper()
+            if max_entries is None
+            else Doorkeeper.for_entries(max_entries)
+        )
         self.budget = budget if isinstance(budget, Budget) else Budget(name, budget)
         self.max_entries = max_entries
         self._size: Callable[[K, V], int] = size or _entry_size
