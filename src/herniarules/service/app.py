@@ -154,7 +154,7 @@ def _canonical(value: object) -> bytes:
 
 
 class _TooLarge(Exception):
-    pass
+    """The request body is larger than ``ServiceConfig.max_body_bytes``; answered with 413."""
 
 
 def _parse(body: bytes) -> Any:
