@@ -347,3 +347,20 @@ def test_a_fhir_server_that_fails_gives_412(client: Client) -> None:
     body["fhirServer"] = "http://fhir.example.org/fhir"
     response = client.post(PATIENT_VIEW, body)
     assert response.status_code == 412 and "plain http" in response.text
+
+
+def test_an_access_token_that_cannot_be_a_header_is_a_400_before_any_fetch(
+    client: Client,
+) -> None:
+    body = hook_call()
+    del body["prefetch"]["procedures"]
+    body["fhirServer"] = "http://127.0.0.1:9/fhir"
+    body["fhirAuthorization"] = {
+        **spec("fhirAuthorization.json")["fhirAuthorization"],
+        "access_token": "токен с пробелами",
+    }
+    response = client.post(PATIENT_VIEW, body)
+    assert response.status_code == 400, response.text
+    [issue] = response.json()["issue"]
+    assert issue["expression"] == ["fhirAuthorization.access_token"]
+    assert "RFC 6750" in issue["details"]["text"]

@@ -72,7 +72,7 @@ async def _get(
                 if budget[0] < 0:
                     raise FetchError(key, "the FHIR server's answers exceed the size limit")
                 chunks.append(chunk)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, UnicodeEncodeError) as exc:
         raise FetchError(key, f"{url}: {type(exc).__name__}: {exc}") from None
     try:
         data = json.loads(b"".join(chunks))

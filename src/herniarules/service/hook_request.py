@@ -50,6 +50,8 @@ _USER_TYPES: Mapping[str, tuple[str, ...]] = {
     "appointment-book": ("Practitioner", "PractitionerRole", "Patient", "RelatedPerson"),
 }
 _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}\Z")
+#: RFC 6750 section 2.1: the characters a bearer token may hold in an Authorization header.
+_BEARER_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*\Z")
 _DATE_TIME = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2}))?\Z"
 )
@@ -165,6 +167,15 @@ def _authorization(value: object, problems: list[Problem]) -> FhirAuthorization 
             problems.append(Problem(f"{path}.{key}", "required"))
         else:
             _text(value[key], f"{path}.{key}", problems)
+    token = value.get("access_token")
+    if isinstance(token, str) and token.strip() and not _BEARER_TOKEN.match(token):
+        problems.append(
+            Problem(
+                f"{path}.access_token",
+                "must be a bearer token of the characters RFC 6750 allows "
+                "(letters, digits and - . _ ~ + / with = at the end)",
+            )
+        )
     if value.get("token_type") not in (None, "Bearer") and isinstance(value["token_type"], str):
         problems.append(
             Problem(f"{path}.token_type", f"must be 'Bearer', got {value['token_type']!r}")

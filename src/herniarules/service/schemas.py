@@ -158,7 +158,7 @@ HOOK_REQUEST: dict[str, Any] = {
             "type": "object",
             "required": ["access_token", "token_type", "expires_in", "scope", "subject"],
             "properties": {
-                "access_token": _TEXT,
+                "access_token": {"type": "string", "pattern": "^[A-Za-z0-9._~+/-]+=*$"},
                 "token_type": {"const": "Bearer"},
                 "expires_in": {"type": "integer", "minimum": 0},
                 "scope": _TEXT,
