@@ -49,6 +49,7 @@ from herniarules.outcomes import (
     Protocol,
     _assessed,
     _decided,
+    _found,
 )
 from herniarules.rules import CompiledRules, Custom, Rule
 from herniarules.safety import DEFAULT_POLICY, Policy, core_rules
@@ -997,7 +998,7 @@ def _make_finding(rule: Rule, result: bool | None, names: tuple[str, ...], facts
         sites = {item["site"] for item in items}
         if items and None not in sites:
             site = ", ".join(sorted(sites))
-    return Finding(rule.id, outcome, message, rule.source, evidence, rule.when.render(facts), site)
+    return _found(rule.id, outcome, message, rule.source, evidence, rule.when.render(facts), site)
 
 
 def _plan_problem(
