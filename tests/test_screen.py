@@ -393,3 +393,12 @@ def test_a_table_without_newer_record_fields_reads_and_one_with_unknown_fields_i
     )
     with pytest.raises(InputError, match="conditions: cannot be read as"):
         screen(odd, as_of=AS_OF, engine=engine)
+
+
+@settings(max_examples=100, deadline=None)
+@given(patient=strategies.patients(with_hernia=None))
+def test_the_generated_row_writer_agrees_with_the_reference(patient: Patient) -> None:
+    # patients_to_table writes rows with generated code; patient_row is the plain reference.
+    from herniarules.screen import _table
+
+    assert _table._row_function()(patient) == _table.patient_row(patient)

@@ -55,6 +55,8 @@ _FORMATS = {
     ".ndjson": "ndjson",
     ".jsonl": "ndjson",
 }
+#: The formats whose lines the JSON reader reads into Patient objects.
+_READ_FORMATS = frozenset({"csv", "ndjson"})
 
 
 @attrs.frozen
@@ -154,15 +156,19 @@ def screen(
     engine = engine or Engine()
     kernel = Kernel(engine, techniques)
     read_errors: list[RowError] = []
+    # Rows written from Patient objects (a list of them, or the lines of NDJSON and CSV,
+    # which the JSON reader reads) hold records the reader accepted: not read again.
+    read = True
     if isinstance(patients, str | Path):
         table, read_errors = read_patients(patients)
+        read = _FORMATS.get(Path(patients).suffix.lower()) in _READ_FORMATS
     elif isinstance(patients, pl.DataFrame):
-        table = patients
+        table, read = patients, False
     elif type(patients).__name__ == "Table":  # a pyarrow.Table
-        table = pl.DataFrame(patients)
+        table, read = pl.DataFrame(patients), False
     else:
         table = patients_to_table(list(patients))
-    facts, errors = derive_table(table, as_of, engine.terminology)
+    facts, errors = derive_table(table, as_of, engine.terminology, read=read)
     clearances = _clearances(
         table.select(pl.col("clearances").cast(PATIENT_SCHEMA["clearances"]))
         if "clearances" in table.columns
