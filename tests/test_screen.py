@@ -402,3 +402,42 @@ def test_the_generated_row_writer_agrees_with_the_reference(patient: Patient) ->
     from herniarules.screen import _table
 
     assert _table._row_function()(patient) == _table.patient_row(patient)
+
+
+def test_a_protocol_builder_that_fails_fails_its_technique_in_the_screen_too(
+    make_engine, plugin_class, make_patient
+) -> None:
+    # The screen reaches verdicts column-wise, then runs each permitted technique's builder
+    # once per distinct combination of the facts it declares: a builder that raises for some
+    # patients makes the technique not permitted for exactly those, as the engine decides.
+    class Fussy(plugin_class):  # type: ignore[misc,valid-type]
+        def protocol(self, facts: Any, parameters: object) -> object:
+            self.calls = getattr(self, "calls", 0) + 1
+            if facts.pain_score == 2:
+                raise RuntimeError("no protocol for pain 2")
+            return super().protocol(facts, parameters)
+
+    fussy = Fussy("fussy", reads=("pain_score",))
+    engine = make_engine(plugin_class("good"), fussy)
+
+    def with_pain(pain: int | None, n: int) -> Patient:
+        vitals = herniarules.Vitals(120, 80, 36.6, pain)
+        return attrs.evolve(make_patient(id=f"P-{n}"), vitals=vitals)
+
+    patients = [with_pain(p, n) for n, p in enumerate([0, 2, 2, 1, 2, 0])]
+    screened = _screened(engine, patients, AS_OF)
+    assert screened == _expected(engine, patients, AS_OF)
+    blocked = {
+        pid
+        for (pid, t), (verdict, fired, *_) in screened.items()
+        if t == "fussy" and PLUGIN_ERROR in fired
+    }
+    assert blocked == {"P-1", "P-2", "P-4"}
+    assert all(screened[(pid, "fussy")][0] == "insufficient-data" for pid in blocked)
+    assert screened[("P-0", "fussy")][0] == "allowed"
+    assert all(PLUGIN_ERROR not in screened[(p.id, "good")][1] for p in patients)
+    # On a fresh engine: one builder call per distinct pain score (0, 2 and 1), not one per
+    # patient.
+    counted = Fussy("fussy", reads=("pain_score",))
+    screen(patients, as_of=AS_OF, engine=make_engine(plugin_class("good"), counted))
+    assert counted.calls == 3

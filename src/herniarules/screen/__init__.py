@@ -178,9 +178,9 @@ def screen(
         [plan.id for plan in kernel.plans],
         as_of,
     )
-    decisions = kernel.with_lists(kernel.decide(facts, clearances)).sort(
-        ROW, "technique", maintain_order=True
-    )
+    decided = kernel.decide(facts, clearances)
+    decided = kernel.with_failures(decided, kernel.protocol_failures(facts, decided))
+    decisions = kernel.with_lists(decided).sort(ROW, "technique", maintain_order=True)
     all_errors = _renumber(read_errors, errors)
     rows = len(table) + len({e.row for e in read_errors})
     return Screening(decisions, tuple(all_errors), kernel.rule_ids, rows, as_of)
