@@ -205,7 +205,11 @@ def _screen_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     screen = sub.add_parser(
         "screen", help="decide every technique for a whole population file (extra [screen])"
     )
-    screen.add_argument("input", metavar="INPUT", help=".parquet, .arrow, .csv or .ndjson")
+    screen.add_argument(
+        "input",
+        metavar="INPUT",
+        help=".parquet, .arrow, .csv or .ndjson of patients, or a FHIR Bulk Data export folder",
+    )
     screen.add_argument("--out", required=True, help="decisions: .parquet, .csv or .ndjson")
     screen.add_argument("--errors", help="refused rows (default: next to --out, .errors.csv)")
     screen.add_argument("--report", help="write the summary as HTML with a chart")
