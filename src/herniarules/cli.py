@@ -206,7 +206,44 @@ def _parser() -> argparse.ArgumentParser:
     )
     _screen_parser(sub)
     _add_serve(sub)
+    _add_test(sub)
     return parser
+
+
+_TEST_EPILOG = """\
+exit status:
+  0    every case passed
+  1    some case failed (each failure says what was expected and what came)
+  2    a file cannot be read: each problem is named by its path (the other files still run)
+
+examples:
+  herniarules test examples/cases/*.yaml
+  herniarules test --format junit cases/*.yaml > report.xml
+
+herniarules supports clinicians; it does not replace them.
+"""
+
+
+def _add_test(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    test = sub.add_parser(
+        "test",
+        help="run clinical test cases written in YAML (extra [cases])",
+        description="Run clinical vignettes written in YAML: for each case, assess its patient "
+        "on its day and compare the verdict of each technique, and the rules that fired, with "
+        "what the case expects (see the docs page 'Clinical test cases').",
+        epilog=_TEST_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    test.add_argument("files", nargs="+", metavar="FILE", help="a YAML file of test cases")
+    test.add_argument(
+        "--format",
+        choices=("text", "json", "junit"),
+        default="text",
+        help="text for people (default); json for programs; junit: JUnit XML for CI",
+    )
+    test.add_argument(
+        "-v", "--verbose", action="store_true", help="text: list the cases that pass too"
+    )
 
 
 def _screen_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -716,7 +753,25 @@ def _run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
         return run_screen(args, allow, out, err)
     if args.command == "plan":
         return _plan(engine, args, out, err)
+    if args.command == "test":
+        return _test(engine, args, out, err)
     return _assess(engine, args, out, err)
+
+
+def _test(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from herniarules.cases import run
+
+    report = run(args.files, engine)
+    if args.format == "json":
+        out.write(_json_text(report.to_dict(), out) + "\n")
+    elif args.format == "junit":
+        out.write(report.junit_xml())
+    else:
+        out.write(report.text(args.verbose))
+    if args.format != "text":  # the text report names them already
+        for error in report.errors:
+            err.write(f"error: {error}\n")
+    return report.exit_status
 
 
 def _tolerant(stream: TextIO) -> TextIO:
