@@ -1,6 +1,8 @@
 """The ``herniarules`` command line.
 
-``herniarules assess FILE... [--technique ID] [--format text|json|jsonl] [--as-of DATE] [-v]``
+``herniarules assess FILE... [--technique ID] [--format text|json|jsonl] [--as-of DATE] [-v]
+[--outlook]``
+``herniarules test CASES.yaml... [--format text|json|junit] [-v]``
 ``herniarules plan FILE --technique ID --start DATE``
 ``herniarules techniques`` · ``herniarules rules`` · ``herniarules plugins``
 ``herniarules schema patient|assessment``
