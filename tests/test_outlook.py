@@ -323,3 +323,26 @@ def test_a_clean_patient_after_a_course_is_bookable_on_the_offered_day(
         assert classic.bookable_on == end + timedelta(days=60)
     else:
         assert classic.status == PERMITTED
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(patient=strategies.patients(complete=True))
+def test_a_pain_or_temperature_threshold_lifts_its_rule_for_the_patient(
+    installed: Engine, patient: Patient
+) -> None:
+    import attrs
+
+    day = strategies.AS_OF
+    for ahead in outlook(installed, patient, as_of=day).decisions:
+        for change in ahead.changes:
+            for threshold in change.thresholds:
+                if threshold.fact not in ("pain_score", "temperature_c"):
+                    continue
+                value = threshold.value
+                if threshold.op == "<":
+                    value = value - (1 if threshold.fact == "pain_score" else 0.1)
+                changed: dict[str, Any] = {threshold.fact: value}
+                vitals = attrs.evolve(patient.vitals, **changed)
+                lifted = attrs.evolve(patient, vitals=vitals)
+                blocking = _blocking_ids(installed, lifted, ahead.technique, day)
+                assert change.rule_id not in blocking, (threshold, change)
