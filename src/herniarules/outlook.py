@@ -149,7 +149,7 @@ class Change:
         if self.record:
             parts.append(f"record {', '.join(self.record)}")
         if self.withheld:
-            parts.append("nothing else is suggested while a lasting finding stands")
+            parts.append("nothing is suggested while a lasting finding stands")
         return "; or ".join(parts) if parts else "no change by time or by a value"
 
 
