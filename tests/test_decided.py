@@ -141,3 +141,17 @@ def test_the_engines_findings_are_what_the_constructor_builds(patient: Patient) 
         assert repr(built) == repr(finding)
         assert built.effective_outcome is finding.effective_outcome
         assert pickle.loads(pickle.dumps(finding)) == built
+
+
+@given(patient=patients(with_hernia=None))
+def test_fact_items_built_through_the_slots_hash_as_the_constructor_builds_them(
+    patient: Patient,
+) -> None:
+    # derive_facts builds hernia and condition items with _slot_constructor, which must leave
+    # the cached hash unset, as __init__ does, so that equal items hash equal.
+    facts = _ENGINE.facts(patient, AS_OF)
+    for item in (*facts.hernias, *facts.conditions):
+        built = type(item)(**attrs.asdict(item))
+        assert built == item and hash(built) == hash(item)
+        assert pickle.loads(pickle.dumps(item)) == built
+        assert hash(copy.copy(item)) == hash(built)
