@@ -58,7 +58,7 @@ CATALOGUES := src/herniarules:herniarules \
 messages:
 	@for entry in $(CATALOGUES); do \
 	  dir=$${entry%%:*}; domain=$${entry##*:}; \
-	  .venv/bin/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 --no-location --sort-output \
+	  .venv/bin/pybabel extract -F babel.cfg -k N_ -k C_:1c,2 -k ngettext:1,2 --no-location --sort-output \
 	    --project herniarules --copyright-holder "herniarules developers" \
 	    -o $$dir/locale/$$domain.pot $$dir && \
 	  .venv/bin/pybabel update -D $$domain -i $$dir/locale/$$domain.pot -d $$dir/locale \

@@ -33,7 +33,7 @@ CATALOGUES = [(ROOT / "src" / "herniarules", "herniarules")] + [
 ]
 #: The catalogues translated into Russian.
 RUSSIAN = [(d, n) for d, n in CATALOGUES if (d / "locale" / "ru" / "LC_MESSAGES").is_dir()]
-KEYWORDS: dict[str, Any] = {"N_": None, "ngettext": (1, 2)}
+KEYWORDS: dict[str, Any] = {"N_": None, "C_": ((1, "c"), 2), "ngettext": (1, 2)}
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +141,16 @@ def test_english_report_is_byte_identical(engine: Engine, path: Path) -> None:
 
 
 def _without_texts(value: Any) -> Any:
-    texts = {"message", "description", "name", "pressure", "avoid", "notes", "repetitions"}
+    texts = {
+        "message",
+        "description",
+        "name",
+        "pressure",
+        "avoid",
+        "notes",
+        "repetitions",
+        "explanation",
+    }
     if isinstance(value, dict):
         return {k: ("<text>" if k in texts else _without_texts(v)) for k, v in value.items()}
     if isinstance(value, list):
@@ -253,7 +262,10 @@ def test_compiled_catalogue_translates_as_the_po(directory: Path, domain: str) -
     buffer.seek(0)
     from_mo, from_po = Translator("ru", [read_mo(buffer)]), Translator("ru", [po])
     for message in po:
-        if message.id and isinstance(message.id, str):
+        if message.id and isinstance(message.id, str) and message.context:
+            in_mo = from_mo.pgettext(message.context, message.id)
+            assert in_mo == from_po.pgettext(message.context, message.id) == message.string
+        elif message.id and isinstance(message.id, str):
             assert from_mo.text(message.id) == from_po.text(message.id) == message.string
 
 
