@@ -141,3 +141,158 @@ def _cli(*argv: str, stdin: str | None = None) -> subprocess.CompletedProcess[st
     return subprocess.run(
         [str(COMMAND), *argv], capture_output=True, text=True, input=stdin, check=False
     )
+
+
+# -- input errors ----------------------------------------------------------------------------------
+
+_CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
+_WRONG = (None, "x", 1.5, -3, [], {}, True, "2026-02-30")
+
+
+def _bad_records() -> Iterator[bytes]:
+    """Records with one field wrong in each way, from every example patient's fields."""
+    for path in PATIENTS[:3]:
+        record = json.loads(path.read_text())
+        for key, value in record.items():
+            if isinstance(value, list) and value and isinstance(value[0], dict):
+                for field in value[0]:
+                    for wrong in _WRONG:
+                        item = dict(value[0], **{field: wrong})
+                        yield json.dumps(dict(record, **{key: [item]})).encode()
+            for wrong in _WRONG:
+                yield json.dumps(dict(record, **{key: wrong})).encode()
+        yield json.dumps(dict(record, extra_field=1)).encode()
+        yield json.dumps({k: v for k, v in record.items() if k != "age"}).encode()
+    yield b"{not json"
+    yield b"\xff\xfe"
+    yield json.dumps([1]).encode()
+
+
+def _problems() -> list[herniarules.errors.Problem]:
+    found: list[herniarules.errors.Problem] = []
+    for data in _bad_records():
+        try:
+            herniarules.loads_patient(data)
+        except herniarules.InputError as exc:
+            found.extend(exc.problems)
+    return found
+
+
+def test_every_problem_of_the_json_door_renders_in_russian() -> None:
+    from herniarules.i18n.problems import render_problem
+
+    tr = translator("ru")
+    problems = _problems()
+    messages = {p.message for p in problems}
+    assert len(messages) > 40
+    for problem in problems:
+        russian = render_problem(problem, tr)
+        assert russian.path == problem.path
+        assert _CYRILLIC.search(russian.message), problem.message
+
+
+def test_input_error_renders_in_russian_and_stays_english() -> None:
+    data = json.dumps({"id": "P-1", "age": "x", "sex": "females", "hernias": []}).encode()
+    with pytest.raises(herniarules.InputError) as caught:
+        herniarules.loads_patient(data)
+    error = caught.value
+    english = str(error)
+    russian = error.render("ru")
+    assert error.render("en") == english
+    assert str(error) == english and english.startswith("invalid patient record (2 problems):")
+    assert russian.startswith("ошибки в данных: запись пациента (2 ошибки):")
+    assert '  age: должно быть целым числом, получено: "x"' in russian
+    # the allowed values and the value found stay as the record has to spell them
+    assert "sex: должно быть одним из значений: 'female', 'male', 'other', 'unknown'" in russian
+    assert 'получено: "females"' in russian
+    assert [p.path for p in error.problems] == ["age", "sex"]
+    with pytest.raises(LocaleError):
+        error.render("de")
+
+
+def test_hint_renders_in_russian() -> None:
+    from herniarules.i18n.problems import render_message
+
+    english = "must be one of 'a', 'b', got 'A'; did you mean 'a'?"
+    assert render_message(english, translator("ru")) == (
+        "должно быть одним из значений: 'a', 'b', получено: 'A'; возможно, имелось в виду 'a'?"
+    )
+    assert render_message(english, translator("en")) == english
+    assert render_message("a message no template knows", translator("ru")) == (
+        "a message no template knows"
+    )
+
+
+def test_model_error_renders_in_russian() -> None:
+    with pytest.raises(herniarules.InputError) as caught:
+        herniarules.Hernia(region="lumbar", level="C5-C6", kind="protrusion", phase="acute")
+    russian = caught.value.render("ru")
+    assert russian.startswith("ошибки в данных: Hernia (3 ошибки):")
+    assert "получено: 'lumbar' (используйте Region.LUMBAR)" in russian
+    m = herniarules.model
+    with pytest.raises(herniarules.InputError) as caught:
+        m.Hernia(
+            region=m.Region.LUMBAR, level="C5-C6", kind=m.HerniaKind.PROTRUSION, phase=m.Phase.ACUTE
+        )
+    russian = caught.value.render("ru")
+    assert "уровень C5-C6 относится к отделу cervical, а не lumbar" in russian, russian
+
+
+def test_cli_prints_input_errors_in_russian(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"id": "P-1", "age": 300, "sex": "female", "hernias": []}))
+    done = _cli("--lang", "ru", "assess", str(bad))
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"ошибка: ошибки в данных: запись пациента в {bad} (1 ошибка):")
+    assert "age: должно быть от 0 до 130, получено: 300" in done.stderr
+    english = _cli("assess", str(bad))
+    assert english.stderr.startswith("error: invalid patient record in")
+    record = json.loads(_cli("assess", "--lang", "ru", "--format", "json", str(bad)).stdout)
+    assert record[0]["errors"][0]["path"] == "age"
+    assert record[0]["errors"][0]["message"].startswith("должно быть от 0 до 130")
+
+
+# -- plan, techniques and rules ------------------------------------------------------------------
+
+
+def test_cli_techniques_in_russian() -> None:
+    done = _cli("techniques", "--lang", "ru")
+    assert done.returncode == 0
+    assert "honey          Медовый массаж (показания: слабость мышц)\n" in done.stdout
+    assert "Баночный (вакуумный) массаж" in done.stdout
+    english = _cli("techniques").stdout
+    assert len(done.stdout.splitlines()) == len(english.splitlines())
+
+
+def test_cli_rules_in_russian() -> None:
+    done = _cli("--lang", "ru", "rules")
+    assert done.returncode == 0
+    assert "core.severe-pain: болевой балл ≥ 7 → отложить  [все методики]\n" in done.stdout
+    assert "температура тела (°C) ≥ 37,5" in done.stdout
+    english = _cli("rules").stdout
+    assert done.stdout.count("\n") == english.count("\n")
+    assert done.stdout.splitlines()[-1].split()[-1] == english.splitlines()[-1].split()[-1]
+
+
+def test_cli_plan_in_russian() -> None:
+    patient = str(ROOT / "examples" / "patients" / "04-honey-weakness-small.json")
+    args = ("plan", "--technique", "honey", "--start", "2026-12-10", patient)
+    done = _cli("--lang", "ru", *args)
+    assert done.returncode == 0
+    assert done.stdout.startswith("Курс honey для пациента P-004\n")
+    assert "10 дек. 2026\u202fг." in done.stdout
+    assert "перерыв 60 дней" in done.stdout
+    assert "Курс можно продлить до 20 ежедневных сеансов." in done.stdout
+
+
+def test_english_command_texts_are_unchanged(engine: Engine) -> None:
+    from herniarules.i18n.commands import plan_lines, rule_lines, technique_lines
+
+    assert "".join(technique_lines(engine.techniques, "en")) == _cli("techniques").stdout
+    assert "".join(rule_lines(engine.rules, engine.fingerprint, "en")) == _cli("rules").stdout
+    patient = ROOT / "examples" / "patients" / "04-honey-weakness-small.json"
+    plan = engine.plan_course(
+        load_patient(patient), "honey", __import__("datetime").date(2026, 12, 10)
+    )
+    args = ("plan", "--technique", "honey", "--start", "2026-12-10", str(patient))
+    assert "".join(plan_lines(plan, "en")) == _cli(*args).stdout
