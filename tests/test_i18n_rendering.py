@@ -296,3 +296,35 @@ def test_english_command_texts_are_unchanged(engine: Engine) -> None:
     )
     args = ("plan", "--technique", "honey", "--start", "2026-12-10", str(patient))
     assert "".join(plan_lines(plan, "en")) == _cli(*args).stdout
+
+
+# -- the documentation in Russian -----------------------------------------------------------------
+
+#: The pages the Russian site must translate.
+DOC_PAGES = ("index", "quickstart", "concepts", "catalogue/index", "catalogue/core")
+#: Texts that stay as they are: markup only (references, literals, numbers), or a passage of
+#: the clinical source or a convention quoted in English (see docs/translations.md).
+_KEPT = re.compile(
+    r"(\s|,|[\d.\\]+|:\w+:`[^`]*`|\{\w+\}`[^`]*`|``[^`]*``|`[^`]*`)*"
+    r"|(\*[^*]+\* — )?[“\"].*|clinical convention.*",
+    re.DOTALL,
+)
+
+
+@pytest.mark.parametrize("page", DOC_PAGES)
+def test_russian_doc_pages_are_translated(page: str) -> None:
+    from babel.messages.pofile import read_po
+
+    path = ROOT / "docs" / "locale" / "ru" / "LC_MESSAGES" / f"{page}.po"
+    with path.open("rb") as stream:
+        catalog = read_po(stream, locale="ru")
+    missing = [
+        m.id
+        for m in catalog
+        if m.id and (not m.string or m.fuzzy) and not _KEPT.fullmatch(str(m.id))
+    ]
+    assert missing == []
+    translated = [m for m in catalog if m.id and m.string]
+    assert len(translated) > 10
+    english = [m for m in translated if m.string != m.id and re.search("[a-z]{4,}", m.id)]
+    assert all(_CYRILLIC.search(str(m.string)) for m in english), [m.id for m in english]
