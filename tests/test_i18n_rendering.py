@@ -328,3 +328,23 @@ def test_russian_doc_pages_are_translated(page: str) -> None:
     assert len(translated) > 10
     english = [m for m in translated if m.string != m.id and re.search("[a-z]{4,}", m.id)]
     assert all(_CYRILLIC.search(str(m.string)) for m in english), [m.id for m in english]
+
+
+def test_cli_json_of_rules_techniques_and_plan_in_russian_keeps_ids() -> None:
+    english = json.loads(_cli("rules", "--format", "json").stdout)
+    russian = json.loads(_cli("rules", "--lang", "ru", "--format", "json").stdout)
+    assert russian["fingerprint"] == english["fingerprint"]
+    assert [r["id"] for r in russian["rules"]] == [r["id"] for r in english["rules"]]
+    assert [r["outcome"] for r in russian["rules"]] == [r["outcome"] for r in english["rules"]]
+    severe = next(r for r in russian["rules"] if r["id"] == "core.severe-pain")
+    assert (severe["title"], severe["condition"]) == ("Сильная боль", "болевой балл ≥ 7")
+    techniques = json.loads(_cli("techniques", "--lang", "ru", "--format", "json").stdout)
+    assert {t["id"]: t["name"] for t in techniques}["honey"] == "Медовый массаж"
+    patient = str(ROOT / "examples" / "patients" / "04-honey-weakness-small.json")
+    args = ("plan", "--format", "json", "--technique", "honey", "--start", "2026-12-10", patient)
+    plan_en, plan_ru = (
+        json.loads(_cli(*args).stdout),
+        json.loads(_cli("--lang", "ru", *args).stdout),
+    )
+    assert plan_ru["sessions"] == plan_en["sessions"]
+    assert plan_ru["notes"][0] == "Курс можно продлить до 20 ежедневных сеансов."

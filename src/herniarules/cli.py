@@ -495,10 +495,18 @@ def _listing(engine: Engine, command: str, fmt: str, out: TextIO, lang: str | No
             lines = rule_lines(engine.rules, engine.fingerprint, lang)
         out.writelines(lines)
         return EXIT_OK
+    text: Callable[[str], str] = str
+    condition: Callable[[str], str] = str
+    if lang:
+        from herniarules.i18n import translator
+        from herniarules.rules._render import in_locale
+
+        tr = translator(lang)
+        text, condition = tr.text, lambda english: in_locale(english, tr)
     if command == "techniques":
         if fmt == "json":
             data: Any = [
-                {"id": t.id, "name": t.name, "indications": list(t.indications)}
+                {"id": t.id, "name": text(t.name), "indications": list(t.indications)}
                 for t in engine.techniques
             ]
             out.write(_json_text(data, out) + "\n")
@@ -531,10 +539,10 @@ def _listing(engine: Engine, command: str, fmt: str, out: TextIO, lang: str | No
             "rules": [
                 {
                     "id": rule.id,
-                    "title": rule.title,
-                    "condition": rule.describe().split(": ", 1)[1].rsplit(" → ", 1)[0],
+                    "title": text(rule.title),
+                    "condition": condition(rule.describe().split(": ", 1)[1].rsplit(" → ", 1)[0]),
                     "outcome": rule.outcome.label,
-                    "message": rule.message,
+                    "message": text(rule.message),
                     "source": rule.source,
                     "techniques": None if rule.techniques is None else sorted(rule.techniques),
                 }
@@ -574,6 +582,12 @@ def _plan(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) ->
         err.write(f"error: --start: {exc}\n")
         return EXIT_INPUT
     if args.format == "json":
+        if lang:
+            import attrs
+
+            from herniarules.i18n import translator
+
+            plan = attrs.evolve(plan, notes=tuple(map(translator(lang).text, plan.notes)))
         out.write(dumps(plan, indent=2) + "\n")
     elif lang:
         from herniarules.i18n.commands import plan_lines
