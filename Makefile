@@ -1,7 +1,7 @@
 # One command each; see README.md. Run `make setup` first (or the README's set-up commands).
 PY := .venv/bin/python
 
-.PHONY: setup assess test lint format typecheck docs bench bench-memory fuzz mutate codes codes-check ci messages compile-messages
+.PHONY: setup assess test lint format typecheck docs docs-ru docs-gettext bench bench-memory fuzz mutate codes codes-check ci messages compile-messages
 
 setup:
 	python3 -m venv .venv && .venv/bin/pip install -q -r requirements-dev.txt
@@ -25,6 +25,16 @@ typecheck:
 
 docs:
 	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+
+# The site in Russian, from the sphinx-intl catalogues in docs/locale/ru (in git), into
+# docs/_build/html/ru: each page links to itself in the English build one level up.
+docs-ru:
+	$(PY) -m sphinx -W --keep-going -b html -D language=ru docs docs/_build/html/ru
+
+# Extract the pages' texts and merge them into docs/locale/ru/LC_MESSAGES/*.po.
+docs-gettext:
+	$(PY) -m sphinx -q -b gettext docs docs/_build/gettext
+	.venv/bin/sphinx-intl update -p docs/_build/gettext -d docs/locale -l ru -w 100
 
 bench:
 	$(PY) benchmarks/run.py
@@ -58,7 +68,7 @@ CATALOGUES := src/herniarules:herniarules \
 messages:
 	@for entry in $(CATALOGUES); do \
 	  dir=$${entry%%:*}; domain=$${entry##*:}; \
-	  .venv/bin/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 --no-location --sort-output \
+	  .venv/bin/pybabel extract -F babel.cfg -k N_ -k C_:1c,2 -k ngettext:1,2 --no-location --sort-output \
 	    --project herniarules --copyright-holder "herniarules developers" \
 	    -o $$dir/locale/$$domain.pot $$dir && \
 	  .venv/bin/pybabel update -D $$domain -i $$dir/locale/$$domain.pot -d $$dir/locale \

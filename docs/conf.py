@@ -94,3 +94,23 @@ html_theme_options = {
         "color-brand-visited": "#99f6e4",
     },
 }
+
+# -- languages ----------------------------------------------------------------------------
+# English is the source; Russian is built from the sphinx-intl catalogues in docs/locale
+# (`make docs-ru`, into docs/_build/html/ru). Each page links to itself in the other build.
+locale_dirs = ["locale/"]
+gettext_compact = False
+gettext_uuid = False
+gettext_location = False
+LANGUAGES = {"en": "English", "ru": "Русский"}
+html_sidebars = {
+    "**": [
+        "sidebar/brand.html",
+        "sidebar/languages.html",
+        "sidebar/search.html",
+        "sidebar/scroll-start.html",
+        "sidebar/navigation.html",
+        "sidebar/scroll-end.html",
+    ]
+}
+html_context = {"languages": LANGUAGES}

@@ -192,11 +192,32 @@ def test_a_plugin_without_a_catalogue_fails_the_catalogue_check() -> None:
         check_plugin(Plugin([_rule("probe.big", F.max_hernia_size_mm >= 10)]), ["catalogue"])
 
 
-def test_a_plugin_without_russian_gets_a_warning() -> None:
-    import herniarules_kinesio
+_ENGLISH_ONLY = """\
+from herniarules import Protocol, ProtocolStep
 
+
+def protocol(facts, parameters):
+    return Protocol("probe", (ProtocolStep("s", "d"),), (10.0, 20.0), (5, 10), "light")
+"""
+
+
+def test_a_plugin_without_russian_gets_a_warning(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    package = tmp_path / "probe_english_only"
+    (package / "locale" / "en" / "LC_MESSAGES").mkdir(parents=True)
+    (package / "__init__.py").write_text(_ENGLISH_ONLY)
+    (package / "locale" / "en" / "LC_MESSAGES" / "probe_english_only.po").write_text(
+        'msgid ""\nmsgstr ""\n"Language: en\\n"\n\nmsgid "Probe"\nmsgstr ""\n'
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("probe_english_only")
+    plugin = Plugin(protocol=None)
+    plugin.protocol = module.protocol  # type: ignore[method-assign]
     with pytest.warns(conformance.TranslationWarning, match="no Russian catalogue"):
-        check_plugin(herniarules_kinesio, ["catalogue"])
+        check_plugin(plugin, ["catalogue"])
 
 
 def test_a_plugin_with_russian_passes_without_warning() -> None:

@@ -188,10 +188,13 @@ def _parser() -> argparse.ArgumentParser:
         help="day of the first session as YYYY-MM-DD; the patient is assessed on that day",
     )
     _add_format(plan)
+    _add_lang(plan, argparse.SUPPRESS)
     techniques = sub.add_parser("techniques", help="list the available techniques")
     _add_format(techniques)
+    _add_lang(techniques, argparse.SUPPRESS)
     rules = sub.add_parser("rules", help="list every rule with its rendered condition")
     _add_format(rules)
+    _add_lang(rules, argparse.SUPPRESS)
     plugins = sub.add_parser("plugins", help="list loaded plugins with versions and load errors")
     plugins.add_argument(
         "--lock",
@@ -495,11 +498,28 @@ def _json_text(value: object, out: TextIO, indent: int | None = 2) -> str:
     return json.dumps(value, indent=indent, ensure_ascii=ascii_only, sort_keys=True)
 
 
-def _error_record(source: str, error: InputError) -> dict[str, Any]:
+def _error_record(source: str, error: InputError, lang: str | None = None) -> dict[str, Any]:
+    problems = error.problems
+    if lang:
+        from herniarules.i18n import translator
+        from herniarules.i18n.problems import render_problem
+
+        tr = translator(lang)
+        problems = tuple(render_problem(p, tr) for p in problems)
     return {
         "input": source,
-        "errors": [{"path": p.path, "message": p.message} for p in error.problems],
+        "errors": [{"path": p.path, "message": p.message} for p in problems],
     }
+
+
+def _error_text(error: InputError, lang: str | None) -> str:
+    """Return the line of an input error on standard error, in ``lang`` if given."""
+    if not lang:
+        return f"error: {error}\n"
+    from herniarules.i18n import translator
+    from herniarules.i18n.markers import N_
+
+    return translator(lang).text(N_("error: {message}\n")).format(message=error.render(lang))
 
 
 def _problem_record(source: str, message: str) -> dict[str, Any]:
@@ -529,11 +549,28 @@ def _stdin_bytes() -> bytes:
     return data
 
 
-def _listing(engine: Engine, command: str, fmt: str, out: TextIO) -> int:
+def _listing(engine: Engine, command: str, fmt: str, out: TextIO, lang: str | None = None) -> int:
+    if lang and fmt == "text" and command in ("techniques", "rules"):
+        from herniarules.i18n.commands import rule_lines, technique_lines
+
+        if command == "techniques":
+            lines = technique_lines(engine.techniques, lang)
+        else:
+            lines = rule_lines(engine.rules, engine.fingerprint, lang)
+        out.writelines(lines)
+        return EXIT_OK
+    text: Callable[[str], str] = str
+    condition: Callable[[str], str] = str
+    if lang:
+        from herniarules.i18n import translator
+        from herniarules.rules._render import in_locale
+
+        tr = translator(lang)
+        text, condition = tr.text, lambda english: in_locale(english, tr)
     if command == "techniques":
         if fmt == "json":
             data: Any = [
-                {"id": t.id, "name": t.name, "indications": list(t.indications)}
+                {"id": t.id, "name": text(t.name), "indications": list(t.indications)}
                 for t in engine.techniques
             ]
             out.write(_json_text(data, out) + "\n")
@@ -566,10 +603,10 @@ def _listing(engine: Engine, command: str, fmt: str, out: TextIO) -> int:
             "rules": [
                 {
                     "id": rule.id,
-                    "title": rule.title,
-                    "condition": rule.describe().split(": ", 1)[1].rsplit(" → ", 1)[0],
+                    "title": text(rule.title),
+                    "condition": condition(rule.describe().split(": ", 1)[1].rsplit(" → ", 1)[0]),
                     "outcome": rule.outcome.label,
-                    "message": rule.message,
+                    "message": text(rule.message),
                     "source": rule.source,
                     "techniques": None if rule.techniques is None else sorted(rule.techniques),
                 }
@@ -586,10 +623,11 @@ def _listing(engine: Engine, command: str, fmt: str, out: TextIO) -> int:
 
 
 def _plan(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    lang = getattr(args, "lang", None)
     try:
         patient = _read(args.file, _stdin_bytes)
     except InputError as exc:
-        err.write(f"error: {exc}\n")
+        err.write(_error_text(exc, lang))
         return EXIT_INPUT
     try:
         plan = engine.plan_course(patient, args.technique, args.start)
@@ -608,7 +646,17 @@ def _plan(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) ->
         err.write(f"error: --start: {exc}\n")
         return EXIT_INPUT
     if args.format == "json":
+        if lang:
+            import attrs
+
+            from herniarules.i18n import translator
+
+            plan = attrs.evolve(plan, notes=tuple(map(translator(lang).text, plan.notes)))
         out.write(dumps(plan, indent=2) + "\n")
+    elif lang:
+        from herniarules.i18n.commands import plan_lines
+
+        out.writelines(plan_lines(plan, lang))
     else:
         _text_plan(plan, out)
     return EXIT_OK
@@ -667,9 +715,9 @@ def _assess(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) 
                 else None
             )
         except InputError as exc:
-            err.write(f"error: {exc}\n")
+            err.write(_error_text(exc, args.lang))
             status = EXIT_INPUT
-            record: object = _error_record(source, exc)
+            record: object = _error_record(source, exc, args.lang)
         except OverflowError:
             message = f"--as-of {args.as_of}: a day this late cannot be assessed"
             err.write(f"error: {source}: {message}\n")
@@ -715,8 +763,15 @@ def _run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     if args.command is None:  # a bare call: the help, and success
         parser.print_help(out)
         return EXIT_OK
-    if getattr(args, "lang", None) and args.command != "assess":
-        err.write(f"error: --lang applies to assess only, not to {args.command}\n")
+    if getattr(args, "lang", None) and args.command not in (
+        "assess",
+        "plan",
+        "techniques",
+        "rules",
+    ):
+        err.write(
+            f"error: --lang applies to assess, plan, techniques and rules, not to {args.command}\n"
+        )
         return EXIT_INPUT
     if getattr(args, "lang", None) and getattr(args, "fhir", False):
         err.write("error: --lang does not apply to --fhir input: its output stays English\n")
@@ -752,7 +807,7 @@ def _run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     if args.command == "serve":
         return _serve(args, engine, err)
     if args.command in ("techniques", "rules", "plugins"):
-        return _listing(engine, args.command, args.format, out)
+        return _listing(engine, args.command, args.format, out, getattr(args, "lang", None))
     if args.command == "screen":
         from herniarules.screen._cli import run_screen
 

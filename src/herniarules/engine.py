@@ -900,8 +900,18 @@ class Engine:
         *,
         as_of: date | None = None,
         techniques: Sequence[str] | None = None,
+        locale: str | None = None,
     ) -> Assessment:
-        """Decide every technique (or those named) for ``patient``; core rules run once."""
+        """Decide every technique (or those named) for ``patient``; core rules run once.
+
+        With ``locale`` (``"ru"``) the result's texts are in that language, as
+        :func:`herniarules.i18n.localize` gives them; everything else is the same.
+        """
+        if locale is not None:
+            from herniarules.i18n import check_locale, localize
+
+            check_locale(locale)
+            return localize(self.assess(patient, as_of=as_of, techniques=techniques), locale)
         if techniques is None:
             slots: Sequence[_Slot] = self._sorted_slots
         else:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import attrs
 
-__all__ = ["MAX_LISTED_PROBLEMS", "InputError", "ModelError", "Problem"]
+__all__ = ["MAX_LISTED_PROBLEMS", "InputError", "ModelError", "Problem", "line"]
 
 #: Most problems an :class:`InputError` message lists; the rest are counted ("and 12 more").
 #: :attr:`InputError.problems` always holds every one of them.
@@ -35,7 +35,8 @@ class Problem:
         return f"{self.path}: {self.message}"
 
 
-def _line(problem: Problem) -> str:
+def line(problem: Problem) -> str:
+    """Return the line of the message for ``problem``, its middle cut if it is too long."""
     text = str(problem)
     if len(text) <= _MAX_LINE:
         return text
@@ -52,13 +53,29 @@ class InputError(ValueError):
         where = f" in {source}" if source else ""
         count = len(self.problems)
         head = f"invalid {self._subject()}{where} ({count} problem{'s' if count != 1 else ''})"
-        lines = [head + ":", *map(_line, self.problems[:MAX_LISTED_PROBLEMS])]
+        lines = [head + ":", *map(line, self.problems[:MAX_LISTED_PROBLEMS])]
         if count > MAX_LISTED_PROBLEMS:
             lines.append(f"... and {count - MAX_LISTED_PROBLEMS} more")
         super().__init__("\n  ".join(lines))
 
     def _subject(self) -> str:
         return "patient record"
+
+    def subject(self) -> str:
+        """What could not be read, as the message's first line names it (``patient record``)."""
+        return self._subject()
+
+    def render(self, locale: str = "en") -> str:
+        """Return the message in ``locale`` (``"ru"``); in English, ``str(self)``.
+
+        Paths, the values found and the allowed values stay as they are; the error itself,
+        its message and its problems are unchanged (:mod:`herniarules.i18n.problems`).
+        """
+        if locale == "en":
+            return str(self)
+        from herniarules.i18n.problems import render_error
+
+        return render_error(self, locale)
 
     def with_source(self, source: str) -> InputError:
         """Return the same error naming the file or stream it came from."""

@@ -8,7 +8,7 @@ import io
 import os
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -135,6 +135,7 @@ class Translator:
         self._kept: BoundedCache[str, str] = BoundedCache(f"texts in {locale}", TRANSLATED)
         self._lock = threading.Lock()
         self._texts: dict[str, str] = {}
+        self._contexts: dict[tuple[str, str], str] = {}
         self._templates: list[_Template] = []
         self._plurals: list[Translations] = []
         for catalog in catalogs:
@@ -149,6 +150,9 @@ class Translator:
                         )
                     continue
                 msgid, text = str(message.id), str(message.string)
+                if message.context:
+                    self._contexts[str(message.context), msgid] = text
+                    continue
                 self._texts[msgid] = text
                 if _PLACEHOLDER.search(msgid):
                     self._templates.append(_Template(_template(msgid), msgid, None, _prefix(msgid)))
@@ -180,6 +184,14 @@ class Translator:
             with self._lock:
                 self._kept.put(english, found)
         return found
+
+    def pgettext(self, context: str, english: str) -> str:
+        """Return ``english`` in its role ``context`` (see :func:`~herniarules.i18n.markers.C_`).
+
+        A text the catalogues do not hold in that context is translated as :meth:`text` does.
+        """
+        found = self._contexts.get((context, english))
+        return found if found is not None else self.text(english)
 
     def translate(self, english: str) -> str:
         """Return ``english`` translated the plain way: every template tried, nothing kept.
@@ -327,7 +339,13 @@ def _localize(value: Any, tr: Translator) -> Any:
             outcome=value.outcome,
         )
     if isinstance(value, Finding):
-        return attrs.evolve(value, message=tr.text(value.message))
+        from herniarules.rules._render import in_locale
+
+        return attrs.evolve(
+            value,
+            message=tr.text(value.message),
+            explanation=in_locale(value.explanation, tr, _names(value.evidence)),
+        )
     if isinstance(value, Protocol):
         return attrs.evolve(
             value,
@@ -337,6 +355,19 @@ def _localize(value: Any, tr: Translator) -> Any:
             notes=tuple(map(tr.text, value.notes)),
         )
     raise TypeError(f"cannot localize a {type(value).__name__}")
+
+
+def _names(evidence: Any) -> Iterator[str]:
+    """Yield the recorded names (``display``) in ``evidence``: they stay as recorded."""
+    if isinstance(evidence, Mapping):
+        for key, item in evidence.items():
+            if key == "display" and isinstance(item, str):
+                yield item
+            else:
+                yield from _names(item)
+    elif isinstance(evidence, tuple | list):
+        for item in evidence:
+            yield from _names(item)
 
 
 def _step(step: ProtocolStep, tr: Translator) -> ProtocolStep:

@@ -7,9 +7,18 @@ template again from the English text and fills the translated one with the same 
 This module imports nothing, so marking a string costs nothing at import time.
 """
 
-__all__ = ["N_"]
+__all__ = ["C_", "N_"]
 
 
 def N_(message: str) -> str:
     """Return ``message``: mark it as a message id for extraction."""
+    return message
+
+
+def C_(context: str, message: str) -> str:
+    """Return ``message``: mark it as a message id with a context (``msgctxt``) for extraction.
+
+    The context tells apart one English word in two roles: ``lumbar`` the body site
+    (*поясница*) and ``lumbar`` the spinal region of a hernia (*поясничный*).
+    """
     return message

@@ -50,10 +50,15 @@ def _finding(finding: Finding, tr: Translator, out: list[str]) -> None:
     )
     site = tr.text(N_(" at {site}")).format(site=tr.text(finding.site)) if finding.site else ""
     out.append(f"      - [{label}{cleared}] {finding.rule_id}{site}: {finding.message}\n")
-    if finding.explanation and finding.explanation != "always":
+    if finding.explanation and finding.explanation not in _always(tr):
         out.append(
             tr.text(N_("        because {explanation}\n")).format(explanation=finding.explanation)
         )
+
+
+def _always(tr: Translator) -> tuple[str, str]:
+    # a rule that always applies has no condition worth a line, in any locale
+    return ("always", tr.pgettext("explanation", "always"))
 
 
 def _minutes(tr: Translator, value: float) -> str:

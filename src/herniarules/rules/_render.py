@@ -8,10 +8,13 @@ that made its result. The explanation follows the interpreter's values
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from herniarules.facts import FACT_LABELS, ConditionFact, Facts, HerniaFact
+from herniarules.i18n.markers import C_
 from herniarules.rules import _interpret
 from herniarules.rules._core import (
     All,
@@ -41,7 +44,10 @@ from herniarules.rules._items import (
 )
 from herniarules.rules._visit import Dispatch
 
-__all__ = ["SYMBOLS", "explain", "fmt", "item_name", "render", "render_item"]
+if TYPE_CHECKING:
+    from herniarules.i18n import Translator
+
+__all__ = ["SYMBOLS", "explain", "fmt", "in_locale", "item_name", "render", "render_item"]
 
 #: How each comparison operator is written in text.
 SYMBOLS: dict[str, str] = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
@@ -293,3 +299,154 @@ def _explain_group(node: ItemAll | ItemAny, item: Any, result: Tri) -> str:
 @EXPLAIN.register(ItemNot)
 def _explain_not(node: ItemNot, item: Any, result: Tri) -> str:
     return f"not ({explain(node.part, item, None if result is None else not result)})"
+
+
+# --------------------------------------------------------------------------- in a locale
+
+#: The context (``msgctxt``) of the renderer's own words in the catalogues.
+CONTEXT = "explanation"
+
+#: The renderer's fixed words and the values an explanation shows, as it writes them in
+#: English; an explanation in another locale is the same text with each of them translated.
+WORDS: tuple[str, ...] = (
+    # the renderer's own words
+    C_("explanation", "not recorded"),
+    C_("explanation", "rule"),
+    C_("explanation", "include"),
+    C_("explanation", "include none of"),
+    C_("explanation", "none"),
+    C_("explanation", "present"),
+    C_("explanation", "always"),
+    C_("explanation", "any"),
+    C_("explanation", "not"),
+    C_("explanation", "and"),
+    C_("explanation", "or"),
+    C_("explanation", "yes"),
+    C_("explanation", "no"),
+    C_("explanation", "with"),
+    C_("explanation", "mm"),
+    C_("explanation", "not decided"),
+    C_("explanation", "none recorded"),
+    C_("explanation", "recorded"),
+    C_("explanation", "size not recorded"),
+    C_("explanation", "hernia"),
+    C_("explanation", "condition"),
+    C_("explanation", "some hernia"),
+    C_("explanation", "some condition"),
+    C_("explanation", "every hernia"),
+    C_("explanation", "every condition"),
+    C_("explanation", "no hernia with"),
+    C_("explanation", "no condition with"),
+    C_("explanation", "number of hernias"),
+    C_("explanation", "number of conditions"),
+    # the fields of the items
+    C_("explanation", "region"),
+    C_("explanation", "level"),
+    C_("explanation", "kind"),
+    C_("explanation", "phase"),
+    C_("explanation", "size (mm)"),
+    C_("explanation", "surgery indicated"),
+    C_("explanation", "concept"),
+    C_("explanation", "tier"),
+    C_("explanation", "site"),
+    C_("explanation", "code"),
+    C_("explanation", "code system"),
+    C_("explanation", "name"),
+    C_("explanation", "status"),
+    # the values of the facts and fields
+    C_("explanation", "cervical"),
+    C_("explanation", "thoracic"),
+    C_("explanation", "lumbar"),
+    C_("explanation", "lumbosacral"),
+    C_("explanation", "protrusion"),
+    C_("explanation", "extrusion"),
+    C_("explanation", "sequestration"),
+    C_("explanation", "schmorl-node"),
+    C_("explanation", "acute"),
+    C_("explanation", "exacerbation"),
+    C_("explanation", "subacute"),
+    C_("explanation", "remission"),
+    C_("explanation", "post-surgical"),
+    C_("explanation", "female"),
+    C_("explanation", "male"),
+    C_("explanation", "other"),
+    C_("explanation", "unknown"),
+    C_("explanation", "active"),
+    C_("explanation", "recurrence"),
+    C_("explanation", "relapse"),
+    C_("explanation", "resolved"),
+    C_("explanation", "inactive"),
+    C_("explanation", "allowed"),
+    C_("explanation", "allowed-with-modifications"),
+    C_("explanation", "requires-clearance"),
+    C_("explanation", "insufficient-data"),
+    C_("explanation", "defer"),
+    C_("explanation", "contraindicated"),
+    C_("explanation", "allowed with modifications"),
+    C_("explanation", "requires clearance"),
+    C_("explanation", "insufficient data"),
+    # the concepts of the contraindications (herniarules.vocabulary.CONDITION_CONCEPTS)
+    C_("explanation", "anticoagulant-therapy"),
+    C_("explanation", "antiplatelet-therapy"),
+    C_("explanation", "blood-disease"),
+    C_("explanation", "bone-tuberculosis"),
+    C_("explanation", "chronic-disease-exacerbation"),
+    C_("explanation", "digestive-disorder"),
+    C_("explanation", "disc-hernia"),
+    C_("explanation", "fever"),
+    C_("explanation", "heart-dysfunction"),
+    C_("explanation", "honey-allergy"),
+    C_("explanation", "hypertension"),
+    C_("explanation", "hypertension-organ-damage"),
+    C_("explanation", "infectious-disease"),
+    C_("explanation", "inflammatory-process"),
+    C_("explanation", "malignancy"),
+    C_("explanation", "open-wound"),
+    C_("explanation", "osteomyelitis"),
+    C_("explanation", "osteoporosis"),
+    C_("explanation", "pregnancy"),
+    C_("explanation", "psychiatric-disorder"),
+    C_("explanation", "purulent-skin-rash"),
+    C_("explanation", "skin-pathology"),
+    C_("explanation", "thrombolytic-therapy"),
+    C_("explanation", "thrombosis-tendency"),
+    C_("explanation", "urticaria-oedema"),
+    C_("explanation", "varicose-veins"),
+)
+
+_NUMBER_TOKEN = r"(?<![\w.+-])-?\d+(?:\.\d+)?(?![\w.])"
+
+
+@functools.cache
+def _phrases() -> tuple[dict[str, bool], re.Pattern[str]]:
+    # phrase -> whether it is one of the renderer's words (True) or a fact label (False)
+    phrases = {label: False for label in FACT_LABELS.values()}
+    phrases.update(dict.fromkeys(WORDS, True))
+    listed = sorted(phrases, key=len, reverse=True)
+    words = "|".join(re.escape(p) for p in listed)
+    return phrases, re.compile(rf"(?<![\w-])(?:{words})(?![\w-])|{_NUMBER_TOKEN}")
+
+
+def in_locale(text: str, tr: Translator, verbatim: Iterable[str] = ()) -> str:
+    """Return the explanation ``text`` (as :func:`render` writes it) in ``tr``'s locale.
+
+    The labels, the renderer's words and the values are translated one by one and numbers
+    written by the locale's rules (``38,1``); codes, vertebral levels, operators and the
+    strings in ``verbatim`` (the names of recorded diagnoses) are kept as they are. In English
+    the text is returned unchanged.
+    """
+    if tr.locale == "en" or not text:
+        return text
+    phrases, pattern = _phrases()
+    kept = sorted({v for v in verbatim if v and v in text}, key=len, reverse=True)
+    pieces = re.split("(" + "|".join(map(re.escape, kept)) + ")", text) if kept else [text]
+
+    def one(match: re.Match[str]) -> str:
+        token = match.group(0)
+        own = phrases.get(token)
+        if own is None:  # a number
+            return tr.number(float(token) if "." in token else int(token))
+        return tr.pgettext(CONTEXT, token) if own else tr.text(token)
+
+    # the split alternates text and kept strings: every odd piece is kept as it is
+    return "".join(p if i % 2 else pattern.sub(one, p) for i, p in enumerate(pieces))

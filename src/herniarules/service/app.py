@@ -276,29 +276,52 @@ def _provenance(record: Any) -> Callable[[Any], Sequence[str]]:
     return lambda finding: finding_provenance(finding, record)
 
 
-def _record_card(record: Any, base_url: str, version: str) -> dict[str, Any] | None:
+def _record_card(
+    record: Any, base_url: str, version: str, locale: str = "en"
+) -> dict[str, Any] | None:
     unclassified = tuple(getattr(record, "unclassified", ()))
     if not unclassified:
         return None
+    from herniarules.i18n import translator
+    from herniarules.i18n.markers import N_
+
+    text = translator(locale).text if locale != "en" else str
     lines = [
-        "These items of the FHIR record could not be classified by herniarules. Each counts "
-        "as *insufficient data* where it could restrict a technique; review them:",
+        text(
+            N_(
+                "These items of the FHIR record could not be classified by herniarules. Each "
+                "counts as *insufficient data* where it could restrict a technique; review them:"
+            )
+        ),
         "",
     ]
     lines += [f"- {card_module._escape(str(note))}" for note in unclassified[:50]]
     if len(unclassified) > 50:
-        lines.append(f"- and {len(unclassified) - 50} more")
+        lines.append(text(N_("- and {n} more")).format(n=len(unclassified) - 50))
     skipped = getattr(record, "skipped", {}) or {}
     if skipped:
         counts = ", ".join(f"{kind} {count}" for kind, count in sorted(skipped.items()))
-        lines += ["", f"Resources of types the mapping does not read: {counts}."]
+        lines += [
+            "",
+            text(N_("Resources of types the mapping does not read: {counts}.")).format(
+                counts=counts
+            ),
+        ]
     count = len(unclassified)
+    if locale == "en":
+        summary = f"{count} item{'s' if count != 1 else ''} of the record could not be classified"
+    else:
+        summary = (
+            translator(locale)
+            .ngettext(
+                "{n} item of the record could not be classified",
+                "{n} items of the record could not be classified",
+                count,
+            )
+            .format(n=count)
+        )
     return card_module.notice_card(
-        f"{count} item{'s' if count != 1 else ''} of the record could not be classified",
-        "\n".join(lines),
-        "warning",
-        base_url=base_url,
-        version=version,
+        summary, "\n".join(lines), "warning", base_url=base_url, version=version, locale=locale
     )
 
 
@@ -426,27 +449,38 @@ def create_app(
         except RequestError as exc:
             return _error(412 if fetched else 400, exc.problems, "invalid")
         base = state.base_url(request)
+        locale = card_module.negotiate(request.headers.get("accept-language"))
         made = card_module.assessment_cards(
             assessments,
             names=state.names,
             base_url=base,
             version=state.version,
             provenance=_provenance(records[0]),
+            locale=locale,
         )
         cards = [card for _, card in made]
         pairs: list[tuple[Decision | None, dict[str, Any]]] = list(made)
-        notice = _record_card(records[0], base, state.version)
+        notice = _record_card(records[0], base, state.version, locale)
         if notice is not None:
             cards.insert(0, notice)
             pairs.insert(0, (None, notice))
         if not cards:
+            from herniarules.i18n import translator
+            from herniarules.i18n.markers import N_
+
+            text = translator(locale).text if locale != "en" else str
             notice = card_module.notice_card(
-                "No massage technique is installed: nothing was assessed",
-                "The service has no technique plugin installed, so it cannot say whether any "
-                "massage technique may be given.",
+                text(N_("No massage technique is installed: nothing was assessed")),
+                text(
+                    N_(
+                        "The service has no technique plugin installed, so it cannot say "
+                        "whether any massage technique may be given."
+                    )
+                ),
                 "warning",
                 base_url=base,
                 version=state.version,
+                locale=locale,
             )
             cards.append(notice)
             pairs.append((None, notice))
@@ -485,7 +519,14 @@ def create_app(
         if time.monotonic() > deadline:
             raise TimeoutError
         state.audit.record_decision(record)
-        return JSONResponse({"cards": cards}, headers={"X-Decision-Id": decision_id})
+        return JSONResponse(
+            {"cards": cards},
+            headers={
+                "X-Decision-Id": decision_id,
+                "Content-Language": locale,
+                "Vary": "Accept-Language",
+            },
+        )
 
     async def feedback(request: Request) -> Response:
         service_id = request.path_params["service_id"]

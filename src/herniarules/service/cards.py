@@ -17,9 +17,14 @@ import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from herniarules.i18n import LOCALES
+from herniarules.i18n.markers import C_, N_
 from herniarules.outcomes import Assessment, Decision, Finding, Outcome
+
+if TYPE_CHECKING:
+    from herniarules.i18n import Translator
 
 __all__ = [
     "INDICATORS",
@@ -27,6 +32,7 @@ __all__ = [
     "OVERRIDE_REASONS",
     "OVERRIDE_SYSTEM",
     "assessment_cards",
+    "negotiate",
     "notice_card",
 ]
 
@@ -41,21 +47,59 @@ INDICATORS: Mapping[Outcome, str] = {
     Outcome.CONTRAINDICATED: "critical",
 }
 _VERDICTS: Mapping[Outcome, str] = {
-    Outcome.ALLOWED: "may be given",
-    Outcome.ALLOWED_WITH_MODIFICATIONS: "may be given, with modifications",
-    Outcome.REQUIRES_CLEARANCE: "needs a physician's clearance first",
-    Outcome.INSUFFICIENT_DATA: "cannot be assessed: data missing",
-    Outcome.DEFER: "defer",
-    Outcome.CONTRAINDICATED: "contraindicated",
+    Outcome.ALLOWED: N_("may be given"),
+    Outcome.ALLOWED_WITH_MODIFICATIONS: N_("may be given, with modifications"),
+    Outcome.REQUIRES_CLEARANCE: N_("needs a physician's clearance first"),
+    Outcome.INSUFFICIENT_DATA: N_("cannot be assessed: data missing"),
+    Outcome.DEFER: C_("verdict", "defer"),
+    Outcome.CONTRAINDICATED: C_("verdict", "contraindicated"),
 }
 #: The code system of the override reasons a *requires clearance* card offers.
 OVERRIDE_SYSTEM = "urn:herniarules:cds-hooks:override-reason"
 #: (code, display) of each override reason.
 OVERRIDE_REASONS: tuple[tuple[str, str], ...] = (
-    ("physician-clearance-given", "Physician clearance given for this technique"),
-    ("clearance-recorded-elsewhere", "Physician clearance recorded in another system"),
+    ("physician-clearance-given", N_("Physician clearance given for this technique")),
+    ("clearance-recorded-elsewhere", N_("Physician clearance recorded in another system")),
 )
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|<>])")
+_LANGUAGE_RANGE = re.compile(
+    r"\s*([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*|\*)\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*"
+)
+
+
+def negotiate(header: str | None) -> str:
+    """Return the locale of the cards for an ``Accept-Language`` header (RFC 9110).
+
+    The language range with the highest weight whose primary tag has a catalogue wins
+    (``ru-RU`` is ``ru``), the first given on a tie; ``q=0`` refuses a language, ``*`` stands
+    for English. A missing header, one naming no language the SDK has, or one that cannot be
+    read, gives English: the cards are never refused for their language.
+    """
+    if not header or len(header) > 1000:
+        return "en"
+    best: tuple[float, int, str] | None = None
+    for position, part in enumerate(header.split(",")):
+        match = _LANGUAGE_RANGE.fullmatch(part)
+        if match is None:
+            continue
+        try:
+            weight = 1.0 if match[2] is None else float(match[2])
+        except ValueError:
+            continue
+        if not 0 < weight <= 1:
+            continue
+        primary = match[1].split("-")[0].lower()
+        locale = "en" if primary == "*" else primary
+        if locale not in LOCALES:
+            continue
+        if best is None or weight > best[0]:
+            best = (weight, position, locale)
+    return "en" if best is None else best[2]
+
+
+def _t(tr: Translator | None, text: str) -> str:
+    """Return ``text`` in ``tr``'s locale; English without a translator."""
+    return text if tr is None else tr.text(text)
 
 
 def _escape(text: str) -> str:
@@ -70,31 +114,44 @@ def _shorten(text: str, limit: int) -> str:
     return text[: limit - 1].rstrip() + "…"
 
 
-def _value(value: Any) -> str:
+def _value(value: Any, tr: Translator | None = None) -> str:
     if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k}: {_value(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{k}: {_value(v, tr)}" for k, v in value.items()) + "}"
     if isinstance(value, tuple | list):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
+        return "[" + ", ".join(_value(v, tr) for v in value) + "]"
     if value is None:
-        return "not recorded"
+        return "not recorded" if tr is None else tr.pgettext("explanation", "not recorded")
     return str(value)
 
 
-def _finding_lines(finding: Finding, provenance: Callable[[Finding], Sequence[str]]) -> list[str]:
-    cleared = f", cleared by {_escape(finding.cleared_by)}" if finding.cleared_by else ""
-    site = f" (site: {_escape(finding.site)})" if finding.site else ""
-    lines = [
-        f"- **{finding.outcome.label}**{cleared} `{finding.rule_id}`{site}: "
-        f"{_escape(finding.message)}"
-    ]
-    if finding.explanation and finding.explanation != "always":
-        lines.append(f"  - because {_escape(finding.explanation)}")
-    values = "; ".join(f"{name} = {_value(v)}" for name, v in finding.evidence.items())
+def _finding_lines(
+    finding: Finding,
+    provenance: Callable[[Finding], Sequence[str]],
+    tr: Translator | None = None,
+) -> list[str]:
+    cleared = (
+        _t(tr, N_(", cleared by {physician}")).format(physician=_escape(finding.cleared_by))
+        if finding.cleared_by
+        else ""
+    )
+    site = (
+        _t(tr, N_(" (site: {site})")).format(site=_escape(_t(tr, finding.site)))
+        if finding.site
+        else ""
+    )
+    label = finding.outcome.label if tr is None else tr.outcome(finding.outcome)
+    lines = [f"- **{label}**{cleared} `{finding.rule_id}`{site}: {_escape(finding.message)}"]
+    always = ("always",) if tr is None else ("always", tr.pgettext("explanation", "always"))
+    if finding.explanation and finding.explanation not in always:
+        lines.append(
+            _t(tr, N_("  - because {explanation}")).format(explanation=_escape(finding.explanation))
+        )
+    values = "; ".join(f"{name} = {_value(v, tr)}" for name, v in finding.evidence.items())
     if values:
-        lines.append(f"  - values: {_escape(values)}")
+        lines.append(_t(tr, N_("  - values: {values}")).format(values=_escape(values)))
     sources = provenance(finding)
     if sources:
-        lines.append(f"  - from: {_escape(', '.join(sources))}")
+        lines.append(_t(tr, N_("  - from: {sources}")).format(sources=_escape(", ".join(sources))))
     lines.append("")
     lines.append(f"  > {_escape(' '.join(finding.source.split()))}")
     lines.append("")
@@ -107,66 +164,114 @@ def _detail(
     day: date,
     fingerprint: str,
     lines_of: Callable[[Finding], list[str]],
+    tr: Translator | None = None,
 ) -> str:
+    label = decision.outcome.label if tr is None else tr.outcome(decision.outcome)
+    when = day.isoformat() if tr is None else tr.date(day)
     lines = [
-        f"**{_escape(name)}** on {day.isoformat()}: **{decision.outcome.label}** "
-        "(the most restrictive of the findings below).",
+        _t(
+            tr,
+            N_("**{name}** on {day}: **{outcome}** (the most restrictive of the findings below)."),
+        ).format(name=_escape(name), day=when, outcome=label),
         "",
     ]
     ordered = sorted(decision.findings, key=lambda f: (-f.effective_outcome, f.rule_id))
     if ordered:
-        lines.append("Findings:")
+        lines.append(_t(tr, N_("Findings:")))
         lines.append("")
         for finding in ordered:
             lines.extend(lines_of(finding))
     else:
-        lines.append("No rule restricts this technique for this patient.")
+        lines.append(_t(tr, N_("No rule restricts this technique for this patient.")))
     protocol = decision.protocol
     if protocol is not None:
         low, high = protocol.session_minutes
         first, last = protocol.course_sessions
+        number: Callable[[float], str] = (lambda v: f"{v:g}") if tr is None else tr.number
         lines += [
             "",
-            f"Protocol: sessions of {low:g}-{high:g} min, a course of {first}-{last} sessions, "
-            f"pressure: {_escape(protocol.pressure)}.",
+            _t(
+                tr,
+                N_(
+                    "Protocol: sessions of {low}-{high} min, a course of {first}-{n} sessions, "
+                    "pressure: {pressure}."
+                ),
+            ).format(
+                low=number(low),
+                high=number(high),
+                first=first,
+                n=last,
+                pressure=_escape(protocol.pressure),
+            ),
         ]
-        lines += [f"- avoid: {_escape(area)}" for area in protocol.avoid]
+        lines += [
+            _t(tr, N_("- avoid: {area}")).format(area=_escape(area)) for area in protocol.avoid
+        ]
     if decision.outcome is Outcome.REQUIRES_CLEARANCE:
         lines += [
             "",
-            "A physician may clear this technique; record the clearance in the patient's "
-            "record (or override with a reason) to proceed.",
+            _t(
+                tr,
+                N_(
+                    "A physician may clear this technique; record the clearance in the "
+                    "patient's record (or override with a reason) to proceed."
+                ),
+            ),
         ]
     lines += [
         "",
-        f"herniarules supports clinicians; it does not replace them. Ruleset {fingerprint[:16]}.",
+        _t(
+            tr,
+            N_("herniarules supports clinicians; it does not replace them. Ruleset {fingerprint}."),
+        ).format(fingerprint=fingerprint[:16]),
     ]
     return "\n".join(lines)
 
 
-def _summary(decision: Decision, name: str, day: date | None) -> str:
-    when = f" on {day.isoformat()}" if day is not None else ""
-    head = f"{name}{when}: {_VERDICTS[decision.outcome]}"
+def _summary(decision: Decision, name: str, day: date | None, tr: Translator | None = None) -> str:
+    when = ""
+    if day is not None:
+        shown = day.isoformat() if tr is None else tr.date(day)
+        when = _t(tr, N_(" on {day}")).format(day=shown)
+    verdict = _VERDICTS[decision.outcome]
+    if tr is not None:
+        verdict = (
+            tr.pgettext("verdict", verdict)
+            if decision.outcome in (Outcome.DEFER, Outcome.CONTRAINDICATED)
+            else tr.text(verdict)
+        )
+    head = f"{name}{when}: {verdict}"
     reasons = [f.message for f in decision.findings if f.effective_outcome == decision.outcome]
     if reasons and decision.outcome is not Outcome.ALLOWED:
         head = f"{head} ({reasons[0].rstrip('.')})"
     return _shorten(head, MAX_SUMMARY - 1)
 
 
-def _links(decision: Decision, base_url: str) -> list[dict[str, str]]:
+def _links(decision: Decision, base_url: str, tr: Translator | None = None) -> list[dict[str, str]]:
     ids = sorted({f.rule_id for f in decision.findings if f.effective_outcome == decision.outcome})[
         :5
     ]
     return [
-        {"label": f"Rule {rule_id}", "url": f"{base_url}/rules/{rule_id}", "type": "absolute"}
+        {
+            "label": _t(tr, N_("Rule {rule_id}")).format(rule_id=rule_id),
+            "url": f"{base_url}/rules/{rule_id}",
+            "type": "absolute",
+        }
         for rule_id in ids
     ]
 
 
-def source(base_url: str, version: str, topic: tuple[str, str] | None = None) -> dict[str, Any]:
+def source(
+    base_url: str,
+    version: str,
+    topic: tuple[str, str] | None = None,
+    tr: Translator | None = None,
+) -> dict[str, Any]:
     """Return a card's ``source``: herniarules, its version, the service's about page."""
     value: dict[str, Any] = {
-        "label": f"herniarules {version}: massage and disc hernia",
+        "label": _t(tr, N_("herniarules {version}: massage and disc hernia")).format(
+            version=version
+        ),
         "url": f"{base_url}/about",
     }
     if topic is not None:
@@ -185,6 +290,7 @@ def assessment_cards(
     base_url: str,
     version: str,
     provenance: Callable[[Finding], Sequence[str]] = lambda finding: (),
+    locale: str = "en",
 ) -> list[tuple[Decision, dict[str, Any]]]:
     """Return one card per technique and assessment day, each with its decision.
 
@@ -193,7 +299,29 @@ def assessment_cards(
     :param names: display name of each technique id.
     :param base_url: the service's public base URL, for the ``source`` and rule links.
     :param provenance: where the values of a finding came from (resource and element).
+    :param locale: the language of the cards' texts (:func:`negotiate`); ids, codes, URLs
+        and indicators are the same in every language.
     """
+    tr: Translator | None = None
+    if locale != "en":
+        from herniarules.i18n import localize, translator
+
+        tr = translator(locale)
+        # provenance is looked up on the findings as assessed: keep the English ones at hand
+        english: dict[int, Finding] = {}
+        localized = []
+        for assessment in assessments:
+            copy = localize(assessment, tr)
+            for a, b in zip(assessment.decisions, copy.decisions, strict=True):
+                for f, g in zip(a.findings, b.findings, strict=True):
+                    english[id(g)] = f
+            localized.append(copy)
+        assessments = localized
+        where = provenance
+
+        def provenance(finding: Finding) -> Sequence[str]:
+            return where(english.get(id(finding), finding))
+
     cards: list[tuple[Decision, dict[str, Any]]] = []
     several = len(assessments) > 1
     # The core rules' findings are shared by every technique's decision: render each once.
@@ -202,27 +330,27 @@ def assessment_cards(
     def lines_of(finding: Finding) -> list[str]:
         found = rendered.get(id(finding))
         if found is None or found[0] is not finding:
-            found = rendered[id(finding)] = (finding, _finding_lines(finding, provenance))
+            found = rendered[id(finding)] = (finding, _finding_lines(finding, provenance, tr))
         return found[1]
 
     for assessment in assessments:
         for decision in assessment.decisions:
-            name = names.get(decision.technique, decision.technique)
+            name = _t(tr, names.get(decision.technique, decision.technique))
             card: dict[str, Any] = {
                 "uuid": str(uuid.uuid4()),
-                "summary": _summary(decision, name, assessment.as_of if several else None),
+                "summary": _summary(decision, name, assessment.as_of if several else None, tr),
                 "indicator": INDICATORS[decision.outcome],
                 "detail": _detail(
-                    decision, name, assessment.as_of, assessment.ruleset_fingerprint, lines_of
+                    decision, name, assessment.as_of, assessment.ruleset_fingerprint, lines_of, tr
                 ),
-                "source": source(base_url, version, (decision.technique, name)),
+                "source": source(base_url, version, (decision.technique, name), tr),
             }
             if decision.outcome is Outcome.REQUIRES_CLEARANCE:
                 card["overrideReasons"] = [
-                    {"system": OVERRIDE_SYSTEM, "code": code, "display": display}
+                    {"system": OVERRIDE_SYSTEM, "code": code, "display": _t(tr, display)}
                     for code, display in OVERRIDE_REASONS
                 ]
-            links = _links(decision, base_url)
+            links = _links(decision, base_url, tr)
             if links:
                 card["links"] = links
             cards.append((decision, card))
@@ -230,13 +358,27 @@ def assessment_cards(
 
 
 def notice_card(
-    summary: str, detail: str, indicator: str, *, base_url: str, version: str
+    summary: str,
+    detail: str,
+    indicator: str,
+    *,
+    base_url: str,
+    version: str,
+    locale: str = "en",
 ) -> dict[str, Any]:
-    """Return a card that is not about one technique (data that could not be read)."""
+    """Return a card that is not about one technique (data that could not be read).
+
+    ``summary`` and ``detail`` are given in ``locale``; the ``source`` is written in it.
+    """
+    tr: Translator | None = None
+    if locale != "en":
+        from herniarules.i18n import translator
+
+        tr = translator(locale)
     return {
         "uuid": str(uuid.uuid4()),
         "summary": _shorten(summary, MAX_SUMMARY - 1),
         "indicator": indicator,
         "detail": detail,
-        "source": source(base_url, version),
+        "source": source(base_url, version, tr=tr),
     }
