@@ -285,8 +285,8 @@ class Difference:
     """One way a replayed record differs from the stored one."""
 
     what: str
-    """What differs: input, fingerprint, sdk-version, plugin, policy, technique, verdict, rules
-    or decision-id."""
+    """What differs: input, fingerprint, sdk-version, plugin, policy, technique, verdict or
+    rules (for rules, recorded holds the rule ids removed since, replayed those added)."""
     subject: str
     """The field, plugin, threshold or technique that differs (``pain_score``, ``honey``)."""
     recorded: Any
@@ -419,7 +419,7 @@ def replay(engine: Engine, record: object, patient: Patient) -> Replay:
                     technique,
                     sorted(old_rules - new_rules),
                     sorted(new_rules - old_rules),
-                    "rule ids removed -> added; " + (_why(differences) or "another ruleset"),
+                    _why(differences) or "another ruleset",
                 )
             )
     record_id = data.get("decision_id")
