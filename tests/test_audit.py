@@ -337,8 +337,10 @@ def test_a_compact_record_holds_no_rule_texts_and_expands_in_russian(engine: Eng
     patient = load_patient(EXAMPLES[1])  # acute: findings in every decision
     assessment = engine.assess(patient, as_of=AS_OF)
     compact = json.loads(dumps(assessment, compact=True))
-    findings = [f for d in compact["decisions"] for f in d["findings"]]
+    findings = compact["findings"]  # each distinct finding once; decisions name them by index
     assert findings and not any("message" in f or "source" in f for f in findings)
+    assert all(type(i) is int for d in compact["decisions"] for i in d["findings"])
+    assert len(findings) < sum(len(d["findings"]) for d in compact["decisions"])
     russian = audit.expand(compact, locale="ru", engine=engine)
     expected = json.loads(dumps(assessment, locale="ru"))
     assert [f["message"] for d in russian["decisions"] for f in d["findings"]] == [
@@ -358,6 +360,26 @@ def test_expanding_without_the_patient_keeps_the_protocol_numbers_only(engine: E
         other = json.loads(EXAMPLES[1].read_text(encoding="utf-8"))
         audit.expand(compact, engine=engine, patient=patient_from_dict(other))
     assert caught.value.problems[0].path == "input_sha256"
+
+
+def test_a_full_record_read_as_data_compacts_as_the_objects_do(engine: Engine) -> None:
+    patient = load_patient(EXAMPLES[4])
+    assessment = engine.assess(patient, as_of=AS_OF)
+    from_data = audit.compact(dumps(assessment), engine=engine)
+    assert audit.expand(from_data, engine=engine, patient=patient) == json.loads(dumps(assessment))
+    decision = engine.evaluate(patient, "classic", as_of=AS_OF)
+    assert audit.compact(dumps(decision), engine=engine) == json.loads(
+        dumps(decision, compact=True)
+    )
+
+
+def test_a_bad_finding_index_in_a_compact_record_is_named(engine: Engine) -> None:
+    patient = load_patient(EXAMPLES[1])
+    compact = json.loads(dumps(engine.assess(patient, as_of=AS_OF), compact=True))
+    compact["decisions"][2]["findings"][0] = 999
+    with pytest.raises(RecordError) as caught:
+        engine.replay(compact, patient)
+    assert caught.value.problems[0].path == "decisions[2].findings[0]"
 
 
 def test_expanding_a_full_record_is_refused(engine: Engine) -> None:

@@ -106,8 +106,20 @@ def input_sha256(patient: Patient) -> str:
 
 
 def decision_id(input_hash: str, technique: str, fingerprint: str, as_of: str) -> str:
-    """Return the decision id of ``technique`` (``*`` for an assessment) as a UUID string."""
-    return str(uuid.uuid5(NAMESPACE, f"{input_hash}|{technique}|{fingerprint}|{as_of}"))
+    """Return the decision id of ``technique`` (``*`` for an assessment) as a UUID string.
+
+    The same text as ``str(uuid.uuid5(NAMESPACE, name))`` gives, built without the
+    :class:`uuid.UUID` object (a record of eight decisions writes nine ids).
+    """
+    name = f"{input_hash}|{technique}|{fingerprint}|{as_of}".encode()
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name, usedforsecurity=False).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # the RFC 4122 variant
+    text = digest.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+_NAMESPACE_BYTES = NAMESPACE.bytes
 
 
 # -- masking ---------------------------------------------------------------------------------
@@ -214,6 +226,8 @@ def read_record(record: object) -> dict[str, Any]:
         raise RecordError(
             [Problem("schema_version", f"unsupported {version!r}; supported: {supported}{hint}")]
         )
+    if data.get("compact") is True and isinstance(data.get("decisions"), list):
+        data = _resolved(data, problems)
     if not _is_hex(data.get("input_sha256"), 64):
         problems.append(Problem("input_sha256", "required: 64 lowercase hex digits"))
     if not isinstance(data.get("ruleset_fingerprint"), str):
@@ -252,7 +266,35 @@ def read_record(record: object) -> dict[str, Any]:
         )
     if problems:
         raise RecordError(problems)
-    return data
+    checked: dict[str, Any] = data
+    return checked
+
+
+def _resolved(data: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
+    """Return a compact assessment with each decision's finding indices replaced by findings."""
+    table = data.get("findings")
+    if not isinstance(table, list):
+        problems.append(Problem("findings", "required in a compact assessment: an array"))
+        return data
+    decisions = []
+    for index, item in enumerate(data["decisions"]):
+        refs = item.get("findings") if isinstance(item, dict) else None
+        if not isinstance(refs, list):
+            decisions.append(item)
+            continue
+        resolved = []
+        for position, ref in enumerate(refs):
+            if type(ref) is not int or not 0 <= ref < len(table):
+                problems.append(
+                    Problem(
+                        f"decisions[{index}].findings[{position}]",
+                        f"must be an index into findings (0 to {len(table) - 1})",
+                    )
+                )
+            else:
+                resolved.append(table[ref])
+        decisions.append({**item, "findings": resolved})
+    return {**data, "decisions": decisions}
 
 
 def _check_decision(item: object, path: str, problems: list[Problem]) -> None:
@@ -495,38 +537,153 @@ def _catalogue(engine: Engine) -> dict[str, tuple[str, str]]:
 
 
 def compact(record: object, engine: Engine | None = None) -> dict[str, Any]:
-    """Return the compact form of a full record: ids, outcomes, evidence and fingerprints.
+    """Return the compact form of a record: ids, outcomes, evidence and fingerprints.
 
-    Messages and sources are left out where the rule catalogue of ``engine`` (by default one
-    with the installed plugins) renders them exactly; protocols are kept as the SHA-256 of
-    their full JSON, with their session and course numbers. :func:`expand` renders the rest.
+    ``record`` is a Decision or Assessment, or a full record's text or data. Messages and
+    sources are left out where the rule catalogue renders them exactly (the catalogue of the
+    engine that decided, for a Decision or Assessment; else that of ``engine``, by default one
+    with the installed plugins); protocols are kept as the SHA-256 of their JSON text in the
+    full record, with their session and course numbers. In a compact assessment each distinct
+    finding is written once, in ``findings``, and each decision lists its findings by their
+    index there. :func:`expand` renders the rest.
     """
     audit = getattr(record, "_audit", None) if type(record) in (Decision, Assessment) else None
+    if audit is not None and engine is None:
+        return _compact_objects(record, audit[2].catalogue)  # type: ignore[arg-type]
     data = read_record(record)
-    if engine is not None:
-        rules = _catalogue(engine)
-    elif audit is not None:
-        rules = dict(audit[2].catalogue)  # the catalogue of the engine that decided
-    else:
+    if data.get("compact") is True:
+        raise RecordError([Problem("compact", "the record is compact already")])
+    if engine is None:
         from herniarules.engine import Engine
 
-        rules = _catalogue(Engine())
+        engine = Engine()
+    rules = _catalogue(engine)
     out: dict[str, Any] = {"compact": True}
     for key, value in data.items():
-        if key == "decisions":
-            out[key] = [_compact_decision(item, rules) for item in value]
-        elif key in ("findings", "protocol"):
-            continue
-        else:
+        if key not in ("decisions", "findings", "protocol"):
             out[key] = value
     if "technique" in data:
-        out.update(_compact_decision(data, rules))
+        decision, findings = _compact_decision(data, rules)
+        out.update(decision, findings=findings)
+        return out
+    table: list[dict[str, Any]] = []
+    positions: dict[str, int] = {}
+    decisions = []
+    for item in data["decisions"]:
+        decision, findings = _compact_decision(item, rules)
+        refs = []
+        for finding in findings:
+            key = json.dumps(finding, sort_keys=True)
+            if key not in positions:
+                positions[key] = len(table)
+                table.append(finding)
+            refs.append(positions[key])
+        decision["findings"] = refs
+        decisions.append(decision)
+    out["decisions"], out["findings"] = decisions, table
+    return out
+
+
+def _protocol_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _protocol_text(protocol: Mapping[str, Any]) -> str:
+    # The text the full record holds (herniarules.io.dumps without indent): sorted keys, the
+    # separators of json.dumps, non-ASCII characters as they are.
+    return json.dumps(protocol, sort_keys=True, ensure_ascii=False)
+
+
+def _compact_objects(
+    value: Decision | Assessment, rules: Mapping[str, tuple[str, str]]
+) -> dict[str, Any]:
+    from herniarules.io import _cattrs, _emitter
+    from herniarules.outcomes import ASSESSMENT_AUDIT, DECISION_AUDIT, PluginInfo, Protocol
+
+    unstructure = _cattrs().unstructure
+    protocol_text = _emitter()._writers[Protocol]  # the kept text of a shared protocol
+    table: list[dict[str, Any]] = []
+    positions: dict[int, int] = {}  # by identity: the engine shares one finding for equal ones
+
+    def finding_dicts(decision: Decision) -> list[dict[str, Any]]:
+        out = []
+        for finding in decision.findings:
+            kept: dict[str, Any] = {
+                "rule_id": finding.rule_id,
+                "outcome": finding.outcome.label,
+                "effective_outcome": finding.effective_outcome.label,
+                "evidence": unstructure(finding.evidence, Mapping[str, Any]),
+                "explanation": finding.explanation,
+                "site": finding.site,
+            }
+            if finding.cleared_by is not None:
+                kept["cleared_by"] = finding.cleared_by
+            message, source = rules.get(finding.rule_id, (None, None))
+            if message != finding.message:
+                kept["message"] = finding.message
+            if source != finding.source:
+                kept["source"] = finding.source
+            out.append(kept)
+        return out
+
+    def decision_dict(decision: Decision) -> dict[str, Any]:
+        protocol = decision.protocol
+        return {
+            "technique": decision.technique,
+            "patient_id": decision.patient_id,
+            "outcome": decision.outcome.label,
+            "permitted": decision.permitted,
+            "decision_id": decision.decision_id,
+            "protocol": None
+            if protocol is None
+            else {
+                "sha256": _protocol_sha256(protocol_text(protocol)),
+                "session_minutes": list(protocol.session_minutes),
+                "course_sessions": list(protocol.course_sessions),
+            },
+        }
+
+    plugins_type = tuple[PluginInfo, ...]
+    if type(value) is Decision:
+        out = decision_dict(value)
+        for name, tp in DECISION_AUDIT.items():
+            out[name] = unstructure(getattr(value, name), tp)
+        out["findings"] = finding_dicts(value)
+        out["compact"] = True
+        return out
+    assessment: Assessment = value  # type: ignore[assignment]
+    decisions = []
+    for decision in assessment.decisions:
+        item = decision_dict(decision)
+        refs = []
+        for finding, kept in zip(decision.findings, finding_dicts(decision), strict=True):
+            position = positions.get(id(finding))
+            if position is None:
+                position = positions[id(finding)] = len(table)
+                table.append(kept)
+            refs.append(position)
+        item["findings"] = refs
+        decisions.append(item)
+    out = {
+        "compact": True,
+        "patient_id": assessment.patient_id,
+        "as_of": assessment.as_of.isoformat(),
+        "plugins": unstructure(assessment.plugins, plugins_type),
+        "ruleset_fingerprint": assessment.ruleset_fingerprint,
+        "schema_version": assessment.schema_version,
+        "ranking": list(assessment.ranking),
+        "unmatched_clearances": list(assessment.unmatched_clearances),
+        "decisions": decisions,
+        "findings": table,
+    }
+    for name, tp in ASSESSMENT_AUDIT.items():
+        out[name] = unstructure(getattr(assessment, name), tp)
     return out
 
 
 def _compact_decision(
     item: Mapping[str, Any], rules: Mapping[str, tuple[str, str]]
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     out = {k: v for k, v in item.items() if k not in ("findings", "protocol")}
     findings = []
     for finding in item["findings"]:
@@ -539,18 +696,16 @@ def _compact_decision(
         if source is None or source != finding.get("source"):
             kept["source"] = finding.get("source")
         findings.append(kept)
-    out["findings"] = findings
     protocol = item.get("protocol")
     if protocol is not None:
-        text = json.dumps(protocol, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         out["protocol"] = {
-            "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            "sha256": _protocol_sha256(_protocol_text(protocol)),
             "session_minutes": protocol["session_minutes"],
             "course_sessions": protocol["course_sessions"],
         }
     else:
         out["protocol"] = None
-    return out
+    return out, findings
 
 
 def expand(
@@ -588,6 +743,7 @@ def expand(
     as_of = date.fromisoformat(data["as_of"])
     out: dict[str, Any] = {k: v for k, v in data.items() if k != "compact"}
     if "decisions" in data:
+        out.pop("findings", None)  # the table of distinct findings, resolved by read_record
         out["decisions"] = [
             _expand_decision(item, f"decisions[{i}]", rules, tr, engine, patient, as_of, problems)
             for i, item in enumerate(data["decisions"])
@@ -642,10 +798,9 @@ def _expand_decision(
         else:
             decision = engine.evaluate(patient, item["technique"], as_of=as_of)
             full_protocol = json.loads(dumps(decision))["protocol"] if decision.protocol else None
-            text = json.dumps(
-                full_protocol, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-            )
-            if hashlib.sha256(text.encode("utf-8")).hexdigest() != protocol.get("sha256"):
+            if full_protocol is None or _protocol_sha256(
+                _protocol_text(full_protocol)
+            ) != protocol.get("sha256"):
                 problems.append(
                     Problem(prefix + "protocol", "the protocol built now differs from the record's")
                 )
