@@ -605,26 +605,23 @@ def _compact_objects(
     table: list[dict[str, Any]] = []
     positions: dict[int, int] = {}  # by identity: the engine shares one finding for equal ones
 
-    def finding_dicts(decision: Decision) -> list[dict[str, Any]]:
-        out = []
-        for finding in decision.findings:
-            kept: dict[str, Any] = {
-                "rule_id": finding.rule_id,
-                "outcome": finding.outcome.label,
-                "effective_outcome": finding.effective_outcome.label,
-                "evidence": unstructure(finding.evidence, Mapping[str, Any]),
-                "explanation": finding.explanation,
-                "site": finding.site,
-            }
-            if finding.cleared_by is not None:
-                kept["cleared_by"] = finding.cleared_by
-            message, source = rules.get(finding.rule_id, (None, None))
-            if message != finding.message:
-                kept["message"] = finding.message
-            if source != finding.source:
-                kept["source"] = finding.source
-            out.append(kept)
-        return out
+    def finding_dict(finding: Any) -> dict[str, Any]:
+        kept: dict[str, Any] = {
+            "rule_id": finding.rule_id,
+            "outcome": finding.outcome.label,
+            "effective_outcome": finding.effective_outcome.label,
+            "evidence": unstructure(finding.evidence, Mapping[str, Any]),
+            "explanation": finding.explanation,
+            "site": finding.site,
+        }
+        if finding.cleared_by is not None:
+            kept["cleared_by"] = finding.cleared_by
+        message, source = rules.get(finding.rule_id, (None, None))
+        if message != finding.message:
+            kept["message"] = finding.message
+        if source != finding.source:
+            kept["source"] = finding.source
+        return kept
 
     def decision_dict(decision: Decision) -> dict[str, Any]:
         protocol = decision.protocol
@@ -648,7 +645,7 @@ def _compact_objects(
         out = decision_dict(value)
         for name, tp in DECISION_AUDIT.items():
             out[name] = unstructure(getattr(value, name), tp)
-        out["findings"] = finding_dicts(value)
+        out["findings"] = [finding_dict(finding) for finding in value.findings]
         out["compact"] = True
         return out
     assessment: Assessment = value  # type: ignore[assignment]
@@ -656,11 +653,11 @@ def _compact_objects(
     for decision in assessment.decisions:
         item = decision_dict(decision)
         refs = []
-        for finding, kept in zip(decision.findings, finding_dicts(decision), strict=True):
+        for finding in decision.findings:
             position = positions.get(id(finding))
             if position is None:
                 position = positions[id(finding)] = len(table)
-                table.append(kept)
+                table.append(finding_dict(finding))
             refs.append(position)
         item["findings"] = refs
         decisions.append(item)
