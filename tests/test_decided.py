@@ -6,12 +6,13 @@ import copy
 import pickle
 
 import attrs
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from herniarules import Decision, Finding, Outcome, Protocol, ProtocolStep
+from herniarules import Decision, Engine, Finding, Outcome, Patient, Protocol, ProtocolStep
 from herniarules.decide import most_restrictive
-from herniarules.outcomes import _decided
+from herniarules.outcomes import _decided, _frozen_evidence, _is_frozen
+from herniarules.testing import AS_OF, patients
 
 _PROTOCOL = Protocol(
     technique="probe",
@@ -111,3 +112,32 @@ def test_a_cleared_finding_is_the_constructors(
         assert repr(direct) == repr(built)
         assert direct.effective_outcome is Outcome.ALLOWED
         assert pickle.loads(pickle.dumps(direct)) == built
+
+
+_ENGINE = Engine()
+
+
+@settings(max_examples=60, deadline=None)
+@given(patient=patients(with_hernia=None))
+def test_the_engines_findings_are_what_the_constructor_builds(patient: Patient) -> None:
+    # The engine builds findings with _found, which trusts its evidence to be frozen already:
+    # each one equals (and hashes, prints and pickles as) the constructor's, whose converter
+    # would freeze anything left unfrozen.
+    findings = [f for d in _ENGINE.assess(patient, as_of=AS_OF).decisions for f in d.findings]
+    for finding in findings:
+        assert _is_frozen(finding.evidence)
+        assert _frozen_evidence(finding.evidence) is finding.evidence
+        built = Finding(
+            finding.rule_id,
+            finding.outcome,
+            finding.message,
+            finding.source,
+            dict(finding.evidence),
+            finding.explanation,
+            finding.site,
+            finding.cleared_by,
+        )
+        assert built == finding and hash(built) == hash(finding)
+        assert repr(built) == repr(finding)
+        assert built.effective_outcome is finding.effective_outcome
+        assert pickle.loads(pickle.dumps(finding)) == built

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import herniarules
 from herniarules import InputError, Problem, load_patient, loads_patient, patient_from_dict
@@ -426,3 +428,28 @@ def test_decision_to_dict_writes_the_verdict(make_engine, make_patient, as_of: d
     assert data["outcome"] == "allowed"
     assert data["permitted"] is True
     assert data["protocol"]["technique"] == "probe"
+
+
+def _depth(value: Any) -> int:
+    """The nesting of JSON data, the plain recursive way: the reference for ``_nesting``."""
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+_json_values = st.recursive(
+    st.none() | st.integers() | st.text(max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner, max_size=3)
+    ),
+    max_leaves=30,
+)
+
+
+@given(_json_values)
+def test_the_nesting_walk_agrees_with_the_recursive_reference(value: Any) -> None:
+    from herniarules._json import _nesting
+
+    assert _nesting(value) == _depth(value)

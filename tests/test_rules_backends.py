@@ -391,6 +391,39 @@ def test_generated_code_agrees_with_the_interpreter_on_result_evidence_and_missi
         _agree(compiled, facts)
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    predicate=st.one_of(
+        st.tuples(st.just("hernias"), hernia_predicates),
+        st.tuples(st.just("conditions"), condition_predicates),
+    ),
+    patients_facts=st.lists(generated_facts(), min_size=1, max_size=4),
+)
+def test_compiled_item_predicates_agree_with_the_interpreted_walk(
+    predicate: tuple[str, ItemExpr], patients_facts: list[Facts]
+) -> None:
+    # Evidence, rendering and missing values read item values through the compiled item
+    # functions; the interpreter's walk is the reference they must equal item by item.
+    collection, node = predicate
+    quantifier = getattr(F, collection).any(node)
+    for facts in patients_facts:
+        fast = _interpret.item_values(quantifier, facts)
+        slow = _interpret.interpreted_item_values(quantifier, facts)
+        assert fast == slow
+        for item in getattr(facts, collection) or ():
+            assert _interpret.item_function(node)(item) is _interpret.evaluate_item(node, item)
+
+
+def test_a_compiled_item_predicate_goes_with_its_node() -> None:
+    node = Dx.concept.eq("malignancy") & Dx.status.eq("active")
+    _interpret.item_function(node)
+    assert node in _interpret._ITEM_FUNCTIONS
+    count = len(_interpret._ITEM_FUNCTIONS)
+    del node
+    gc.collect()
+    assert len(_interpret._ITEM_FUNCTIONS) == count - 1
+
+
 _SHIPPED = CompiledRules(Engine().rules)
 
 

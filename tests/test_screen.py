@@ -393,3 +393,112 @@ def test_a_table_without_newer_record_fields_reads_and_one_with_unknown_fields_i
     )
     with pytest.raises(InputError, match="conditions: cannot be read as"):
         screen(odd, as_of=AS_OF, engine=engine)
+
+
+@settings(max_examples=100, deadline=None)
+@given(patient=strategies.patients(with_hernia=None))
+def test_the_generated_row_writer_agrees_with_the_reference(patient: Patient) -> None:
+    # patients_to_table writes rows with generated code; patient_row is the plain reference.
+    from herniarules.screen import _table
+
+    assert _table._row_function()(patient) == _table.patient_row(patient)
+
+
+def test_a_protocol_builder_that_fails_fails_its_technique_in_the_screen_too(
+    make_engine, plugin_class, make_patient
+) -> None:
+    # The screen reaches verdicts column-wise, then runs each permitted technique's builder
+    # once per distinct combination of the facts it declares: a builder that raises for some
+    # patients makes the technique not permitted for exactly those, as the engine decides.
+    class Fussy(plugin_class):  # type: ignore[misc,valid-type]
+        def protocol(self, facts: Any, parameters: object) -> object:
+            self.calls = getattr(self, "calls", 0) + 1
+            if facts.pain_score == 2:
+                raise RuntimeError("no protocol for pain 2")
+            return super().protocol(facts, parameters)
+
+    fussy = Fussy("fussy", reads=("pain_score",))
+    engine = make_engine(plugin_class("good"), fussy)
+
+    def with_pain(pain: int | None, n: int) -> Patient:
+        vitals = herniarules.Vitals(120, 80, 36.6, pain)
+        return attrs.evolve(make_patient(id=f"P-{n}"), vitals=vitals)
+
+    patients = [with_pain(p, n) for n, p in enumerate([0, 2, 2, 1, 2, 0])]
+    screened = _screened(engine, patients, AS_OF)
+    assert screened == _expected(engine, patients, AS_OF)
+    blocked = {
+        pid
+        for (pid, t), (verdict, fired, *_) in screened.items()
+        if t == "fussy" and PLUGIN_ERROR in fired
+    }
+    assert blocked == {"P-1", "P-2", "P-4"}
+    assert all(screened[(pid, "fussy")][0] == "insufficient-data" for pid in blocked)
+    assert screened[("P-0", "fussy")][0] == "allowed"
+    assert all(PLUGIN_ERROR not in screened[(p.id, "good")][1] for p in patients)
+    # On a fresh engine: one builder call per distinct pain score (0, 2 and 1), not one per
+    # patient.
+    counted = Fussy("fussy", reads=("pain_score",))
+    screen(patients, as_of=AS_OF, engine=make_engine(plugin_class("good"), counted))
+    assert counted.calls == 3
+
+
+_BULK = Path(__file__).parent / "interop" / "fhir-r4" / "synthea" / "sample-bulk-10-patients"
+
+
+def test_a_fhir_bulk_export_is_screened_as_the_engine_assesses_its_records(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from herniarules.fhir import read_ndjson
+
+    day = date(2026, 11, 27)
+    files = sorted(p for p in _BULK.glob("*.ndjson") if p.name != "log.ndjson")
+    patients = [record.patient for record in read_ndjson(files, as_of=day)]
+    assert len(patients) >= 5
+    result = screen(_BULK, as_of=day, engine=engine)
+    assert not result.errors and result.patients == len(patients)
+    screened = {
+        (r["patient_id"], r["technique"]): (r["verdict"], sorted(r["fired_rules"]))
+        for r in result.decisions.iter_rows(named=True)
+    }
+    assert screened == _expected(engine, patients, day)
+    # the command line takes the folder as its input
+    out = tmp_path / "decisions.parquet"
+    assert main(["screen", str(_BULK), "--out", str(out), "--as-of", "2026-11-27"]) == 0
+    assert pl.read_parquet(out).height == len(patients) * len(engine.techniques)
+
+
+def test_a_bulk_patient_the_mapping_refuses_is_a_refused_row_and_a_broken_line_stops_all(
+    engine: Engine, tmp_path: Path
+) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for path in _BULK.glob("*.ndjson"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    patients = [json.loads(line) for line in (folder / "Patient.000.ndjson").open()]
+    first = patients[0]["id"]
+    temperature = {
+        "resourceType": "Observation",
+        "id": "bad-temperature",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "8310-5"}]},
+        "subject": {"reference": f"Patient/{first}"},
+        "effectiveDateTime": "2026-11-26",
+        "valueQuantity": {
+            "value": 310,
+            "unit": "K",
+            "system": "http://unitsofmeasure.org",
+            "code": "K",
+        },
+    }
+    (folder / "Observation.000.ndjson").write_text(json.dumps(temperature) + "\n")
+    result = screen(folder, as_of=date(2026, 11, 27), engine=engine)
+    assert {e.row for e in result.errors} == {0}
+    assert any("Observation.000.ndjson:1" in e.path for e in result.errors)
+    assert first not in set(result.decisions["patient_id"].to_list())
+    assert result.decisions["patient_id"].n_unique() == len(patients) - 1
+    # A line that is not a resource may belong to any patient: nothing is screened.
+    with (folder / "Condition.000.ndjson").open("a") as handle:
+        handle.write("{not json\n")
+    with pytest.raises(InputError, match=r"Condition\.000\.ndjson:\d+: not JSON"):
+        screen(folder, as_of=date(2026, 11, 27), engine=engine)

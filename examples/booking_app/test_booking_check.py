@@ -6,6 +6,7 @@ import importlib.util
 import io
 import json
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 from types import ModuleType
 
@@ -84,3 +85,53 @@ def test_an_unknown_technique_is_bad_input(engine: Engine) -> None:
     status, text = _run(engine, str(PATIENTS / "01-remission-lumbar.json"), "reiki")
     assert status == booking.BAD_INPUT
     assert "unknown technique 'reiki'" in text
+
+
+AFTER_COURSE = HERE / "after-course.json"
+
+
+def _offered_day(text: str) -> date:
+    for line in text.splitlines():
+        if line.strip().startswith("FIRST BOOKABLE DAY:"):
+            return date.fromisoformat(line.split(":", 1)[1].strip())
+    raise AssertionError(f"no first bookable day offered in:\n{text}")
+
+
+def test_a_patient_within_the_course_break_is_offered_the_first_bookable_day(
+    engine: Engine,
+) -> None:
+    # The course ended on 2025-02-28; the policy's break is 60 days.
+    status, text = _run(engine, str(AFTER_COURSE), "desk")
+    assert status == booking.NOT_BOOKABLE
+    assert "[core.course-break]" in text
+    assert _offered_day(text) == date(2025, 2, 28) + timedelta(days=60)
+    assert "sooner once a physician's clearance for desk is recorded" in text
+
+
+def test_the_offered_day_is_bookable_and_the_day_before_is_not(engine: Engine) -> None:
+    _, text = _run(engine, str(AFTER_COURSE), "desk")
+    day = _offered_day(text)
+    out = io.StringIO()
+    path = str(AFTER_COURSE)
+    assert booking.main([path, "desk", "--date", day.isoformat()], out=out, engine=engine) == 0
+    before = (day - timedelta(days=1)).isoformat()
+    assert booking.main([path, "desk", "--date", before], out=io.StringIO(), engine=engine) == 1
+
+
+def test_an_acute_patient_is_offered_no_day(engine: Engine) -> None:
+    status, text = _run(engine, str(PATIENTS / "02-acute-lumbar.json"), "desk")
+    assert status == booking.NOT_BOOKABLE
+    assert "FIRST BOOKABLE DAY" not in text
+    assert "once" not in text.split("[core.disc-prolapsed]")[-1]
+    assert "no bookable day can be offered" in text
+
+
+def test_a_raised_temperature_names_the_value_that_lifts_it(engine: Engine, tmp_path: Path) -> None:
+    record = json.loads((PATIENTS / "01-remission-lumbar.json").read_text())
+    record["vitals"]["temperature_c"] = 37.9
+    path = tmp_path / "fever.json"
+    path.write_text(json.dumps(record))
+    status, text = _run(engine, str(path), "desk")
+    assert status == booking.NOT_BOOKABLE
+    assert "FIRST BOOKABLE DAY" not in text
+    assert "bookable once body temperature (°C) is below 37.5" in text

@@ -68,17 +68,22 @@ _DECODER = json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=_
 
 def _nesting(data: Any) -> int:
     """Return the deepest nesting of arrays and objects in parsed JSON data."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        node, depth = stack.pop()
-        children = node.values() if type(node) is dict else node if type(node) is list else None
-        if children is None:
-            continue
-        if depth > deepest:
-            deepest = depth
-        stack.extend((child, depth + 1) for child in children if type(child) in (dict, list))
-    return deepest
+    if type(data) is not dict and type(data) is not list:
+        return 0
+    # Level by level: one list comprehension per container, no stack entry per child.
+    depth = 0
+    level = [data]
+    while level:
+        depth += 1
+        below: list[Any] = []
+        for node in level:
+            below += [
+                child
+                for child in (node.values() if type(node) is dict else node)
+                if type(child) is dict or type(child) is list
+            ]
+        level = below
+    return depth
 
 
 def checked_text(text: str | bytes) -> str:

@@ -1,6 +1,8 @@
 """The ``herniarules`` command line.
 
-``herniarules assess FILE... [--technique ID] [--format text|json|jsonl] [--as-of DATE] [-v]``
+``herniarules assess FILE... [--technique ID] [--format text|json|jsonl] [--as-of DATE] [-v]
+[--outlook]``
+``herniarules test CASES.yaml... [--format text|json|junit] [-v]``
 ``herniarules plan FILE --technique ID --start DATE``
 ``herniarules techniques`` · ``herniarules rules`` · ``herniarules plugins``
 ``herniarules schema patient|assessment``
@@ -30,6 +32,7 @@ from herniarules.errors import Problem
 from herniarules.io import InputError, assessment_to_dict, dumps, load_patient, loads_patient
 from herniarules.model import Patient
 from herniarules.outcomes import Assessment, Decision, Finding, Outcome, Protocol
+from herniarules.outlook import DecisionOutlook, Outlook, outlook
 from herniarules.schema import assessment_schema, decision_schema, patient_schema
 
 __all__ = ["main"]
@@ -159,6 +162,14 @@ def _parser() -> argparse.ArgumentParser:
         help="text: every finding and every step of each protocol, not only the deciding "
         "reasons and a protocol summary",
     )
+    assess.add_argument(
+        "--outlook",
+        action="store_true",
+        help="say what would change each refusal: the first bookable day when the blocking "
+        "findings lapse with time (course break, recent surgery, a clearance dated later), "
+        "and the values or clearance that would lift the others; json: an 'outlook' object "
+        "in each entry (see the docs page 'What would change the answer')",
+    )
     _add_lang(assess, argparse.SUPPRESS)
     plan = sub.add_parser(
         "plan",
@@ -202,6 +213,7 @@ def _parser() -> argparse.ArgumentParser:
     _replay_parser(sub, formatter)
     _screen_parser(sub)
     _add_serve(sub)
+    _add_test(sub)
     return parser
 
 
@@ -230,12 +242,52 @@ def _replay_parser(
     _add_format(replay)
 
 
+_TEST_EPILOG = """\
+exit status:
+  0    every case passed
+  1    some case failed (each failure says what was expected and what came)
+  2    a file cannot be read: each problem is named by its path (the other files still run)
+
+examples:
+  herniarules test examples/cases/*.yaml
+  herniarules test --format junit cases/*.yaml > report.xml
+
+herniarules supports clinicians; it does not replace them.
+"""
+
+
+def _add_test(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    test = sub.add_parser(
+        "test",
+        help="run clinical test cases written in YAML (extra [cases])",
+        description="Run clinical vignettes written in YAML: for each case, assess its patient "
+        "on its day and compare the verdict of each technique, and the rules that fired, with "
+        "what the case expects (see the docs page 'Clinical test cases').",
+        epilog=_TEST_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    test.add_argument("files", nargs="+", metavar="FILE", help="a YAML file of test cases")
+    test.add_argument(
+        "--format",
+        choices=("text", "json", "junit"),
+        default="text",
+        help="text for people (default); json for programs; junit: JUnit XML for CI",
+    )
+    test.add_argument(
+        "-v", "--verbose", action="store_true", help="text: list the cases that pass too"
+    )
+
+
 def _screen_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``herniarules screen``; it runs in :mod:`herniarules.screen._cli`."""
     screen = sub.add_parser(
         "screen", help="decide every technique for a whole population file (extra [screen])"
     )
-    screen.add_argument("input", metavar="INPUT", help=".parquet, .arrow, .csv or .ndjson")
+    screen.add_argument(
+        "input",
+        metavar="INPUT",
+        help=".parquet, .arrow, .csv or .ndjson of patients, or a FHIR Bulk Data export folder",
+    )
     screen.add_argument("--out", required=True, help="decisions: .parquet, .csv or .ndjson")
     screen.add_argument("--errors", help="refused rows (default: next to --out, .errors.csv)")
     screen.add_argument("--report", help="write the summary as HTML with a chart")
@@ -372,7 +424,12 @@ def _text_protocol(protocol: Protocol, out: TextIO, verbose: bool) -> None:
         out.write(f"        avoid: {area}\n")
 
 
-def _text_decision(decision: Decision, out: TextIO, verbose: bool = True) -> None:
+def _text_decision(
+    decision: Decision,
+    out: TextIO,
+    verbose: bool = True,
+    ahead: DecisionOutlook | None = None,
+) -> None:
     verdict = "PERMITTED" if decision.permitted else "NOT PERMITTED"
     out.write(f"  {decision.technique:<14} {verdict:<14} {decision.outcome.label}\n")
     findings = sorted(decision.findings, key=lambda f: (-f.effective_outcome, f.rule_id))
@@ -392,6 +449,11 @@ def _text_decision(decision: Decision, out: TextIO, verbose: bool = True) -> Non
         out.write(f"      ({more} less restrictive finding{'s' if more > 1 else ''}; --verbose)\n")
     if decision.protocol is not None:
         _text_protocol(decision.protocol, out, verbose)
+    if ahead is not None and not decision.permitted:
+        out.write(f"      outlook: {ahead.text()}\n")
+        if verbose:
+            for change in ahead.changes:
+                out.write(f"        {change.rule_id}: {change.text()}\n")
 
 
 def _text_assessment(
@@ -400,10 +462,12 @@ def _text_assessment(
     verbose: bool = True,
     patient: Patient | None = None,
     indications: dict[str, tuple[str, ...]] | None = None,
+    ahead: Outlook | None = None,
 ) -> None:
     out.write(f"Patient {assessment.patient_id} (assessed {assessment.as_of.isoformat()})\n")
     for decision in assessment.decisions:
-        _text_decision(decision, out, verbose)
+        seen = ahead.decision(decision.technique) if ahead is not None else None
+        _text_decision(decision, out, verbose, seen)
     if assessment.ranking:
         out.write("  ranking of the permitted techniques, best first:\n")
         wanted = set(patient.indications) if patient is not None else set()
@@ -602,10 +666,18 @@ def _assess(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) 
                 f"error: unknown technique {unknown[0]!r}; installed: {', '.join(sorted(known))}\n"
             )
             return EXIT_INPUT
+    if args.fhir and args.outlook:
+        err.write("error: --outlook does not apply to --fhir input yet\n")
+        return EXIT_INPUT
     if args.fhir:
         return _assess_fhir(engine, args, out, err)
     if args.format == "fhir":
         err.write("error: --format fhir needs --fhir input (the FHIR resources to cite)\n")
+        return EXIT_INPUT
+    if args.outlook and args.format == "text" and args.lang:
+        err.write(
+            "error: --outlook text is in English only: use --format json, or leave out --lang\n"
+        )
         return EXIT_INPUT
     indications = {t.id: tuple(t.indications) for t in engine.techniques}
     status = EXIT_OK
@@ -619,6 +691,11 @@ def _assess(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) 
         try:
             patient = _read(source, _stdin_bytes)
             assessment = engine.assess(patient, as_of=args.as_of, techniques=args.technique)
+            ahead = (
+                outlook(engine, patient, assessment=assessment, techniques=args.technique)
+                if args.outlook
+                else None
+            )
         except InputError as exc:
             err.write(f"error: {exc}\n")
             status = EXIT_INPUT
@@ -643,13 +720,15 @@ def _assess(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) 
                 )
                 continue
             if args.format == "text":
-                _text_assessment(assessment, out, args.verbose, patient, indications)
+                _text_assessment(assessment, out, args.verbose, patient, indications, ahead)
                 continue
             if args.lang:
                 from herniarules.i18n import localize
 
                 assessment = localize(assessment, args.lang)
             record = assessment_to_dict(assessment)
+            if ahead is not None:
+                record["outlook"] = ahead.to_dict()
         if args.format == "jsonl":
             out.write(_json_text(record, out, indent=None) + "\n")
             out.flush()
@@ -717,6 +796,8 @@ def _run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
         return _plan(engine, args, out, err)
     if args.command == "replay":
         return _replay(engine, args, out, err)
+    if args.command == "test":
+        return _test(engine, args, out, err)
     return _assess(engine, args, out, err)
 
 
@@ -755,6 +836,22 @@ def _replay(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) 
         for difference in result.differences:
             out.write(f"  {difference}\n")
     return EXIT_OK if result.identical else EXIT_DIFFERS
+
+
+def _test(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from herniarules.cases import run
+
+    report = run(args.files, engine)
+    if args.format == "json":
+        out.write(_json_text(report.to_dict(), out) + "\n")
+    elif args.format == "junit":
+        out.write(report.junit_xml())
+    else:
+        out.write(report.text(args.verbose))
+    if args.format != "text":  # the text report names them already
+        for error in report.errors:
+            err.write(f"error: {error}\n")
+    return report.exit_status
 
 
 def _tolerant(stream: TextIO) -> TextIO:

@@ -50,6 +50,7 @@ from herniarules.outcomes import (
     Provenance,
     _assessed,
     _decided,
+    _found,
 )
 from herniarules.rules import CompiledRules, Custom, Rule
 from herniarules.safety import DEFAULT_POLICY, Policy, core_rules
@@ -763,6 +764,29 @@ class Engine:
         except BaseException:  # a rule that raises: each technique on its own, to isolate it
             return None
 
+    def protocol_failure(self, technique: str, facts: Facts) -> Finding | None:
+        """Return the ``engine.plugin-error`` finding if ``technique``'s protocol builder fails
+        for ``facts``, else ``None`` (the protocol is then kept for reuse).
+
+        For callers that reach verdicts without :meth:`assess`, such as
+        :func:`herniarules.screen.screen`: a technique whose builder fails is not permitted.
+        """
+        slot = self._slot(technique)
+        # As the decision loop of assess does, apart: that loop keeps the hit path inline.
+        key: tuple[Any, ...] | None = slot.key(facts) if slot.technique.reads else ()
+        try:
+            if slot.protocols.get(key) is not None:  # type: ignore[arg-type]  # a tuple here
+                return None
+        except TypeError:  # an unhashable declared value: built every time
+            key = None
+        try:
+            self._build_protocol(slot, facts, key)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # PluginError from the guard, or an engine fault
+            return self._plugin_failure(slot.plugin, slot.id, describe("the protocol builder", exc))
+        return None
+
     def _build_protocol(self, slot: _Slot, facts: Facts, key: tuple[Any, ...] | None) -> Protocol:
         """Build the slot's protocol for ``facts`` through the guard; keep it under ``key``.
 
@@ -1032,7 +1056,7 @@ def _make_finding(rule: Rule, result: bool | None, names: tuple[str, ...], facts
         sites = {item["site"] for item in items}
         if items and None not in sites:
             site = ", ".join(sorted(sites))
-    return Finding(rule.id, outcome, message, rule.source, evidence, rule.when.render(facts), site)
+    return _found(rule.id, outcome, message, rule.source, evidence, rule.when.render(facts), site)
 
 
 def _plan_problem(

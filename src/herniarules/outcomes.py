@@ -567,3 +567,38 @@ _f_cleared_by, _f_effective, _f_hash = (
     Finding.__dict__[name].__set__
     for name in ("cleared_by", "effective_outcome", "_attrs_cached_hash")
 )
+
+
+def _found(
+    rule_id: str,
+    outcome: Outcome,
+    message: str,
+    source: str,
+    evidence: Mapping[str, Any],
+    explanation: str,
+    site: str | None,
+) -> Finding:
+    """Return ``Finding(rule_id, outcome, message, source, evidence, explanation, site)``.
+
+    For the engine, whose evidence is :meth:`Facts.evidence <herniarules.facts.Facts.
+    evidence>` or the interpreter's: read-only all the way down already, so it is not walked
+    and frozen again (the constructor would return it unchanged). The result is equal to, and
+    indistinguishable from, the one the constructor builds.
+    """
+    finding: Finding = _new(Finding)
+    _f_rule_id(finding, rule_id)
+    _f_outcome(finding, outcome)
+    _f_message(finding, message)
+    _f_source(finding, source)
+    _f_evidence(finding, evidence)
+    _f_explanation(finding, explanation)
+    _f_site(finding, site)
+    _f_cleared_by(finding, None)
+    _f_effective(finding, outcome)
+    _f_hash(finding, None)
+    return finding
+
+
+_f_rule_id, _f_outcome, _f_message, _f_source, _f_evidence, _f_explanation, _f_site = (
+    write for _, write in _FINDING_SLOTS
+)

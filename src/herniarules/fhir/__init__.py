@@ -28,6 +28,7 @@ from herniarules.fhir._base import (
     Problems,
 )
 from herniarules.fhir._read import PATIENT_TYPES, READ_TYPES, map_resources, sources_of
+from herniarules.fhir._reading import Source
 from herniarules.fhir._write import detected_issues, finding_provenance, guidance_response
 from herniarules.fhir.extensions import structure_definitions
 from herniarules.fhir.strict import SchemaValidator
@@ -217,6 +218,20 @@ def read_ndjson(
     per type), then each Patient's record is built from the resources that refer to it.
     Lines that are not resources (an export log) are problems; an empty line is skipped.
     """
+    for key, sources in bulk_sources(paths, strict=strict):
+        yield map_resources(sources, as_of=as_of, patient=key.split("/", 1)[1], freshness=freshness)
+
+
+def bulk_sources(
+    paths: Iterable[str | Path], *, strict: SchemaValidator | None = None
+) -> Iterator[tuple[str, list[Source]]]:
+    """Return ``(Patient/id, sources)`` per Patient of Bulk Data NDJSON files, in file order.
+
+    Every line is read before the first patient is returned, and a line that is not JSON or
+    not a resource raises :class:`~herniarules.InputError` naming ``file:line``: such a line
+    may belong to any patient, so no patient is read without it. What one patient's resources
+    hold is checked by :func:`map_resources`, patient by patient.
+    """
     problems = Problems()
     by_patient: dict[str, list[tuple[object, str, str | None]]] = {}
     shared: list[tuple[object, str, str | None]] = []
@@ -248,11 +263,10 @@ def read_ndjson(
                 else:
                     by_patient.setdefault(key, []).append((resource, where, None))
     problems.raise_any()
+    medications = [item for item in shared if _is_medication(item[0])]
     for key in order:
         items = by_patient.get(key, [])
-        medications = [item for item in shared if _is_medication(item[0])]
-        sources = sources_of(items + medications, Problems())
-        yield map_resources(sources, as_of=as_of, patient=key.split("/", 1)[1], freshness=freshness)
+        yield key, sources_of(items + medications, Problems())
 
 
 def _is_medication(resource: object) -> bool:

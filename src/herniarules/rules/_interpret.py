@@ -12,6 +12,7 @@ decides from the values (:data:`decide`); the items that gave its result are its
 from __future__ import annotations
 
 import operator
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -157,7 +158,7 @@ def _custom(node: Custom, facts: Facts) -> Tri:
 
 @EVALUATE.register(Some, Every, CountCompare)
 def _quantifier(node: Some | Every | CountCompare, facts: Facts) -> Tri:
-    found = item_values(node, facts)
+    found = interpreted_item_values(node, facts)
     return None if found is None else decide(node, found[1])
 
 
@@ -208,16 +209,51 @@ def _labelled(node: Labelled, item: Any) -> Tri:
 Quantifier = Some | Every | CountCompare
 
 
-def item_values(node: Quantifier, facts: Facts) -> tuple[Sequence[Any], list[Tri]] | None:
+def interpreted_item_values(
+    node: Quantifier, facts: Facts
+) -> tuple[Sequence[Any], list[Tri]] | None:
     """Return the items of ``node``'s collection and its item predicate's value on each.
 
-    ``None`` when the collection was not recorded.
+    ``None`` when the collection was not recorded. This is the reference: each item predicate
+    is walked node by node with :data:`evaluate_item`; :func:`item_values` gives the same
+    values through compiled code.
     """
     items = getattr(facts, node.kind.collection)
     if items is None:
         return None
     predicate = node.predicate
     return items, [evaluate_item(predicate, item) for item in items]
+
+
+#: The compiled function of each item predicate :func:`item_values` has met, by node (nodes
+#: compare by identity); an entry goes with its node. Rule data only, never patient data.
+_ITEM_FUNCTIONS: weakref.WeakKeyDictionary[ItemExpr, Callable[[Any], Tri]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def item_function(predicate: ItemExpr) -> Callable[[Any], Tri]:
+    """Return the compiled function from one item to ``predicate``'s value on it."""
+    function = _ITEM_FUNCTIONS.get(predicate)
+    if function is None:
+        from herniarules.rules._python import item_function as compile_item  # builds on this
+
+        function = _ITEM_FUNCTIONS[predicate] = compile_item(predicate)
+    return function
+
+
+def item_values(node: Quantifier, facts: Facts) -> tuple[Sequence[Any], list[Tri]] | None:
+    """Return the items of ``node``'s collection and its item predicate's value on each.
+
+    ``None`` when the collection was not recorded. The values are those of
+    :func:`interpreted_item_values`, computed by the predicate's generated code (what a
+    finding's evidence, rendering and missing values read); :func:`evaluate` keeps to the
+    interpreted walk, so that it stays a reference for the generated rule functions.
+    """
+    items = getattr(facts, node.kind.collection)
+    if items is None:
+        return None
+    return items, list(map(item_function(node.predicate), items))
 
 
 #: ``decide(node, values)``: a quantifier's value from its item predicate's values.

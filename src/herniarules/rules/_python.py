@@ -302,6 +302,23 @@ def _labelled(node: Labelled, ctx: Context, item: str) -> str:
     return item_code(node.inner, ctx, item)
 
 
+def item_function(predicate: ItemExpr) -> Callable[[Any], Tri]:
+    """Return the compiled function from one item to ``predicate``'s value on it.
+
+    The same values as :data:`herniarules.rules._interpret.evaluate_item`, without walking
+    the nodes for every item.
+    """
+    ctx = Context()
+    body = item_code(predicate, ctx, "item")
+    function: Callable[[Any], Tri] = define(
+        f"def item_value(item):\n    return {body}\n",
+        "item_value",
+        "item predicate",
+        dict(ctx.constants),
+    )
+    return function
+
+
 # --------------------------------------------------------------------------- rule sets
 
 

@@ -55,6 +55,8 @@ _FORMATS = {
     ".ndjson": "ndjson",
     ".jsonl": "ndjson",
 }
+#: The formats whose lines the JSON reader reads into Patient objects.
+_READ_FORMATS = frozenset({"csv", "ndjson"})
 
 
 @attrs.frozen
@@ -154,15 +156,21 @@ def screen(
     engine = engine or Engine()
     kernel = Kernel(engine, techniques)
     read_errors: list[RowError] = []
+    # Rows written from Patient objects (a list of them, or the lines of NDJSON and CSV,
+    # which the JSON reader reads) hold records the reader accepted: not read again.
+    read = True
     if isinstance(patients, str | Path):
-        table, read_errors = read_patients(patients)
+        table, read_errors = read_patients(patients, as_of=as_of)
+        read = (
+            Path(patients).is_dir() or _FORMATS.get(Path(patients).suffix.lower()) in _READ_FORMATS
+        )
     elif isinstance(patients, pl.DataFrame):
-        table = patients
+        table, read = patients, False
     elif type(patients).__name__ == "Table":  # a pyarrow.Table
-        table = pl.DataFrame(patients)
+        table, read = pl.DataFrame(patients), False
     else:
         table = patients_to_table(list(patients))
-    facts, errors = derive_table(table, as_of, engine.terminology)
+    facts, errors = derive_table(table, as_of, engine.terminology, read=read)
     clearances = _clearances(
         table.select(pl.col("clearances").cast(PATIENT_SCHEMA["clearances"]))
         if "clearances" in table.columns
@@ -172,9 +180,9 @@ def screen(
         [plan.id for plan in kernel.plans],
         as_of,
     )
-    decisions = kernel.with_lists(kernel.decide(facts, clearances)).sort(
-        ROW, "technique", maintain_order=True
-    )
+    decided = kernel.decide(facts, clearances)
+    decided = kernel.with_failures(decided, kernel.protocol_failures(facts, decided))
+    decisions = kernel.with_lists(decided).sort(ROW, "technique", maintain_order=True)
     all_errors = _renumber(read_errors, errors)
     rows = len(table) + len({e.row for e in read_errors})
     return Screening(decisions, tuple(all_errors), kernel.rule_ids, rows, as_of)
@@ -204,15 +212,26 @@ def _problem(path: str, message: str, source: str | Path | None = None) -> Input
     return InputError([Problem(path, message)], None if source is None else str(source))
 
 
-def read_patients(path: str | Path) -> tuple[pl.DataFrame, list[RowError]]:
+def read_patients(
+    path: str | Path, *, as_of: dt.date | None = None
+) -> tuple[pl.DataFrame, list[RowError]]:
     """Return the patient table in a file, and the problems of rows the reader refused.
 
     Parquet and Arrow IPC hold :data:`PATIENT_SCHEMA` columns; NDJSON holds one patient JSON
     record per line; CSV holds the patient fields as columns, the nested ones (``vitals``,
     ``hernias``...) as JSON text. Lines of NDJSON and CSV are read by the JSON reader, so a
     refused line is reported with its paths; a table's rows are checked by :func:`screen`.
+
+    A directory is a FHIR Bulk Data export: its ``*.ndjson`` files named after a resource type
+    (``Condition.000.ndjson``; an export log such as ``log.ndjson`` is left alone)
+    are read through :mod:`herniarules.fhir` on ``as_of`` (default today), one row per
+    Patient resource in file order; a patient whose resources the mapping refuses is a
+    refused row with the mapping's paths (``Observation.000.ndjson:4.valueQuantity.code``),
+    and a line that is not a resource stops the whole read, since it may belong to anyone.
     """
     path = Path(path)
+    if path.is_dir():
+        return _read_bulk(path, as_of or dt.date.today())
     kind = _FORMATS.get(path.suffix.lower())
     if kind is None:
         raise _problem("", f"unknown format; use one of {', '.join(sorted(_FORMATS))}", path)
@@ -224,6 +243,30 @@ def read_patients(path: str | Path) -> tuple[pl.DataFrame, list[RowError]]:
         with path.open("rb") as handle:
             return _read_lines(handle)
     return _read_csv(path)
+
+
+def _read_bulk(folder: Path, as_of: dt.date) -> tuple[pl.DataFrame, list[RowError]]:
+    from herniarules.fhir import bulk_sources
+    from herniarules.fhir._read import map_resources
+
+    # An export names each file after its resource type (Condition.000.ndjson); other files
+    # of the folder, such as an export log, are not resources.
+    files = sorted(p for p in folder.glob("*.ndjson") if p.name[:1].isupper())
+    if not files:
+        raise _problem("", "no Type.NNN.ndjson files: expected a FHIR Bulk Data export", folder)
+    patients: list[Patient] = []
+    errors: list[RowError] = []
+    for number, (key, sources) in enumerate(bulk_sources(files)):
+        try:
+            record = map_resources(sources, as_of=as_of, patient=key.split("/", 1)[1])
+        except InputError as error:
+            problems = getattr(error, "problems", ())
+            if not problems:
+                errors.append(RowError(number, key, str(error)))
+            errors.extend(RowError(number, p.path, p.message) for p in problems)
+            continue
+        patients.append(record.patient)
+    return patients_to_table(patients), errors
 
 
 def _read_lines(lines: Iterable[bytes]) -> tuple[pl.DataFrame, list[RowError]]:

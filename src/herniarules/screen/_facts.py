@@ -338,14 +338,17 @@ def _hernia_code_regions_expr(key: pl.Expr) -> pl.Expr:
     )
 
 
-def _conditions(table: pl.DataFrame, terminology: Terminology) -> tuple[pl.DataFrame, set[int]]:
+def _conditions(
+    table: pl.DataFrame, terminology: Terminology, read: bool = False
+) -> tuple[pl.DataFrame, set[int]]:
     """Return what each row's conditions add up to, column-wise, and the bad rows.
 
     A code's meaning comes from a lookup of each distinct code as written
     (:func:`_code_lookup`); a named concept's tiers from the terminology's tables; the rest
-    follows :func:`~herniarules.facts.derive_facts` line by line.
+    follows :func:`~herniarules.facts.derive_facts` line by line. With ``read``, the records
+    were accepted by the JSON reader already and are not read again.
     """
-    _, _, bad = _read_children(table, "conditions")
+    bad = set() if read else _read_children(table, "conditions")[2]
     records = (
         table.select(ROW, "conditions")
         .explode("conditions")
@@ -579,18 +582,44 @@ def _after(name: str, first: str, second: str) -> pl.Expr:
 
 
 def derive_table(
-    patients: pl.DataFrame, as_of: dt.date, terminology: Terminology = DEFAULT_TERMINOLOGY
+    patients: pl.DataFrame,
+    as_of: dt.date,
+    terminology: Terminology = DEFAULT_TERMINOLOGY,
+    *,
+    read: bool = False,
 ) -> tuple[pl.DataFrame, list[RowError]]:
     """Return the facts table of the valid rows of ``patients`` on ``as_of``, and the problems.
 
     ``patients`` has :data:`~herniarules.screen._table.PATIENT_SCHEMA` (columns it lacks are
     null, columns it adds are refused). The facts table keeps each row's number in
-    :data:`~herniarules.rules._polars.ROW`.
+    :data:`~herniarules.rules._polars.ROW`. ``read`` says that every row was written from a
+    :class:`~herniarules.Patient` the JSON reader or the model's constructors accepted (as
+    :func:`~herniarules.screen._table.patients_to_table` writes them): the distinct records are
+    then not read a second time; the checks per value and the code lookup still run.
     """
     table = _conform(patients).with_row_index(ROW)
     bad: set[int] = set(table.filter(_column_problems(table))[ROW].to_list())
-    # The patient's own fields: each distinct combination read once (the id and the age are
-    # checked per value above).
+    if not read:
+        bad |= _unread_rows(table)
+    conditions, bad_conditions = _conditions(table, terminology, read)
+    medications, bad_medications = _medications(table)
+    allergies, bad_allergies = _allergies(table)
+    bad |= bad_conditions | bad_medications | bad_allergies
+    refused = sorted(bad)
+    errors = _row_errors(table, refused)
+    valid = table.filter(~pl.col(ROW).is_in(refused)) if refused else table
+    facts = _derive(valid, conditions, medications, allergies, as_of)
+    errors.sort(key=lambda e: (e.row, e.path))
+    return facts, errors
+
+
+def _unread_rows(table: pl.DataFrame) -> set[int]:
+    """Return the rows whose own fields or child records the JSON reader refuses.
+
+    Each distinct combination of the patient's own fields, and each distinct child record,
+    is read once (the id, the age and the values checked per value are not part of them).
+    """
+    bad: set[int] = set()
     own = ["sex", "pregnant", "inflammatory_process", "indications"]
     combos = table.select(own).unique(maintain_order=True).with_row_index("cid")
     bad_combos = []
@@ -602,18 +631,9 @@ def derive_table(
     if bad_combos:
         with_cid = table.select(ROW, *own).join(combos, on=own, how="left", nulls_equal=True)
         bad |= set(with_cid.filter(pl.col("cid").is_in(bad_combos))[ROW].to_list())
-    conditions, bad_conditions = _conditions(table, terminology)
-    medications, bad_medications = _medications(table)
-    allergies, bad_allergies = _allergies(table)
-    bad |= bad_conditions | bad_medications | bad_allergies
     for name in ("hernias", "massage_courses", "surgeries", "clearances"):
         bad |= _read_children(table, name)[2]
-    refused = sorted(bad)
-    errors = _row_errors(table, refused)
-    valid = table.filter(~pl.col(ROW).is_in(refused)) if refused else table
-    facts = _derive(valid, conditions, medications, allergies, as_of)
-    errors.sort(key=lambda e: (e.row, e.path))
-    return facts, errors
+    return bad
 
 
 def _conform(patients: pl.DataFrame) -> pl.DataFrame:

@@ -295,6 +295,63 @@ class Kernel:
             missing_mask.alias("missing_mask"),
         )
 
+    def protocol_failures(self, facts: pl.DataFrame, decisions: pl.DataFrame) -> pl.DataFrame:
+        """Return :data:`ROW` and ``technique`` of the permitted decisions whose protocol
+        builder fails, as :meth:`Engine.assess <herniarules.Engine.assess>` would find.
+
+        Each builder runs once per distinct combination of the facts it declares among the
+        rows its technique is permitted for (through the engine, so equal declared facts share
+        one protocol, kept for reuse), on the facts of one row of that combination: a builder
+        reads nothing else, so the row stands for all of them.
+        """
+        failed: list[tuple[int, str]] = []
+        for plan in self.plans:
+            reads = list(self.engine.technique(plan.id).reads)
+            permitted = decisions.filter(
+                (pl.col("technique") == plan.id) & pl.col("permitted")
+            ).select(ROW)
+            if permitted.is_empty():
+                continue
+            rows = facts.join(permitted, on=ROW, how="semi")
+            if reads:
+                groups = rows.group_by(reads, maintain_order=True).agg(pl.col(ROW))
+            else:
+                groups = rows.select(pl.col(ROW).implode())
+            members: list[list[int]] = groups[ROW].to_list()
+            first = {group[0]: group for group in members}
+            for row in rows.filter(pl.col(ROW).is_in(list(first))).iter_rows(named=True):
+                if self.engine.protocol_failure(plan.id, facts_from_row(row)) is not None:
+                    failed.extend((member, plan.id) for member in first[row[ROW]])
+        return pl.DataFrame(
+            failed, schema={ROW: pl.UInt32(), "technique": pl.String()}, orient="row"
+        )
+
+    def with_failures(self, decisions: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
+        """Return ``decisions`` with each of ``failures`` not permitted, for want of data,
+        and its ``engine.plugin-error`` bit set, as the engine decides a failed builder."""
+        if failures.is_empty():
+            return decisions
+        bit = len(self.rule_ids) - 1
+        word = mask_column(bit // 64)
+        hit = pl.col("_failed").fill_null(False)
+        return (
+            decisions.join(
+                failures.with_columns(_failed=pl.lit(True)), on=[ROW, "technique"], how="left"
+            )
+            .with_columns(
+                pl.when(hit)
+                .then(pl.lit(_LABELS[_INSUFFICIENT]))
+                .otherwise("verdict")
+                .alias("verdict"),
+                (pl.col("permitted") & ~hit).alias("permitted"),
+                pl.when(hit)
+                .then(pl.col(word) | pl.lit(1 << (bit % 64), _U64))
+                .otherwise(pl.col(word))
+                .alias(word),
+            )
+            .drop("_failed")
+        )
+
     def with_lists(self, decisions: pl.DataFrame) -> pl.DataFrame:
         """Add ``fired_rules`` and ``missing``, the lists the masks stand for, in bit order.
 
