@@ -294,9 +294,27 @@ def test_masking_drops_identifying_fields_and_the_masked_record_still_replays(
         d["patient_id"] is None for d in masked["decisions"]
     )
     assert not re.search(r'"cleared_by": "[^"]', masked_text)
-    assert masked["masked"] == ["cleared_by", "patient_id"]
+    assert re.search(r'"cleared_by": "[^"]', full)  # there was one to mask
+    assert not re.search(r'"display": "[^"]', masked_text)
+    assert masked["masked"] == ["cleared_by", "display", "patient_id"]
     assert masked["input_sha256"] == json.loads(full)["input_sha256"]
     assert engine.replay(masked_text, patient).identical
+
+
+def test_masking_drops_condition_displays_from_the_evidence(engine: Engine) -> None:
+    patient = load_patient(ROOT / "examples" / "patients" / "07-oncology-history.json")
+    assessment = engine.assess(patient, as_of=AS_OF)
+    assert re.search(r'"display": "[^"]', dumps(assessment))
+    masked = dumps(assessment, mask=Masker())
+    assert not re.search(r'"display": "[^"]', masked)
+    assert engine.replay(masked, patient).identical
+    strict = Masker(fields=(*audit.IDENTIFYING_FIELDS, "explanation", "message"))
+    record = json.loads(dumps(assessment, mask=strict))
+    assert all(
+        f["explanation"] is None and f["message"] is None
+        for d in record["decisions"]
+        for f in d["findings"]
+    )
 
 
 def test_a_masker_can_replace_instead_of_drop(engine: Engine) -> None:

@@ -62,8 +62,11 @@ NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, "herniarules.audit")
 #: Record layouts :func:`read_record` reads; 1.0 records carry no input hash and cannot replay.
 SUPPORTED_SCHEMA_VERSIONS: tuple[str, ...] = (SCHEMA_VERSION,)
 
-#: Fields a :class:`Masker` drops by default: who the patient is and who cleared what.
-IDENTIFYING_FIELDS: tuple[str, ...] = ("patient_id", "cleared_by")
+#: Fields a :class:`Masker` drops by default: who the patient is, who cleared what, and the
+#: display texts of conditions in the evidence (a patient's own free text reaches them when
+#: its code is not in the code table). A finding's explanation and message may quote such a
+#: display too: add ``"explanation"`` and ``"message"`` to drop them as well.
+IDENTIFYING_FIELDS: tuple[str, ...] = ("patient_id", "cleared_by", "display")
 
 
 class RecordError(InputError):
