@@ -236,6 +236,30 @@ def test_a_technique_no_plugin_provides_now_is_named(engine: Engine) -> None:
     assert "herniarules-honey" in removed
 
 
+def test_a_stricter_technique_parameter_names_the_protocol(engine: Engine) -> None:
+    patient = load_patient(EXAMPLES[0])
+    stored = json.loads(dumps(engine.assess(patient, as_of=AS_OF)))
+    classic = next(d for d in stored["decisions"] if d["technique"] == "classic")
+    classic["protocol"]["session_minutes"] = [1.0, 2.0]  # as if another builder had written it
+    result = engine.replay(stored, patient)
+    [protocol] = [d for d in result.differences if d.what == "protocol"]
+    assert protocol.subject == "classic" and protocol.recorded["session_minutes"] == [1.0, 2.0]
+    assert protocol.replayed["session_minutes"] != [1.0, 2.0]
+
+
+def test_a_localized_record_replays_as_identical(engine: Engine) -> None:
+    patient = load_patient(EXAMPLES[0])
+    assert engine.replay(dumps(engine.assess(patient, as_of=AS_OF), locale="ru"), patient).identical
+
+
+def test_a_changed_ranking_is_named(engine: Engine) -> None:
+    patient = load_patient(EXAMPLES[0])
+    stored = json.loads(dumps(engine.assess(patient, as_of=AS_OF)))
+    stored["ranking"] = list(reversed(stored["ranking"]))
+    [difference] = engine.replay(stored, patient).differences
+    assert difference.what == "ranking"
+
+
 def test_a_decision_object_replays_as_its_record_would(engine: Engine) -> None:
     patient = load_patient(EXAMPLES[3])
     assert engine.replay(engine.evaluate(patient, "honey", as_of=AS_OF), patient).identical

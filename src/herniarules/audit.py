@@ -185,12 +185,10 @@ def mask(record: Mapping[str, Any], masker: Callable[[dict[str, Any]], dict[str,
 
 
 def _record_data(record: object) -> Any:
-    from herniarules.io import assessment_to_dict, decision_to_dict, parse_json
+    from herniarules.io import dumps, parse_json
 
-    if type(record) is Assessment:
-        return assessment_to_dict(record)
-    if type(record) is Decision:
-        return decision_to_dict(record)
+    if type(record) in (Assessment, Decision):
+        return json.loads(dumps(record))  # the record as stored: arrays, not tuples
     if isinstance(record, str | bytes):
         try:
             return parse_json(record)
@@ -330,8 +328,9 @@ class Difference:
     """One way a replayed record differs from the stored one."""
 
     what: str
-    """What differs: input, fingerprint, sdk-version, plugin, policy, technique, verdict or
-    rules (for rules, recorded holds the rule ids removed since, replayed those added)."""
+    """What differs: input, fingerprint, sdk-version, plugin, policy, technique, verdict,
+    rules (recorded holds the rule ids removed since, replayed those added), protocol (its
+    session and course numbers and parameters) or ranking."""
     subject: str
     """The field, plugin, threshold or technique that differs (``pain_score``, ``honey``)."""
     recorded: Any
@@ -403,16 +402,16 @@ def replay(engine: Engine, record: object, patient: Patient) -> Replay:
 
     See :meth:`herniarules.Engine.replay`.
     """
-    from herniarules.io import assessment_to_dict, decision_to_dict
+    from herniarules.io import dumps
 
     data = read_record(record)
     as_of = date.fromisoformat(data["as_of"])
     recorded = _decisions(data)
     if "decisions" in data:
         techniques = [t for t in recorded if t in engine_techniques(engine)]
-        now = assessment_to_dict(engine.assess(patient, as_of=as_of, techniques=techniques))
+        now = json.loads(dumps(engine.assess(patient, as_of=as_of, techniques=techniques)))
     elif data["technique"] in engine_techniques(engine):
-        now = decision_to_dict(engine.evaluate(patient, data["technique"], as_of=as_of))
+        now = json.loads(dumps(engine.evaluate(patient, data["technique"], as_of=as_of)))
     else:
         now = None
     differences: list[Difference] = []
@@ -467,9 +466,40 @@ def replay(engine: Engine, record: object, patient: Patient) -> Replay:
                     _why(differences) or "another ruleset",
                 )
             )
+        both = all(
+            isinstance(d.get("protocol"), dict) and "parameters" in d["protocol"]
+            for d in (old, new)
+        )
+        old_protocol, new_protocol = _protocol_key(old, both), _protocol_key(new, both)
+        if old_protocol != new_protocol:
+            differences.append(
+                Difference(
+                    "protocol",
+                    technique,
+                    old_protocol,
+                    new_protocol,
+                    _why(differences) or "another protocol builder or parameters",
+                )
+            )
+    if now is not None and "ranking" in data and data["ranking"] != now["ranking"]:
+        differences.append(
+            Difference("ranking", "ranking", data["ranking"], now["ranking"], _why(differences))
+        )
     record_id = data.get("decision_id")
     replayed_id = None if now is None else now.get("decision_id")
     return Replay(not differences, tuple(differences), record_id, replayed_id, as_of)
+
+
+def _protocol_key(decision: Mapping[str, Any], parameters: bool) -> dict[str, Any] | None:
+    # What a protocol is in any language and in full and compact records alike: its session
+    # and course numbers, and its parameters when both records being compared hold them.
+    protocol = decision.get("protocol")
+    if not isinstance(protocol, dict):
+        return None
+    key = {name: protocol.get(name) for name in ("session_minutes", "course_sessions")}
+    if parameters:
+        key["parameters"] = protocol.get("parameters")
+    return key
 
 
 def engine_techniques(engine: Engine) -> frozenset[str]:
