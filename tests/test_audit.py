@@ -351,6 +351,14 @@ def test_a_masker_can_replace_instead_of_drop(engine: Engine) -> None:
     assert record["patient_id"].startswith("sha256:") and record["masked"] == ["patient_id"]
 
 
+def test_mask_and_compact_apply_to_records_only() -> None:
+    patient = load_patient(EXAMPLES[0])
+    with pytest.raises(TypeError, match="not to a Patient"):
+        dumps(patient, mask=Masker())
+    with pytest.raises(TypeError, match="not to a Patient"):
+        dumps(patient, compact=True)
+
+
 def test_a_custom_mask_hook_is_recorded_as_masked(engine: Engine) -> None:
     def hook(record: dict[str, Any]) -> dict[str, Any]:
         record["patient_id"] = "x"

@@ -153,7 +153,12 @@ def dumps(
     data to the masked data) masks identifying fields; the record then lists them in
     ``masked``.
     """
-    if (mask is not None or compact) and type(value) in (Decision, Assessment):
+    if mask is not None or compact:
+        if type(value) not in (Decision, Assessment):
+            raise TypeError(
+                f"mask and compact apply to decisions and assessments, not to a "
+                f"{type(value).__name__}"
+            )
         from herniarules import audit
 
         if compact:
