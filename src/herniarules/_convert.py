@@ -21,10 +21,17 @@ from typing import Any, TypeVar
 
 import attrs
 import cattrs
-from cattrs.gen import make_dict_unstructure_fn
+from cattrs.gen import make_dict_unstructure_fn, override
 
 from herniarules import _fast, _walk
-from herniarules.outcomes import Outcome
+from herniarules.outcomes import (
+    ASSESSMENT_AUDIT,
+    DECISION_AUDIT,
+    NESTED_DECISION_AUDIT,
+    Assessment,
+    Decision,
+    Outcome,
+)
 
 __all__ = ["converter", "structure"]
 
@@ -77,12 +84,45 @@ def _make_converter() -> cattrs.Converter:
         lambda cls: make_dict_unstructure_fn(cls, conv, _cattrs_include_init_false=True),
     )
     conv.register_unstructure_hook(Outcome, lambda o: o.label)
+    _register_records(conv)
     conv.register_unstructure_hook(frozenset, lambda s: sorted(s))
     conv.register_unstructure_hook_func(
         lambda t: t is Mapping or typing.get_origin(t) in _MAPPINGS,
         lambda m: {k: conv.unstructure(v) for k, v in m.items()},
     )
     return conv
+
+
+def _register_records(conv: cattrs.Converter) -> None:
+    # A decision or assessment is written without its private audit context and with the
+    # audit properties (herniarules.outcomes.DECISION_AUDIT and friends): a decision written
+    # on its own is a full audit record, one inside an assessment carries only its id.
+    def audited(cls: type[Any]) -> Any:
+        return make_dict_unstructure_fn(
+            cls, conv, _cattrs_include_init_false=True, _audit=override(omit=True)
+        )
+
+    def extra(value: Any, fields: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+        for name, tp in fields.items():
+            data[name] = conv.unstructure(getattr(value, name), tp)
+        return data
+
+    decision_fields = audited(Decision)
+    assessment_fields = audited(Assessment)
+
+    def nested(decision: Decision) -> dict[str, Any]:
+        return extra(decision, NESTED_DECISION_AUDIT, decision_fields(decision))
+
+    def decision(value: Decision) -> dict[str, Any]:
+        return extra(value, DECISION_AUDIT, decision_fields(value))
+
+    def assessment(value: Assessment) -> dict[str, Any]:
+        data = assessment_fields(value)
+        data["decisions"] = [nested(d) for d in value.decisions]
+        return extra(value, ASSESSMENT_AUDIT, data)
+
+    conv.register_unstructure_hook(Decision, decision)
+    conv.register_unstructure_hook(Assessment, assessment)
 
 
 #: The converter: ``converter.unstructure(obj)`` gives plain data; ``converter.structure(data,

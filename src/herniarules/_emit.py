@@ -42,6 +42,9 @@ from herniarules._codegen import define
 from herniarules.bounded import BoundedCache
 from herniarules.frozen import FrozenDict
 from herniarules.outcomes import (
+    ASSESSMENT_AUDIT,
+    DECISION_AUDIT,
+    NESTED_DECISION_AUDIT,
     Assessment,
     Decision,
     Finding,
@@ -100,6 +103,13 @@ _RECORDS: tuple[type[Any], ...] = (
     Assessment,
 )
 
+#: The audit fields each record writes beside its attrs fields (a decision inside an
+#: assessment writes only its id; one written on its own, all of :data:`DECISION_AUDIT`).
+_AUDIT: dict[type[Any], dict[str, Any]] = {
+    Decision: NESTED_DECISION_AUDIT,
+    Assessment: ASSESSMENT_AUDIT,
+}
+
 #: Records whose texts are kept: most decisions share them (the engine reuses one finding for
 #: equal results, plugins one protocol for equal inputs, the engine its plugin records).
 _SHARED: frozenset[type[Any]] = frozenset({Finding, Protocol, PluginInfo})
@@ -132,11 +142,14 @@ class Emitter:
         self._writers: dict[Any, Writer] = {}
         self._stores: list[BoundedCache[Any, tuple[Any, str]]] = []
         for record in _RECORDS:
-            self._writers[record] = self._record(record)
+            self._writers[record] = self._record(record, _AUDIT.get(record, {}))
+        #: A decision written on its own is a full audit record.
+        self._top: dict[type[Any], Writer] = {Decision: self._record(Decision, DECISION_AUDIT)}
 
     def write(self, value: Decision | Assessment) -> str:
         """Return ``value`` as JSON text."""
-        return self._writers[type(value)](value)
+        kind = type(value)
+        return (self._top.get(kind) or self._writers[kind])(value)
 
     @property
     def fragments(self) -> int:
@@ -148,11 +161,15 @@ class Emitter:
         """The estimated bytes the kept texts and the objects they were written from hold."""
         return sum(store.bytes for store in self._stores)
 
-    def _record(self, cls: type[Any]) -> Writer:
+    def _record(self, cls: type[Any], audit: dict[str, Any]) -> Writer:
         # One generated function per class: the field writers' texts and the constant text
         # between them are joined once, so a large result is copied once, not once per field.
-        hints = typing.get_type_hints(cls)
-        names = sorted(field.name for field in attrs.fields(cls))
+        # Private fields (the audit context) are not written; the audit properties are.
+        hints = {**typing.get_type_hints(cls), **audit}
+        names = sorted(
+            {field.name for field in attrs.fields(cls) if not field.name.startswith("_")}
+            | audit.keys()
+        )
         namespace: dict[str, Any] = {f"w_{name}": self._writer(hints[name]) for name in names}
         pieces: list[str] = []
         before = "{"

@@ -33,18 +33,21 @@ from herniarules.io import InputError, assessment_to_dict, dumps, load_patient, 
 from herniarules.model import Patient
 from herniarules.outcomes import Assessment, Decision, Finding, Outcome, Protocol
 from herniarules.outlook import DecisionOutlook, Outlook, outlook
-from herniarules.schema import assessment_schema, patient_schema
+from herniarules.schema import assessment_schema, decision_schema, patient_schema
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_INPUT, EXIT_REFUSED, EXIT_BROKEN_PIPE = 0, 2, 3, 141
+#: 'replay': the record does not replay identically.
+EXIT_DIFFERS = 1
 
 #: What standard input is called in messages and records.
 STDIN = "-"
 
 _EPILOG = """\
 exit status:
-  0    success
+  0    success ('replay': the record replays identically)
+  1    'replay': the record replays with differences, each named on standard output
   2    invalid input or command line: each problem is named by its path on standard error
        (with several files, the others are still assessed and printed)
   3    'plan': the course is refused because the technique is not permitted
@@ -57,6 +60,7 @@ examples:
   herniarules assess --technique classic --verbose patient.json
   herniarules plan patient.json --technique classic --start 2026-12-07
   herniarules rules --format json
+  herniarules replay decision-record.json patient.json
 
 herniarules supports clinicians; it does not replace them.
 """
@@ -206,13 +210,39 @@ def _parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="print a JSON Schema")
     schema.add_argument(
         "which",
-        choices=("patient", "assessment"),
-        help="the patient record (input) or the assessment record (output)",
+        choices=("patient", "assessment", "decision"),
+        help="the patient record (input), the assessment record or a decision record (output)",
     )
+    _replay_parser(sub, formatter)
     _screen_parser(sub)
     _add_serve(sub)
     _add_test(sub)
     return parser
+
+
+def _replay_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], formatter: Any
+) -> None:
+    replay = sub.add_parser(
+        "replay",
+        help="re-run a stored decision or assessment record and report what differs",
+        description="Re-run a stored audit record (a decision or assessment, full, masked or "
+        "compact) for its patient at the record's as-of day, and report whether the "
+        "installed SDK, plugins and policy decide identically, or what differs and why.",
+        epilog=_EPILOG,
+        formatter_class=formatter,
+    )
+    replay.add_argument(
+        "record", metavar="RECORD", help="the stored record (JSON); '-' reads standard input"
+    )
+    replay.add_argument(
+        "input",
+        nargs="?",
+        default=STDIN,
+        metavar="INPUT",
+        help="the patient record the decision was made for (default '-': standard input)",
+    )
+    _add_format(replay)
 
 
 _TEST_EPILOG = """\
@@ -784,7 +814,12 @@ def _run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
             out.write(line + "\n")
         return EXIT_OK
     if args.command == "schema":
-        schema = patient_schema() if args.which == "patient" else assessment_schema()
+        schemas = {
+            "patient": patient_schema,
+            "assessment": assessment_schema,
+            "decision": decision_schema,
+        }
+        schema = schemas[args.which]()
         out.write(_json_text(schema, out) + "\n")
         return EXIT_OK
     allow = None
@@ -814,9 +849,48 @@ def _run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
         return run_screen(args, allow, out, err)
     if args.command == "plan":
         return _plan(engine, args, out, err)
+    if args.command == "replay":
+        return _replay(engine, args, out, err)
     if args.command == "test":
         return _test(engine, args, out, err)
     return _assess(engine, args, out, err)
+
+
+def _replay(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from herniarules._json import read_file
+    from herniarules.audit import RecordError
+
+    if args.record == STDIN and args.input == STDIN:
+        err.write("error: RECORD and INPUT cannot both be standard input\n")
+        return EXIT_INPUT
+    try:
+        if args.record == STDIN:
+            text: str | bytes = _stdin_bytes()
+        else:
+            text = read_file(args.record)
+    except InputError as exc:
+        err.write(f"{RecordError(exc.problems, exc.source or args.record)}\n")
+        return EXIT_INPUT
+    try:
+        patient = _read(args.input, _stdin_bytes)
+        result = engine.replay(text, patient)
+    except RecordError as exc:
+        where = "standard input" if args.record == STDIN else args.record
+        err.write(f"{exc.with_source(where)}\n")
+        return EXIT_INPUT
+    except InputError as exc:
+        err.write(f"{exc}\n")
+        return EXIT_INPUT
+    if args.format == "json":
+        out.write(_json_text(result.to_dict(), out) + "\n")
+    elif result.identical:
+        out.write(f"identical: decision {result.record_id} replays as recorded on {result.as_of}\n")
+    else:
+        count = len(result.differences)
+        out.write(f"differs ({count} difference{'s' if count != 1 else ''}) on {result.as_of}:\n")
+        for difference in result.differences:
+            out.write(f"  {difference}\n")
+    return EXIT_OK if result.identical else EXIT_DIFFERS
 
 
 def _test(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

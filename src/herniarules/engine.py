@@ -27,7 +27,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import pluggy
@@ -47,6 +47,7 @@ from herniarules.outcomes import (
     Outcome,
     PluginInfo,
     Protocol,
+    Provenance,
     _assessed,
     _decided,
     _found,
@@ -56,6 +57,9 @@ from herniarules.safety import DEFAULT_POLICY, Policy, core_rules
 from herniarules.technique import ProtocolFacts, Technique
 from herniarules.terminology import DEFAULT_TERMINOLOGY, Terminology, ValueSet
 from herniarules.vocabulary import Site
+
+if TYPE_CHECKING:
+    from herniarules.audit import Replay
 
 __all__ = ["ENTRY_POINT_GROUP", "Engine", "NotPermittedError", "PluginError", "TechniqueRules"]
 
@@ -376,6 +380,12 @@ class Engine:
         self._parameters = self._check_parameters(parameters or {})
         self._compile_techniques()
         self._fingerprint = self._make_fingerprint()
+        from herniarules import __version__
+
+        catalogue = {rule.id: (rule.message, rule.source) for rule in self.rules}
+        self._provenance = Provenance(
+            self._fingerprint, self._plugin_infos, policy, __version__, catalogue
+        )
 
     # -- loading ---------------------------------------------------------------------------
     def _load_entry_points(self, allowed: Mapping[str, discovery.Allowed] | None) -> None:
@@ -817,6 +827,7 @@ class Engine:
         patient: Patient,
         facts: Facts,
         ranked: list[tuple[int, Outcome, str]] | None = None,
+        audit: list[Any] | None = None,
     ) -> tuple[Decision, ...]:
         """Decide each slot's technique for ``patient``; the core rules run once for all.
 
@@ -856,7 +867,7 @@ class Engine:
             else:  # the common case: the core findings alone decide
                 findings, worst, avoid = core, core_worst, ()
             if worst > _PERMITTING:
-                append(decided(technique_id, patient_id, findings, None, worst))
+                append(decided(technique_id, patient_id, findings, None, worst, audit))
             else:
                 pending.append((index, slot, findings, worst, avoid))
                 append(None)
@@ -878,11 +889,13 @@ class Engine:
                 failure = self._plugin_failure(
                     slot.plugin, technique_id, describe("the protocol builder", exc)
                 )
-                decisions[index] = Decision(technique_id, patient_id, (*findings, failure))
+                decisions[index] = Decision(
+                    technique_id, patient_id, (*findings, failure), audit=audit
+                )
                 continue
             if avoid:
                 protocol = attrs.evolve(protocol, avoid=(*protocol.avoid, *avoid))
-            decisions[index] = decided(technique_id, patient_id, findings, protocol, worst)
+            decisions[index] = decided(technique_id, patient_id, findings, protocol, worst, audit)
             if ranked is not None:
                 matches = len(wanted.intersection(slot.indications)) if wanted else 0
                 ranked.append((-matches, worst, technique_id))
@@ -892,7 +905,8 @@ class Engine:
         """Decide whether, and how, ``technique`` may be given to ``patient`` on ``as_of``."""
         slot = self._slot(technique)
         facts = self.facts(patient, as_of)
-        return self._decide((slot,), patient, facts)[0]
+        audit = [patient, facts.as_of, self._provenance, None]
+        return self._decide((slot,), patient, facts, None, audit)[0]
 
     def assess(
         self,
@@ -918,7 +932,9 @@ class Engine:
             slots = [self._slot(t) for t in techniques]
         facts = self.facts(patient, as_of)
         ranked: list[tuple[int, Outcome, str]] = []
-        decisions = self._decide(slots, patient, facts, ranked)
+        # The input hash and decision ids are derived from this on first use, not here.
+        audit = [patient, facts.as_of, self._provenance, None]
+        decisions = self._decide(slots, patient, facts, ranked, audit)
         # Outcomes are ints and technique ids break every tie, so the keys sort as they are:
         # best match to the indications first, then the least restrictive, then by id.
         ranked.sort()
@@ -933,7 +949,26 @@ class Engine:
             tuple(sorted({c.technique for c in clearances if c.technique not in self._slots}))
             if clearances
             else (),
+            audit,
         )
+
+    def replay(self, record: object, patient: Patient) -> Replay:
+        """Re-run a stored decision or assessment record for ``patient``; report what differs.
+
+        ``record`` is a record's JSON text or data (full, masked or compact) or a
+        :class:`~herniarules.Decision` or :class:`~herniarules.Assessment`. It is re-run at
+        its own as-of day with this engine, and compared: the input hash (a patient that is
+        not the record's input is the difference "another input"), the ruleset fingerprint,
+        the SDK and plugin versions, the policy thresholds, and per technique the verdict
+        and the rule ids of the findings. A bad record raises
+        :class:`~herniarules.audit.RecordError` (an :class:`~herniarules.InputError`) naming
+        the path of every problem.
+        """
+        from herniarules.audit import replay
+
+        if not isinstance(patient, Patient):
+            raise TypeError(f"expected a herniarules.Patient, got {type(patient).__name__}")
+        return replay(self, record, patient)
 
     def plan_course(
         self, patient: Patient, technique: str, start: date, *, as_of: date | None = None

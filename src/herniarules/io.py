@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from herniarules import _fast, _json
@@ -130,7 +131,14 @@ def patient_to_dict(patient: Patient) -> dict[str, Any]:
     return data
 
 
-def dumps(value: object, *, indent: int | None = None, locale: str | None = None) -> str:
+def dumps(
+    value: object,
+    *,
+    indent: int | None = None,
+    locale: str | None = None,
+    mask: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    compact: bool = False,
+) -> str:
     """Serialise a model or result object to JSON text with sorted, stable keys.
 
     Without ``indent``, decisions and assessments are joined from the cached text of their
@@ -138,7 +146,30 @@ def dumps(value: object, *, indent: int | None = None, locale: str | None = None
     ``locale`` (``"en"`` or ``"ru"``) writes the messages and protocol texts of a decision or
     assessment in that language (:func:`herniarules.i18n.localize`); rule ids, codes and keys
     are the same.
+
+    For a decision or assessment, ``compact`` writes the compact audit record
+    (:func:`herniarules.audit.compact`: ids, outcomes, evidence, fingerprints; no rendered
+    texts), and ``mask`` (a :class:`herniarules.audit.Masker` or any callable from the record's
+    data to the masked data) masks identifying fields; the record then lists them in
+    ``masked``.
     """
+    if mask is not None or compact:
+        if type(value) not in (Decision, Assessment):
+            raise TypeError(
+                f"mask and compact apply to decisions and assessments, not to a "
+                f"{type(value).__name__}"
+            )
+        from herniarules import audit
+
+        if compact:
+            if locale is not None:
+                raise ValueError("a compact record holds no texts: give locale to expand()")
+            data: Any = audit.compact(value)
+        else:
+            data = json.loads(dumps(value, locale=locale))
+        if mask is not None:
+            data = audit.mask(data, mask)
+        return json.dumps(data, indent=indent, sort_keys=True, ensure_ascii=False)
     if locale is not None:
         from herniarules.i18n import check_locale, localize
 

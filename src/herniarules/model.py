@@ -531,8 +531,11 @@ class Vitals:
     """Measurements taken at the visit. Each value is optional; ``None`` means not measured."""
 
     systolic_mmhg: int | None = attrs.field(default=None, validator=between(50, 300, whole=True))
+    """Systolic office blood pressure, in mmHg (50 to 300)."""
     diastolic_mmhg: int | None = attrs.field(default=None, validator=between(20, 200, whole=True))
+    """Diastolic office blood pressure, in mmHg (20 to 200), below the systolic."""
     temperature_c: float | None = attrs.field(default=None, validator=between(30.0, 45.0))
+    """Body temperature, in degrees Celsius (30 to 45)."""
     pain_score: int | None = attrs.field(default=None, validator=between(0, 10, whole=True))
     """Pain on the 0-10 numeric rating scale (NRS-11)."""
 
@@ -554,10 +557,13 @@ class Hernia:
     """One intervertebral disc hernia (or Schmorl's node)."""
 
     region: Region = attrs.field(validator=member(Region))
+    """The spine region of the hernia."""
     level: str = attrs.field(validator=_level)
     """Vertebral level: two adjacent vertebrae (``L4-L5``, ``L5-S1``) or one (``T8``)."""
     kind: HerniaKind = attrs.field(validator=member(HerniaKind))
+    """The kind of disc displacement (protrusion, extrusion, sequestration and so on)."""
     phase: Phase = attrs.field(validator=member(Phase))
+    """The clinical phase of the hernia (acute, subacute, remission and so on)."""
     size_mm: float | None = attrs.field(default=None, validator=between(0.0, 40.0))
     """Largest dimension of the herniation on imaging, in millimetres."""
     surgery_indicated: bool | None = attrs.field(default=None, validator=_flag)
@@ -574,6 +580,7 @@ class Condition:
     code: str | None = attrs.field(default=None, validator=_icd10)
     """ICD-10 code in either spelling, with or without the dot (``C34.1``, ``c341``)."""
     system: CodeSystem = attrs.field(default=CodeSystem.ICD10, validator=member(CodeSystem))
+    """The code system of code: WHO ICD-10 or ICD-10-CM."""
     concept: str | None = attrs.field(default=None, validator=_concept)
     """A known concept id such as ``varicose-veins`` (see
     :data:`herniarules.vocabulary.CONDITION_CONCEPTS`), used when no code is known."""
@@ -666,8 +673,11 @@ class MassageCourse:
     """A previous massage course; ``end_date`` is the day of its last session."""
 
     end_date: date = attrs.field(validator=day())
+    """The day the course ended."""
     technique: str | None = attrs.field(default=None, validator=_optional_technique)
+    """The id of the technique of the course, if known."""
     start_date: date | None = attrs.field(default=None, validator=day(optional=True))
+    """The day the course began, if known."""
 
     def __attrs_post_init__(self) -> None:
         if self.start_date is not None and self.start_date > self.end_date:
@@ -680,8 +690,11 @@ class Surgery:
     """A spinal operation with its date."""
 
     date: dt.date = attrs.field(validator=day())
+    """The day of the operation."""
     procedure: str | None = attrs.field(default=None, validator=text(optional=True))
+    """What was done, in free text."""
     region: Region | None = attrs.field(default=None, validator=member(Region, optional=True))
+    """The spine region operated on, if known."""
 
 
 @_python_door
@@ -690,9 +703,13 @@ class Clearance:
     """A physician's recorded approval of one technique for this patient."""
 
     technique: str = attrs.field(validator=technique_id)
+    """The id of the technique the physician cleared."""
     physician: str = attrs.field(validator=text(re.compile(r"^\S.*$"), "a non-empty name"))
+    """The name of the physician who gave the clearance."""
     date: dt.date = attrs.field(validator=day())
+    """The day the clearance was given; it applies from that day."""
     valid_until: dt.date | None = attrs.field(default=None, validator=day(optional=True))
+    """The last day the clearance applies; open-ended when absent."""
 
     def __attrs_post_init__(self) -> None:
         if self.valid_until is not None and self.valid_until < self.date:
@@ -712,22 +729,33 @@ class Patient:
     """
 
     id: str = attrs.field(validator=_identifier)
+    """The patient's identifier in the calling system (letters, digits, dot, dash, underscore)."""
     age: int = attrs.field(validator=between(0, 130, whole=True, optional=False))
+    """Age in whole years (0 to 130)."""
     sex: Sex = attrs.field(validator=member(Sex))
+    """The patient's sex."""
     vitals: Vitals = attrs.field(factory=Vitals, validator=record(Vitals))
+    """The latest vital signs and pain score."""
     hernias: tuple[Hernia, ...] = attrs.field(default=(), validator=items(Hernia))
+    """Every intervertebral disc hernia recorded."""
     pregnant: bool | None = attrs.field(default=None, validator=_flag)
     """``None`` means not recorded; for a woman aged 12-55 this yields insufficient data."""
     inflammatory_process: bool | None = attrs.field(default=None, validator=_flag)
     """Whether an active inflammatory process is present; ``None`` means not assessed."""
     conditions: tuple[Condition, ...] = attrs.field(default=(), validator=items(Condition))
+    """Other conditions, coded in ICD-10 or named by concept."""
     allergies: tuple[Allergy, ...] = attrs.field(default=(), validator=items(Allergy))
+    """Known allergies, by substance."""
     medications: tuple[Medication, ...] = attrs.field(default=(), validator=items(Medication))
+    """Current medications, by ATC code, ingredient name or category."""
     massage_courses: tuple[MassageCourse, ...] = attrs.field(
         default=(), validator=items(MassageCourse)
     )
+    """Previous massage courses, for the break between courses."""
     surgeries: tuple[Surgery, ...] = attrs.field(default=(), validator=items(Surgery))
+    """Spine operations, for the healing period after surgery."""
     clearances: tuple[Clearance, ...] = attrs.field(default=(), validator=items(Clearance))
+    """Physician clearances recorded for techniques."""
     indications: tuple[Indication, ...] = attrs.field(default=(), converter=_indications)
     """What massage is sought for (``compression``, ``muscle-weakness``...), used for ranking."""
 

@@ -27,7 +27,9 @@ __all__ = [
 ]
 
 #: Version of the JSON layout of decisions and assessments; bumped on any incompatible change.
-SCHEMA_VERSION = "1.0"
+#: 2.0 added the audit fields (decision ids, the SHA-256 of the canonical input, the SDK
+#: version and the policy) and the audit fields of a decision recorded on its own.
+SCHEMA_VERSION = "2.0"
 
 
 class Outcome(enum.IntEnum):
@@ -120,8 +122,11 @@ class Finding:
     """One rule's verdict on one patient, with the evidence that triggered it."""
 
     rule_id: str
+    """The stable id of the rule that produced the finding (core.acute-phase)."""
     outcome: Outcome
+    """How restrictive the finding is, before any recorded clearance."""
     message: str
+    """What the finding means for the technique, in plain words."""
     source: str
     """The passage of the clinical source (or the convention) the rule implements."""
     evidence: Mapping[str, Any] = attrs.field(factory=FrozenDict, converter=_frozen_evidence)
@@ -169,7 +174,9 @@ class Protocol:
     """How to perform a technique for this patient: the session plan a therapist follows."""
 
     technique: str
+    """The id of the technique the protocol is for."""
     steps: tuple[ProtocolStep, ...]
+    """The steps of one session, in order."""
     session_minutes: tuple[float, float]
     """Shortest and longest session, in minutes."""
     course_sessions: tuple[int, int]
@@ -179,6 +186,7 @@ class Protocol:
     avoid: tuple[str, ...] = ()
     """Areas and manoeuvres to avoid."""
     notes: tuple[str, ...] = ()
+    """Further advice for the therapist."""
     parameters: Mapping[str, Any] = attrs.field(factory=dict, converter=_read_only)
     """The parameter values the protocol was built with (read-only)."""
 
@@ -200,13 +208,80 @@ class PluginInfo:
 _PERMITTING = Outcome.ALLOWED_WITH_MODIFICATIONS
 
 
+class Provenance:
+    """What an engine was when it decided: fingerprint, plugins, policy and SDK version.
+
+    One per engine, shared by every record it makes.
+    """
+
+    __slots__ = ("_policy", "_policy_data", "catalogue", "fingerprint", "plugins", "sdk_version")
+
+    def __init__(
+        self,
+        fingerprint: str,
+        plugins: tuple[PluginInfo, ...],
+        policy: object,
+        sdk_version: str,
+        catalogue: Mapping[str, tuple[str, str]],
+    ) -> None:
+        self.fingerprint = fingerprint
+        self.plugins = plugins
+        self.sdk_version = sdk_version
+        #: Per rule id, the message and source the rule gives its findings.
+        self.catalogue = catalogue
+        self._policy = policy
+        self._policy_data: Mapping[str, Any] | None = None
+
+    @property
+    def policy(self) -> Mapping[str, Any]:
+        """Return the policy thresholds as JSON data; written on first use."""
+        data = self._policy_data
+        if data is None:
+            from herniarules._convert import converter
+
+            data = self._policy_data = FrozenDict(converter.unstructure(self._policy))
+        return data
+
+
+#: The input and the engine behind one call of ``assess`` or ``evaluate``, kept by its decisions
+#: and assessment outside their equality, repr and fields: ``[patient, as_of, provenance,
+#: input_sha256 or None]``. A list, built in one step, because it is made on every call: the
+#: SHA-256 of the canonical input and the decision ids are derived from it on first use only,
+#: never while assessing.
+AuditContext = list
+
+
+def _input_sha256(audit: list[Any]) -> str:
+    sha: str | None = audit[3]
+    if sha is None:
+        from herniarules.audit import input_sha256  # the audit module builds on this one
+
+        sha = audit[3] = input_sha256(audit[0])
+    return sha
+
+
+def _decision_id(audit: list[Any], subject: str) -> str:
+    from herniarules.audit import decision_id
+
+    return decision_id(_input_sha256(audit), subject, audit[2].fingerprint, audit[1].isoformat())
+
+
+def _sdk_version() -> str:
+    from herniarules import __version__
+
+    return __version__
+
+
 @attrs.frozen
 class Decision:
     """Whether, and how, one technique may be given to one patient."""
 
     technique: str
+    """The id of the technique decided."""
     patient_id: str
+    """The id of the patient the decision is for."""
     findings: tuple[Finding, ...]
+    """Every finding behind the verdict, with its evidence and source."""
     protocol: Protocol | None = None
     """The session plan, present only when the technique is permitted."""
     outcome: Outcome = attrs.field(kw_only=True)
@@ -214,6 +289,62 @@ class Decision:
     is computed from the findings (the engine passes the value it has just computed)."""
     permitted: bool = attrs.field(init=False)
     """Whether the technique may go ahead (outcome allowed or allowed with modifications)."""
+    _audit: list[Any] | None = attrs.field(
+        default=None, kw_only=True, eq=False, repr=False, alias="audit"
+    )
+    """The input and engine behind the decision; set by the engine, outside equality."""
+
+    @property
+    def decision_id(self) -> str | None:
+        """Return the id of this decision (a UUID 5), or ``None`` for one not made by an engine.
+
+        Derived from the input hash, the technique, the ruleset fingerprint and the as-of day
+        (:func:`herniarules.audit.decision_id`): the same input decided by the same ruleset on
+        the same day has the same id.
+        """
+        audit = self._audit
+        return None if audit is None else _decision_id(audit, self.technique)
+
+    @property
+    def input_sha256(self) -> str | None:
+        """Return the SHA-256 of the canonical input (:func:`herniarules.audit.canonical_input`)."""
+        audit = self._audit
+        return None if audit is None else _input_sha256(audit)
+
+    @property
+    def as_of(self) -> date | None:
+        """Return the day the decision was made for, or ``None`` for one not made by an engine."""
+        audit = self._audit
+        return None if audit is None else audit[1]
+
+    @property
+    def ruleset_fingerprint(self) -> str | None:
+        """Return the ruleset fingerprint of the engine that made the decision."""
+        audit = self._audit
+        return None if audit is None else audit[2].fingerprint
+
+    @property
+    def plugins(self) -> tuple[PluginInfo, ...]:
+        """Return the plugins of the engine that made the decision, with their versions."""
+        audit = self._audit
+        return () if audit is None else audit[2].plugins
+
+    @property
+    def policy(self) -> Mapping[str, Any] | None:
+        """Return the policy thresholds in force when the decision was made, as JSON data."""
+        audit = self._audit
+        return None if audit is None else audit[2].policy
+
+    @property
+    def schema_version(self) -> str:
+        """Return the version of the JSON layout this decision is written in."""
+        return SCHEMA_VERSION
+
+    @property
+    def sdk_version(self) -> str:
+        """Return the version of the herniarules SDK that made (or holds) the decision."""
+        audit = self._audit
+        return _sdk_version() if audit is None else audit[2].sdk_version
 
     @outcome.default
     def _outcome_default(self) -> Outcome:
@@ -235,17 +366,54 @@ class Assessment:
     """The decisions for every available technique for one patient, as an audit record."""
 
     patient_id: str
+    """The id of the patient assessed."""
     as_of: date
+    """The day the patient was assessed for."""
     decisions: tuple[Decision, ...]
+    """One decision per technique assessed, sorted by technique id."""
     plugins: tuple[PluginInfo, ...]
+    """Every plugin the engine tried to load, with its version and any load error."""
     ruleset_fingerprint: str
+    """A short hash of the rules, policy, parameters and plugin files in force."""
     schema_version: str = SCHEMA_VERSION
+    """The version of this JSON layout; bumped on any incompatible change."""
     ranking: tuple[str, ...] = ()
     """Permitted techniques, best match to the patient's indications first."""
     unmatched_clearances: tuple[str, ...] = ()
     """Techniques named by a recorded clearance that no installed plugin provides, sorted: a
     clearance that can clear nothing, reported so that a misspelt or missing technique does
     not pass unnoticed."""
+    _audit: list[Any] | None = attrs.field(
+        default=None, kw_only=True, eq=False, repr=False, alias="audit"
+    )
+    """The input and engine behind the assessment; set by the engine, outside equality."""
+
+    @property
+    def decision_id(self) -> str | None:
+        """Return the id of the assessment as a whole (a UUID 5), or ``None`` if not an engine's.
+
+        Derived as a decision's is, with ``*`` in place of the technique id.
+        """
+        audit = self._audit
+        return None if audit is None else _decision_id(audit, "*")
+
+    @property
+    def input_sha256(self) -> str | None:
+        """Return the SHA-256 of the canonical input (:func:`herniarules.audit.canonical_input`)."""
+        audit = self._audit
+        return None if audit is None else _input_sha256(audit)
+
+    @property
+    def policy(self) -> Mapping[str, Any] | None:
+        """Return the policy thresholds in force when the assessment was made, as JSON data."""
+        audit = self._audit
+        return None if audit is None else audit[2].policy
+
+    @property
+    def sdk_version(self) -> str:
+        """Return the version of the herniarules SDK that made (or holds) the assessment."""
+        audit = self._audit
+        return _sdk_version() if audit is None else audit[2].sdk_version
 
     def decision(self, technique: str) -> Decision:
         """Return the decision for ``technique``; raise ``KeyError`` if it was not assessed."""
@@ -260,6 +428,28 @@ class Assessment:
         return tuple(d.technique for d in self.decisions if d.permitted)
 
 
+#: The audit fields a record writes beside the attrs fields of its object, by name and type,
+#: read from the properties of the same name: of a decision inside an assessment, of a
+#: decision recorded on its own, and of an assessment.
+NESTED_DECISION_AUDIT: dict[str, Any] = {"decision_id": str | None}
+DECISION_AUDIT: dict[str, Any] = {
+    "as_of": date | None,
+    "decision_id": str | None,
+    "input_sha256": str | None,
+    "plugins": tuple[PluginInfo, ...],
+    "policy": Mapping[str, Any] | None,
+    "ruleset_fingerprint": str | None,
+    "schema_version": str,
+    "sdk_version": str,
+}
+ASSESSMENT_AUDIT: dict[str, Any] = {
+    "decision_id": str | None,
+    "input_sha256": str | None,
+    "policy": Mapping[str, Any] | None,
+    "sdk_version": str,
+}
+
+
 _new = object.__new__
 
 
@@ -269,6 +459,7 @@ def _decided(
     findings: tuple[Finding, ...],
     protocol: Protocol | None,
     outcome: Outcome,
+    audit: list[Any] | None = None,
 ) -> Decision:
     """Return ``Decision(technique, patient_id, findings, protocol, outcome=outcome)``.
 
@@ -284,12 +475,21 @@ def _decided(
     _protocol(decision, protocol)
     _outcome(decision, outcome)
     _permitted(decision, outcome <= _PERMITTING)
+    _d_audit(decision, audit)
     return decision
 
 
-_technique, _patient_id, _findings, _protocol, _outcome, _permitted = (
+_technique, _patient_id, _findings, _protocol, _outcome, _permitted, _d_audit = (
     Decision.__dict__[name].__set__
-    for name in ("technique", "patient_id", "findings", "protocol", "outcome", "permitted")
+    for name in (
+        "technique",
+        "patient_id",
+        "findings",
+        "protocol",
+        "outcome",
+        "permitted",
+        "_audit",
+    )
 )
 
 
@@ -301,6 +501,7 @@ def _assessed(
     fingerprint: str,
     ranking: tuple[str, ...],
     unmatched_clearances: tuple[str, ...],
+    audit: list[Any] | None = None,
 ) -> Assessment:
     """Return the :class:`Assessment` of these fields, as :func:`_decided` does a decision."""
     assessment: Assessment = _new(Assessment)
@@ -312,6 +513,7 @@ def _assessed(
     _a_schema_version(assessment, SCHEMA_VERSION)
     _a_ranking(assessment, ranking)
     _a_unmatched(assessment, unmatched_clearances)
+    _a_audit(assessment, audit)
     return assessment
 
 
@@ -324,6 +526,7 @@ def _assessed(
     _a_schema_version,
     _a_ranking,
     _a_unmatched,
+    _a_audit,
 ) = (
     Assessment.__dict__[name].__set__
     for name in (
@@ -335,6 +538,7 @@ def _assessed(
         "schema_version",
         "ranking",
         "unmatched_clearances",
+        "_audit",
     )
 )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -18,17 +19,48 @@ from typing import Any
 import attrs
 
 from herniarules.model import Patient
-from herniarules.outcomes import Assessment, Outcome
+from herniarules.outcomes import (
+    ASSESSMENT_AUDIT,
+    DECISION_AUDIT,
+    NESTED_DECISION_AUDIT,
+    Assessment,
+    Decision,
+    Outcome,
+)
 from herniarules.vocabulary import Term
 
-__all__ = ["assessment_schema", "patient_schema"]
+__all__ = ["assessment_schema", "decision_schema", "patient_schema", "plain_text"]
+
+#: The audit fields each record writes beside its attrs fields (see herniarules._emit).
+_AUDIT: dict[type, dict[str, Any]] = {Decision: NESTED_DECISION_AUDIT, Assessment: ASSESSMENT_AUDIT}
+
+_ROLE = re.compile(r":[a-z]+(?::[a-z]+)?:`~?([^`<]*?)(?:\s*<[^>]*>)?`")
+_LITERAL = re.compile(r"``([^`]*)``")
+
+
+def plain_text(doc: str) -> str:
+    """Return a docstring's text without reStructuredText markup, on one line.
+
+    ``:class:`~herniarules.Decision``` becomes ``Decision``, a double-backquoted literal its
+    text, ``:func:`label <target>``` its label.
+    """
+
+    def role(match: re.Match[str]) -> str:
+        target = match.group(1).strip()
+        return target.rsplit(".", 1)[-1] if "<" not in match.group(0) else target
+
+    text = _ROLE.sub(role, doc)
+    text = _LITERAL.sub(r"\1", text)
+    return " ".join(text.replace("`", "'").split())
+
 
 _DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
 class _Builder:
-    def __init__(self, *, output: bool) -> None:
+    def __init__(self, *, output: bool, audit: dict[type, dict[str, Any]] | None = None) -> None:
         self.output = output
+        self.audit = _AUDIT if audit is None else audit
         self.defs: dict[str, Any] = {}
 
     def of(self, tp: Any) -> dict[str, Any]:
@@ -68,16 +100,17 @@ class _Builder:
             return {}
         raise TypeError(f"no schema for {tp!r}")  # pragma: no cover
 
-    def define(self, cls: type) -> None:
-        name = cls.__name__
+    def define(self, cls: type, name: str | None = None) -> None:
+        name = name or cls.__name__
         if name in self.defs:
             return
         self.defs[name] = {}
         hints = typing.get_type_hints(cls)
         properties: dict[str, Any] = {}
         required: list[str] = []
+        audit = self.audit.get(cls, {}) if self.output else {}
         for field in attrs.fields(cls):
-            if not self.output and not field.init:
+            if (not self.output and not field.init) or field.name.startswith("_"):
                 continue
             prop = self.of(hints[field.name])
             target = prop["anyOf"][0] if "anyOf" in prop else prop
@@ -92,10 +125,24 @@ class _Builder:
                 target["enum"] = list(choices)
             doc = _field_doc(cls, field.name)
             if doc:
-                prop["description"] = doc
+                prop["description"] = plain_text(doc)
             properties[field.name] = prop
             if self.output or field.default is attrs.NOTHING:
                 required.append(field.name)
+        for extra, tp in audit.items():
+            prop = self.of(tp)
+            doc = getattr(cls, extra).__doc__ or ""
+            prop["description"] = plain_text(doc.split("\n\n")[0])
+            properties[extra] = prop
+            required.append(extra)
+        if audit:
+            properties["masked"] = {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Present only in a masked record: the keys whose values a mask "
+                "replaced wherever they occur ('*' when a custom mask does not say).",
+            }
+        properties = dict(sorted(properties.items()))
         schema: dict[str, Any] = {
             "type": "object",
             "properties": properties,
@@ -103,7 +150,7 @@ class _Builder:
             "additionalProperties": False,
         }
         if cls.__doc__:
-            schema["description"] = cls.__doc__.strip().split("\n\n")[0]
+            schema["description"] = plain_text(cls.__doc__.strip().split("\n\n")[0])
         self.defs[name] = schema
 
 
@@ -129,10 +176,12 @@ def _field_doc(cls: type, name: str) -> str:
     return ""
 
 
-def _schema(cls: type, title: str, *, output: bool) -> dict[str, Any]:
-    builder = _Builder(output=output)
-    builder.define(cls)
-    root = builder.defs.pop(cls.__name__)
+def _schema(
+    cls: type, title: str, *, output: bool, audit: dict[type, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    builder = _Builder(output=output, audit=audit)
+    builder.define(cls, "$root")
+    root = builder.defs.pop("$root")
     return {"$schema": _DRAFT, "title": title, **root, "$defs": builder.defs}
 
 
@@ -144,3 +193,13 @@ def patient_schema() -> dict[str, Any]:
 def assessment_schema() -> dict[str, Any]:
     """Return the JSON Schema of an assessment (output)."""
     return _schema(Assessment, "herniarules assessment", output=True)
+
+
+def decision_schema() -> dict[str, Any]:
+    """Return the JSON Schema of a decision recorded on its own (``dumps(engine.evaluate())``)."""
+    return _schema(
+        Decision,
+        "herniarules decision",
+        output=True,
+        audit={**_AUDIT, Decision: DECISION_AUDIT},
+    )
