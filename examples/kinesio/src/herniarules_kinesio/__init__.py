@@ -78,16 +78,19 @@ def kinesio_protocol(facts: ProtocolFacts, params: KinesioParameters) -> Protoco
         else None,
         ProtocolStep(
             N_("Paravertebral I-strips"),
-            f"Two I-strips either side of the spine over the {regions} segment, patient in "
-            "flexion, anchors without tension.",
+            N_(
+                "Two I-strips either side of the spine over the {regions} segment, patient "
+                "in flexion, anchors without tension."
+            ).format(regions=regions),
             repetitions="2",
-            pressure=f"{params.tension_percent}% tension",
+            pressure=N_("{percent}% tension").format(percent=params.tension_percent),
         ),
-        ProtocolStep("Activation", N_("Rub the tape for 10 seconds to activate the adhesive.")),
+        ProtocolStep(N_("Activation"), N_("Rub the tape for 10 seconds to activate the adhesive.")),
         ProtocolStep(
-            "Removal",
-            f"After at most {params.wear_days} days, peel slowly along the hair growth, "
-            "holding the skin.",
+            N_("Removal"),
+            N_(
+                "After at most {days} days, peel slowly along the hair growth, holding the skin."
+            ).format(days=params.wear_days),
         ),
     ]
     return Protocol(
@@ -95,7 +98,9 @@ def kinesio_protocol(facts: ProtocolFacts, params: KinesioParameters) -> Protoco
         steps=tuple(step for step in steps if step is not None),
         session_minutes=(10.0, 20.0),
         course_sessions=(3, 6),
-        pressure=f"light: tape at {params.tension_percent}% tension or less",
+        pressure=N_("light: tape at {percent}% tension or less").format(
+            percent=params.tension_percent
+        ),
         avoid=(N_("broken or irritated skin"), N_("the spinous processes")),
         notes=(N_("Remove at once if the skin itches or burns."),),
         parameters=attrs.asdict(params),
