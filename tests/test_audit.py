@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
 
 import herniarules
 from herniarules import Engine, Policy, audit, dumps, load_patient, patient_from_dict
@@ -17,6 +18,7 @@ from herniarules.audit import Masker, RecordError
 from herniarules.io import patient_to_dict
 from herniarules.outcomes import DECISION_AUDIT, SCHEMA_VERSION
 from herniarules.schema import assessment_schema, decision_schema, patient_schema
+from herniarules.testing import patients as generated_patients
 from tests.conftest import AS_OF, installed_distributions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -490,3 +492,48 @@ def test_a_record_without_an_engine_has_no_ids() -> None:
     assert decision.decision_id is None and decision.input_sha256 is None
     record = json.loads(dumps(decision))
     assert record["decision_id"] is None and record["schema_version"] == SCHEMA_VERSION
+
+
+@settings(max_examples=200, deadline=None)
+@given(patient=generated_patients(with_hernia=None))
+def test_the_generated_canonical_writer_gives_the_references_text(patient: Any) -> None:
+    # canonical_input writes with generated code; the reference goes through the patient's
+    # JSON data and json.dumps(sort_keys=True): the same bytes for every generated patient.
+    assert audit.canonical_input(patient) == audit.canonical_input_reference(patient)
+
+
+def test_canonical_numbers_and_texts_follow_the_reference() -> None:
+    # whole floats as integers, other floats as Python (and JSON) writes them, non-ASCII text
+    # unescaped, quotes and control characters escaped
+    data = patient_from_dict(
+        {
+            "id": "P-1",
+            "age": 40,
+            "sex": "female",
+            "vitals": {"temperature_c": 37.0, "pain_score": 2},
+            "hernias": [
+                {"region": "lumbar", "level": "L4-L5", "kind": "protrusion",
+                 "phase": "remission", "size_mm": 4.25}
+            ],
+            "conditions": [
+                {"status": "resolved", "code": "M17.0", "system": "icd-10",
+                 "display": 'Gonarthrose "ü"\n'}
+            ],
+        }
+    )  # fmt: skip
+    text = audit.canonical_input(data)
+    assert text == audit.canonical_input_reference(data)
+    assert b'"temperature_c":37}' in text and b'"size_mm":4.25' in text
+    assert '"display":"Gonarthrose \\"ü\\"\\n"'.encode() in text
+
+
+def test_records_of_two_engines_written_in_turn_carry_each_its_own_policy_and_plugins() -> None:
+    # The writer keeps the last text of an engine's plugins and policy for the very object it
+    # was written from: records of engines that take turns still carry their own.
+    patient = load_patient(EXAMPLES[0])
+    default, strict = Engine(), Engine(policy=Policy(residual_pain_max=1))
+    for _ in range(2):
+        for engine, pain in ((default, 3), (strict, 1)):
+            record = json.loads(dumps(engine.evaluate(patient, "classic", as_of=AS_OF)))
+            assert record["policy"]["residual_pain_max"] == pain
+            assert [p["name"] for p in record["plugins"]] == [p.name for p in engine.plugins]

@@ -170,7 +170,12 @@ class Emitter:
             {field.name for field in attrs.fields(cls) if not field.name.startswith("_")}
             | audit.keys()
         )
-        namespace: dict[str, Any] = {f"w_{name}": self._writer(hints[name]) for name in names}
+        namespace: dict[str, Any] = {
+            f"w_{name}": _last_kept(self._writer(hints[name]))
+            if name in _ENGINE_FIELDS
+            else self._writer(hints[name])
+            for name in names
+        }
         pieces: list[str] = []
         before = "{"
         for name in names:
@@ -233,6 +238,33 @@ class Emitter:
             return _encode(unstructure(value, tp))
 
         return write
+
+
+#: Audit fields that hold the engine's own records (its plugins, its policy): the same objects
+#: in every record one engine makes.
+_ENGINE_FIELDS = frozenset({"plugins", "policy"})
+
+
+def _last_kept(write: Writer) -> Writer:
+    """Return ``write``, keeping the last text for the very object it was written from.
+
+    One entry, holding engine data only (never a patient's): the records of one engine share
+    the objects, so their text is written once.
+    """
+    last: list[Any] = [_NOTHING, ""]
+
+    def kept(value: Any) -> str:
+        if value is last[0]:
+            text: str = last[1]
+            return text
+        text = write(value)
+        last[0], last[1] = value, text
+        return text
+
+    return kept
+
+
+_NOTHING = object()
 
 
 def _fragment_size(key: Any, entry: tuple[Any, str]) -> int:

@@ -23,8 +23,11 @@ A decision id is the UUID 5 (in :data:`NAMESPACE`) of
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
+import types
+import typing
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
@@ -33,11 +36,11 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from herniarules.errors import InputError, Problem
+from herniarules.model import Patient
 from herniarules.outcomes import SCHEMA_VERSION, Assessment, Decision
 
 if TYPE_CHECKING:
     from herniarules.engine import Engine
-    from herniarules.model import Patient
 
 __all__ = [
     "IDENTIFYING_FIELDS",
@@ -48,6 +51,7 @@ __all__ = [
     "RecordError",
     "Replay",
     "canonical_input",
+    "canonical_input_reference",
     "compact",
     "decision_id",
     "expand",
@@ -94,13 +98,98 @@ def _jcs_numbers(value: Any) -> Any:
     return value
 
 
-def canonical_input(patient: Patient) -> bytes:
-    """Return the canonical JSON of ``patient`` (UTF-8 bytes), the text ``input_sha256`` hashes."""
+def canonical_input_reference(patient: Patient) -> bytes:
+    """Return :func:`canonical_input` the plain way: the patient's JSON data, whole floats
+    made integers, written with sorted keys by :func:`json.dumps`. The reference the
+    generated writer is tested against."""
     from herniarules.io import patient_to_dict
 
     data = _jcs_numbers(patient_to_dict(patient))
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return text.encode("utf-8")
+
+
+def canonical_input(patient: Patient) -> bytes:
+    """Return the canonical JSON of ``patient`` (UTF-8 bytes), the text ``input_sha256`` hashes.
+
+    Written by one generated function per model class, keys in sorted order, with the text
+    :func:`canonical_input_reference` gives.
+    """
+    writer = _WRITERS.get(Patient)
+    if writer is None:
+        writer = _canonical_writers()[Patient]
+    return writer(patient).encode("utf-8")
+
+
+_WRITERS: dict[type, Callable[[Any], str]] = {}
+
+
+#: JSON's string escape, as :func:`json.dumps` writes strings with ``ensure_ascii=False``.
+_string: Callable[[str], str] = json.encoder.encode_basestring
+
+
+def _number(value: int | float) -> str:
+    if type(value) is float:
+        return str(int(value)) if value.is_integer() else float.__repr__(value)
+    return int.__repr__(value)
+
+
+def _value_code(hint: Any, expression: str, classes: list[type]) -> str:
+    """Return Python writing ``expression``, of type ``hint``, as canonical JSON text."""
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        (inner,) = [a for a in args if a is not type(None)]
+        return f"('null' if ({expression}) is None else {_value_code(inner, expression, classes)})"
+    if typing.get_origin(hint) is tuple:
+        item = args[0]
+        return (
+            f"('[' + ','.join([{_value_code(item, '_i', classes)} for _i in {expression}]) + ']')"
+        )
+    if hint is str:
+        return f"_string({expression})"
+    if hint is bool:
+        return f"('true' if {expression} else 'false')"
+    if hint is int or hint is float:
+        return f"_number({expression})"
+    if hint is date:
+        return f"('\"' + {expression}.isoformat() + '\"')"
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        if not all(type(member.value) is str for member in hint):
+            raise TypeError(f"{hint.__name__}: only enumerations of strings are written")
+        return f"_string({expression}._value_)"
+    if isinstance(hint, type) and attrs.has(hint):
+        if hint not in classes:
+            classes.append(hint)
+        return f"_w_{hint.__name__}({expression})"
+    raise TypeError(f"no canonical JSON for {hint!r}")
+
+
+def _canonical_writers() -> dict[type, Callable[[Any], str]]:
+    """Build (once) the writer of each model class reachable from :class:`Patient`."""
+    from herniarules._codegen import define
+
+    classes: list[type] = [Patient]
+    namespace: dict[str, Any] = {"_string": _string, "_number": _number}
+    sources = []
+    done = 0
+    while done < len(classes):
+        cls = classes[done]
+        done += 1
+        hints = typing.get_type_hints(cls)
+        fields = sorted(attrs.fields(cls), key=lambda f: f.name.encode("utf-16-be"))
+        parts = []
+        for index, field in enumerate(fields):
+            key = json.dumps(field.name, ensure_ascii=False)
+            prefix = ("{" if index == 0 else ",") + key + ":"
+            parts.append(
+                f"{prefix!r} + {_value_code(hints[field.name], f'x.{field.name}', classes)}"
+            )
+        body = " + ".join(parts) + " + '}'" if parts else "'{}'"
+        sources.append(f"def _w_{cls.__name__}(x):\n    return {body}\n")
+    define("\n".join(sources) + "\n_all = None\n", "_all", "canonical input writers", namespace)
+    for cls in classes:
+        _WRITERS[cls] = namespace[f"_w_{cls.__name__}"]
+    return _WRITERS
 
 
 def input_sha256(patient: Patient) -> str:
