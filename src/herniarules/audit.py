@@ -149,7 +149,9 @@ def _value_code(hint: Any, expression: str, classes: list[type]) -> str:
         return f"_string({expression})"
     if hint is bool:
         return f"('true' if {expression} else 'false')"
-    if hint is int or hint is float:
+    if hint is int:  # an int field holds an int (the model checks), written as Python writes it
+        return f"(int.__repr__(_n) if type(_n := {expression}) is int else _number(_n))"
+    if hint is float:
         return f"_number({expression})"
     if hint is date:
         return f"('\"' + {expression}.isoformat() + '\"')"
@@ -181,10 +183,9 @@ def _canonical_writers() -> dict[type, Callable[[Any], str]]:
         for index, field in enumerate(fields):
             key = json.dumps(field.name, ensure_ascii=False)
             prefix = ("{" if index == 0 else ",") + key + ":"
-            parts.append(
-                f"{prefix!r} + {_value_code(hints[field.name], f'x.{field.name}', classes)}"
-            )
-        body = " + ".join(parts) + " + '}'" if parts else "'{}'"
+            parts += [repr(prefix), _value_code(hints[field.name], f"x.{field.name}", classes)]
+        # One join per object: the texts are copied once, not once per field.
+        body = f"''.join(({', '.join(parts)}, '}}'))" if parts else "'{}'"
         sources.append(f"def _w_{cls.__name__}(x):\n    return {body}\n")
     define("\n".join(sources) + "\n_all = None\n", "_all", "canonical input writers", namespace)
     for cls in classes:
