@@ -439,3 +439,34 @@ def test_the_protocols_kept_stay_within_the_byte_budget_and_the_oldest_go_first(
     finally:
         bounded.PROTOCOLS.resize(limit)
     assert [view.age for view in plugin.builds] == [*range(30, 41), 30]
+
+
+def test_equal_protocols_built_for_other_facts_become_one_object() -> None:
+    # The builder reads the pain score but gives the same protocol for 0 and 1: the engine
+    # keeps one object for both, so its JSON text is kept (and written) once.
+    plugin = Plugin(lambda facts, params: _protocol("soft stroking"), reads=("pain_score",))
+    engine = _engine(plugin)
+    first = _protocol_of(engine, _patient("P-1", pain=0))
+    second = _protocol_of(engine, _patient("P-2", pain=1))
+    assert len(plugin.builds) == 2  # other declared facts: built again...
+    assert second is first  # ...and the equal result is the object built first
+
+
+def test_equal_protocols_that_print_apart_stay_apart() -> None:
+    # 10 == 10.0, but a record writes them differently: such protocols are not merged.
+    def build(facts: ProtocolFacts, params: Params) -> Protocol:
+        protocol = _protocol("soft stroking")
+        if facts.pain_score == 1:
+            return attrs.evolve(protocol, session_minutes=(10.0, 20.0))
+        return protocol
+
+    engine = _engine(Plugin(build, reads=("pain_score",)))
+    whole = _protocol_of(engine, _patient("P-1", pain=0))
+    floats = _protocol_of(engine, _patient("P-2", pain=1))
+    assert whole == floats and whole is not floats
+    texts = [
+        herniarules.dumps(engine.evaluate(_patient(pid, pain=pain), "memo", as_of=AS_OF))
+        for pid, pain in (("P-1", 0), ("P-2", 1))
+    ]
+    assert '"session_minutes": [10, 20]' in texts[0]
+    assert '"session_minutes": [10.0, 20.0]' in texts[1]

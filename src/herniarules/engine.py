@@ -162,6 +162,10 @@ class _Slot:
     #: Facts → the values the protocol builder declared, as the protocol cache's key.
     key: Callable[[Facts], tuple[Any, ...]] = attrs.field(init=False)
     protocols: BoundedCache[tuple[Any, ...], Protocol] = attrs.field(init=False)
+    #: Each protocol kept, by value: a builder gives equal protocols for many declared facts
+    #: (classic's for every pain score up to 3), and those become one object, so that what is
+    #: kept per object (the JSON text of :mod:`herniarules._emit`) is kept once.
+    distinct: BoundedCache[Protocol, Protocol] = attrs.field(init=False)
 
     @id.default
     def _id(self) -> str:
@@ -187,6 +191,15 @@ class _Slot:
             PROTOCOLS,
             max_entries=_PROTOCOL_CACHE_SIZE,
             size=_protocol_entry_size,
+        )
+
+    @distinct.default
+    def _distinct(self) -> BoundedCache[Protocol, Protocol]:
+        return BoundedCache(
+            f"distinct protocols of {self.id}",
+            PROTOCOLS,
+            max_entries=_PROTOCOL_CACHE_SIZE,
+            size=lambda protocol, same: estimate(protocol),
         )
 
 
@@ -817,6 +830,17 @@ class Engine:
                 f"the protocol builder of {slot.id!r} returned {type(protocol).__name__}, "
                 f"not a Protocol for {slot.id!r}"
             )
+        # An equal protocol built before stands for this one if it prints the same: equal
+        # values may differ in type (10 == 10.0) and would be written differently.
+        try:
+            same = slot.distinct.get(protocol)
+        except TypeError:  # a parameter value that cannot be hashed: kept as it is
+            pass
+        else:
+            if same is not None and repr(same) == repr(protocol):
+                protocol = same
+            else:
+                slot.distinct.put(protocol, protocol)
         if key is not None:
             slot.protocols.put(key, protocol)
         return protocol
