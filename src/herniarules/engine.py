@@ -768,15 +768,6 @@ class Engine:
         except BaseException as exc:  # SystemExit from a predicate fails its technique alone
             return [self._plugin_failure(record, slot.id, describe("a rule", exc))]
 
-    def _findings_together(self, facts: Facts) -> tuple[list[Finding], ...] | None:
-        """Return the core's findings (first) and each technique's, from the joint function."""
-        try:
-            return self._all_findings(facts)
-        except KeyboardInterrupt:
-            raise
-        except BaseException:  # a rule that raises: each technique on its own, to isolate it
-            return None
-
     def protocol_failure(self, technique: str, facts: Facts) -> Finding | None:
         """Return the ``engine.plugin-error`` finding if ``technique``'s protocol builder fails
         for ``facts``, else ``None`` (the protocol is then kept for reuse).
@@ -858,7 +849,14 @@ class Engine:
         Every verdict is reached before any protocol builder runs. If ``ranked`` is given,
         each permitted technique adds its ranking key to it.
         """
-        groups = self._findings_together(facts) if len(slots) > 1 else None
+        groups: tuple[list[Finding], ...] | None = None
+        if len(slots) > 1:  # the core's findings (first) and each technique's, in one pass
+            try:
+                groups = self._all_findings(facts)
+            except KeyboardInterrupt:
+                raise
+            except BaseException:  # a rule that raises: each technique on its own, to isolate it
+                groups = None
         core = tuple(self._core_findings(facts) if groups is None else groups[0])
         core_worst = most_restrictive(core)
         local = self._local_titles
