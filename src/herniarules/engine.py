@@ -235,6 +235,20 @@ def _key_function(reads: tuple[str, ...]) -> Callable[[Facts], tuple[Any, ...]]:
     return many
 
 
+def _merged(distinct: BoundedCache[Protocol, Protocol], protocol: Protocol) -> Protocol:
+    """Return the equal protocol kept in ``distinct`` if it prints the same, else ``protocol``
+    (then kept). Equal values may differ in type (``10 == 10.0``) and be written differently.
+    """
+    try:
+        same = distinct.get(protocol)
+    except TypeError:  # a parameter value that cannot be hashed: not merged
+        return protocol
+    if same is not None and repr(same) == repr(protocol):
+        return same
+    distinct.put(protocol, protocol)
+    return protocol
+
+
 def _protocol_entry_size(key: tuple[Any, ...], value: Protocol) -> int:
     return estimate((key, value))
 
@@ -783,13 +797,19 @@ class Engine:
                 return None
         except TypeError:  # an unhashable declared value: built every time
             key = None
+        built = self._built_or_failure(slot, facts, key)
+        return built if isinstance(built, Finding) else None
+
+    def _built_or_failure(
+        self, slot: _Slot, facts: Facts, key: tuple[Any, ...] | None
+    ) -> Protocol | Finding:
+        """Return :meth:`_build_protocol`, or the ``engine.plugin-error`` finding if it fails."""
         try:
-            self._build_protocol(slot, facts, key)
+            return self._build_protocol(slot, facts, key)
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # PluginError from the guard, or an engine fault
             return self._plugin_failure(slot.plugin, slot.id, describe("the protocol builder", exc))
-        return None
 
     def _build_protocol(self, slot: _Slot, facts: Facts, key: tuple[Any, ...] | None) -> Protocol:
         """Build the slot's protocol for ``facts`` through the guard; keep it under ``key``.
@@ -821,17 +841,7 @@ class Engine:
                 f"the protocol builder of {slot.id!r} returned {type(protocol).__name__}, "
                 f"not a Protocol for {slot.id!r}"
             )
-        # An equal protocol built before stands for this one if it prints the same: equal
-        # values may differ in type (10 == 10.0) and would be written differently.
-        try:
-            same = slot.distinct.get(protocol)
-        except TypeError:  # a parameter value that cannot be hashed: kept as it is
-            pass
-        else:
-            if same is not None and repr(same) == repr(protocol):
-                protocol = same
-            else:
-                slot.distinct.put(protocol, protocol)
+        protocol = _merged(slot.distinct, protocol)
         if key is not None:
             slot.protocols.put(key, protocol)
         return protocol
@@ -902,19 +912,14 @@ class Engine:
                 protocol = slot.protocols.get(key)  # type: ignore[arg-type]  # a tuple here
             except TypeError:  # an unhashable declared value: built below, every time
                 key, protocol = None, None
-            try:
-                if protocol is None:
-                    protocol = self._build_protocol(slot, facts, key)
-            except KeyboardInterrupt:
-                raise
-            except BaseException as exc:  # PluginError from the guard, or an engine fault
-                failure = self._plugin_failure(
-                    slot.plugin, technique_id, describe("the protocol builder", exc)
-                )
-                decisions[index] = Decision(
-                    technique_id, patient_id, (*findings, failure), audit=audit
-                )
-                continue
+            if protocol is None:
+                built = self._built_or_failure(slot, facts, key)
+                if isinstance(built, Finding):  # the builder failed
+                    decisions[index] = Decision(
+                        technique_id, patient_id, (*findings, built), audit=audit
+                    )
+                    continue
+                protocol = built
             if avoid:
                 protocol = attrs.evolve(protocol, avoid=(*protocol.avoid, *avoid))
             decisions[index] = decided(technique_id, patient_id, findings, protocol, worst, audit)
