@@ -203,7 +203,7 @@ def _loader() -> type[Any]:
     import yaml
 
     class Loader(yaml.SafeLoader):
-        pass
+        """PyYAML's safe loader with its own resolvers and constructors, set below."""
 
     # Dates stay strings, read below as YYYY-MM-DD exactly, as in patient records.
     Loader.yaml_implicit_resolvers = {
