@@ -55,8 +55,6 @@ _FORMATS = {
     ".ndjson": "ndjson",
     ".jsonl": "ndjson",
 }
-#: The formats whose lines the JSON reader reads into Patient objects.
-_READ_FORMATS = frozenset({"csv", "ndjson"})
 
 
 @attrs.frozen
@@ -160,10 +158,7 @@ def screen(
     # which the JSON reader reads) hold records the reader accepted: not read again.
     read = True
     if isinstance(patients, str | Path):
-        table, read_errors = read_patients(patients, as_of=as_of)
-        read = (
-            Path(patients).is_dir() or _FORMATS.get(Path(patients).suffix.lower()) in _READ_FORMATS
-        )
+        table, read_errors, read = _read_patients(Path(patients), as_of)
     elif isinstance(patients, pl.DataFrame):
         table, read = patients, False
     elif type(patients).__name__ == "Table":  # a pyarrow.Table
@@ -229,20 +224,34 @@ def read_patients(
     refused row with the mapping's paths (``Observation.000.ndjson:4.valueQuantity.code``),
     and a line that is not a resource stops the whole read, since it may belong to anyone.
     """
-    path = Path(path)
+    table, errors, _ = _read_patients(Path(path), as_of or dt.date.today())
+    return table, errors
+
+
+def _read_patients(path: Path, as_of: dt.date) -> tuple[pl.DataFrame, list[RowError], bool]:
+    """Return :func:`read_patients`, and whether the JSON reader read every row (the rows of
+    NDJSON, CSV and FHIR exports), so that the table need not be read again."""
     if path.is_dir():
-        return _read_bulk(path, as_of or dt.date.today())
+        return (*_read_bulk(path, as_of), True)
     kind = _FORMATS.get(path.suffix.lower())
     if kind is None:
         raise _problem("", f"unknown format; use one of {', '.join(sorted(_FORMATS))}", path)
     if kind == "parquet":
-        return pl.read_parquet(path), []
+        return pl.read_parquet(path), [], False
     if kind == "arrow":
-        return pl.read_ipc(path), []
+        return pl.read_ipc(path), [], False
     if kind == "ndjson":
         with path.open("rb") as handle:
-            return _read_lines(handle)
-    return _read_csv(path)
+            return (*_read_lines(handle), True)
+    return (*_read_csv(path), True)
+
+
+def _refused(number: int, error: InputError, where: str = "") -> list[RowError]:
+    """Return the problems of row ``number`` that the reader refused, one per path."""
+    problems = getattr(error, "problems", ())
+    if not problems:
+        return [RowError(number, where, str(error))]
+    return [RowError(number, p.path, p.message) for p in problems]
 
 
 def _read_bulk(folder: Path, as_of: dt.date) -> tuple[pl.DataFrame, list[RowError]]:
@@ -260,10 +269,7 @@ def _read_bulk(folder: Path, as_of: dt.date) -> tuple[pl.DataFrame, list[RowErro
         try:
             record = map_resources(sources, as_of=as_of, patient=key.split("/", 1)[1])
         except InputError as error:
-            problems = getattr(error, "problems", ())
-            if not problems:
-                errors.append(RowError(number, key, str(error)))
-            errors.extend(RowError(number, p.path, p.message) for p in problems)
+            errors.extend(_refused(number, error, key))
             continue
         patients.append(record.patient)
     return patients_to_table(patients), errors
@@ -279,10 +285,7 @@ def _read_lines(lines: Iterable[bytes]) -> tuple[pl.DataFrame, list[RowError]]:
         try:
             patients.append(loads_patient(line))
         except InputError as error:
-            problems = getattr(error, "problems", ())
-            if not problems:
-                errors.append(RowError(number, "", str(error)))
-            errors.extend(RowError(number, p.path, p.message) for p in problems)
+            errors.extend(_refused(number, error))
     return patients_to_table(patients), errors
 
 
@@ -299,10 +302,7 @@ def _read_csv(path: Path) -> tuple[pl.DataFrame, list[RowError]]:
                 record[name] = text if name in ("id", "sex") else parse_json(text)
             patients.append(patient_from_dict(record))
         except InputError as error:
-            problems = getattr(error, "problems", ())
-            if not problems:
-                errors.append(RowError(number, "", str(error)))
-            errors.extend(RowError(number, p.path, p.message) for p in problems)
+            errors.extend(_refused(number, error))
     return patients_to_table(patients), errors
 
 

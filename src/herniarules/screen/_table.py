@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -130,6 +131,7 @@ def _record_code(cls: type, fields: Iterable[str], item: str) -> str:
     return "{" + ", ".join(parts) + "}"
 
 
+@functools.cache
 def _row_function() -> Callable[[Patient], dict[str, Any]]:
     """Return :func:`patient_row` as one generated function (the attribute reads inline).
 
@@ -159,17 +161,11 @@ def _row_function() -> Callable[[Patient], dict[str, Any]]:
     return function
 
 
-_fast_row: Callable[[Patient], dict[str, Any]] | None = None
-
-
 def patients_to_table(patients: Iterable[Patient]) -> pl.DataFrame:
     """Return a patient table holding ``patients``, in order."""
     import pyarrow as pa  # type: ignore[import-untyped]
 
-    global _fast_row
-    if _fast_row is None:
-        _fast_row = _row_function()
-    rows = list(map(_fast_row, patients))
+    rows = list(map(_row_function(), patients))
     types = pl.DataFrame(schema=PATIENT_SCHEMA).to_arrow().schema
     table = pa.Table.from_pylist(rows, schema=types)
     frame = pl.from_arrow(table)
