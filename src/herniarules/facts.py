@@ -14,13 +14,13 @@ expresses). The flat facts are derived from the same entries and stay as they ar
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 
-from herniarules._codegen import define
+from herniarules._slots import constructor
 from herniarules.frozen import FrozenDict
 from herniarules.i18n.markers import N_
 from herniarules.model import (
@@ -46,7 +46,6 @@ __all__ = [
     "derive_facts",
 ]
 
-T = TypeVar("T", bound=attrs.AttrsInstance)
 
 #: Ages, in years, at which an unrecorded pregnancy status counts as unknown rather than no.
 CHILDBEARING_AGES = (12, 55)
@@ -294,41 +293,9 @@ def bp_grade(systolic: int | None, diastolic: int | None) -> int | None:
     return 0
 
 
-def _slot_constructor(cls: type[T]) -> Callable[..., T]:
-    """Return a function building ``cls`` from its fields in order, as its ``__init__`` does.
-
-    :func:`derive_facts` builds a :class:`Facts` and its items on every assessment. The
-    ``__init__`` of a frozen attrs class sets each field through ``object.__setattr__``;
-    setting the slots through their descriptors gives the same instance in less than half the
-    time. Only for classes without validators, converters or ``__attrs_post_init__``. The
-    items hash once (``cache_hash``): a findings key that holds them is hashed for every rule
-    that fires.
-    """
-    fields = attrs.fields(cls)
-    for field in fields:
-        if field.validator is not None or field.converter is not None or not field.init:
-            raise TypeError(f"{cls.__name__}.{field.name} needs {cls.__name__}.__init__")
-    if hasattr(cls, "__attrs_post_init__"):
-        raise TypeError(f"{cls.__name__} needs its __init__ for __attrs_post_init__")
-    names = [f"a{i}" for i in range(len(fields))]
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
-    lines = [f"def make({', '.join(names)}):", "    x = new(cls)"]
-    for index, field in enumerate(fields):
-        namespace[f"s{index}"] = cls.__dict__[field.name].__set__
-        lines.append(f"    s{index}(x, a{index})")
-    if "_attrs_cached_hash" in cls.__dict__:  # cache_hash=True: no hash computed yet
-        namespace["h"] = cls.__dict__["_attrs_cached_hash"].__set__
-        lines.append("    h(x, None)")
-    lines.append("    return x")
-    make: Callable[..., T] = define(
-        "\n".join(lines), "make", f"constructor of {cls.__name__}", namespace
-    )
-    return make
-
-
-_make_facts = _slot_constructor(Facts)
-_make_hernia = _slot_constructor(HerniaFact)
-_make_condition = _slot_constructor(ConditionFact)
+_make_facts = constructor(Facts)
+_make_hernia = constructor(HerniaFact)
+_make_condition = constructor(ConditionFact)
 
 
 def _medication_label(medication: Medication) -> str:
