@@ -6,11 +6,14 @@ import copy
 import pickle
 
 import attrs
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from herniarules import Decision, Engine, Finding, Outcome, Patient, Protocol, ProtocolStep
+from herniarules import Decision, Engine, Finding, Outcome, Patient, Protocol, ProtocolStep, Sex
+from herniarules._slots import constructor, twin
 from herniarules.decide import most_restrictive
+from herniarules.facts import Facts
 from herniarules.outcomes import _decided, _frozen_evidence, _is_frozen
 from herniarules.testing import AS_OF, patients
 
@@ -115,6 +118,7 @@ def test_a_cleared_finding_is_the_constructors(
 
 
 _ENGINE = Engine()
+_EXAMPLE = Patient(id="P-2", age=40, sex=Sex.FEMALE)
 
 
 @settings(max_examples=60, deadline=None)
@@ -147,7 +151,7 @@ def test_the_engines_findings_are_what_the_constructor_builds(patient: Patient) 
 def test_fact_items_built_through_the_slots_hash_as_the_constructor_builds_them(
     patient: Patient,
 ) -> None:
-    # derive_facts builds hernia and condition items with _slot_constructor, which must leave
+    # derive_facts builds hernia and condition items with _slots.constructor, which must leave
     # the cached hash unset, as __init__ does, so that equal items hash equal.
     facts = _ENGINE.facts(patient, AS_OF)
     for item in (*facts.hernias, *facts.conditions):
@@ -155,3 +159,64 @@ def test_fact_items_built_through_the_slots_hash_as_the_constructor_builds_them(
         assert built == item and hash(built) == hash(item)
         assert pickle.loads(pickle.dumps(item)) == built
         assert hash(copy.copy(item)) == hash(built)
+
+
+def test_built_through_the_twin_is_exactly_the_frozen_class() -> None:
+    decision = _decided("t", "P", (), None, Outcome.ALLOWED)
+    assert type(decision) is Decision
+    assert isinstance(decision, Decision) and not isinstance(decision, twin(Decision))
+    facts = _ENGINE.facts(_EXAMPLE, AS_OF)
+    assert type(facts) is Facts
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        facts.age = 41  # type: ignore[misc]
+
+
+def test_twin_refuses_classes_it_does_not_fit() -> None:
+    @attrs.define
+    class Open:
+        a: int
+
+    @attrs.frozen(slots=False)
+    class Unslotted:
+        a: int
+
+    class Plain:
+        __slots__ = ("a",)
+
+    for cls, message in (
+        (Open, "is not frozen"),
+        (Unslotted, "is not a slotted attrs class"),
+        (Plain, "is not a slotted attrs class"),
+    ):
+        with pytest.raises(TypeError, match=message):
+            twin(cls)  # type: ignore[type-var]
+
+
+def test_constructor_refuses_classes_whose_init_does_more() -> None:
+    @attrs.frozen
+    class Checked:
+        a: int = attrs.field(validator=attrs.validators.instance_of(int))
+
+    @attrs.frozen
+    class Derived:
+        a: int
+        b: int = attrs.field(init=False, default=0)
+
+    @attrs.frozen
+    class Posted:
+        a: int
+
+        def __attrs_post_init__(self) -> None:
+            pass
+
+    for cls in (Checked, Derived, Posted):
+        with pytest.raises(TypeError, match="needs"):
+            constructor(cls)
+
+    @attrs.frozen(cache_hash=True)
+    class Pair:
+        a: int
+        b: str
+
+    made = constructor(Pair)(1, "x")
+    assert type(made) is Pair and made == Pair(1, "x") and hash(made) == hash(Pair(1, "x"))
