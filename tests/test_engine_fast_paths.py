@@ -311,3 +311,24 @@ def test_ranking_follows_its_definition_for_any_order_of_techniques(
     assessment = installed.assess(patient, as_of=AS_OF, techniques=ids)
     assert [d.technique for d in assessment.decisions] == ids
     assert assessment.ranking == _ranking_by_definition(installed, patient, assessment.decisions)
+
+
+@_SETTINGS
+@given(
+    patient=patients(with_hernia=None)
+    | patients(clean=True, clearance_for=["acupressure", "kinesio", "segmental", "traction"])
+)
+def test_the_generated_decision_of_every_technique_agrees_with_the_loop(
+    installed: Engine, patient: Patient
+) -> None:
+    # assess decides every technique through one function generated for the engine's
+    # techniques; the loop over the slots (_decide) is its reference.
+    facts = installed.facts(patient, AS_OF)
+    audit = [patient, AS_OF, None, None]
+    ranked_fast: list[Any] = []
+    ranked_loop: list[Any] = []
+    fast = installed._decide_sorted(patient, facts, ranked_fast, audit)
+    loop = installed._decide(installed._sorted_slots, patient, facts, ranked_loop, audit)
+    assert fast == loop
+    assert [d.protocol for d in fast] == [d.protocol for d in loop]
+    assert sorted(ranked_fast) == sorted(ranked_loop)

@@ -33,6 +33,7 @@ import attrs
 import pluggy
 
 from herniarules import discovery, hookspecs
+from herniarules._codegen import define
 from herniarules.bounded import PROTOCOLS, BoundedCache, estimate
 from herniarules.courses import CoursePlan, default_plan
 from herniarules.decide import clearances_on, judge, most_restrictive
@@ -627,6 +628,7 @@ class Engine:
         self._sorted_slots = tuple(self._slots[t] for t in sorted(self._slots))
         self._compile_together()
         self._local_titles: Mapping[str, str] = {r.id: r.title for r in self.rules if r.local}
+        self._decide_sorted = self._sorted_decider()
         self._plugin_infos = tuple(
             PluginInfo(
                 name=record.name,
@@ -904,29 +906,122 @@ class Engine:
                 pending.append((index, slot, findings, worst, avoid))
                 append(None)
         # 2. The protocols of the permitted techniques.
-        wanted = facts.indications
+        permit = self._permit
         for index, slot, findings, worst, avoid in pending:
-            technique_id = slot.id
-            key: tuple[Any, ...] | None = slot.key(facts) if slot.technique.reads else ()
-            try:  # the protocol built for equal declared facts, if kept
-                protocol = slot.protocols.get(key)  # type: ignore[arg-type]  # a tuple here
-            except TypeError:  # an unhashable declared value: built below, every time
-                key, protocol = None, None
-            if protocol is None:
-                built = self._built_or_failure(slot, facts, key)
-                if isinstance(built, Finding):  # the builder failed
-                    decisions[index] = Decision(
-                        technique_id, patient_id, (*findings, built), audit=audit
-                    )
-                    continue
-                protocol = built
-            if avoid:
-                protocol = attrs.evolve(protocol, avoid=(*protocol.avoid, *avoid))
-            decisions[index] = decided(technique_id, patient_id, findings, protocol, worst, audit)
-            if ranked is not None:
-                matches = len(wanted.intersection(slot.indications)) if wanted else 0
-                ranked.append((-matches, worst, technique_id))
+            decisions[index] = permit(
+                slot, patient_id, facts, findings, worst, avoid, ranked, audit
+            )
         return tuple(decisions)  # type: ignore[arg-type]  # every None was replaced
+
+    def _permit(
+        self,
+        slot: _Slot,
+        patient_id: str,
+        facts: Facts,
+        findings: tuple[Finding, ...],
+        worst: Outcome,
+        avoid: tuple[str, ...],
+        ranked: list[tuple[int, Outcome, str]] | None,
+        audit: list[Any] | None,
+    ) -> Decision:
+        """Return the decision of a technique its findings permit: with its protocol, or
+        not permitted with the builder's failure. A permitted one adds its ranking key."""
+        technique_id = slot.id
+        key: tuple[Any, ...] | None = slot.key(facts) if slot.technique.reads else ()
+        try:  # the protocol built for equal declared facts, if kept
+            protocol = slot.protocols.get(key)  # type: ignore[arg-type]  # a tuple here
+        except TypeError:  # an unhashable declared value: built below, every time
+            key, protocol = None, None
+        if protocol is None:
+            built = self._built_or_failure(slot, facts, key)
+            if isinstance(built, Finding):  # the builder failed
+                return Decision(technique_id, patient_id, (*findings, built), audit=audit)
+            protocol = built
+        if avoid:
+            protocol = attrs.evolve(protocol, avoid=(*protocol.avoid, *avoid))
+        if ranked is not None:
+            wanted = facts.indications
+            matches = len(wanted.intersection(slot.indications)) if wanted else 0
+            ranked.append((-matches, worst, technique_id))
+        return _decided(technique_id, patient_id, findings, protocol, worst, audit)
+
+    def _sorted_decider(self) -> Callable[..., tuple[Decision, ...]]:
+        """Return :meth:`_decide` of every technique, generated for this engine's techniques.
+
+        ``decide(patient, facts, ranked, audit)`` gives what ``_decide(self._sorted_slots,
+        patient, facts, ranked, audit)`` gives, with the loop over the techniques unrolled and
+        what each technique's step reads (its id, findings group, name, area) made constants.
+        When the joint rule function raises, it hands over to :meth:`_decide`, which isolates
+        the rule that raised.
+        """
+        slots = self._sorted_slots
+        local = self._local_titles
+        namespace: dict[str, Any] = {
+            "all_findings": self._all_findings,
+            "generic": self._decide,
+            "own_findings": self._own_findings,
+            "permit": self._permit,
+            "judge": judge,
+            "decided": _decided,
+            "most_restrictive": most_restrictive,
+            "clearances_on": clearances_on,
+            "PERMITTING": _PERMITTING,
+            "local": local,
+            "slots": slots,
+        }
+        lines = [
+            "def decide(patient, facts, ranked, audit):",
+            "    try:",
+            "        groups = all_findings(facts)",
+            "    except KeyboardInterrupt:",
+            "        raise",
+            "    except BaseException:  # a rule that raises: each technique on its own",
+            "        return generic(slots, patient, facts, ranked, audit)",
+            "    core = tuple(groups[0])",
+            "    core_worst = most_restrictive(core)",
+        ]
+        if local:
+            lines.append(
+                "    core_sited = any(f.site is not None and f.rule_id in local for f in core)"
+                " if core else False"
+            )
+        else:  # no local rule: no finding can lie outside a technique's area
+            lines.append("    core_sited = False")
+        lines += [
+            "    clearances = patient.clearances",
+            "    physicians = clearances_on(clearances, facts.as_of) if clearances else None",
+            "    patient_id = patient.id",
+            "    # 1. Every verdict, before any protocol builder runs.",
+        ]
+        for i, slot in enumerate(slots):
+            namespace.update({f"S{i}": slot, f"T{i}": slot.id, f"N{i}": slot.technique.name})
+            namespace[f"A{i}"] = slot.treated
+            own = f"groups[{slot.group}]" if slot.group else f"own_findings(S{i}, facts)"
+            sited, area = (
+                ("True", f"A{i}") if slot.local else ("core_sited", f"A{i} if core_sited else None")
+            )
+            lines += [
+                f"    own = {own}  # {slot.id!r}",
+                f"    physician = physicians.get(T{i}) if physicians else None",
+                f"    if own or physician is not None or {sited}:",
+                f"        f{i}, w{i}, a{i} = judge("
+                f"core, core_worst, own, physician, N{i}, {area}, local)",
+                "    else:  # the common case: the core findings alone decide",
+                f"        f{i}, w{i}, a{i} = core, core_worst, ()",
+                f"    d{i} = decided(T{i}, patient_id, f{i}, None, w{i}, audit)"
+                f" if w{i} > PERMITTING else None",
+            ]
+        lines.append("    # 2. The protocols of the permitted techniques.")
+        for i in range(len(slots)):
+            lines += [
+                f"    if d{i} is None:",
+                f"        d{i} = permit(S{i}, patient_id, facts, f{i}, w{i}, a{i}, ranked, audit)",
+            ]
+        lines.append(f"    return ({''.join(f'd{i}, ' for i in range(len(slots)))})")
+        decide: Callable[..., tuple[Decision, ...]] = define(
+            "\n".join(lines), "decide", "decisions of every technique", namespace
+        )
+        return decide
 
     def evaluate(self, patient: Patient, technique: str, *, as_of: date | None = None) -> Decision:
         """Decide whether, and how, ``technique`` may be given to ``patient`` on ``as_of``."""
@@ -961,7 +1056,10 @@ class Engine:
         ranked: list[tuple[int, Outcome, str]] = []
         # The input hash and decision ids are derived from this on first use, not here.
         audit = [patient, facts.as_of, self._provenance, None]
-        decisions = self._decide(slots, patient, facts, ranked, audit)
+        if techniques is None and len(slots) > 1:
+            decisions = self._decide_sorted(patient, facts, ranked, audit)
+        else:
+            decisions = self._decide(slots, patient, facts, ranked, audit)
         # Outcomes are ints and technique ids break every tie, so the keys sort as they are:
         # best match to the indications first, then the least restrictive, then by id.
         ranked.sort()
