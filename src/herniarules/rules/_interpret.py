@@ -380,16 +380,22 @@ def evidence(node: Expr, facts: Facts) -> Mapping[str, Any]:
     :meth:`Facts.evidence <herniarules.facts.Facts.evidence>`.
     """
     names = _reads.reads(node)
-    values = facts.evidence(names)
-    if not any(name in ITEM_COLLECTIONS for name in names):
-        return values
+    if ITEM_COLLECTIONS.keys().isdisjoint(names):
+        return facts.evidence(names)
     picked = witnesses(node, facts)
     if not picked:
-        return values
-    result = dict(values)
-    for name, positions in picked.items():
-        items = getattr(facts, name)
-        result[name] = tuple(items[i].evidence() for i in sorted(positions))
+        return facts.evidence(names)
+    # The other facts as Facts.evidence gives them; the items that made the result only (not
+    # every item written out and then replaced), in the order of the names read.
+    rest = facts.evidence(tuple(name for name in names if name not in picked))
+    result: dict[str, Any] = {}
+    for name in names:
+        positions = picked.get(name)
+        if positions is None:
+            result[name] = rest[name]
+        else:
+            items = getattr(facts, name)
+            result[name] = tuple(items[i].evidence() for i in sorted(positions))
     return FrozenDict(result)
 
 

@@ -180,16 +180,17 @@ def _listed(node: Some | Every, items: Sequence[Any], positions: Iterable[int], 
 
 @RENDER.register(Some)
 def _some(node: Some, facts: Facts | None = None) -> str:
-    singular, predicate = node.kind.singular, render_item(node.predicate)
-    head = f"some {singular}: {predicate}"
     found = None if facts is None else _interpret.item_values(node, facts)
-    if found is None:
-        return head if facts is None else f"{head} ({node.items.label} not recorded)"
-    items, values = found
-    result = _interpret.decide(node, values)
-    if result is False:
-        return f"no {singular} with {predicate} ({_recorded(items)})"
-    return _listed(node, items, _interpret.picks(node, values, result), result)
+    if found is not None:
+        items, values = found
+        result = _interpret.decide(node, values)
+        if result is not False:  # the items that made the result, each with its values
+            return _listed(node, items, _interpret.picks(node, values, result), result)
+    singular, predicate = node.kind.singular, render_item(node.predicate)
+    if found is not None:
+        return f"no {singular} with {predicate} ({_recorded(found[0])})"
+    head = f"some {singular}: {predicate}"
+    return head if facts is None else f"{head} ({node.items.label} not recorded)"
 
 
 @RENDER.register(Every)
