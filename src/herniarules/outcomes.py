@@ -514,19 +514,17 @@ def _cleared(finding: Finding, physician: str) -> Finding:
     made: its fields are valid and frozen already, so they are copied, not checked and frozen
     again.
     """
-    copy: Any = _new(_OpenFinding)
-    copy.rule_id = finding.rule_id
-    copy.outcome = finding.outcome
-    copy.message = finding.message
-    copy.source = finding.source
-    copy.evidence = finding.evidence
-    copy.explanation = finding.explanation
-    copy.site = finding.site
-    copy.cleared_by = physician
-    copy.effective_outcome = Outcome.ALLOWED
-    copy._attrs_cached_hash = None
-    copy.__class__ = Finding
-    return copy  # type: ignore[no-any-return]
+    return _found(
+        finding.rule_id,
+        finding.outcome,
+        finding.message,
+        finding.source,
+        finding.evidence,
+        finding.explanation,
+        finding.site,
+        physician,
+        Outcome.ALLOWED,
+    )
 
 
 def _found(
@@ -537,13 +535,16 @@ def _found(
     evidence: Mapping[str, Any],
     explanation: str,
     site: str | None,
+    cleared_by: str | None = None,
+    effective_outcome: Outcome | None = None,
 ) -> Finding:
     """Return ``Finding(rule_id, outcome, message, source, evidence, explanation, site)``.
 
     For the engine, whose evidence is :meth:`Facts.evidence <herniarules.facts.Facts.
     evidence>` or the interpreter's: read-only all the way down already, so it is not walked
     and frozen again (the constructor would return it unchanged). The result is equal to, and
-    indistinguishable from, the one the constructor builds.
+    indistinguishable from, the one the constructor builds. ``cleared_by`` and
+    ``effective_outcome`` are for :func:`_cleared`: a finding cleared by that physician.
     """
     finding: Any = _new(_OpenFinding)
     finding.rule_id = rule_id
@@ -553,8 +554,8 @@ def _found(
     finding.evidence = evidence
     finding.explanation = explanation
     finding.site = site
-    finding.cleared_by = None
-    finding.effective_outcome = outcome
+    finding.cleared_by = cleared_by
+    finding.effective_outcome = outcome if effective_outcome is None else effective_outcome
     finding._attrs_cached_hash = None
     finding.__class__ = Finding
     return finding  # type: ignore[no-any-return]
