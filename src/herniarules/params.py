@@ -171,22 +171,22 @@ class SessionCourse:
         default=attrs.Factory(lambda self: type(self).SESSION_MINUTES[0], takes_self=True),
         validator=_session_minutes,
     )
-    """Shortest session, in minutes (default: the first of ``SESSION_MINUTES``)."""
+    """Shortest session, in minutes."""
     session_minutes_max: float = attrs.field(
         default=attrs.Factory(lambda self: type(self).SESSION_MINUTES[1], takes_self=True),
         validator=_session_minutes,
     )
-    """Longest session, in minutes; at most the second of ``SESSION_MINUTES``, its default."""
+    """Longest session, in minutes."""
     course_sessions_min: int = attrs.field(
         default=attrs.Factory(lambda self: type(self).COURSE_SESSIONS[0], takes_self=True),
         validator=_course_sessions,
     )
-    """Fewest sessions in a course (default: the first of ``COURSE_SESSIONS``)."""
+    """Fewest sessions in a course."""
     course_sessions_max: int = attrs.field(
         default=attrs.Factory(lambda self: type(self).COURSE_SESSIONS[1], takes_self=True),
         validator=_course_sessions,
     )
-    """Most sessions in a course; at most the second of ``COURSE_SESSIONS``, its default."""
+    """Most sessions in a course."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -25,8 +25,9 @@ tests of what is particular to the technique::
   (:mod:`herniarules.approval`), and the promises of its doctor's approval: without a valid
   clearance (none, expired, dated after the visit, for another technique) the technique
   requires clearance and no course is planned; a valid one satisfies the approval and names
-  its physician; the course plan has the protocol's fewest sessions; a clearance never lifts the acute-stage deferral or a contraindication; the
-  protocol keeps off the spinous processes and the hernia and says that a doctor approves it.
+  its physician; the course plan has the protocol's fewest sessions; a clearance never lifts
+  the acute-stage deferral or a contraindication; the protocol keeps off the spinous
+  processes and the hernia and says that a doctor approves it.
 
 Each class builds one engine holding only the core and :attr:`~TechniqueTests.plugin`.
 :func:`healthy_patient` and :func:`clearance_for` build the patients the checks use, for the
