@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from herniarules import Custom, Engine, Outcome, Rule, RuleError, derive_facts
-from herniarules.facts import Facts
+from herniarules.facts import ConditionFact, Facts
+from herniarules.frozen import FrozenDict
 from herniarules.rules import (
     Always,
     CompiledRules,
@@ -38,6 +39,7 @@ from herniarules.rules import (
 )
 from herniarules.rules._core import _Group
 from herniarules.rules._items import Count, CountCompare, Every, Some, _ItemGroup, _Quantifier
+from herniarules.rules._render import finding_texts, render
 from herniarules.rules._visit import Dispatch
 from herniarules.safety import DEFAULT_POLICY, core_rules
 from herniarules.testing import patients
@@ -412,6 +414,46 @@ def test_compiled_item_predicates_agree_with_the_interpreted_walk(
         assert fast == slow
         for item in getattr(facts, collection) or ():
             assert _interpret.item_function(node)(item) is _interpret.evaluate_item(node, item)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(when=expressions, patients_facts=st.lists(generated_facts(), min_size=1, max_size=4))
+def test_finding_texts_give_the_interpreters_evidence_and_explanation(
+    when: Expr, patients_facts: list[Facts]
+) -> None:
+    # The engine builds a finding's evidence and explanation in one pass where it can (a
+    # predicate that is one quantifier); the interpreter's evidence and the renderer are the
+    # reference, for every result, including those no finding is made of.
+    for facts in patients_facts:
+        evidence, explanation = finding_texts(when, facts)
+        assert type(evidence) is FrozenDict
+        assert dict(evidence) == dict(_interpret.evidence(when, facts))
+        assert explanation == render(when, facts)
+
+
+@pytest.mark.parametrize("result", [True, None])
+def test_finding_texts_of_some_show_only_the_deciding_conditions(
+    facts: Facts, result: bool | None
+) -> None:
+    # A condition that satisfies the predicate decides a true result, one that may satisfy it
+    # (its site not recorded) an unknown one; only the deciding ones are quoted and explained.
+    when = F.conditions.any(Dx.concept.eq("varicose-veins") & Dx.site.eq("legs"))
+
+    def varicose(code: str, site: str | None) -> ConditionFact:
+        return ConditionFact(
+            "varicose-veins", "contraindicated", site, code, "icd-10", None, "active"
+        )
+
+    other = ConditionFact("malignancy", "contraindicated", None, "C61", "icd-10", None, "active")
+    deciding = varicose("I83.9", "legs" if result else None)
+    undecided = varicose("I83.1", None)
+    conditions = (other, deciding, undecided) if result else (other, deciding)
+    facts = attrs.evolve(facts, conditions=conditions)
+    evidence, explanation = finding_texts(when, facts)
+    assert when.evaluate(facts) is result
+    assert evidence == {"conditions": (deciding.evidence(),)}
+    assert explanation == render(when, facts)
+    assert explanation.startswith("condition I83.9: ") and ";" not in explanation
 
 
 def test_a_compiled_item_predicate_goes_with_its_node() -> None:

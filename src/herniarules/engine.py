@@ -54,6 +54,7 @@ from herniarules.outcomes import (
     _found,
 )
 from herniarules.rules import CompiledRules, Custom, Rule
+from herniarules.rules._render import finding_texts
 from herniarules.safety import DEFAULT_POLICY, Policy, core_rules
 from herniarules.technique import ProtocolFacts, Technique
 from herniarules.terminology import DEFAULT_TERMINOLOGY, Terminology, ValueSet
@@ -980,11 +981,14 @@ class Engine:
             "    core = tuple(groups[0])",
             "    core_worst = most_restrictive(core)",
         ]
-        if local:
-            lines.append(
-                "    core_sited = any(f.site is not None and f.rule_id in local for f in core)"
-                " if core else False"
-            )
+        if local:  # a plain loop: a generator expression costs a frame per patient
+            lines += [
+                "    core_sited = False",
+                "    for f in core:",
+                "        if f.site is not None and f.rule_id in local:",
+                "            core_sited = True",
+                "            break",
+            ]
         else:  # no local rule: no finding can lie outside a technique's area
             lines.append("    core_sited = False")
         lines += [
@@ -1174,7 +1178,7 @@ def _make_finding(rule: Rule, result: bool | None, names: tuple[str, ...], facts
     """Build the finding of ``rule`` whose predicate gave ``result`` for ``facts``."""
     # The predicate picks the evidence: the values of the facts it reads, and of an item
     # collection it quantifies over, the items that made the result.
-    evidence = rule.when.evidence(facts)
+    evidence, explanation = finding_texts(rule.when, facts)
     if result is None:
         what = ", ".join(rule.when.missing(facts)) or N_("a value it needs")
         outcome = Outcome.INSUFFICIENT_DATA
@@ -1191,7 +1195,7 @@ def _make_finding(rule: Rule, result: bool | None, names: tuple[str, ...], facts
         sites = {item["site"] for item in items}
         if items and None not in sites:
             site = ", ".join(sorted(sites))
-    return _found(rule.id, outcome, message, rule.source, evidence, rule.when.render(facts), site)
+    return _found(rule.id, outcome, message, rule.source, evidence, explanation, site)
 
 
 def _plan_problem(
