@@ -74,3 +74,56 @@ def test_a_mask_bit_that_stands_for_no_name_is_refused(engine: Engine) -> None:
     frame = pl.DataFrame({"missing_mask": [1 << 63]}, schema={"missing_mask": pl.UInt64()})
     with pytest.raises(ValueError, match="stands for nothing"):
         _bit_lists(frame, ["missing_mask"], [("missing_mask", 0, "first")], "missing")
+
+
+_SPELLINGS = st.sampled_from(
+    [
+        "M51.16",
+        "M5116",
+        "m51.16",
+        "m5116",
+        " M51.16",
+        "M51.16 ",
+        "M49.0*",
+        "A18.0†",
+        "C61",
+        "c61",
+        "C34.1",
+        "C341",
+        "Z91.030",
+        "T78.3XXA",
+        "t78.3xxa",
+        "O9A.1",
+        "M51.1.6",
+        "M5.116",
+        "MM1.16",
+        "151.16",
+        "M51.",
+        "C99.9",
+        "C9",
+        "",
+        "not a code",
+        "Ｍ51.16",
+        "M51.16\n",
+        "M54.5",
+        "M54.50",
+        "S13.0XXA",
+        "F32.A",
+        "U07.1",
+        "XYZ",
+    ]
+)
+_SYSTEMS = st.sampled_from(["icd-10", "icd-10-cm", "icd-11", "ICD-10", ""])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_SYSTEMS, _SPELLINGS), min_size=1, max_size=20, unique=True))
+def test_the_joined_code_lookup_gives_what_each_code_looked_up_gives(
+    engine: Engine, codes: list[tuple[str, str]]
+) -> None:
+    from herniarules.screen._facts import _code_lookup, _code_lookup_joined
+
+    frame = pl.DataFrame(codes, schema={"system": pl.String(), "code": pl.String()}, orient="row")
+    for terminology in (engine.terminology, herniarules.terminology.DEFAULT_TERMINOLOGY):
+        joined = _code_lookup_joined(frame, terminology).sort("system", "code")
+        assert joined.equals(_code_lookup(frame, terminology).sort("system", "code"))
