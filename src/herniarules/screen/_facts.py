@@ -817,12 +817,18 @@ def _derive(
 ) -> pl.DataFrame:
     """Return the facts table of the valid rows ``table``, as derive_facts would."""
     empty = pl.lit([], _LS)
-    lazy = (
+    # The per-row results are joined to the row numbers alone and set beside the table, so
+    # that the patients' own columns are not gathered again.
+    side = (
         table.lazy()
-        .join(conditions.lazy(), on=ROW, how="left")
-        .join(medications.lazy(), on=ROW, how="left")
-        .join(allergies.lazy(), on=ROW, how="left")
+        .select(ROW)
+        .join(conditions.lazy(), on=ROW, how="left", maintain_order="left")
+        .join(medications.lazy(), on=ROW, how="left", maintain_order="left")
+        .join(allergies.lazy(), on=ROW, how="left", maintain_order="left")
+        .drop(ROW)
+        .collect()
     )
+    lazy = pl.concat([table, side], how="horizontal").lazy()
     h = pl.col("hernias")
     size = pl.element().struct.field("size_mm")
     surgery = pl.element().struct.field("surgery_indicated")
@@ -882,7 +888,7 @@ def _derive(
         .group_by(ROW)
         .agg(unrecorded_hernia_codes=pl.col("c_hernia_codes").unique().sort())
     )
-    lazy = lazy.join(codes, on=ROW, how="left")
+    lazy = lazy.join(codes, on=ROW, how="left", maintain_order="left")
     pregnant_concept = pl.col("union").list.contains("pregnancy")
     inflammatory_concept = pl.col("union").list.contains("inflammatory-process")
     low, high = CHILDBEARING_AGES
