@@ -42,6 +42,7 @@ from herniarules.guard import Guard, PluginError, describe, text_of
 from herniarules.i18n.markers import N_
 from herniarules.model import Patient
 from herniarules.outcomes import (
+    REFUSED_NAMESPACE,
     Assessment,
     Decision,
     Finding,
@@ -52,6 +53,7 @@ from herniarules.outcomes import (
     _assessed,
     _decided,
     _found,
+    refused_code,
 )
 from herniarules.rules import CompiledRules, Custom, Rule
 from herniarules.rules._render import finding_texts
@@ -963,12 +965,12 @@ class Engine:
             "own_findings": self._own_findings,
             "permit": self._permit,
             "judge": judge,
-            "decided": _decided,
             "most_restrictive": most_restrictive,
             "clearances_on": clearances_on,
             "PERMITTING": _PERMITTING,
             "local": local,
             "slots": slots,
+            **REFUSED_NAMESPACE,
         }
         lines = [
             "def decide(patient, facts, ranked, audit):",
@@ -1007,13 +1009,22 @@ class Engine:
             lines += [
                 f"    own = {own}  # {slot.id!r}",
                 f"    physician = physicians.get(T{i}) if physicians else None",
-                f"    if own or physician is not None or {sited}:",
+                f"    if physician is not None or {sited}:",
                 f"        f{i}, w{i}, a{i} = judge("
                 f"core, core_worst, own, physician, N{i}, {area}, local)",
+                # judge's steps when there is no clearance and no area to check: the core
+                # findings, then the technique's own, the verdict the most restrictive.
+                "    elif own:",
+                f"        f{i}, w{i}, a{i} = (*core, *own), core_worst, ()",
+                "        for x in own:",
+                f"            if x.effective_outcome > w{i}:",
+                f"                w{i} = x.effective_outcome",
                 "    else:  # the common case: the core findings alone decide",
                 f"        f{i}, w{i}, a{i} = core, core_worst, ()",
-                f"    d{i} = decided(T{i}, patient_id, f{i}, None, w{i}, audit)"
-                f" if w{i} > PERMITTING else None",
+            ]
+            lines += [
+                f"    {line}"
+                for line in refused_code(f"d{i}", f"T{i}", "patient_id", f"f{i}", f"w{i}", "audit")
             ]
         lines.append("    # 2. The protocols of the permitted techniques.")
         for i in range(len(slots)):
