@@ -1,4 +1,4 @@
-"""physician_approval_rule and params.share: what the further types of massage share."""
+"""What the further types of massage share: the approval rule, their protocol, params.share."""
 
 from __future__ import annotations
 
@@ -8,16 +8,22 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
-from herniarules import Clearance, Engine, Outcome, Patient
+from herniarules import Clearance, Engine, Outcome, Patient, ProtocolStep
 from herniarules.approval import (
     APPROVAL_PASSAGE,
     APPROVAL_SECTION,
+    COMBINATION_NOTE,
     FURTHER_TYPES_PASSAGE,
+    INDIVIDUAL_PASSAGE,
+    INDIVIDUAL_SECTION,
+    SOFTNESS_PASSAGE,
+    further_type_protocol,
     physician_approval_rule,
 )
-from herniarules.params import share
+from herniarules.params import SessionCourse, share
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,8 +38,11 @@ def test_passages_are_quoted_verbatim_from_the_source() -> None:
     text = _source_text()
     assert APPROVAL_PASSAGE in text
     assert FURTHER_TYPES_PASSAGE in text
-    # The approval passage stands under its section's heading.
+    assert SOFTNESS_PASSAGE in text
+    assert INDIVIDUAL_PASSAGE in text
+    # Each passage stands under its section's heading.
     assert text.index(APPROVAL_SECTION) < text.index(APPROVAL_PASSAGE)
+    assert text.index(INDIVIDUAL_SECTION) < text.index(INDIVIDUAL_PASSAGE)
 
 
 def test_the_rule_names_its_technique_and_the_clearance_to_record() -> None:
@@ -111,3 +120,39 @@ def test_share_rounds_down_to_half_minutes(total: float, fraction: float, expect
 def test_shares_never_add_up_to_more_than_the_session() -> None:
     for total in (10.0, 12.5, 15.0, 17.0, 20.0, 45.0):
         assert share(total, 0.2) + share(total, 0.65) + share(total, 0.15) <= total
+
+
+@attrs.frozen
+class ProbeParameters(SessionCourse):
+    SESSION_MINUTES = (10.0, 15.0)
+    COURSE_SESSIONS = (8, 12)
+
+    passes: int = 3
+
+
+def test_further_type_protocol_states_what_every_further_type_does() -> None:
+    steps = [ProtocolStep("stroking", "Stroke the back.", minutes=share(12.0, 0.5))]
+    parameters = ProbeParameters(session_minutes_max=12.0)
+    protocol = further_type_protocol(
+        "probe",
+        parameters,
+        steps,
+        pressure="light, no force",
+        avoid=["the spinous processes"],
+        notes=["Stop at any pain."],
+    )
+    assert protocol.technique == "probe"
+    assert protocol.steps == tuple(steps)
+    assert protocol.session_minutes == (10.0, 12.0)
+    assert protocol.course_sessions == (8, 12)
+    assert protocol.pressure == "light, no force: " + SOFTNESS_PASSAGE
+    assert protocol.avoid == ("the spinous processes",)
+    assert protocol.notes == (COMBINATION_NOTE, "Stop at any pain.")
+    assert dict(protocol.parameters) == attrs.asdict(parameters)
+    assert "approved by a doctor" in COMBINATION_NOTE
+
+
+def test_further_type_protocol_without_notes_has_the_combination_note_only() -> None:
+    protocol = further_type_protocol("probe", ProbeParameters(), (), pressure="none", avoid=())
+    assert protocol.notes == (COMBINATION_NOTE,)
+    assert protocol.steps == ()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from herniarules.params import check_ranges, minutes, number, whole
+from herniarules.params import SessionCourse, check_ranges, minutes, number, whole
 
 
 @attrs.frozen
@@ -136,3 +136,94 @@ def test_check_ranges_with_no_pairs_accepts_anything() -> None:
 def test_check_ranges_on_a_missing_attribute_fails_loudly() -> None:
     with pytest.raises(AttributeError):
         check_ranges(object(), ("low", "high"))
+
+
+# SessionCourse: a subclass names its limits once; they are its defaults and its ceilings.
+
+
+@attrs.frozen
+class Course(SessionCourse):
+    """A parameter class on SessionCourse, with one field of its own and a range of its own."""
+
+    SESSION_MINUTES = (10.0, 15.0)
+    COURSE_SESSIONS = (10, 12)
+
+    temperature_c_min: float = attrs.field(default=35.0, validator=number(35.0, 37.0))
+    temperature_c_max: float = attrs.field(default=37.0, validator=number(35.0, 37.0))
+
+    def __attrs_post_init__(self) -> None:
+        super().__attrs_post_init__()
+        check_ranges(self, ("temperature_c_min", "temperature_c_max"))
+
+
+def test_session_course_defaults_are_its_limits_and_the_fields_come_first() -> None:
+    course = Course()
+    assert attrs.asdict(course) == {
+        "session_minutes_min": 10.0,
+        "session_minutes_max": 15.0,
+        "course_sessions_min": 10,
+        "course_sessions_max": 12,
+        "temperature_c_min": 35.0,
+        "temperature_c_max": 37.0,
+    }
+    assert (course.session_range, course.course_range) == ((10.0, 15.0), (10, 12))
+
+
+def test_session_course_accepts_what_a_clinic_may_tighten() -> None:
+    strict = Course(session_minutes_min=0.5, session_minutes_max=8, course_sessions_min=1)
+    assert (strict.session_range, strict.course_range) == ((0.5, 8), (1, 12))
+    assert attrs.evolve(strict) == strict
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "message"),
+    [
+        ({"session_minutes_max": 15.5}, ValueError, "session_minutes_max"),
+        ({"session_minutes_min": 0}, ValueError, "session_minutes_min"),
+        ({"session_minutes_min": True}, TypeError, "session_minutes_min must be a number"),
+        ({"session_minutes_max": "15"}, TypeError, "session_minutes_max"),
+        ({"course_sessions_max": 13}, ValueError, "course_sessions_max"),
+        ({"course_sessions_min": 0}, ValueError, "course_sessions_min"),
+        ({"course_sessions_min": 10.0}, TypeError, "course_sessions_min"),
+        ({"course_sessions_min": True}, TypeError, "course_sessions_min must be a number"),
+    ],
+)
+def test_session_course_refuses_values_beyond_its_limits(
+    changes: dict[str, object], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        Course(**changes)  # type: ignore[arg-type]
+
+
+def test_session_course_checks_its_ranges_then_the_subclass_its_own() -> None:
+    with pytest.raises(ValueError) as raised:
+        Course(session_minutes_min=12, session_minutes_max=11)
+    assert str(raised.value) == "session_minutes_min (12) exceeds session_minutes_max (11)"
+    with pytest.raises(ValueError) as raised:
+        Course(course_sessions_min=12, course_sessions_max=11)
+    assert str(raised.value) == "course_sessions_min (12) exceeds course_sessions_max (11)"
+    with pytest.raises(ValueError, match=r"^temperature_c_min \(37\) exceeds"):
+        Course(temperature_c_min=37.0, temperature_c_max=36.0)
+
+
+def test_session_course_itself_cannot_be_built() -> None:
+    with pytest.raises(TypeError, match="base class"):
+        SessionCourse()
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [
+        {"SESSION_MINUTES": (10.0, 15.0)},  # no course
+        {"COURSE_SESSIONS": (10, 12)},  # no session
+        {"SESSION_MINUTES": (15.0, 10.0), "COURSE_SESSIONS": (10, 12)},  # not ordered
+        {"SESSION_MINUTES": (0, 10.0), "COURSE_SESSIONS": (10, 12)},  # not positive
+        {"SESSION_MINUTES": (10.0, 15.0), "COURSE_SESSIONS": (10, 12.5)},  # not whole
+        {"SESSION_MINUTES": (10.0, 15.0), "COURSE_SESSIONS": (True, 12)},  # a bool
+        {"SESSION_MINUTES": [10.0, 15.0], "COURSE_SESSIONS": (10, 12)},  # not a pair
+        {"SESSION_MINUTES": (10.0, 12.0, 15.0), "COURSE_SESSIONS": (10, 12)},
+    ],
+)
+def test_a_subclass_with_missing_or_malformed_limits_is_refused(limits: dict[str, object]) -> None:
+    with pytest.raises(TypeError, match="must be a pair"):
+        type("Broken", (SessionCourse,), dict(limits))

@@ -223,7 +223,10 @@ def parameters_rst(technique: Technique, in_force: object | None = None) -> str:
     if params is None:
         return "This technique declares no parameters.\n\n"
     cls = type(params)
-    docs = attribute_docs(cls)
+    docs: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):  # a base class's fields documented where declared
+        if attrs.has(klass):
+            docs.update(attribute_docs(klass))
     try:
         hints = typing.get_type_hints(cls)
     except Exception:
@@ -232,6 +235,8 @@ def parameters_rst(technique: Technique, in_force: object | None = None) -> str:
     rows = []
     for field in attrs.fields(cls):
         default = _field_default(field)
+        if default == "(computed)":  # from the class: read it off the technique's defaults
+            default = getattr(params, field.name)
         default_text = "required" if default is attrs.NOTHING else lit(_show(default))
         rows.append(
             (

@@ -1,197 +1,52 @@
-"""Segmental-reflex massage needs a doctor's approval, never overrides the core, stays light."""
+"""Segmental-reflex massage needs a doctor's approval, never overrides the core, stays light.
+
+What every further type of massage promises is checked by ``ApprovalTechniqueTests``; the
+tests below are segmental-reflex massage's own.
+"""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
-import attrs
 import herniarules_segmental as plugin
-import pytest
 from herniarules_segmental import SegmentalParameters
 
-from herniarules import (
-    Clearance,
-    ClinicalStatus,
-    Condition,
-    Engine,
-    Hernia,
-    HerniaKind,
-    Outcome,
-    Patient,
-    Phase,
-    Region,
-    Sex,
-    Vitals,
-)
-
-TODAY = date(2025, 3, 3)
-APPROVAL = "segmental.physician-approval"
+from herniarules import Region
+from herniarules.testing import ApprovalTechniqueTests
 
 
-def patient(
-    *,
-    phase: Phase = Phase.REMISSION,
-    region: Region = Region.LUMBAR,
-    level: str = "L4-L5",
-    clearances: tuple[Clearance, ...] = (),
-    conditions: tuple[Condition, ...] = (),
-) -> Patient:
-    """Return a man in good general health with one small protrusion."""
-    return Patient(
-        id="SEG-1",
-        age=45,
-        sex=Sex.MALE,
-        vitals=Vitals(systolic_mmhg=125, diastolic_mmhg=80, temperature_c=36.6, pain_score=2),
-        hernias=(Hernia(region, level, HerniaKind.PROTRUSION, phase, 4.0, False),),
-        inflammatory_process=False,
-        clearances=clearances,
-        conditions=conditions,
-    )
-
-
-def clearance(technique: str = "segmental", **kwargs: object) -> Clearance:
-    values: dict[str, object] = {
-        "technique": technique,
-        "physician": "Dr. Ivanova",
-        "date": TODAY - timedelta(days=7),
-    }
-    values.update(kwargs)
-    return Clearance(**values)  # type: ignore[arg-type]
-
-
-@pytest.fixture(scope="module")
-def engine() -> Engine:
-    return Engine(plugins=[plugin], entry_points=False)
-
-
-def test_plugin_loads_and_declares_segmental(engine: Engine) -> None:
-    assert [p.error for p in engine.plugins] == [None]
-    technique = engine.technique("segmental")
-    assert set(technique.indications) == {"pain-relief", "circulation"}
-    assert isinstance(technique.parameters, SegmentalParameters)
-    assert "segmental" in technique.source
-
-
-def test_without_clearance_segmental_massage_requires_a_doctors_approval(engine: Engine) -> None:
-    decision = engine.evaluate(patient(), "segmental", as_of=TODAY)
-    assert decision.outcome is Outcome.REQUIRES_CLEARANCE
-    assert not decision.permitted
-    assert decision.protocol is None
-    approval = [f for f in decision.findings if f.rule_id == APPROVAL]
-    assert len(approval) == 1
-    assert "approved by a doctor" in approval[0].source
-
-
-def test_valid_clearance_satisfies_the_approval(engine: Engine) -> None:
-    decision = engine.evaluate(patient(clearances=(clearance(),)), "segmental", as_of=TODAY)
-    assert decision.permitted
-    assert decision.protocol is not None
-    (approval,) = [f for f in decision.findings if f.rule_id == APPROVAL]
-    assert approval.cleared_by == "Dr. Ivanova"
-    assert approval.effective_outcome is Outcome.ALLOWED
-
-
-def test_expired_clearance_does_not_satisfy_the_approval(engine: Engine) -> None:
-    expired = clearance(date=TODAY - timedelta(days=90), valid_until=TODAY - timedelta(days=1))
-    decision = engine.evaluate(patient(clearances=(expired,)), "segmental", as_of=TODAY)
-    assert decision.outcome is Outcome.REQUIRES_CLEARANCE
-    assert not decision.permitted
-
-
-def test_clearance_dated_after_the_visit_does_not_count(engine: Engine) -> None:
-    future = clearance(date=TODAY + timedelta(days=1))
-    decision = engine.evaluate(patient(clearances=(future,)), "segmental", as_of=TODAY)
-    assert not decision.permitted
-
-
-def test_clearance_for_another_technique_does_not_satisfy_the_approval(engine: Engine) -> None:
-    other = clearance(technique="classic")
-    decision = engine.evaluate(patient(clearances=(other,)), "segmental", as_of=TODAY)
-    assert decision.outcome is Outcome.REQUIRES_CLEARANCE
-    assert not decision.permitted
-
-
-@pytest.mark.parametrize("phase", [Phase.ACUTE, Phase.EXACERBATION])
-def test_clearance_never_lifts_the_acute_stage_deferral(engine: Engine, phase: Phase) -> None:
-    decision = engine.evaluate(
-        patient(phase=phase, clearances=(clearance(),)), "segmental", as_of=TODAY
-    )
-    assert decision.outcome is Outcome.DEFER
-    assert not decision.permitted
-    assert decision.protocol is None
-
-
-def test_clearance_never_lifts_a_contraindication(engine: Engine) -> None:
-    cancer = Condition(ClinicalStatus.ACTIVE, code="C34.1")
-    decision = engine.evaluate(
-        patient(clearances=(clearance(),), conditions=(cancer,)), "segmental", as_of=TODAY
-    )
-    assert decision.outcome is Outcome.CONTRAINDICATED
-
-
-def test_no_segmental_rule_beyond_the_approval(engine: Engine) -> None:
-    own = [r.id for r in engine.rules if r.techniques is not None]
-    assert own == [APPROVAL]
-
-
-def test_protocol_is_gentle_avoids_the_spine_and_fits_the_session(engine: Engine) -> None:
-    decision = engine.evaluate(patient(clearances=(clearance(),)), "segmental", as_of=TODAY)
-    protocol = decision.protocol
-    assert protocol is not None
-    defaults = SegmentalParameters()
-    assert protocol.session_minutes == (defaults.session_minutes_min, 20.0)
-    assert protocol.course_sessions == (8, 12)
-    assert protocol.steps[0].pressure == "none"
-    assert all(s.pressure in ("none", "light") for s in protocol.steps)
-    assert sum(s.minutes or 0 for s in protocol.steps) <= protocol.session_minutes[1]
-    assert any("spinous processes" in a for a in protocol.avoid)
-    assert any("hernia" in a for a in protocol.avoid)
-    assert any("approved by a doctor" in n for n in protocol.notes)
-    # Segments of the lumbar region and the neighbouring ones, worked from below upwards.
-    assert "L1-L5" in protocol.steps[1].description
-    assert "lower segments upwards" in protocol.steps[1].description
-
-
-def test_protocol_follows_the_hernia_region(engine: Engine) -> None:
-    neck = patient(region=Region.CERVICAL, level="C5-C6", clearances=(clearance(),))
-    protocol = engine.evaluate(neck, "segmental", as_of=TODAY).protocol
-    assert protocol is not None
-    assert "C3-C7" in protocol.steps[1].description
-    assert "L1-L5" not in protocol.steps[1].description
-
-
-def test_clinic_may_shorten_sessions_and_the_protocol_follows() -> None:
-    strict = SegmentalParameters(
+class TestSegmental(ApprovalTechniqueTests):
+    plugin = plugin
+    technique = "segmental"
+    parameters = SegmentalParameters
+    indications = frozenset({"pain-relief", "circulation"})
+    ranges = ((15.0, 20.0), (8, 12))
+    stricter = SegmentalParameters(
         session_minutes_min=8, session_minutes_max=10, course_sessions_min=6, course_sessions_max=10
     )
-    engine = Engine(plugins=[plugin], entry_points=False, parameters={"segmental": strict})
-    protocol = engine.evaluate(patient(clearances=(clearance(),)), "segmental", as_of=TODAY)
-    assert protocol.protocol is not None
-    assert protocol.protocol.session_minutes == (8, 10)
-    assert protocol.protocol.course_sessions == (6, 10)
-    assert sum(s.minutes or 0 for s in protocol.protocol.steps) <= 10
-    assert protocol.protocol.parameters["session_minutes_max"] == 10
-
-
-@pytest.mark.parametrize(
-    "changes",
-    [
+    stricter_ranges = ((8, 10), (6, 10))
+    looser = (
         {"session_minutes_max": 21},
         {"course_sessions_max": 13},
         {"session_minutes_min": 0},
         {"course_sessions_min": True},
         {"session_minutes_min": 18, "session_minutes_max": 16},
         {"course_sessions_min": 12, "course_sessions_max": 11},
-    ],
-)
-def test_parameters_can_only_be_tightened(changes: dict[str, object]) -> None:
-    with pytest.raises((ValueError, TypeError)):
-        attrs.evolve(SegmentalParameters(), **changes)
+    )
 
+    def test_no_segmental_rule_beyond_the_approval(self) -> None:
+        own = [r.id for r in self.engine().rules if r.techniques is not None]
+        assert own == [self.approval()]
 
-def test_course_plan_uses_the_protocols_fewest_sessions() -> None:
-    engine = Engine(plugins=[plugin], entry_points=False)
-    plan = engine.plan_course(patient(clearances=(clearance(),)), "segmental", TODAY)
-    assert len(plan.sessions) == SegmentalParameters().course_sessions_min
-    assert all(s.minutes <= 20 for s in plan.sessions)
-    assert plan.sessions[0].date == TODAY
+    def test_protocol_is_light_and_works_the_lumbar_segments_upwards(self) -> None:
+        protocol = self.protocol()
+        assert protocol.steps[0].pressure == "none"
+        assert all(s.pressure in ("none", "light") for s in protocol.steps)
+        # Segments of the lumbar region and the neighbouring ones, worked from below upwards.
+        assert "L1-L5" in protocol.steps[1].description
+        assert "lower segments upwards" in protocol.steps[1].description
+
+    def test_protocol_follows_the_hernia_region(self) -> None:
+        neck = self.cleared(region=Region.CERVICAL, level="C5-C6")
+        protocol = self.evaluate(neck).protocol
+        assert protocol is not None
+        assert "C3-C7" in protocol.steps[1].description
+        assert "L1-L5" not in protocol.steps[1].description

@@ -7,6 +7,10 @@ Needs the ``testing`` extra (``pip install herniarules[testing]``: hypothesis an
     class TestMyPlugin(PluginConformance):
         plugin = my_plugin_module
 
+:class:`TechniqueTests` and :class:`ApprovalTechniqueTests` (in
+:mod:`herniarules.testing.techniques`) hold the example-based checks a technique's own tests
+would otherwise repeat.
+
 Names are imported on first use, so importing this package (which pytest does for every run
 through the ``pytest11`` entry point) costs nothing until a test needs it.
 """
@@ -45,22 +49,32 @@ if TYPE_CHECKING:
         surgeries,
         vitals,
     )
+    from herniarules.testing.techniques import (
+        ApprovalTechniqueTests,
+        TechniqueTests,
+        clearance_for,
+        healthy_patient,
+    )
 
 __all__ = [
     "AS_OF",
     "CHECKS",
     "CONTRAINDICATING_CONCEPTS",
+    "ApprovalTechniqueTests",
     "ConformanceError",
     "PluginConformance",
     "TamperingPlugin",
+    "TechniqueTests",
     "allergies",
     "check_fails_closed",
     "check_plugin",
     "check_tamper_proof",
+    "clearance_for",
     "clearances",
     "codes",
     "conditions",
     "conformance_engine",
+    "healthy_patient",
     "hernias",
     "massage_courses",
     "medications",
@@ -88,6 +102,14 @@ _HOSTILE = {
 }
 
 
+_TECHNIQUES = {
+    "ApprovalTechniqueTests",
+    "TechniqueTests",
+    "clearance_for",
+    "healthy_patient",
+}
+
+
 def __getattr__(name: str) -> Any:
     if name not in __all__:
         raise AttributeError(f"module 'herniarules.testing' has no attribute {name!r}")
@@ -95,6 +117,8 @@ def __getattr__(name: str) -> Any:
         module = "conformance"
     elif name in _HOSTILE:
         module = "hostile"
+    elif name in _TECHNIQUES:
+        module = "techniques"
     else:
         module = "strategies"
     value = getattr(importlib.import_module(f"herniarules.testing.{module}"), name)

@@ -29,10 +29,13 @@ from herniarules import (
 from herniarules.approval import (
     APPROVAL_PASSAGE,
     FURTHER_TYPES_PASSAGE,
+    INDIVIDUAL_PASSAGE,
+    INDIVIDUAL_SECTION,
+    further_type_protocol,
     physician_approval_rule,
 )
 from herniarules.i18n.markers import N_
-from herniarules.params import check_ranges, minutes, share, whole
+from herniarules.params import SessionCourse, share, whole
 
 __all__ = [
     "APPROVAL_PASSAGE",
@@ -47,45 +50,23 @@ __all__ = [
 __version__ = "0.2.0"
 
 TECHNIQUE_ID = "acupressure"
-SOFTNESS_PASSAGE = N_(
-    "A special feature of massage for a herniated lumbar vertebra is the softness of movements, "
-    "the absence of pressure or force during massage manipulations."
-)
-INDIVIDUAL_PASSAGE = (
-    "Each disease method may have specific contraindications, which a specialist usually warns "
-    "about before starting the course."
-)
-
-# Clinical convention for acupressure sessions: 10-15 minutes, a course of 10-12 sessions.
-MAX_SESSION_MINUTES = 15.0
-MAX_COURSE_SESSIONS = 12
 
 
 @attrs.frozen
-class AcupressureParameters:
+class AcupressureParameters(SessionCourse):
     """Session parameters of acupressure, with conventional defaults.
 
     Each upper bound is the conventional maximum; a clinic may pass a stricter instance
     (shorter sessions, fewer sessions) but cannot exceed the defaults.
     """
 
-    session_minutes_min: float = attrs.field(default=10.0, validator=minutes(MAX_SESSION_MINUTES))
-    """Shortest session, in minutes (clinical convention: 10)."""
-    session_minutes_max: float = attrs.field(default=15.0, validator=minutes(MAX_SESSION_MINUTES))
-    """Longest session, in minutes (clinical convention: 15)."""
-    course_sessions_min: int = attrs.field(default=10, validator=whole(1, MAX_COURSE_SESSIONS))
-    """Fewest sessions in a course (clinical convention: 10)."""
-    course_sessions_max: int = attrs.field(default=12, validator=whole(1, MAX_COURSE_SESSIONS))
-    """Most sessions in a course (clinical convention: 12)."""
+    #: Clinical convention for acupressure sessions: 10-15 minutes.
+    SESSION_MINUTES = (10.0, 15.0)
+    #: Clinical convention for an acupressure course: 10-12 sessions.
+    COURSE_SESSIONS = (10, 12)
+
     seconds_per_point: int = attrs.field(default=60, validator=whole(10, 60))
     """Longest sustained pressure on one point, in seconds (clinical convention: 30-60)."""
-
-    def __attrs_post_init__(self) -> None:
-        check_ranges(
-            self,
-            ("session_minutes_min", "session_minutes_max"),
-            ("course_sessions_min", "course_sessions_max"),
-        )
 
 
 _ZONES = {
@@ -134,25 +115,17 @@ def acupressure_protocol(facts: ProtocolFacts, parameters: AcupressureParameters
             pressure=N_("none"),
         ),
     )
-    return Protocol(
-        technique=TECHNIQUE_ID,
-        steps=steps,
-        session_minutes=(parameters.session_minutes_min, longest),
-        course_sessions=(parameters.course_sessions_min, parameters.course_sessions_max),
-        pressure=N_("gentle to moderate point pressure, no force") + ": " + SOFTNESS_PASSAGE,
+    return further_type_protocol(
+        TECHNIQUE_ID,
+        parameters,
+        steps,
+        pressure=N_("gentle to moderate point pressure, no force"),
         avoid=(
             N_("pressure on the spinous processes (the vertebrae themselves)"),
             N_("pressure directly over the level of the hernia"),
             N_("points over moles, scars or damaged skin"),
         ),
-        notes=(
-            N_(
-                "Used in combination with a main technique (classic, honey or vacuum massage); "
-                "its use must be approved by a doctor."
-            ),
-            N_("Stop a point at once if pain becomes sharp or radiates into a limb."),
-        ),
-        parameters=attrs.asdict(parameters),
+        notes=(N_("Stop a point at once if pain becomes sharp or radiates into a limb."),),
     )
 
 
@@ -200,7 +173,7 @@ def herniarules_rules(policy: Policy) -> list[Rule]:
             ),
             "clinical convention: sustained digital pressure is a recognised cause of bruising "
             "in anticoagulated patients; the source adds that " + INDIVIDUAL_PASSAGE,
-            "Indications and contraindications",
+            INDIVIDUAL_SECTION,
             techniques=only,
         ),
     ]

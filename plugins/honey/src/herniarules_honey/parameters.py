@@ -8,11 +8,10 @@ slower increase, a shorter course, a longer break), never one beyond these limit
 
 from __future__ import annotations
 
-from typing import Any
-
 import attrs
 
 from herniarules.i18n.markers import N_
+from herniarules.params import check_ranges, whole
 
 __all__ = [
     "BREAK_DAYS",
@@ -47,16 +46,6 @@ NO_PRESSURE = N_(
 )
 
 
-def _within(low: int, high: int) -> Any:
-    def check(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{attribute.name} must be a whole number, got {value!r}")
-        if not low <= value <= high:
-            raise ValueError(f"{attribute.name} must be between {low} and {high}, got {value}")
-
-    return check
-
-
 def _pressure(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
     if value != NO_PRESSURE:
         raise ValueError(f"pressure must be {NO_PRESSURE!r} as the source requires, got {value!r}")
@@ -66,41 +55,34 @@ def _pressure(instance: object, attribute: attrs.Attribute[str], value: str) -> 
 class HoneyParameters:
     """Parameters of a honey massage course: a short first session that lengthens daily."""
 
-    first_session_minutes: int = attrs.field(default=5, validator=_within(*FIRST_SESSION_MINUTES))
+    first_session_minutes: int = attrs.field(default=5, validator=whole(*FIRST_SESSION_MINUTES))
     """Length of the first session, in minutes ("a few minutes")."""
-    daily_increment_minutes: int = attrs.field(
-        default=5, validator=_within(*DAILY_INCREMENT_MINUTES)
-    )
+    daily_increment_minutes: int = attrs.field(default=5, validator=whole(*DAILY_INCREMENT_MINUTES))
     """Minutes added to each session over the one before, until the longest session."""
     max_session_minutes: int = attrs.field(
         default=MAX_SESSION_MINUTES,
-        validator=_within(FIRST_SESSION_MINUTES[0], MAX_SESSION_MINUTES),
+        validator=whole(FIRST_SESSION_MINUTES[0], MAX_SESSION_MINUTES),
     )
     """Longest session, in minutes."""
     course_sessions_min: int = attrs.field(
-        default=COURSE_SESSIONS[0], validator=_within(*COURSE_SESSIONS)
+        default=COURSE_SESSIONS[0], validator=whole(*COURSE_SESSIONS)
     )
     """Fewest sessions (days) in a course."""
     course_sessions_max: int = attrs.field(
-        default=COURSE_SESSIONS[1], validator=_within(*COURSE_SESSIONS)
+        default=COURSE_SESSIONS[1], validator=whole(*COURSE_SESSIONS)
     )
     """Most sessions (days) in a course."""
-    break_days: int = attrs.field(default=BREAK_DAYS[0], validator=_within(*BREAK_DAYS))
+    break_days: int = attrs.field(default=BREAK_DAYS[0], validator=whole(*BREAK_DAYS))
     """Break after a course before the next one, in days."""
     pressure: str = attrs.field(default=NO_PRESSURE, validator=_pressure)
     """Pressure allowed: none."""
 
     def __attrs_post_init__(self) -> None:
-        if self.first_session_minutes > self.max_session_minutes:
-            raise ValueError(
-                f"first_session_minutes ({self.first_session_minutes}) must not be above "
-                f"max_session_minutes ({self.max_session_minutes})"
-            )
-        if self.course_sessions_min > self.course_sessions_max:
-            raise ValueError(
-                f"course_sessions_min ({self.course_sessions_min}) must not be above "
-                f"course_sessions_max ({self.course_sessions_max})"
-            )
+        check_ranges(
+            self,
+            ("first_session_minutes", "max_session_minutes"),
+            ("course_sessions_min", "course_sessions_max"),
+        )
 
     def session_minutes(self, number: int) -> int:
         """Return the length of session ``number`` (1-based): the first, lengthened daily."""

@@ -38,11 +38,14 @@ from herniarules import (
 from herniarules.approval import (
     APPROVAL_PASSAGE,
     FURTHER_TYPES_PASSAGE,
+    INDIVIDUAL_PASSAGE,
+    INDIVIDUAL_SECTION,
+    further_type_protocol,
     physician_approval_rule,
 )
 from herniarules.courses import default_plan
 from herniarules.i18n.markers import N_
-from herniarules.params import check_ranges, minutes, number, share, whole
+from herniarules.params import SessionCourse, check_ranges, number, share, whole
 
 __all__ = [
     "APPROVAL_PASSAGE",
@@ -61,19 +64,8 @@ __version__ = "0.2.0"
 TECHNIQUE_ID = "hydromassage"
 #: Concept of an open wound anywhere on the body, set by :data:`OPEN_WOUND_CODES`.
 OPEN_WOUND = "open-wound"
-SOFTNESS_PASSAGE = N_(
-    "A special feature of massage for a herniated lumbar vertebra is the softness of movements, "
-    "the absence of pressure or force during massage manipulations."
-)
-INDIVIDUAL_PASSAGE = (
-    "Each disease method may have specific contraindications, which a specialist usually warns "
-    "about before starting the course."
-)
 
-# Clinical convention for underwater shower massage: 10-20 minute procedures, a course of
-# 10-15 procedures every other day, water at 35-37 °C.
-MAX_SESSION_MINUTES = 20.0
-MAX_COURSE_SESSIONS = 15
+# Clinical convention for underwater shower massage: water at 35-37 °C.
 WATER_C = (35.0, 37.0)
 # Jets of 1-4 atm are used in general; over the back of a patient with a disc hernia only
 # the gentle end, in keeping with the source's "absence of pressure or force".
@@ -81,21 +73,18 @@ MAX_JET_PRESSURE_ATM = 2.0
 
 
 @attrs.frozen
-class HydromassageParameters:
+class HydromassageParameters(SessionCourse):
     """Procedure parameters of underwater shower massage, with conventional defaults.
 
     A clinic may pass a stricter instance (shorter or fewer procedures, a narrower water
     temperature window, a gentler jet, more days between procedures) but cannot loosen them.
     """
 
-    session_minutes_min: float = attrs.field(default=10.0, validator=minutes(MAX_SESSION_MINUTES))
-    """Shortest procedure, in minutes (clinical convention: 10)."""
-    session_minutes_max: float = attrs.field(default=20.0, validator=minutes(MAX_SESSION_MINUTES))
-    """Longest procedure, in minutes (clinical convention: 20)."""
-    course_sessions_min: int = attrs.field(default=10, validator=whole(1, MAX_COURSE_SESSIONS))
-    """Fewest procedures in a course (clinical convention: 10)."""
-    course_sessions_max: int = attrs.field(default=15, validator=whole(1, MAX_COURSE_SESSIONS))
-    """Most procedures in a course (clinical convention: 15)."""
+    #: Clinical convention for underwater shower massage: procedures of 10-20 minutes.
+    SESSION_MINUTES = (10.0, 20.0)
+    #: Clinical convention: a course of 10-15 procedures, every other day.
+    COURSE_SESSIONS = (10, 15)
+
     water_temperature_c_min: float = attrs.field(default=WATER_C[0], validator=number(*WATER_C))
     """Coolest bath water, in °C (clinical convention: 35)."""
     water_temperature_c_max: float = attrs.field(default=WATER_C[1], validator=number(*WATER_C))
@@ -108,12 +97,8 @@ class HydromassageParameters:
     """Days from one procedure to the next (clinical convention: every other day)."""
 
     def __attrs_post_init__(self) -> None:
-        check_ranges(
-            self,
-            ("session_minutes_min", "session_minutes_max"),
-            ("course_sessions_min", "course_sessions_max"),
-            ("water_temperature_c_min", "water_temperature_c_max"),
-        )
+        super().__attrs_post_init__()
+        check_ranges(self, ("water_temperature_c_min", "water_temperature_c_max"))
 
 
 def hydromassage_protocol(facts: ProtocolFacts, parameters: HydromassageParameters) -> Protocol:
@@ -150,27 +135,17 @@ def hydromassage_protocol(facts: ProtocolFacts, parameters: HydromassageParamete
             pressure=N_("none"),
         ),
     )
-    return Protocol(
-        technique=TECHNIQUE_ID,
-        steps=steps,
-        session_minutes=(parameters.session_minutes_min, longest),
-        course_sessions=(parameters.course_sessions_min, parameters.course_sessions_max),
-        pressure=N_("gentle water jet, at most {atm} atm, no force").format(atm=atm)
-        + ": "
-        + SOFTNESS_PASSAGE,
+    return further_type_protocol(
+        TECHNIQUE_ID,
+        parameters,
+        steps,
+        pressure=N_("gentle water jet, at most {atm} atm, no force").format(atm=atm),
         avoid=(
             N_("directing the jet at the spinous processes (the vertebrae themselves)"),
             N_("directing the jet at the level of the hernia"),
             N_("the heart area, the groin and the genitals"),
         ),
-        notes=(
-            N_(
-                "Used in combination with a main technique (classic, honey or vacuum massage); "
-                "its use must be approved by a doctor."
-            ),
-            N_("Procedures every {days} days.").format(days=parameters.spacing_days),
-        ),
-        parameters=attrs.asdict(parameters),
+        notes=(N_("Procedures every {days} days.").format(days=parameters.spacing_days),),
     )
 
 
@@ -267,7 +242,7 @@ def herniarules_rules(policy: Policy) -> list[Rule]:
             ),
             "clinical convention: water procedures are deferred while open wounds heal; the "
             "source adds that " + INDIVIDUAL_PASSAGE,
-            "Indications and contraindications",
+            INDIVIDUAL_SECTION,
             techniques=only,
         ),
     ]

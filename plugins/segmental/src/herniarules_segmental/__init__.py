@@ -20,10 +20,11 @@ from herniarules import Policy, Protocol, ProtocolFacts, ProtocolStep, Rule, Tec
 from herniarules.approval import (
     APPROVAL_PASSAGE,
     FURTHER_TYPES_PASSAGE,
+    further_type_protocol,
     physician_approval_rule,
 )
 from herniarules.i18n.markers import N_
-from herniarules.params import check_ranges, minutes, share, whole
+from herniarules.params import SessionCourse, share
 
 __all__ = [
     "APPROVAL_PASSAGE",
@@ -37,39 +38,20 @@ __all__ = [
 __version__ = "0.2.0"
 
 TECHNIQUE_ID = "segmental"
-SOFTNESS_PASSAGE = N_(
-    "A special feature of massage for a herniated lumbar vertebra is the softness of movements, "
-    "the absence of pressure or force during massage manipulations."
-)
-
-# Clinical convention for segmental-reflex massage: 15-20 minutes, a course of 8-12 sessions.
-MAX_SESSION_MINUTES = 20.0
-MAX_COURSE_SESSIONS = 12
 
 
 @attrs.frozen
-class SegmentalParameters:
+class SegmentalParameters(SessionCourse):
     """Session parameters of segmental-reflex massage, with conventional defaults.
 
     Each upper bound is the conventional maximum; a clinic may pass a stricter instance
     (shorter sessions, fewer sessions) but cannot exceed the defaults.
     """
 
-    session_minutes_min: float = attrs.field(default=15.0, validator=minutes(MAX_SESSION_MINUTES))
-    """Shortest session, in minutes (clinical convention: 15)."""
-    session_minutes_max: float = attrs.field(default=20.0, validator=minutes(MAX_SESSION_MINUTES))
-    """Longest session, in minutes (clinical convention: 20)."""
-    course_sessions_min: int = attrs.field(default=8, validator=whole(1, MAX_COURSE_SESSIONS))
-    """Fewest sessions in a course (clinical convention: 8)."""
-    course_sessions_max: int = attrs.field(default=12, validator=whole(1, MAX_COURSE_SESSIONS))
-    """Most sessions in a course (clinical convention: 12)."""
-
-    def __attrs_post_init__(self) -> None:
-        check_ranges(
-            self,
-            ("session_minutes_min", "session_minutes_max"),
-            ("course_sessions_min", "course_sessions_max"),
-        )
+    #: Clinical convention for segmental-reflex massage sessions: 15-20 minutes.
+    SESSION_MINUTES = (15.0, 20.0)
+    #: Clinical convention for a segmental-reflex massage course: 8-12 sessions.
+    COURSE_SESSIONS = (8, 12)
 
 
 # Reflex zones per hernia region, by clinical convention (segments of the region and the
@@ -135,24 +117,18 @@ def segmental_protocol(facts: ProtocolFacts, parameters: SegmentalParameters) ->
             pressure=N_("none"),
         ),
     )
-    return Protocol(
-        technique=TECHNIQUE_ID,
-        steps=steps,
-        session_minutes=(parameters.session_minutes_min, longest),
-        course_sessions=(parameters.course_sessions_min, parameters.course_sessions_max),
-        pressure=N_("light, no force") + ": " + SOFTNESS_PASSAGE,
+    return further_type_protocol(
+        TECHNIQUE_ID,
+        parameters,
+        steps,
+        pressure=N_("light, no force"),
         avoid=(
             N_("pressure on the spinous processes (the vertebrae themselves)"),
             N_("deep or forceful techniques over the level of the hernia"),
         ),
         notes=(
-            N_(
-                "Used in combination with a main technique (classic, honey or vacuum massage); "
-                "its use must be approved by a doctor."
-            ),
             N_("Reflex reactions (dizziness, palpitations, sharp pain) mean the session stops."),
         ),
-        parameters=attrs.asdict(parameters),
     )
 
 

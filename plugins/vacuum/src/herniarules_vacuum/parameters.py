@@ -15,6 +15,8 @@ from typing import Any
 
 import attrs
 
+from herniarules.params import check_ranges, whole
+
 __all__ = [
     "BREAK_DAYS",
     "COURSE_SESSIONS",
@@ -45,16 +47,6 @@ COURSE_SESSIONS = (10, 15)
 INTERVAL_DAYS = (2, 7)
 #: "Then a break of two to three months is necessary": 60 to 90 days.
 BREAK_DAYS = (60, 90)
-
-
-def _within(low: int, high: int) -> Any:
-    def check(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{attribute.name} must be a whole number, got {value!r}")
-        if not low <= value <= high:
-            raise ValueError(f"{attribute.name} must be between {low} and {high}, got {value}")
-
-    return check
 
 
 def _two_cups(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -123,28 +115,29 @@ class VacuumParameters:
     glide_agent: str = attrs.field(default=GLIDE_AGENTS[0], validator=_glide)
     """What is put on the skin so the cups glide."""
     session_minutes_min: int = attrs.field(
-        default=SESSION_MINUTES[0], validator=_within(*SESSION_MINUTES)
+        default=SESSION_MINUTES[0], validator=whole(*SESSION_MINUTES)
     )
     """Length of the first session, in minutes."""
     session_minutes_max: int = attrs.field(
-        default=SESSION_MINUTES[1], validator=_within(*SESSION_MINUTES)
+        default=SESSION_MINUTES[1], validator=whole(*SESSION_MINUTES)
     )
     """Longest session, in minutes."""
     course_sessions_min: int = attrs.field(
-        default=COURSE_SESSIONS[0], validator=_within(*COURSE_SESSIONS)
+        default=COURSE_SESSIONS[0], validator=whole(*COURSE_SESSIONS)
     )
     """Fewest sessions in a course."""
     course_sessions_max: int = attrs.field(
-        default=COURSE_SESSIONS[1], validator=_within(*COURSE_SESSIONS)
+        default=COURSE_SESSIONS[1], validator=whole(*COURSE_SESSIONS)
     )
     """Most sessions in a course."""
-    interval_days: int = attrs.field(default=INTERVAL_DAYS[0], validator=_within(*INTERVAL_DAYS))
+    interval_days: int = attrs.field(default=INTERVAL_DAYS[0], validator=whole(*INTERVAL_DAYS))
     """Days from one session to the next."""
-    break_days: int = attrs.field(default=BREAK_DAYS[0], validator=_within(*BREAK_DAYS))
+    break_days: int = attrs.field(default=BREAK_DAYS[0], validator=whole(*BREAK_DAYS))
     """Break after a course before the next one, in days."""
 
     def __attrs_post_init__(self) -> None:
-        for name in ("session_minutes", "course_sessions"):
-            low, high = getattr(self, f"{name}_min"), getattr(self, f"{name}_max")
-            if low > high:
-                raise ValueError(f"{name}_min ({low}) must not be above {name}_max ({high})")
+        check_ranges(
+            self,
+            ("session_minutes_min", "session_minutes_max"),
+            ("course_sessions_min", "course_sessions_max"),
+        )
