@@ -24,8 +24,9 @@ from herniarules.fhir import (
     from_bundle,
     from_prefetch,
 )
-from herniarules.service import cards
+from herniarules.service import app, cards
 from herniarules.service.auth import AuthError, TokenVerifier, load_issuer
+from herniarules.service.hook_request import RequestError
 from tests.service_support import (
     SANDBOX,
     SANDBOX_ISS,
@@ -244,3 +245,99 @@ def test_a_token_changed_anywhere_is_judged_alike_by_both_checks(at: int, char: 
     assert fast[0] == reference[0], (token, fast, reference)
     if fast[0]:
         assert fast[1] == reference[1]
+
+
+# -- request bodies: the C scanner alone against the exact reader ----------------------------
+
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(alphabet=st.sampled_from('ab":\\ \n{}[],é'), max_size=8)
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.text(alphabet=st.sampled_from('ab":\\ '), max_size=4), inner, max_size=4
+        )
+    ),
+    max_leaves=30,
+)
+
+
+def _parsed(parse: Any, body: bytes) -> tuple[bool, Any]:
+    try:
+        return True, parse(body)
+    except RequestError as exc:
+        return False, [str(p) for p in exc.problems]
+
+
+def _judged_alike(body: bytes) -> None:
+    fast, reference = _parsed(app._parse, body), _parsed(app._parse_reference, body)
+    assert fast == reference, body
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    _VALUES,
+    st.sampled_from([(",", ":"), (", ", ": "), (",", " : "), (",\n", ":\t")]),
+    st.booleans(),
+)
+def test_a_body_is_read_alike_by_the_scanner_and_the_exact_reader(
+    value: Any, separators: tuple[str, str], indent: bool
+) -> None:
+    text = json.dumps(value, separators=separators, indent=2 if indent else None)
+    _judged_alike(text.encode())
+    _judged_alike(f" {text}\n".encode())
+    # the same with a key repeated in its object, wherever the text has an object
+    if text.startswith("{") and len(text) > 2:
+        _judged_alike(b'{"a": 1, "a": 2, ' + text[1:].encode())
+        _judged_alike(
+            ('{"k' + '":1,"k' + '" :2' + ("," + text[1:] if text != "{}" else "}")).encode()
+        )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"a": 1, "a": 2}',
+        b'{"a": 1, "a" : 2}',
+        b'{"x": "\\":", "a": 1, "a": 2}',
+        b'{"x": "\\" :", "a": 1, "a" :2}',
+        b'{"a": NaN}',
+        b'{"a": Infinity}',
+        b'{"a": 1} x',
+        b'{"a": 1}  \n',
+        b"\xff{}",
+        b"",
+        b"[" * 65 + b"]" * 65,
+        b"[" * 64 + b"]" * 64,
+        b"[" * 5000 + b"]" * 5000,
+        b'{"a": {"b": {"a": 1, "a": 2}}}',
+        b'[{"a": 1}, {"a": 2}]',
+        b'"just a string"',
+    ],
+)
+def test_bodies_at_the_edges_are_read_alike(body: bytes) -> None:
+    _judged_alike(body)
+
+
+def test_the_benchmark_request_is_read_by_the_scanner_alone(monkeypatch: Any) -> None:
+    body = json.dumps(
+        {
+            "hook": "patient-view",
+            "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+            "context": {"userId": "Practitioner/example", "patientId": "example"},
+            "prefetch": prefetch_for(PREFETCH, us_core_resources(), "example"),
+        }
+    ).encode()
+
+    def refuse(body: bytes) -> Any:
+        raise AssertionError("the exact reader was called")
+
+    expected = app._parse_reference(body)
+    monkeypatch.setattr(app, "_parse_reference", refuse)
+    assert app._parse(body) == expected

@@ -20,6 +20,7 @@ import asyncio
 import hashlib
 import html
 import json
+import re
 import sys
 import time
 import uuid
@@ -38,7 +39,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from herniarules._json import _DECODER
+from herniarules._json import _DECODER, _JSON_SPACE, _PLAIN_SCAN, QUICK_ERRORS, _nesting
 from herniarules.engine import Engine
 from herniarules.errors import InputError, Problem
 from herniarules.outcomes import Assessment, Decision
@@ -157,7 +158,12 @@ class _TooLarge(Exception):
     """The request body is larger than ``ServiceConfig.max_body_bytes``; answered with 413."""
 
 
-def _parse(body: bytes) -> Any:
+def _parse_reference(body: bytes) -> Any:
+    """Parse a request body: UTF-8, JSON without NaN or a repeated key, nested at most
+    :data:`MAX_NESTING` deep; raise :class:`RequestError` naming what is wrong.
+
+    The exact reader, with a hook on every object to find repeated keys.
+    """
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -171,11 +177,53 @@ def _parse(body: bytes) -> Any:
         raise RequestError([Problem("$", f"nested deeper than {MAX_NESTING} levels")]) from None
     except ValueError as exc:
         raise RequestError([Problem("$", f"not valid JSON: {exc}")]) from None
-    if text.count("[") + text.count("{") > MAX_NESTING:
-        from herniarules._json import _nesting
+    if text.count("[") + text.count("{") > MAX_NESTING and _nesting(data) > MAX_NESTING:
+        raise RequestError([Problem("$", f"nested deeper than {MAX_NESTING} levels")])
+    return data
 
-        if _nesting(data) > MAX_NESTING:
-            raise RequestError([Problem("$", f"nested deeper than {MAX_NESTING} levels")])
+
+#: A key whose closing quote is followed by whitespace before its colon.
+_SPACED_KEY = re.compile(r'"[ \t\n\r]+:')
+
+
+def _shape(data: Any) -> tuple[int, int]:
+    """Return the nesting depth of parsed JSON data and the number of keys of all its objects."""
+    if type(data) is not dict and type(data) is not list:
+        return 0, 0
+    depth = keys = 0
+    level = [data]
+    while level:
+        depth += 1
+        below: list[Any] = []
+        for node in level:
+            children: Any = node
+            if type(node) is dict:
+                keys += len(node)
+                children = node.values()
+            below += [child for child in children if type(child) is dict or type(child) is list]
+        level = below
+    return depth, keys
+
+
+def _parse(body: bytes) -> Any:
+    """Parse a request body as :func:`_parse_reference` does, with the C scanner alone.
+
+    The scanner cannot see a repeated key, so the keys of the parsed objects are counted and
+    compared with the ``":`` in the text: each key written ``"key":`` gives one, a string
+    holding ``\\":`` gives one more. A body with a key spaced from its colon, with fewer
+    keys than that count, nested too deep, or that the scanner does not read, goes to the
+    reference, which gives its data or names its problem.
+    """
+    try:
+        text = body.decode("utf-8")
+        data, end = _PLAIN_SCAN(text, 0)
+    except (UnicodeDecodeError, *QUICK_ERRORS):
+        return _parse_reference(body)
+    if end != len(text) and text[end:].strip(_JSON_SPACE):
+        return _parse_reference(body)
+    depth, keys = _shape(data)
+    if depth > MAX_NESTING or keys != text.count('":') or _SPACED_KEY.search(text):
+        return _parse_reference(body)
     return data
 
 
@@ -271,9 +319,9 @@ class _Service:
 
 def _provenance(record: Any) -> Callable[[Any], Sequence[str]]:
     """Return where a finding's values came from in the FHIR record (resource and element)."""
-    from herniarules.fhir import finding_provenance
+    from herniarules.fhir import ProvenanceIndex
 
-    return lambda finding: finding_provenance(finding, record)
+    return ProvenanceIndex(record)
 
 
 def _record_card(
