@@ -1,10 +1,11 @@
 """Where one hook call's server-side CPU time goes: the service's ASGI app called in-process.
 
 Builds the application as ``herniarules serve`` does (the sandbox issuer with its pinned
-JWKS, a SQLite audit log with ``synchronous=FULL`` in a scratch directory) and sends it, with
-no socket and no uvicorn, the request of ``service.py``: a signed ``patient-view`` call with
-the prefetch of US Core's Patient/example. Tokens are signed before the timed loop. The hook's
-worker-thread step is run on the calling thread so that one profiler sees all of it.
+JWKS, a SQLite audit log with ``synchronous=FULL`` in a scratch directory, objects frozen at
+start-up), starts its lifespan as uvicorn does and sends it, with no socket and no uvicorn,
+the request of ``service.py``: a signed ``patient-view`` call with the prefetch of US Core's
+Patient/example. Tokens are signed before the timed loop. The hook's worker-thread step is
+run on the calling thread so that one profiler sees all of it.
 
 Prints the CPU milliseconds per call (``time.process_time``) and, with ``--profile``, the
 functions of a cProfile run sorted by cumulative time. Not a target: the targets are the
@@ -87,6 +88,23 @@ async def _call(app: Any, token: str, body: bytes) -> tuple[int, bytes]:
     return status, b"".join(chunks)
 
 
+async def _started(app: Any) -> tuple[asyncio.Queue[dict[str, Any]], asyncio.Task[None]]:
+    """Run the app's lifespan start-up, as uvicorn does; return how to shut it down."""
+    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    started = asyncio.Event()
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "lifespan.startup.complete":
+            started.set()
+
+    task = asyncio.ensure_future(
+        app({"type": "lifespan", "asgi": {"version": "3.0"}}, inbox.get, send)
+    )
+    await inbox.put({"type": "lifespan.startup"})
+    await started.wait()
+    return inbox, task
+
+
 async def _run(app: Any, tokens: list[str], body: bytes) -> None:
     for token in tokens:
         status, answer = await _call(app, token, body)
@@ -109,10 +127,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         audit = open_audit_log(f"sqlite:///{scratch}/audit.db")
         issuer = load_issuer(SANDBOX_ISS, SANDBOX / "jwks.json")
-        app = create_app(audit=audit, config=ServiceConfig(issuers={SANDBOX_ISS: issuer}))
+        app = create_app(
+            audit=audit,
+            config=ServiceConfig(issuers={SANDBOX_ISS: issuer}, freeze_at_startup=True),
+        )
         warm = [sandbox_token(BASE + PATH) for _ in range(20)]
         tokens = [sandbox_token(BASE + PATH) for _ in range(args.calls)]
         loop = asyncio.new_event_loop()
+        inbox, lifespan = loop.run_until_complete(_started(app))
         loop.run_until_complete(_run(app, warm, body))
         profiler = cProfile.Profile(time.process_time) if args.profile else None
         cpu, wall = time.process_time(), time.perf_counter()
@@ -122,6 +144,8 @@ def main() -> int:
         if profiler is not None:
             profiler.disable()
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        loop.run_until_complete(inbox.put({"type": "lifespan.shutdown"}))
+        loop.run_until_complete(lifespan)
         loop.close()
         audit.close()
     print(

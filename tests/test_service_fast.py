@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from starlette.responses import JSONResponse, Response
 
 from herniarules import Engine
 from herniarules.fhir import (
@@ -341,3 +342,37 @@ def test_the_benchmark_request_is_read_by_the_scanner_alone(monkeypatch: Any) ->
     expected = app._parse_reference(body)
     monkeypatch.setattr(app, "_parse_reference", refuse)
     assert app._parse(body) == expected
+
+
+# -- response bodies: the ASCII encoder against Starlette's JSONResponse ---------------------
+
+_TEXTS = st.text(alphabet=st.sampled_from('ab"\\\n\t\x00\x1f\x7f é…ж\u2028\U0001f600u'))
+_CONTENT = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _TEXTS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXTS, inner, max_size=4),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_CONTENT)
+def test_a_response_body_is_the_bytes_json_response_writes(content: Any) -> None:
+    assert app._json_body(content) == JSONResponse(content).body
+
+
+def test_a_value_json_does_not_have_is_refused_alike() -> None:
+    for value in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="not JSON compliant"):
+            app._json_body({"x": [value]})
+        with pytest.raises(ValueError, match="not JSON compliant"):
+            JSONResponse({"x": [value]})
+
+
+def test_a_card_response_has_the_headers_json_response_gives() -> None:
+    content = {"cards": [{"summary": "Massage…", "detail": "**x**"}]}
+    quick = Response(app._json_body(content), media_type="application/json")
+    assert quick.raw_headers == JSONResponse(content).raw_headers

@@ -17,6 +17,7 @@ the size limit, 503 when the call takes longer than the time limit.
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import html
 import json
@@ -81,6 +82,11 @@ class ServiceConfig:
     :param fhir_timeout_s: longest one call to a FHIR server may take.
     :param fhir_max_bytes: most bytes read from FHIR servers for one hook call.
     :param allow_http_fhir: let the service call FHIR servers over plain http off loopback.
+    :param freeze_at_startup: when the server starts, move every object the process holds
+        then (the engine, its rules, the code tables) out of the garbage collector's sight
+        (:func:`gc.freeze`), so that the collections a call's allocations set off do not
+        walk them again. It acts on the whole process: ``herniarules serve`` sets it; leave
+        it off when the service is one application among others in a process.
     """
 
     issuers: Mapping[str, Issuer] = attrs.field(factory=dict)
@@ -92,6 +98,7 @@ class ServiceConfig:
     fhir_timeout_s: float = 5.0
     fhir_max_bytes: int = 10_000_000
     allow_http_fhir: bool = False
+    freeze_at_startup: bool = False
     today: Callable[[], date] = _today
     clock: Callable[[], float] = time.time
 
@@ -147,6 +154,28 @@ def outcome(
 
 def _error(status: int, problems: Sequence[Problem], code: str, **headers: str) -> JSONResponse:
     return JSONResponse(outcome(problems, code), status_code=status, headers=headers or None)
+
+
+#: JSON as Starlette's ``JSONResponse`` writes it, and the same with non-ASCII escaped.
+_JSON_TEXT = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, separators=(",", ":"), check_circular=False
+).encode
+_JSON_ASCII = json.JSONEncoder(
+    ensure_ascii=True, allow_nan=False, separators=(",", ":"), check_circular=False
+).encode
+
+
+def _json_body(content: Any) -> bytes:
+    """Return ``content`` as the bytes ``JSONResponse(content).body`` holds.
+
+    The ASCII encoder is the quicker; where it wrote no ``\\u`` escape the text has no
+    character it would escape differently, so its bytes are the same. Otherwise the text is
+    written again as ``JSONResponse`` writes it (UTF-8, non-ASCII as is).
+    """
+    text = _JSON_ASCII(content)
+    if "\\u" in text:
+        text = _JSON_TEXT(content)
+    return text.encode("utf-8")
 
 
 def _canonical(value: object) -> bytes:
@@ -567,8 +596,9 @@ def create_app(
         if time.monotonic() > deadline:
             raise TimeoutError
         state.audit.record_decision(record)
-        return JSONResponse(
-            {"cards": cards},
+        return Response(
+            _json_body({"cards": cards}),
+            media_type="application/json",
             headers={
                 "X-Decision-Id": decision_id,
                 "Content-Language": locale,
@@ -635,6 +665,9 @@ def create_app(
             timeout=config.fhir_timeout_s, follow_redirects=False
         ) as client:
             state.client = client
+            if config.freeze_at_startup:
+                gc.collect()
+                gc.freeze()
             yield
 
     async def server_error(request: Request, exc: Exception) -> Response:
