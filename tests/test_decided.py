@@ -53,6 +53,35 @@ def test_same_as_the_constructor(findings: tuple[Finding, ...], with_protocol: b
     assert copy.copy(direct) == built
 
 
+@given(findings=findings_st, audit=st.none() | st.just(["P-1", "2026-01-02"]))
+def test_the_inline_refusal_is_the_direct_builders(
+    findings: tuple[Finding, ...], audit: list[str] | None
+) -> None:
+    # The engine's generated step writes _decided inline for the techniques not permitted.
+    from herniarules._codegen import define
+    from herniarules.outcomes import REFUSED_NAMESPACE, refused_code
+
+    lines = refused_code("d", "technique", "patient_id", "findings", "outcome", "audit")
+    body = "\n".join(f"    {line}" for line in lines)
+    inline = define(
+        f"def refuse(technique, patient_id, findings, outcome, audit):\n{body}\n    return d",
+        "refuse",
+        "an inline refusal",
+        dict(REFUSED_NAMESPACE),
+    )
+    outcome = most_restrictive(findings)
+    made = inline("probe", "P-1", findings, outcome, audit)
+    if outcome <= Outcome.ALLOWED_WITH_MODIFICATIONS:
+        assert made is None
+        return
+    direct = _decided("probe", "P-1", findings, None, outcome, audit)
+    assert type(made) is Decision
+    assert made == direct
+    assert attrs.asdict(made, recurse=False) == attrs.asdict(direct, recurse=False)
+    assert made.permitted is False
+    assert made._audit is audit
+
+
 def test_every_outcome_sets_permitted() -> None:
     permitted = {o for o in Outcome if _decided("t", "P", (), None, o).permitted}
     assert permitted == {Outcome.ALLOWED, Outcome.ALLOWED_WITH_MODIFICATIONS}

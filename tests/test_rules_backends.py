@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from herniarules import Custom, Engine, Outcome, Rule, RuleError, derive_facts
-from herniarules.facts import Facts
+from herniarules.facts import ConditionFact, Facts
+from herniarules.frozen import FrozenDict
 from herniarules.rules import (
     Always,
     CompiledRules,
@@ -38,6 +39,7 @@ from herniarules.rules import (
 )
 from herniarules.rules._core import _Group
 from herniarules.rules._items import Count, CountCompare, Every, Some, _ItemGroup, _Quantifier
+from herniarules.rules._render import finding_texts, render
 from herniarules.rules._visit import Dispatch
 from herniarules.safety import DEFAULT_POLICY, core_rules
 from herniarules.testing import patients
@@ -233,6 +235,7 @@ def test_count_is_a_builder_not_a_predicate() -> None:
 
 _PHASES = ["acute", "exacerbation", "subacute", "remission", "post-surgical"]
 _CONCEPTS = sorted(CONDITION_CONCEPTS)
+_TIERS = ["contraindicated", "defer", "requires-clearance", "allowed-with-modifications"]
 
 fact_leaves = st.one_of(
     st.builds(lambda n: F.pain_score >= n, st.integers(0, 10)),
@@ -298,6 +301,16 @@ condition_predicates = _item_tree(
             ),
         ),
         st.just(Dx.status.eq("active")),
+        # A concept at a tier, the shape of most rules over conditions (a table lookup in
+        # the generated code).
+        st.builds(
+            lambda c, t, flip: (
+                (Dx.tier.eq(t) & Dx.concept.eq(c)) if flip else (Dx.concept.eq(c) & Dx.tier.eq(t))
+            ),
+            st.sampled_from(_CONCEPTS),
+            st.sampled_from(_TIERS),
+            st.booleans(),
+        ),
     )
 )
 
@@ -347,7 +360,17 @@ def generated_facts(draw: st.DrawFn) -> Facts:
     """Facts of a generated patient, some of them then unrecorded."""
     facts = derive_facts(draw(patients(with_hernia=None)), AS_OF)
     unrecorded = draw(st.sets(st.sampled_from(_OPTIONAL), max_size=3))
-    return attrs.evolve(facts, **dict.fromkeys(unrecorded))
+    facts = attrs.evolve(facts, **dict.fromkeys(unrecorded))
+    if facts.conditions and draw(st.booleans()):
+        # Items the derivation does not make but a rule must still judge: a concept or tier
+        # that is unknown leaves an item's predicate unknown.
+        conditions = list(facts.conditions)
+        at = draw(st.integers(0, len(conditions) - 1))
+        conditions[at] = attrs.evolve(
+            conditions[at], **{draw(st.sampled_from(["concept", "tier"])): None}
+        )
+        facts = attrs.evolve(facts, conditions=tuple(conditions))
+    return facts
 
 
 def _reference(when: Expr, facts: Facts) -> tuple[Any, ...]:
@@ -414,6 +437,46 @@ def test_compiled_item_predicates_agree_with_the_interpreted_walk(
             assert _interpret.item_function(node)(item) is _interpret.evaluate_item(node, item)
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(when=expressions, patients_facts=st.lists(generated_facts(), min_size=1, max_size=4))
+def test_finding_texts_give_the_interpreters_evidence_and_explanation(
+    when: Expr, patients_facts: list[Facts]
+) -> None:
+    # The engine builds a finding's evidence and explanation in one pass where it can (a
+    # predicate that is one quantifier); the interpreter's evidence and the renderer are the
+    # reference, for every result, including those no finding is made of.
+    for facts in patients_facts:
+        evidence, explanation = finding_texts(when, facts)
+        assert type(evidence) is FrozenDict
+        assert dict(evidence) == dict(_interpret.evidence(when, facts))
+        assert explanation == render(when, facts)
+
+
+@pytest.mark.parametrize("result", [True, None])
+def test_finding_texts_of_some_show_only_the_deciding_conditions(
+    facts: Facts, result: bool | None
+) -> None:
+    # A condition that satisfies the predicate decides a true result, one that may satisfy it
+    # (its site not recorded) an unknown one; only the deciding ones are quoted and explained.
+    when = F.conditions.any(Dx.concept.eq("varicose-veins") & Dx.site.eq("legs"))
+
+    def varicose(code: str, site: str | None) -> ConditionFact:
+        return ConditionFact(
+            "varicose-veins", "contraindicated", site, code, "icd-10", None, "active"
+        )
+
+    other = ConditionFact("malignancy", "contraindicated", None, "C61", "icd-10", None, "active")
+    deciding = varicose("I83.9", "legs" if result else None)
+    undecided = varicose("I83.1", None)
+    conditions = (other, deciding, undecided) if result else (other, deciding)
+    facts = attrs.evolve(facts, conditions=conditions)
+    evidence, explanation = finding_texts(when, facts)
+    assert when.evaluate(facts) is result
+    assert evidence == {"conditions": (deciding.evidence(),)}
+    assert explanation == render(when, facts)
+    assert explanation.startswith("condition I83.9: ") and ";" not in explanation
+
+
 def test_a_compiled_item_predicate_goes_with_its_node() -> None:
     node = Dx.concept.eq("malignancy") & Dx.status.eq("active")
     _interpret.item_function(node)
@@ -423,6 +486,30 @@ def test_a_compiled_item_predicate_goes_with_its_node() -> None:
     del node
     gc.collect()
     assert len(_interpret._ITEM_FUNCTIONS) == count - 1
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(patients_facts=st.lists(generated_facts(), min_size=1, max_size=4), data=st.data())
+def test_rules_of_a_concept_at_a_tier_agree_with_the_interpreter(
+    patients_facts: list[Facts], data: st.DataObject
+) -> None:
+    # The generated code decides these rules by one table lookup per item; the pairs the
+    # patients have are among the rules, so that the lookup both hits and misses.
+    had = sorted(
+        {
+            (item.concept, item.tier)
+            for facts in patients_facts
+            for item in facts.conditions or ()
+            if item.concept is not None and item.tier is not None
+        }
+    )
+    drawn = data.draw(st.lists(st.tuples(st.sampled_from(_CONCEPTS), st.sampled_from(_TIERS))))
+    pairs = had + drawn + had[:1]  # one pair twice: two rules on one table entry
+    whens: list[Expr] = [F.conditions.any(Dx.concept.eq(c) & Dx.tier.eq(t)) for c, t in pairs]
+    whens.append(F.conditions.any(Dx.concept.eq(_CONCEPTS[0])))
+    compiled = CompiledRules([rule(w, f"probe.rule-{i}") for i, w in enumerate(whens)])
+    for facts in patients_facts:
+        _agree(compiled, facts)
 
 
 _SHIPPED = CompiledRules(Engine().rules)

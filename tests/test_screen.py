@@ -396,12 +396,15 @@ def test_a_table_without_newer_record_fields_reads_and_one_with_unknown_fields_i
 
 
 @settings(max_examples=100, deadline=None)
-@given(patient=strategies.patients(with_hernia=None))
-def test_the_generated_row_writer_agrees_with_the_reference(patient: Patient) -> None:
-    # patients_to_table writes rows with generated code; patient_row is the plain reference.
+@given(patients=st.lists(strategies.patients(with_hernia=None), max_size=6))
+def test_the_column_writer_agrees_with_the_row_by_row_reference(patients: list[Patient]) -> None:
+    # patients_to_table writes columns; one patient_row per patient is the plain reference.
     from herniarules.screen import _table
 
-    assert _table._row_function()(patient) == _table.patient_row(patient)
+    by_columns = _table.patients_to_table(patients)
+    by_rows = _table.patients_to_table_by_rows(patients)
+    assert by_columns.schema == by_rows.schema
+    assert by_columns.equals(by_rows)
 
 
 def test_a_protocol_builder_that_fails_fails_its_technique_in_the_screen_too(

@@ -6,6 +6,8 @@ from datetime import date
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from herniarules import Engine, InputError, patient_from_dict
 from herniarules.model import Allergy, ClinicalStatus, Condition, Medication, Patient, Sex
@@ -27,6 +29,7 @@ from herniarules.vocabulary import (
     VocabularyError,
     allergy_concepts,
     atc_concepts,
+    atc_concepts_reference,
     check_concept,
     classify_medication,
     ingredient_atc,
@@ -476,3 +479,17 @@ def test_warfarin_by_name_alone_reaches_the_facts_as_anticoagulant_therapy() -> 
 
 def test_beeswax_allergy_reaches_the_facts_as_honey_allergy() -> None:
     assert "honey-allergy" in facts_concepts(allergies=(Allergy("beeswax"),))
+
+
+_ATC_CODES = sorted(
+    {atc[:end] for atc in (*INGREDIENTS.values(), "B01AX05", "N02BA01") for end in range(8)}
+)
+
+
+@given(
+    code=st.sampled_from(_ATC_CODES)
+    | st.text(alphabet="ABCDMNX0123456789", max_size=8)
+    | st.builds(lambda code, tail: code + tail, st.sampled_from(_ATC_CODES), st.text(max_size=3))
+)
+def test_atc_concepts_agree_with_the_value_sets_compared_in_turn(code: str) -> None:
+    assert atc_concepts(code) == atc_concepts_reference(code)

@@ -42,6 +42,7 @@ from herniarules.guard import Guard, PluginError, describe, text_of
 from herniarules.i18n.markers import N_
 from herniarules.model import Patient
 from herniarules.outcomes import (
+    REFUSED_NAMESPACE,
     Assessment,
     Decision,
     Finding,
@@ -52,8 +53,10 @@ from herniarules.outcomes import (
     _assessed,
     _decided,
     _found,
+    refused_code,
 )
 from herniarules.rules import CompiledRules, Custom, Rule
+from herniarules.rules._render import finding_texts
 from herniarules.safety import DEFAULT_POLICY, Policy, core_rules
 from herniarules.technique import ProtocolFacts, Technique
 from herniarules.terminology import DEFAULT_TERMINOLOGY, Terminology, ValueSet
@@ -962,12 +965,12 @@ class Engine:
             "own_findings": self._own_findings,
             "permit": self._permit,
             "judge": judge,
-            "decided": _decided,
             "most_restrictive": most_restrictive,
             "clearances_on": clearances_on,
             "PERMITTING": _PERMITTING,
             "local": local,
             "slots": slots,
+            **REFUSED_NAMESPACE,
         }
         lines = [
             "def decide(patient, facts, ranked, audit):",
@@ -980,11 +983,14 @@ class Engine:
             "    core = tuple(groups[0])",
             "    core_worst = most_restrictive(core)",
         ]
-        if local:
-            lines.append(
-                "    core_sited = any(f.site is not None and f.rule_id in local for f in core)"
-                " if core else False"
-            )
+        if local:  # a plain loop: a generator expression costs a frame per patient
+            lines += [
+                "    core_sited = False",
+                "    for f in core:",
+                "        if f.site is not None and f.rule_id in local:",
+                "            core_sited = True",
+                "            break",
+            ]
         else:  # no local rule: no finding can lie outside a technique's area
             lines.append("    core_sited = False")
         lines += [
@@ -1003,13 +1009,22 @@ class Engine:
             lines += [
                 f"    own = {own}  # {slot.id!r}",
                 f"    physician = physicians.get(T{i}) if physicians else None",
-                f"    if own or physician is not None or {sited}:",
+                f"    if physician is not None or {sited}:",
                 f"        f{i}, w{i}, a{i} = judge("
                 f"core, core_worst, own, physician, N{i}, {area}, local)",
+                # judge's steps when there is no clearance and no area to check: the core
+                # findings, then the technique's own, the verdict the most restrictive.
+                "    elif own:",
+                f"        f{i}, w{i}, a{i} = (*core, *own), core_worst, ()",
+                "        for x in own:",
+                f"            if x.effective_outcome > w{i}:",
+                f"                w{i} = x.effective_outcome",
                 "    else:  # the common case: the core findings alone decide",
                 f"        f{i}, w{i}, a{i} = core, core_worst, ()",
-                f"    d{i} = decided(T{i}, patient_id, f{i}, None, w{i}, audit)"
-                f" if w{i} > PERMITTING else None",
+            ]
+            lines += [
+                f"    {line}"
+                for line in refused_code(f"d{i}", f"T{i}", "patient_id", f"f{i}", f"w{i}", "audit")
             ]
         lines.append("    # 2. The protocols of the permitted techniques.")
         for i in range(len(slots)):
@@ -1174,7 +1189,7 @@ def _make_finding(rule: Rule, result: bool | None, names: tuple[str, ...], facts
     """Build the finding of ``rule`` whose predicate gave ``result`` for ``facts``."""
     # The predicate picks the evidence: the values of the facts it reads, and of an item
     # collection it quantifies over, the items that made the result.
-    evidence = rule.when.evidence(facts)
+    evidence, explanation = finding_texts(rule.when, facts)
     if result is None:
         what = ", ".join(rule.when.missing(facts)) or N_("a value it needs")
         outcome = Outcome.INSUFFICIENT_DATA
@@ -1191,7 +1206,7 @@ def _make_finding(rule: Rule, result: bool | None, names: tuple[str, ...], facts
         sites = {item["site"] for item in items}
         if items and None not in sites:
             site = ", ".join(sorted(sites))
-    return _found(rule.id, outcome, message, rule.source, evidence, rule.when.render(facts), site)
+    return _found(rule.id, outcome, message, rule.source, evidence, explanation, site)
 
 
 def _plan_problem(

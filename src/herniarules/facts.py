@@ -361,6 +361,11 @@ _EXACERBATION = Concept.CHRONIC_EXACERBATION.value
 _HISTORY_STATUSES = frozenset(
     {ClinicalStatus.REMISSION, ClinicalStatus.RESOLVED, ClinicalStatus.INACTIVE}
 )
+_ACTIVE, _RECURRENCE, _RELAPSE = (
+    ClinicalStatus.ACTIVE,
+    ClinicalStatus.RECURRENCE,
+    ClinicalStatus.RELAPSE,
+)
 
 
 _PHASE_RANK = {phase: rank for rank, phase in enumerate(PHASE_SEVERITY)}
@@ -420,7 +425,10 @@ def derive_facts(
     unclassified_conditions: set[str] = set()
     for condition in patient.conditions:
         status = condition.status
-        active = status.is_active
+        # ClinicalStatus.is_active and is_exacerbation by identity: an enum member hashes
+        # and its properties run in Python, an identity test does not.
+        exacerbation = status is _RECURRENCE or status is _RELAPSE
+        active = exacerbation or status is _ACTIVE
         if not active and status not in _HISTORY_STATUSES:
             continue
         verification = condition.verification
@@ -465,7 +473,7 @@ def derive_facts(
                         status_value,
                     )
                 )
-            if active and status.is_exacerbation:
+            if exacerbation:
                 exacerbated.add(shown)
         named = condition.concept
         if named is not None:
@@ -477,7 +485,7 @@ def derive_facts(
                 tier = min(tier, history)
             else:
                 concepts.add(named)
-                if status.is_exacerbation or named == _EXACERBATION:
+                if exacerbation or named == _EXACERBATION:
                     exacerbated.add(named)
             condition_items.append(
                 _make_condition(

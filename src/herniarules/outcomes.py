@@ -482,6 +482,42 @@ def _decided(
     return decision  # type: ignore[no-any-return]
 
 
+#: The names :func:`refused_code` refers to, for the namespace of the code it is put in.
+REFUSED_NAMESPACE: dict[str, Any] = {
+    "_new": _new,
+    "_OpenDecision": _OpenDecision,
+    "_Decision": Decision,
+    "_PERMITTING": _PERMITTING,
+}
+
+
+def refused_code(
+    target: str, technique: str, patient_id: str, findings: str, outcome: str, audit: str
+) -> list[str]:
+    """Return Python lines setting ``target`` to the decision of a technique not permitted.
+
+    The lines do what ``target = _decided(technique, patient_id, findings, None, outcome,
+    audit) if outcome > _PERMITTING else None`` does, each argument the name of a local (or
+    constant) of the generated code, which must see :data:`REFUSED_NAMESPACE`: the engine's
+    generated step for every technique writes them inline, where most patients' decisions
+    are refusals, and a call per technique would be most of their cost.
+    """
+    return [
+        f"if {outcome} > _PERMITTING:",
+        f"    {target} = _new(_OpenDecision)",
+        f"    {target}.technique = {technique}",
+        f"    {target}.patient_id = {patient_id}",
+        f"    {target}.findings = {findings}",
+        f"    {target}.protocol = None",
+        f"    {target}.outcome = {outcome}",
+        f"    {target}.permitted = False",
+        f"    {target}._audit = {audit}",
+        f"    {target}.__class__ = _Decision",
+        "else:",
+        f"    {target} = None",
+    ]
+
+
 def _assessed(
     patient_id: str,
     as_of: date,

@@ -48,6 +48,7 @@ __all__ = [
     "VocabularyError",
     "allergy_concepts",
     "atc_concepts",
+    "atc_concepts_reference",
     "check_atc",
     "check_concept",
     "classify_medication",
@@ -607,14 +608,16 @@ INGREDIENT_SYNONYMS: Mapping[str, str] = MappingProxyType(
 )
 
 
-def _folded(name: str) -> str:
-    return " ".join(name.lower().split())
-
-
 def ingredient_atc(name: str) -> str | None:
     """Return the ATC code of a medication name (INN or synonym, any case), or ``None``."""
-    key = _folded(name)
-    return INGREDIENTS.get(INGREDIENT_SYNONYMS.get(key, key))
+    key = " ".join(name.lower().split())  # lower case, each run of white space one space
+    return _INGREDIENT_ATC.get(_INGREDIENT_SYNONYMS.get(key, key))
+
+
+# Plain copies of the read-only tables for lookups: a dict's get is a direct call, a
+# mapping proxy's goes through the proxy.
+_INGREDIENT_ATC: dict[str, str] = dict(INGREDIENTS)
+_INGREDIENT_SYNONYMS: dict[str, str] = dict(INGREDIENT_SYNONYMS)
 
 
 def check_atc(code: str) -> None:
@@ -634,6 +637,20 @@ def atc_concepts(code: str) -> frozenset[str] | None:
     more general than a value set's boundary (``B01A``, ``B01AX``) covers drugs with and
     without the concept, so it is ``None``: not classifiable.
     """
+    # What atc_concepts_reference works out over every boundary, read from two tables: the
+    # code's prefixes as long as some boundary looked up among the boundaries.
+    if code in _ABOVE_BOUNDARY:
+        return None
+    found = _NONE
+    for end in _BOUNDARY_LENGTHS:
+        meant = _BOUNDARY_CONCEPTS.get(code[:end])
+        if meant is not None:
+            found = found | meant
+    return found
+
+
+def atc_concepts_reference(code: str) -> frozenset[str] | None:
+    """:func:`atc_concepts` as the value sets define it: every boundary compared in turn."""
     concepts: set[str] = set()
     for concept, prefixes in MEDICATION_VALUE_SETS.items():
         for prefix in prefixes:
@@ -642,6 +659,21 @@ def atc_concepts(code: str) -> frozenset[str] | None:
             elif prefix.startswith(code):
                 return None
     return frozenset(concepts)
+
+
+_NONE: frozenset[str] = frozenset()
+#: Each value-set boundary (an ATC prefix) with the concepts whose value sets it bounds.
+_BOUNDARY_CONCEPTS: Mapping[str, frozenset[str]] = {
+    prefix: frozenset(c for c, prefixes in MEDICATION_VALUE_SETS.items() if prefix in prefixes)
+    for prefixes in MEDICATION_VALUE_SETS.values()
+    for prefix in prefixes
+}
+#: The lengths of the boundaries, shortest first: the only prefixes of a code worth looking up.
+_BOUNDARY_LENGTHS: tuple[int, ...] = tuple(sorted({len(prefix) for prefix in _BOUNDARY_CONCEPTS}))
+#: The codes more general than some boundary: its proper prefixes (``B``, ``B01``, ``B01A``).
+_ABOVE_BOUNDARY: frozenset[str] = frozenset(
+    prefix[:end] for prefix in _BOUNDARY_CONCEPTS for end in range(len(prefix))
+)
 
 
 def classify_medication(medication: Medication) -> frozenset[str] | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import typing
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import attrs
 
@@ -48,6 +48,8 @@ from herniarules.rules._items import (
     Some,
 )
 from herniarules.rules._visit import Dispatch
+
+T = TypeVar("T")
 
 __all__ = ["Context", "code", "findings_function", "fired_function", "item_code", "kleene_code"]
 
@@ -99,6 +101,20 @@ class Context:
         """
         self.derived.setdefault(local, expression)
         return local
+
+    def shared(self, name: str, factory: Callable[[], T]) -> T:
+        """Return the constant ``name``, made by ``factory`` the first time: one per function.
+
+        For a table several predicates fill in as they are compiled.
+        """
+        if name not in self.constants:
+            self.constants[name] = factory()
+        return cast("T", self.constants[name])
+
+    def derive_pair(self, locals_: tuple[str, str], expression: str) -> tuple[str, str]:
+        """Return the two locals ``locals_``, unpacked once from ``expression`` (a 2-tuple)."""
+        self.derived.setdefault(", ".join(locals_), expression)
+        return locals_
 
     def prologue(self) -> list[str]:
         """Return the lines loading every fact used so far into its local."""
@@ -205,7 +221,25 @@ def _some(node: Some, ctx: Context) -> str:
         f"(None if {collection} is None else False if not {collection} "
         f"else True if True in ({v} := {values}) else None if None in {v} else False)"
     )
-    concept = required_concept(node.predicate) if node.kind is CONDITION_ITEMS else None
+    if node.kind is not CONDITION_ITEMS:
+        return general
+    pair = concept_and_tier(node.predicate)
+    if pair is not None:
+        # Most rules over conditions ask for one concept at one tier. One pass over the items,
+        # once per evaluation, looks each item's (concept, tier) up in a table of every such
+        # rule of the function and gives the set of those that hold; a rule not in it is
+        # false when every item has a concept and a tier (an item lacking one leaves the
+        # predicate unknown, so then the general loop decides).
+        table: dict[tuple[str, str], list[str]] = ctx.shared("_k_condition_pairs", dict)
+        ctx.shared("_condition_hits", lambda: condition_hits)
+        token = ctx.temp()
+        table.setdefault(pair, []).append(token)
+        hits, exact = ctx.derive_pair(
+            ("_d_condition_hits", "_d_condition_exact"),
+            f"_condition_hits({collection}, _k_condition_pairs)",
+        )
+        return f"(True if {token!r} in {hits} else False if {exact} else {general})"
+    concept = required_concept(node.predicate)
     if concept is None:
         return general
     # Most rules over conditions select one concept, and most patients have none of it: the
@@ -220,6 +254,56 @@ def _some(node: Some, ctx: Context) -> str:
         f"(False if {collection} and {ctx.constant(concept)} not in {present} "
         f"and None not in {present} else {general})"
     )
+
+
+def concept_and_tier(predicate: ItemExpr) -> tuple[str, str] | None:
+    """Return ``(c, t)`` if ``predicate`` is ``Dx.concept.eq(c) & Dx.tier.eq(t)`` (any order).
+
+    Through labels; each value a plain ``str``. Such a predicate holds for an item exactly when
+    the item's concept is ``c`` and its tier ``t``.
+    """
+    while isinstance(predicate, Labelled):
+        predicate = predicate.inner
+    if type(predicate) is not ItemAll or len(predicate.parts) != 2:
+        return None
+    values: dict[str, str] = {}
+    for part in predicate.parts:
+        if (
+            type(part) is not ItemCompare
+            or part.op != "=="
+            or type(part.value) is not str
+            or part.field.name not in ("concept", "tier")
+        ):
+            return None
+        values[part.field.name] = part.value
+    if len(values) != 2:
+        return None
+    return values["concept"], values["tier"]
+
+
+def condition_hits(
+    items: Sequence[Any] | None, table: dict[tuple[str, str], list[str]]
+) -> tuple[frozenset[str], bool]:
+    """Return the tokens of ``table`` whose (concept, tier) pair some item has, and exactness.
+
+    ``table`` maps a (concept, tier) pair to the tokens of the rules asking for it. Exact
+    means the collection is recorded and every item has a concept and a tier that are plain
+    strings, so a rule whose token is missing is false.
+    """
+    if items is None:
+        return frozenset(), False
+    hits: list[str] = []
+    exact = True
+    get = table.get
+    for item in items:
+        concept, tier = item.concept, item.tier
+        if type(concept) is not str or type(tier) is not str:
+            exact = False
+            continue
+        tokens = get((concept, tier))
+        if tokens is not None:
+            hits += tokens
+    return frozenset(hits), exact
 
 
 def required_concept(predicate: ItemExpr) -> str | None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from herniarules.facts import FACT_LABELS, ConditionFact, Facts, HerniaFact
+from herniarules.frozen import FrozenDict
 from herniarules.i18n.markers import C_
 from herniarules.rules import _interpret
 from herniarules.rules._core import (
@@ -47,7 +48,16 @@ from herniarules.rules._visit import Dispatch
 if TYPE_CHECKING:
     from herniarules.i18n import Translator
 
-__all__ = ["SYMBOLS", "explain", "fmt", "in_locale", "item_name", "render", "render_item"]
+__all__ = [
+    "SYMBOLS",
+    "explain",
+    "finding_texts",
+    "fmt",
+    "in_locale",
+    "item_name",
+    "render",
+    "render_item",
+]
 
 #: How each comparison operator is written in text.
 SYMBOLS: dict[str, str] = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
@@ -191,6 +201,26 @@ def _some(node: Some, facts: Facts | None = None) -> str:
         return f"no {singular} with {predicate} ({_recorded(found[0])})"
     head = f"some {singular}: {predicate}"
     return head if facts is None else f"{head} ({node.items.label} not recorded)"
+
+
+def finding_texts(node: Expr, facts: Facts) -> tuple[Mapping[str, Any], str]:
+    """Return ``(evidence, explanation)`` of a finding of ``node`` for ``facts``.
+
+    The same as ``(_interpret.evidence(node, facts), render(node, facts))``, which stay the
+    reference; a predicate that is one ``some`` quantifier (most rules over conditions) has its
+    item predicate evaluated once for both, not once for each.
+    """
+    if type(node) is Some:
+        found = _interpret.item_values(node, facts)
+        if found is not None:
+            items, values = found
+            result = _interpret.any3(values)
+            if result is not False:  # as _interpret.picks and _some take them: the deciding items
+                positions = [i for i, value in enumerate(values) if value is result]
+                chosen = tuple([items[i].evidence() for i in positions])
+                evidence = FrozenDict({node.kind.collection: chosen})
+                return evidence, _listed(node, items, positions, result)
+    return _interpret.evidence(node, facts), render(node, facts)
 
 
 @RENDER.register(Every)

@@ -177,7 +177,7 @@ def screen(
     )
     decided = kernel.decide(facts, clearances)
     decided = kernel.with_failures(decided, kernel.protocol_failures(facts, decided))
-    decisions = kernel.with_lists(decided).sort(ROW, "technique", maintain_order=True)
+    decisions = kernel.with_lists(decided)  # by row and technique, as decide gives them
     all_errors = _renumber(read_errors, errors)
     rows = len(table) + len({e.row for e in read_errors})
     return Screening(decisions, tuple(all_errors), kernel.rule_ids, rows, as_of)

@@ -23,6 +23,7 @@ reader for the exact messages. A row with any problem never reaches the facts ta
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,7 +44,13 @@ from herniarules.model import PHASE_SEVERITY, ClinicalStatus, Patient, Verificat
 from herniarules.outcomes import Outcome
 from herniarules.rules._polars import ROW
 from herniarules.screen._table import CHILDREN, PATIENT_SCHEMA, row_to_dict
-from herniarules.terminology import DEFAULT_TERMINOLOGY, CodeSystem, Terminology, dotted
+from herniarules.terminology import (
+    DEFAULT_TERMINOLOGY,
+    CodeSystem,
+    Terminology,
+    code_table,
+    dotted,
+)
 from herniarules.vocabulary import Site, allergy_concepts, classify_medication
 
 __all__ = ["FACTS_SCHEMA", "RowError", "derive_table", "facts_from_row"]
@@ -307,6 +314,113 @@ def _code_lookup(codes: pl.DataFrame, terminology: Terminology) -> pl.DataFrame:
     return _frame(columns, schema)
 
 
+_LOOKUP_SCHEMA = {
+    "system": _S,
+    "code": _S,
+    "key": _S,
+    "shown": _S,
+    "table_display": _S,
+    "system_value": _S,
+    "classes": pl.List(_KLASS),
+    "known": _B,
+}
+#: Per terminology, its code tables as one frame (:func:`_code_frame`): terminology data,
+#: held only while the terminology lives.
+_CODE_FRAMES: weakref.WeakKeyDictionary[Terminology, pl.DataFrame] = weakref.WeakKeyDictionary()
+
+
+def _code_frame(terminology: Terminology) -> pl.DataFrame:
+    """Return every code of every code system as ``terminology`` resolves it.
+
+    One row per ``(system, key)``, the normalized code, with the other columns of
+    :func:`_code_lookup`; built once per terminology from :meth:`Terminology.resolve` of each
+    normalized code.
+    """
+    frame = _CODE_FRAMES.get(terminology)
+    if frame is not None:
+        return frame
+    import pyarrow as pa
+
+    parts = []
+    for kind in CodeSystem:
+        resolved = [terminology.resolve(code, kind) for code in code_table(kind).codes()]
+        offsets = [0]
+        concepts: list[str] = []
+        tiers: list[int] = []
+        sites: list[str | None] = []
+        for _, _, found in resolved:
+            for klass in found:
+                concepts.append(klass.concept)
+                tiers.append(int(klass.tier))
+                sites.append(klass.site)
+            offsets.append(len(concepts))
+        klasses = pa.StructArray.from_arrays(
+            [
+                pa.array(concepts, pa.large_string()),
+                pa.array(tiers, pa.int64()),
+                pa.array(sites, pa.large_string()),
+            ],
+            names=["concept", "tier", "site"],
+        )
+        parts.append(
+            pl.DataFrame(
+                {
+                    "system": pl.Series([kind._value_] * len(resolved), dtype=_S),
+                    "key": pl.Series([r[0] for r in resolved], dtype=_S),
+                    "table_display": pl.Series([r[1] for r in resolved], dtype=_S),
+                    "classes": pl.Series(
+                        pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), klasses)
+                    ).cast(pl.List(_KLASS)),
+                }
+            )
+        )
+    key = pl.col("key")
+    shown = (
+        pl.when(key.str.len_chars() <= 3)
+        .then(key)
+        .otherwise(pl.concat_str(key.str.slice(0, 3), pl.lit("."), key.str.slice(3)))
+    )
+    frame = pl.concat(parts).select(
+        "system",
+        "key",
+        shown.alias("shown"),
+        "table_display",
+        pl.col("system").alias("system_value"),
+        "classes",
+        pl.lit(True).alias("known"),
+    )
+    _CODE_FRAMES[terminology] = frame
+    return frame
+
+
+def _code_lookup_joined(codes: pl.DataFrame, terminology: Terminology) -> pl.DataFrame:
+    """Return :func:`_code_lookup` of the distinct ``(system, code)`` of ``codes``.
+
+    A code of letters and digits shaped as a code (three, then optionally a dot and one to four
+    more) is normalized as :func:`~herniarules.terminology.normalize_code` does for that shape
+    (upper case, no dot) and joined to :func:`_code_frame`; :meth:`Terminology.resolve` gives
+    any code it normalizes to a code of the table as that code. Any other (another shape, a
+    code not in its system's table, an unknown system) is looked up by :func:`_code_lookup`,
+    and so is every code of another kind of terminology than :class:`Terminology`.
+    """
+    if type(terminology) is not Terminology:
+        return _code_lookup(codes, terminology)
+    code = pl.col("code")
+    candidate = (
+        pl.when(code.str.contains(r"^[A-Za-z0-9]{3}(\.?[A-Za-z0-9]{1,4})?$"))
+        .then(code.str.to_uppercase().str.replace(".", "", literal=True))
+        .otherwise(pl.lit(None, _S))
+        .alias("key")
+    )
+    joined = codes.with_columns(candidate).join(
+        _code_frame(terminology), on=["system", "key"], how="left"
+    )
+    found = joined.filter(pl.col("known").is_not_null())
+    rest = joined.filter(pl.col("known").is_null()).select("system", "code")
+    out = pl.concat([found.select(list(_LOOKUP_SCHEMA)), _code_lookup(rest, terminology)])
+    return out
+
+
 def _sites(values: list[str | None]) -> dict[str, str | None]:
     """Return each site as written -> its vocabulary value (``None`` if it is not a site)."""
     out: dict[str, str | None] = {}
@@ -388,7 +502,7 @@ def _conditions(
 
     coded = records.filter(pl.col("code").is_not_null())
     written = pl.concat([coded, unconfirmed]).filter(pl.col("code").is_not_null())
-    lookup = _code_lookup(written.select("system", "code").unique(), terminology)
+    lookup = _code_lookup_joined(written.select("system", "code").unique(), terminology)
     coded = coded.join(lookup, on=["system", "code"], how="left")
     unconfirmed = unconfirmed.join(lookup, on=["system", "code"], how="left")
     bad |= set(coded.filter(~pl.col("known"))[ROW].to_list())
@@ -703,12 +817,18 @@ def _derive(
 ) -> pl.DataFrame:
     """Return the facts table of the valid rows ``table``, as derive_facts would."""
     empty = pl.lit([], _LS)
-    lazy = (
+    # The per-row results are joined to the row numbers alone and set beside the table, so
+    # that the patients' own columns are not gathered again.
+    side = (
         table.lazy()
-        .join(conditions.lazy(), on=ROW, how="left")
-        .join(medications.lazy(), on=ROW, how="left")
-        .join(allergies.lazy(), on=ROW, how="left")
+        .select(ROW)
+        .join(conditions.lazy(), on=ROW, how="left", maintain_order="left")
+        .join(medications.lazy(), on=ROW, how="left", maintain_order="left")
+        .join(allergies.lazy(), on=ROW, how="left", maintain_order="left")
+        .drop(ROW)
+        .collect()
     )
+    lazy = pl.concat([table, side], how="horizontal").lazy()
     h = pl.col("hernias")
     size = pl.element().struct.field("size_mm")
     surgery = pl.element().struct.field("surgery_indicated")
@@ -768,7 +888,7 @@ def _derive(
         .group_by(ROW)
         .agg(unrecorded_hernia_codes=pl.col("c_hernia_codes").unique().sort())
     )
-    lazy = lazy.join(codes, on=ROW, how="left")
+    lazy = lazy.join(codes, on=ROW, how="left", maintain_order="left")
     pregnant_concept = pl.col("union").list.contains("pregnancy")
     inflammatory_concept = pl.col("union").list.contains("inflammatory-process")
     low, high = CHILDBEARING_AGES

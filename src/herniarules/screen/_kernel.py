@@ -106,6 +106,8 @@ class Kernel:
                 f"unknown technique {', '.join(map(repr, unknown))}; known: {', '.join(known)}"
             )
         core = tuple(i for i, rule in enumerate(self.rules) if rule.is_core)
+        #: Indices of the core rules, which every technique is decided by.
+        self.core: tuple[int, ...] = core
         plans = []
         for technique_id in wanted:
             decides = engine.technique_rules(technique_id)
@@ -149,7 +151,7 @@ class Kernel:
         """
         lazy = facts.lazy()
         for table in self.compiler.item_tables(lazy):
-            lazy = lazy.join(table, on=ROW, how="left")
+            lazy = lazy.join(table, on=ROW, how="left", maintain_order="left")
         counts = item_count_columns(self.compiler)
         if counts:
             lazy = lazy.with_columns(pl.col(counts).fill_null(0))
@@ -161,9 +163,11 @@ class Kernel:
         lazy = lazy.select(ROW, "patient_id", *read, *columns)
         if self._sited:
             sites = self._sites(facts)
-            lazy = lazy.join(sites.lazy(), on=ROW, how="left")
+            lazy = lazy.join(sites.lazy(), on=ROW, how="left", maintain_order="left")
         if self.row_wise:
-            lazy = lazy.join(self._row_wise(facts).lazy(), on=ROW, how="left")
+            lazy = lazy.join(
+                self._row_wise(facts).lazy(), on=ROW, how="left", maintain_order="left"
+            )
         return lazy
 
     def _sites(self, facts: pl.DataFrame) -> pl.DataFrame:
@@ -187,7 +191,7 @@ class Kernel:
                 .alias(f"s{i}")
             )
         table = exploded.group_by(ROW).agg(aggregates)
-        out = facts.lazy().select(ROW).join(table, on=ROW, how="left")
+        out = facts.lazy().select(ROW).join(table, on=ROW, how="left", maintain_order="left")
         for i in self._sited:
             static = self.rules[i].site
             fallback = pl.lit(static.split(", ") if static else None, pl.List(pl.String()))
@@ -232,9 +236,151 @@ class Kernel:
         :param clearances: :data:`ROW` and, per technique id, whether a physician's clearance
             for it is valid on the day.
         """
+        results = self.results(facts).join(
+            clearances.lazy(), on=ROW, how="left", maintain_order="left"
+        )
+        return self._decide_all(results)
+
+    def decide_per_technique(self, facts: pl.DataFrame, clearances: pl.DataFrame) -> pl.DataFrame:
+        """Return :meth:`decide`'s table the obvious way: every rule again for each technique.
+
+        The reference :meth:`decide` is tested against; rows in the same order.
+        """
         results = self.results(facts).join(clearances.lazy(), on=ROW, how="left").collect()
         frames = [self._decide_one(results.lazy(), plan) for plan in self.plans]
-        return pl.concat(frames).collect()
+        return pl.concat(frames).collect().sort(ROW, "technique", maintain_order=True)
+
+    def _decide_all(self, results: pl.LazyFrame) -> pl.DataFrame:
+        """Return the decisions of every technique, sorted by row and technique id.
+
+        The core rules are the same for every technique, and so are their fired bits and
+        missing facts; only two things about a core rule's outcome depend on the technique:
+        a valid clearance (for a *requires clearance* rule) and the treated area (for a local
+        rule). Their largest outcome is therefore computed once per treated area and
+        clearance value, and each technique picks its own, adding its own rules; the result
+        is the same as :meth:`_decide_one` per technique.
+        """
+        if not self.plans:
+            return pl.DataFrame(schema=DECISION_SCHEMA)
+        rules = self.rules
+        dependent = [
+            i for i in self.core if rules[i].outcome is Outcome.REQUIRES_CLEARANCE or rules[i].local
+        ]
+        fixed = [i for i in self.core if i not in dependent]
+        local = any(rules[i].local for i in dependent)
+        plans = sorted(self.plans, key=lambda plan: plan.id)
+        areas = sorted({plan.treated if local else None for plan in plans}, key=_area_key)
+        area_of = {area: n for n, area in enumerate(areas)}
+        shared: list[pl.Expr] = [
+            pl.max_horizontal(pl.lit(0, pl.Int64()), *(self._outcome(i) for i in fixed)).alias(
+                "_fixed"
+            ),
+            _bit_or(
+                [pl.lit(0, _U64)]
+                + [
+                    pl.when(pl.col(f"r{i}").is_null()).then(self._missing_bits(i)).otherwise(0)
+                    for i in self.core
+                ]
+            ).alias("_core_missing"),
+        ]
+        for n, treated in enumerate(areas):
+            for value in (False, True):
+                shared.append(
+                    pl.max_horizontal(
+                        pl.lit(0, pl.Int64()),
+                        *(self._outcome(i, pl.lit(value), treated) for i in dependent),
+                    ).alias(f"_area{n}_{int(value)}")
+                )
+        core_words: list[list[pl.Expr]] = [[pl.lit(0, _U64)] for _ in self.mask_columns]
+        for i in self.core:
+            bit = pl.lit(1 << (i % 64), _U64)
+            core_words[i // 64].append(
+                pl.when(pl.col(f"r{i}").fill_null(True)).then(bit).otherwise(pl.lit(0, _U64))
+            )
+        shared.extend(
+            _bit_or(parts).alias(f"_core_{name}")
+            for name, parts in zip(self.mask_columns, core_words, strict=True)
+        )
+        per_plan: list[pl.Expr] = []
+        plugin_bit = len(self.rule_ids) - 1
+        for j, plan in enumerate(plans):
+            area = area_of[plan.treated if local else None]
+            cleared = pl.col(f"cleared:{plan.id}").fill_null(False)
+            failure = pl.lit(plan.failed)
+            for i in plan.own:
+                if i in self.row_wise:
+                    failure = failure | pl.col(f"e{i}")
+            outcomes = [
+                pl.col("_fixed"),
+                pl.when(cleared).then(pl.col(f"_area{area}_1")).otherwise(pl.col(f"_area{area}_0")),
+                pl.when(failure).then(_INSUFFICIENT).otherwise(0),
+            ]
+            words = [[pl.col(f"_core_{name}")] for name in self.mask_columns]
+            missing = [pl.col("_core_missing")]
+            for i in plan.own:
+                result = pl.col(f"r{i}")
+                outcome = self._outcome(i, cleared, plan.treated)
+                outcomes.append(pl.when(failure).then(0).otherwise(outcome))
+                bit = pl.lit(1 << (i % 64), _U64)
+                words[i // 64].append(
+                    pl.when(result.fill_null(True) & ~failure).then(bit).otherwise(pl.lit(0, _U64))
+                )
+                missing.append(
+                    pl.when(result.is_null() & ~failure).then(self._missing_bits(i)).otherwise(0)
+                )
+            words[plugin_bit // 64].append(
+                pl.when(failure)
+                .then(pl.lit(1 << (plugin_bit % 64), _U64))
+                .otherwise(pl.lit(0, _U64))
+            )
+            per_plan.append(pl.max_horizontal(outcomes).alias(f"_verdict{j}"))
+            per_plan.extend(
+                _bit_or(parts).alias(f"_{name}{j}")
+                for name, parts in zip(self.mask_columns, words, strict=True)
+            )
+            per_plan.append(_bit_or(missing).alias(f"_missing{j}"))
+        wide = (
+            results.with_columns(shared)
+            .with_columns(per_plan)
+            .select(
+                ROW,
+                "patient_id",
+                *(f"_verdict{j}" for j in range(len(plans))),
+                *(f"_{name}{j}" for name in self.mask_columns for j in range(len(plans))),
+                *(f"_missing{j}" for j in range(len(plans))),
+            )
+            .collect()
+        )
+        return _interleave(wide, [plan.id for plan in plans], self.mask_columns)
+
+    def _outcome(
+        self, i: int, cleared: pl.Expr | None = None, treated: frozenset[str] | None = None
+    ) -> pl.Expr:
+        """Return rule ``i``'s effective outcome, for a technique with that clearance value
+        (for a *requires clearance* rule) and treated area (for a local rule)."""
+        rule = self.rules[i]
+        result = pl.col(f"r{i}")
+        outcome = (
+            pl.when(result.is_null())
+            .then(_INSUFFICIENT)
+            .when(result)
+            .then(int(rule.outcome))
+            .otherwise(0)
+        )
+        if rule.outcome is Outcome.REQUIRES_CLEARANCE:
+            assert cleared is not None
+            outcome = pl.when(result.fill_null(False) & cleared).then(0).otherwise(outcome)
+        if rule.local and treated is not None:
+            sites = pl.col(f"s{i}")
+            outside = ~sites.list.eval(
+                pl.element().is_in(pl.lit(pl.Series(sorted(treated))).implode())
+            ).list.any()
+            outcome = (
+                pl.when(result.fill_null(False) & sites.is_not_null() & outside)
+                .then(pl.min_horizontal(outcome, pl.lit(_PERMITTING)))
+                .otherwise(outcome)
+            )
+        return outcome
 
     def _decide_one(self, results: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
         rules = self.rules
@@ -336,7 +482,10 @@ class Kernel:
         hit = pl.col("_failed").fill_null(False)
         return (
             decisions.join(
-                failures.with_columns(_failed=pl.lit(True)), on=[ROW, "technique"], how="left"
+                failures.with_columns(_failed=pl.lit(True)),
+                on=[ROW, "technique"],
+                how="left",
+                maintain_order="left",
             )
             .with_columns(
                 pl.when(hit)
@@ -355,7 +504,9 @@ class Kernel:
     def with_lists(self, decisions: pl.DataFrame) -> pl.DataFrame:
         """Add ``fired_rules`` and ``missing``, the lists the masks stand for, in bit order.
 
-        Each distinct mask is decoded once, column-wise, and joined back.
+        The masks are decoded with integer operations, a chunk of rows at a time
+        (:func:`_bit_lists`); :meth:`fired_ids` and :func:`missing_labels` are the same
+        decoding for one row.
         """
         fired_names = [(mask_column(i // 64), i % 64, rid) for i, rid in enumerate(self.rule_ids)]
         missing_names = [
@@ -363,13 +514,10 @@ class Kernel:
             for bit, name in enumerate(MISSING_FACTS)
             if bit in self._read_bits
         ]
-        out = decisions.lazy()
-        for keys, names, alias in (
-            (list(self.mask_columns), fired_names, "fired_rules"),
-            (["missing_mask"], missing_names, "missing"),
-        ):
-            out = out.join(_decoded(decisions, keys, names, alias), on=keys, how="left")
-        return out.collect()
+        return decisions.with_columns(
+            _bit_lists(decisions, list(self.mask_columns), fired_names, "fired_rules"),
+            _bit_lists(decisions, ["missing_mask"], missing_names, "missing"),
+        )
 
     def _missing_bits(self, i: int) -> pl.Expr:
         """Return the bits of the facts rule ``i`` reads that are not recorded (or are items)."""
@@ -398,47 +546,93 @@ def mask_column(word: int) -> str:
     return "fired_mask" if word == 0 else f"fired_mask_{word}"
 
 
-_DECODE_CHUNK = 1 << 18
+_DECODE_CHUNK = 1 << 17
 
 
-def _decoded(
+def _bit_lists(
     decisions: pl.DataFrame, keys: list[str], names: list[tuple[str, int, str]], alias: str
-) -> pl.LazyFrame:
-    """Return per distinct value of the mask columns ``keys`` the names of its set bits.
+) -> pl.Series:
+    """Return per row the names of the bits set in the mask columns ``keys``, in order.
 
-    ``names`` gives, in order, each bit's column, position in that column and name. The
-    masks are unpacked into a bit matrix with numpy, a chunk of masks at a time, and the
-    lists built from its set bits' offsets with Arrow.
+    ``names`` gives, in order, each bit's column, position in that column and name; the
+    lists are of an ``Enum`` of the names. A bit without a name must not be set. A chunk of
+    rows at a time, the bytes of each mask word that hold named bits are unpacked into bits
+    (``numpy.unpackbits``), and the list offsets and values read off the set bits.
     """
     import numpy as np
     import pyarrow as pa  # type: ignore[import-untyped]
 
-    distinct = decisions.select(keys).unique()
     order = [keys.index(column) for column, _, _ in names]
     assert order == sorted(order), "names run column by column"
     labels = [name for _, _, name in names]
     kind = pl.Enum(labels)
     text = pl.Series(labels, dtype=kind)
+    words: dict[str, np.ndarray[Any, Any]] = {}
+    widths: dict[str, int] = {}
+    label_of: list[int] = []
+    for key in keys:
+        positions = {p: n for n, (c, p, _) in enumerate(names) if c == key}
+        unnamed = ~sum(1 << p for p in positions) & (2**64 - 1)
+        column = decisions[key].cast(_U64)
+        stray = (pl.col(key).cast(_U64) & pl.lit(unnamed, _U64)) != 0
+        if unnamed and decisions.select(stray.any()).item():
+            raise ValueError(f"{key} has a bit set that stands for nothing")
+        words[key] = np.ascontiguousarray(column.fill_null(0).to_numpy(), dtype="<u8")
+        widths[key] = max(positions, default=-1) // 8 + 1
+        label_of.extend(positions.get(p, 0) for p in range(8 * widths[key]))
+    index = np.array(label_of, dtype=np.uint32)
     chunks = []
-    for start in range(0, len(distinct), _DECODE_CHUNK):
-        part = distinct.slice(start, _DECODE_CHUNK)
-        words = [part[key].to_numpy() for key in keys]
+    for start in range(0, max(len(decisions), 1), _DECODE_CHUNK):
         blocks = []
-        for key, word in zip(keys, words, strict=True):  # names run column by column
-            positions = np.array([p for c, p, _ in names if c == key], dtype=np.uint64)
-            blocks.append((word[:, None] >> positions[None, :]) & np.uint64(1))
-        bits = np.concatenate(blocks, axis=1).astype(bool)
-        _, which = np.nonzero(bits)
-        offsets = np.zeros(len(part) + 1, dtype=np.int32)
-        np.cumsum(bits.sum(axis=1), out=offsets[1:])
+        for key in keys:
+            word = words[key][start : start + _DECODE_CHUNK]
+            raw = word.view(np.uint8).reshape(-1, 8)[:, : widths[key]]
+            blocks.append(np.unpackbits(raw, axis=1, bitorder="little"))
+        bits = np.concatenate(blocks, axis=1) if len(blocks) > 1 else blocks[0]
+        which = index[np.flatnonzero(bits) % bits.shape[1]] if bits.shape[1] else index[:0]
+        offsets = np.zeros(len(bits) + 1, dtype=np.int32)
+        np.cumsum(bits.sum(axis=1, dtype=np.int32), out=offsets[1:])
         values = text.gather(pl.Series(which, dtype=pl.UInt32())).to_arrow()
         lists = pa.ListArray.from_arrays(pa.array(offsets), values)
-        frame = pl.from_arrow(pa.table({alias: lists}))
-        assert isinstance(frame, pl.DataFrame)
-        chunks.append(part.with_columns(frame[alias].cast(pl.List(kind))))
-    if not chunks:
-        return distinct.lazy().with_columns(pl.lit([], pl.List(kind)).alias(alias))
-    return pl.concat(chunks).lazy()
+        chunks.append(pl.Series(alias, lists).cast(pl.List(kind)))
+    return pl.concat(chunks).slice(0, len(decisions)).alias(alias)
+
+
+def _interleave(wide: pl.DataFrame, techniques: list[str], masks: Sequence[str]) -> pl.DataFrame:
+    """Return the per-technique columns of ``wide`` as rows: technique by technique per row.
+
+    ``wide`` has :data:`ROW`, ``patient_id`` and, for technique ``j``, ``_verdict<j>`` (an
+    outcome number), ``_<mask><j>`` per fired-mask column and ``_missing<j>``, none null.
+    """
+    import numpy as np
+
+    n, k = len(wide), len(techniques)
+
+    def rows(prefix: str) -> np.ndarray[Any, Any]:
+        columns = [wide[f"{prefix}{j}"] for j in range(k)]
+        assert all(c.null_count() == 0 for c in columns)
+        return np.column_stack([c.to_numpy() for c in columns]).reshape(n * k)
+
+    repeat = pl.Series(np.repeat(np.arange(n, dtype=np.uint32), k))
+    verdict = pl.Series(rows("_verdict"), dtype=pl.Int64())
+    labels = pl.Series([_LABELS.get(o) for o in range(max(_LABELS) + 1)], dtype=pl.String())
+    return pl.DataFrame(
+        {
+            ROW: wide[ROW].gather(repeat),
+            "patient_id": wide["patient_id"].gather(repeat),
+            "technique": pl.Series(techniques, dtype=pl.String()).gather(
+                pl.Series(np.tile(np.arange(k, dtype=np.uint32), n))
+            ),
+            "verdict": labels.gather(verdict),
+            "permitted": verdict <= _PERMITTING,
+            **{name: pl.Series(rows(f"_{name}"), dtype=_U64) for name in masks},
+            "missing_mask": pl.Series(rows("_missing"), dtype=_U64),
+        }
+    )
+
+
+def _area_key(area: frozenset[str] | None) -> tuple[int, list[str]]:
+    return (0, []) if area is None else (1, sorted(area))
 
 
 def _bit_or(parts: list[pl.Expr]) -> pl.Expr:

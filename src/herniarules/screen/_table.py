@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import functools
+import itertools
+import operator
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import polars as pl
 
-from herniarules._codegen import define
 from herniarules.model import Patient, Vitals
 
 __all__ = ["CHILDREN", "PATIENT_SCHEMA", "patients_to_table", "row_to_dict"]
@@ -114,61 +114,90 @@ def _enum_kind(hint: object) -> str | None:
     return None
 
 
-def _value_code(kind: str | None, expression: str) -> str:
-    """Return Python giving the row value of ``expression``, a field of that ``kind``."""
+def _values(items: list[Any], cls: type, name: str) -> list[Any]:
+    """Return field ``name`` of every item of type ``cls`` as a row value, in order."""
+    kind = _enum_kind(typing.get_type_hints(cls)[name])
     if kind == "enum":
-        return f"{expression}._value_"
+        return list(map(operator.attrgetter(f"{name}._value_"), items))
+    values = list(map(operator.attrgetter(name), items))
     if kind == "optional":
-        return f"(None if (_v := {expression}) is None else _v._value_)"
-    return expression
+        return [None if v is None else v._value_ for v in values]
+    return values
 
 
-def _record_code(cls: type, fields: Iterable[str], item: str) -> str:
-    hints = typing.get_type_hints(cls)
-    parts = [
-        f"{name!r}: {_value_code(_enum_kind(hints[name]), f'{item}.{name}')}" for name in fields
-    ]
-    return "{" + ", ".join(parts) + "}"
+def patient_columns(patients: Iterable[Patient]) -> dict[str, list[Any]]:
+    """Return the values of :func:`patient_row`'s fields as flat columns, a list per field.
 
-
-@functools.cache
-def _row_function() -> Callable[[Patient], dict[str, Any]]:
-    """Return :func:`patient_row` as one generated function (the attribute reads inline).
-
-    :func:`patient_row` stays the reference; a test checks that the two agree.
+    ``id``..., ``vitals.<field>``, per child list ``<name>.<field>`` (every record's value,
+    patient after patient) and ``<name>`` (offsets: where each patient's records end, after a
+    0); ``indications.`` holds the indications, ``indications`` their offsets.
     """
+    people = list(patients)
     hints = typing.get_type_hints(Patient)
-    (indication,) = set(typing.get_args(hints["indications"])) - {Ellipsis}
-    assert _enum_kind(indication) == "enum"
-    lines = [
-        "def patient_row(p):",
-        "    return {",
-        "        'id': p.id,",
-        "        'age': p.age,",
-        "        'sex': p.sex._value_,",
-        f"        'vitals': {_record_code(Vitals, _VITALS, 'p.vitals')},",
-        "        'pregnant': p.pregnant,",
-        "        'inflammatory_process': p.inflammatory_process,",
-        "        'indications': [i._value_ for i in p.indications],",
-    ]
-    for name, fields in CHILDREN.items():
+    columns: dict[str, list[Any]] = {
+        name: _values(people, Patient, name)
+        for name in ("id", "age", "sex", "pregnant", "inflammatory_process")
+    }
+    vitals = list(map(operator.attrgetter("vitals"), people))
+    for name in _VITALS:
+        columns[f"vitals.{name}"] = _values(vitals, Vitals, name)
+    for name in (*CHILDREN, "indications"):
+        lists = list(map(operator.attrgetter(name), people))
+        columns[name] = list(itertools.accumulate(map(len, lists), initial=0))
+        items = list(itertools.chain.from_iterable(lists))
+        if name == "indications":
+            columns["indications."] = list(map(operator.attrgetter("_value_"), items))
+            continue
         (child,) = set(typing.get_args(hints[name])) - {Ellipsis}
-        lines.append(f"        {name!r}: [{_record_code(child, fields, 'r')} for r in p.{name}],")
-    lines.append("    }")
-    function: Callable[[Patient], dict[str, Any]] = define(
-        "\n".join(lines), "patient_row", "patient table row", {}
-    )
-    return function
+        for field in CHILDREN[name]:
+            columns[f"{name}.{field}"] = _values(items, child, field)
+    return columns
 
 
 def patients_to_table(patients: Iterable[Patient]) -> pl.DataFrame:
-    """Return a patient table holding ``patients``, in order."""
+    """Return a patient table holding ``patients``, in order.
+
+    The patients are written column by column (:func:`patient_columns`) and the columns
+    assembled with Arrow; :func:`patients_to_table_by_rows` is the same table row by row.
+    """
     import pyarrow as pa  # type: ignore[import-untyped]
 
-    rows = list(map(_row_function(), patients))
+    columns = patient_columns(patients)
     types = pl.DataFrame(schema=PATIENT_SCHEMA).to_arrow().schema
-    table = pa.Table.from_pylist(rows, schema=types)
-    frame = pl.from_arrow(table)
+
+    def flat(prefix: str, dtype: Any) -> Any:
+        return pa.StructArray.from_arrays(
+            [pa.array(columns[f"{prefix}.{f.name}"], f.type) for f in dtype],
+            fields=list(dtype),
+        )
+
+    def listed(name: str, values: Any) -> Any:
+        offsets = pa.array(columns[name], pa.int64())
+        return pa.LargeListArray.from_arrays(offsets, values)
+
+    arrays = []
+    for field in types:
+        name, dtype = field.name, field.type
+        if name == "vitals":
+            arrays.append(flat(name, dtype))
+        elif name == "indications":
+            arrays.append(listed(name, pa.array(columns["indications."], dtype.value_type)))
+        elif name in CHILDREN:
+            arrays.append(listed(name, flat(name, dtype.value_type)))
+        else:
+            arrays.append(pa.array(columns[name], dtype))
+    frame = pl.from_arrow(pa.Table.from_arrays(arrays, schema=types))
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def patients_to_table_by_rows(patients: Iterable[Patient]) -> pl.DataFrame:
+    """Return :func:`patients_to_table` from one row of plain values per patient."""
+    import pyarrow as pa
+
+    rows = list(map(patient_row, patients))
+    types = pl.DataFrame(schema=PATIENT_SCHEMA).to_arrow().schema
+    frame = pl.from_arrow(pa.Table.from_pylist(rows, schema=types))
     assert isinstance(frame, pl.DataFrame)
     return frame
 

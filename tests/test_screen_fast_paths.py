@@ -1,0 +1,129 @@
+"""The screen's fast paths give what their obvious references give."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import attrs
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import herniarules
+from herniarules import Engine, Patient
+from herniarules.screen import _clearances
+from herniarules.screen._facts import derive_table
+from herniarules.screen._kernel import Kernel, missing_labels
+from herniarules.screen._table import patients_to_table
+from herniarules.testing import strategies
+
+AS_OF = strategies.AS_OF
+EXAMPLES = Path(__file__).parent.parent / "examples" / "patients"
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine()
+
+
+def _decisions(kernel: Kernel, patients: list[Patient], day: date) -> tuple[Any, Any]:
+    table = patients_to_table(patients)
+    facts, errors = derive_table(table, day, kernel.engine.terminology, read=True)
+    assert not errors
+    clearances = _clearances(table, [plan.id for plan in kernel.plans], day)
+    return kernel.decide(facts, clearances), kernel.decide_per_technique(facts, clearances)
+
+
+def _check_lists(kernel: Kernel, decisions: pl.DataFrame) -> None:
+    listed = kernel.with_lists(decisions)
+    for row in listed.iter_rows(named=True):
+        words = [row[name] for name in kernel.mask_columns]
+        assert row["fired_rules"] == kernel.fired_ids(*words)
+        assert row["missing"] == missing_labels(row["missing_mask"])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(strategies.patients(with_hernia=None), min_size=1, max_size=12),
+    st.sampled_from([None, ["vacuum", "classic"], ["honey"]]),
+)
+def test_deciding_every_technique_at_once_gives_the_per_technique_decisions(
+    engine: Engine, patients: list[Patient], techniques: list[str] | None
+) -> None:
+    patients = [attrs.evolve(p, id=f"P-{i}") for i, p in enumerate(patients)]
+    kernel = Kernel(engine, techniques)
+    fast, reference = _decisions(kernel, patients, AS_OF)
+    assert fast.equals(reference)
+    _check_lists(kernel, fast)
+
+
+def test_the_examples_are_decided_at_once_as_per_technique(engine: Engine) -> None:
+    patients = [herniarules.load_patient(p) for p in sorted(EXAMPLES.glob("*.json"))]
+    kernel = Kernel(engine)
+    fast, reference = _decisions(kernel, patients, date(2026, 11, 27))
+    assert fast.equals(reference)
+    _check_lists(kernel, fast)
+
+
+def test_a_mask_bit_that_stands_for_no_name_is_refused(engine: Engine) -> None:
+    from herniarules.screen._kernel import _bit_lists
+
+    frame = pl.DataFrame({"missing_mask": [1 << 63]}, schema={"missing_mask": pl.UInt64()})
+    with pytest.raises(ValueError, match="stands for nothing"):
+        _bit_lists(frame, ["missing_mask"], [("missing_mask", 0, "first")], "missing")
+
+
+_SPELLINGS = st.sampled_from(
+    [
+        "M51.16",
+        "M5116",
+        "m51.16",
+        "m5116",
+        " M51.16",
+        "M51.16 ",
+        "M49.0*",
+        "A18.0†",
+        "C61",
+        "c61",
+        "C34.1",
+        "C341",
+        "Z91.030",
+        "T78.3XXA",
+        "t78.3xxa",
+        "O9A.1",
+        "M51.1.6",
+        "M5.116",
+        "MM1.16",
+        "151.16",
+        "M51.",
+        "C99.9",
+        "C9",
+        "",
+        "not a code",
+        "Ｍ51.16",
+        "M51.16\n",
+        "M54.5",
+        "M54.50",
+        "S13.0XXA",
+        "F32.A",
+        "U07.1",
+        "XYZ",
+    ]
+)
+_SYSTEMS = st.sampled_from(["icd-10", "icd-10-cm", "icd-11", "ICD-10", ""])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_SYSTEMS, _SPELLINGS), min_size=1, max_size=20, unique=True))
+def test_the_joined_code_lookup_gives_what_each_code_looked_up_gives(
+    engine: Engine, codes: list[tuple[str, str]]
+) -> None:
+    from herniarules.screen._facts import _code_lookup, _code_lookup_joined
+
+    frame = pl.DataFrame(codes, schema={"system": pl.String(), "code": pl.String()}, orient="row")
+    for terminology in (engine.terminology, herniarules.terminology.DEFAULT_TERMINOLOGY):
+        joined = _code_lookup_joined(frame, terminology).sort("system", "code")
+        assert joined.equals(_code_lookup(frame, terminology).sort("system", "code"))
