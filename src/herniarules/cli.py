@@ -383,6 +383,7 @@ def _serve(args: argparse.Namespace, engine: Engine, err: TextIO) -> int:
         insecure_dev=args.insecure_dev,
         public_url=args.public_url,
         cors_origins=tuple(args.cors_origin),
+        freeze_at_startup=True,
     )
     app = create_app(engine, audit=audit, config=config)
     try:

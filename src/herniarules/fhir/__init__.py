@@ -29,7 +29,12 @@ from herniarules.fhir._base import (
 )
 from herniarules.fhir._read import PATIENT_TYPES, READ_TYPES, map_resources, sources_of
 from herniarules.fhir._reading import Source
-from herniarules.fhir._write import detected_issues, finding_provenance, guidance_response
+from herniarules.fhir._write import (
+    ProvenanceIndex,
+    detected_issues,
+    finding_provenance,
+    guidance_response,
+)
 from herniarules.fhir.extensions import structure_definitions
 from herniarules.fhir.strict import SchemaValidator
 
@@ -42,6 +47,7 @@ __all__ = [
     "FhirRecord",
     "Freshness",
     "Note",
+    "ProvenanceIndex",
     "SchemaValidator",
     "detected_issues",
     "finding_provenance",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from herniarules.fhir import extensions as ext
@@ -13,7 +13,7 @@ from herniarules.terminology import DEFAULT_TERMINOLOGY, normalize_code
 from herniarules.terminology.codes import dotted
 from herniarules.vocabulary import allergy_concepts, classify_medication
 
-__all__ = ["detected_issues", "finding_provenance", "guidance_response"]
+__all__ = ["ProvenanceIndex", "detected_issues", "finding_provenance", "guidance_response"]
 
 #: Code system of herniarules rule ids (a DetectedIssue's ``code``).
 RULES_SYSTEM = f"{ext.BASE}/CodeSystem/rule"
@@ -120,7 +120,92 @@ def finding_provenance(finding: Finding, record: FhirRecord) -> tuple[str, ...]:
     A finding about one condition (its evidence holds condition items) names that condition's
     resource; a finding about a flat fact names every element the fact is derived from
     (``bp_grade``: the systolic and diastolic components).
+
+    This is the reference: every call scans the record's provenance again.
+    :class:`ProvenanceIndex` gives the same answers for many findings of one record.
     """
+    codes: list[dict[str, list[int]]] = []
+
+    def condition_codes() -> dict[str, list[int]]:
+        if not codes:
+            codes.append(_condition_codes(record))
+        return codes[0]
+
+    return _provenance(
+        finding,
+        record,
+        lambda paths: _entries(record, paths),
+        condition_codes,
+        lambda: _concept_items(record),
+    )
+
+
+class ProvenanceIndex:
+    """:func:`finding_provenance` for the findings of one record, its lookups built once.
+
+    The provenance paths are indexed by every prefix a finding's path can name
+    (``conditions[0]`` for ``conditions[0].code``), so a lookup reads only the entries it
+    returns; the condition codes and the concepts of each item are worked out on first use.
+    The index holds the record's own data and lives as long as the caller keeps it (one
+    hook call), never in a process-wide cache.
+    """
+
+    def __init__(self, record: FhirRecord) -> None:
+        self.record = record
+        elements = list(record.provenance.values())
+        self._elements = elements
+        by_prefix: dict[str, list[int]] = {}
+        for position, key in enumerate(record.provenance):
+            by_prefix.setdefault(key, []).append(position)
+            for end, char in enumerate(key):
+                if char in ".[":
+                    positions = by_prefix.setdefault(key[:end], [])
+                    if not positions or positions[-1] != position:
+                        positions.append(position)
+        self._by_prefix = by_prefix
+        self._codes: dict[str, list[int]] | None = None
+        self._concepts: list[tuple[str, frozenset[str]]] | None = None
+        self._found: dict[tuple[str, ...], list[str]] = {}
+
+    def _entries(self, paths: Iterable[str]) -> list[str]:
+        wanted = tuple(paths)
+        found = self._found.get(wanted)
+        if found is None:
+            positions: set[int] = set()
+            for path in wanted:
+                positions.update(self._by_prefix.get(path, ()))
+            found = []
+            for position in sorted(positions):
+                element = self._elements[position]
+                if element not in found:
+                    found.append(element)
+            self._found[wanted] = found
+        return found
+
+    def _condition_codes(self) -> dict[str, list[int]]:
+        if self._codes is None:
+            self._codes = _condition_codes(self.record)
+        return self._codes
+
+    def _concept_items(self) -> list[tuple[str, frozenset[str]]]:
+        if self._concepts is None:
+            self._concepts = _concept_items(self.record)
+        return self._concepts
+
+    def __call__(self, finding: Finding) -> tuple[str, ...]:
+        """Return what :func:`finding_provenance` returns for ``finding`` and the record."""
+        return _provenance(
+            finding, self.record, self._entries, self._condition_codes, self._concept_items
+        )
+
+
+def _provenance(
+    finding: Finding,
+    record: FhirRecord,
+    entries: Callable[[Iterable[str]], list[str]],
+    condition_codes: Callable[[], dict[str, list[int]]],
+    concept_items: Callable[[], list[tuple[str, frozenset[str]]]],
+) -> tuple[str, ...]:
     found: list[str] = []
 
     def add(elements: Iterable[str]) -> None:
@@ -128,32 +213,31 @@ def finding_provenance(finding: Finding, record: FhirRecord) -> tuple[str, ...]:
             if element not in found:
                 found.append(element)
 
-    codes: dict[str, list[int]] | None = None
     for name, value in finding.evidence.items():
         if name == "conditions" and isinstance(value, tuple):
-            codes = codes if codes is not None else _condition_codes(record)
+            codes = condition_codes()
             for item in value:
                 key = item.get("code") or item.get("concept")
                 for index in codes.get(str(key), ()):
-                    add(_entries(record, [f"conditions[{index}]"]))
+                    add(entries([f"conditions[{index}]"]))
             continue
         if name in ("exacerbated_conditions", "unrecorded_hernia_codes", "unconfirmed_conditions"):
-            codes = codes if codes is not None else _condition_codes(record)
+            codes = condition_codes()
             for key in value or ():
                 for index in codes.get(str(key), ()):
-                    add(_entries(record, [f"conditions[{index}]"]))
+                    add(entries([f"conditions[{index}]"]))
             continue
         if name == "unclassified_conditions":
             for index, condition in enumerate(record.patient.conditions):
                 if condition.code is None and condition.concept is None:
-                    add(_entries(record, [f"conditions[{index}]"]))
+                    add(entries([f"conditions[{index}]"]))
             continue
-        add(_entries(record, _FACT_PATHS.get(name, ())))
+        add(entries(_FACT_PATHS.get(name, ())))
         if name in _CONCEPT_FACTS:
             wanted = _CONCEPT_FACTS[name] or frozenset(value or ())
-            for path, meant in _concept_items(record):
+            for path, meant in concept_items():
                 if meant & wanted:
-                    add(_entries(record, [path]))
+                    add(entries([path]))
     return tuple(found)
 
 
@@ -196,9 +280,10 @@ def detected_issues(assessment: Assessment, record: FhirRecord) -> list[dict[str
                 grouped[key] = (finding, [])
             grouped[key][1].append(decision.technique)
     issues = []
+    provenance = ProvenanceIndex(record)
     patient = {"reference": record.patient_resource} if record.patient_resource else None
     for (rule_id, site), (finding, techniques) in sorted(grouped.items(), key=lambda kv: kv[0][0]):
-        elements = finding_provenance(finding, record)
+        elements = provenance(finding)
         references: list[dict[str, str]] = []
         for element in elements:
             reference = _reference(element)

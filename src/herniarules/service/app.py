@@ -17,9 +17,11 @@ the size limit, 503 when the call takes longer than the time limit.
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import html
 import json
+import re
 import sys
 import time
 import uuid
@@ -38,7 +40,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from herniarules._json import _DECODER
+from herniarules._json import _DECODER, _JSON_SPACE, _PLAIN_SCAN, QUICK_ERRORS, _nesting
 from herniarules.engine import Engine
 from herniarules.errors import InputError, Problem
 from herniarules.outcomes import Assessment, Decision
@@ -80,6 +82,11 @@ class ServiceConfig:
     :param fhir_timeout_s: longest one call to a FHIR server may take.
     :param fhir_max_bytes: most bytes read from FHIR servers for one hook call.
     :param allow_http_fhir: let the service call FHIR servers over plain http off loopback.
+    :param freeze_at_startup: when the server starts, move every object the process holds
+        then (the engine, its rules, the code tables) out of the garbage collector's sight
+        (:func:`gc.freeze`), so that the collections a call's allocations set off do not
+        walk them again. It acts on the whole process: ``herniarules serve`` sets it; leave
+        it off when the service is one application among others in a process.
     """
 
     issuers: Mapping[str, Issuer] = attrs.field(factory=dict)
@@ -91,6 +98,7 @@ class ServiceConfig:
     fhir_timeout_s: float = 5.0
     fhir_max_bytes: int = 10_000_000
     allow_http_fhir: bool = False
+    freeze_at_startup: bool = False
     today: Callable[[], date] = _today
     clock: Callable[[], float] = time.time
 
@@ -148,6 +156,28 @@ def _error(status: int, problems: Sequence[Problem], code: str, **headers: str) 
     return JSONResponse(outcome(problems, code), status_code=status, headers=headers or None)
 
 
+#: JSON as Starlette's ``JSONResponse`` writes it, and the same with non-ASCII escaped.
+_JSON_TEXT = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, separators=(",", ":"), check_circular=False
+).encode
+_JSON_ASCII = json.JSONEncoder(
+    ensure_ascii=True, allow_nan=False, separators=(",", ":"), check_circular=False
+).encode
+
+
+def _json_body(content: Any) -> bytes:
+    """Return ``content`` as the bytes ``JSONResponse(content).body`` holds.
+
+    The ASCII encoder is the quicker; where it wrote no ``\\u`` escape the text has no
+    character it would escape differently, so its bytes are the same. Otherwise the text is
+    written again as ``JSONResponse`` writes it (UTF-8, non-ASCII as is).
+    """
+    text = _JSON_ASCII(content)
+    if "\\u" in text:
+        text = _JSON_TEXT(content)
+    return text.encode("utf-8")
+
+
 def _canonical(value: object) -> bytes:
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return text.encode()
@@ -157,7 +187,12 @@ class _TooLarge(Exception):
     """The request body is larger than ``ServiceConfig.max_body_bytes``; answered with 413."""
 
 
-def _parse(body: bytes) -> Any:
+def _parse_reference(body: bytes) -> Any:
+    """Parse a request body: UTF-8, JSON without NaN or a repeated key, nested at most
+    :data:`MAX_NESTING` deep; raise :class:`RequestError` naming what is wrong.
+
+    The exact reader, with a hook on every object to find repeated keys.
+    """
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -171,11 +206,53 @@ def _parse(body: bytes) -> Any:
         raise RequestError([Problem("$", f"nested deeper than {MAX_NESTING} levels")]) from None
     except ValueError as exc:
         raise RequestError([Problem("$", f"not valid JSON: {exc}")]) from None
-    if text.count("[") + text.count("{") > MAX_NESTING:
-        from herniarules._json import _nesting
+    if text.count("[") + text.count("{") > MAX_NESTING and _nesting(data) > MAX_NESTING:
+        raise RequestError([Problem("$", f"nested deeper than {MAX_NESTING} levels")])
+    return data
 
-        if _nesting(data) > MAX_NESTING:
-            raise RequestError([Problem("$", f"nested deeper than {MAX_NESTING} levels")])
+
+#: A key whose closing quote is followed by whitespace before its colon.
+_SPACED_KEY = re.compile(r'"[ \t\n\r]+:')
+
+
+def _shape(data: Any) -> tuple[int, int]:
+    """Return the nesting depth of parsed JSON data and the number of keys of all its objects."""
+    if type(data) is not dict and type(data) is not list:
+        return 0, 0
+    depth = keys = 0
+    level = [data]
+    while level:
+        depth += 1
+        below: list[Any] = []
+        for node in level:
+            children: Any = node
+            if type(node) is dict:
+                keys += len(node)
+                children = node.values()
+            below += [child for child in children if type(child) is dict or type(child) is list]
+        level = below
+    return depth, keys
+
+
+def _parse(body: bytes) -> Any:
+    """Parse a request body as :func:`_parse_reference` does, with the C scanner alone.
+
+    The scanner cannot see a repeated key, so the keys of the parsed objects are counted and
+    compared with the ``":`` in the text: each key written ``"key":`` gives one, a string
+    holding ``\\":`` gives one more. A body with a key spaced from its colon, with fewer
+    keys than that count, nested too deep, or that the scanner does not read, goes to the
+    reference, which gives its data or names its problem.
+    """
+    try:
+        text = body.decode("utf-8")
+        data, end = _PLAIN_SCAN(text, 0)
+    except (UnicodeDecodeError, *QUICK_ERRORS):
+        return _parse_reference(body)
+    if end != len(text) and text[end:].strip(_JSON_SPACE):
+        return _parse_reference(body)
+    depth, keys = _shape(data)
+    if depth > MAX_NESTING or keys != text.count('":') or _SPACED_KEY.search(text):
+        return _parse_reference(body)
     return data
 
 
@@ -271,9 +348,9 @@ class _Service:
 
 def _provenance(record: Any) -> Callable[[Any], Sequence[str]]:
     """Return where a finding's values came from in the FHIR record (resource and element)."""
-    from herniarules.fhir import finding_provenance
+    from herniarules.fhir import ProvenanceIndex
 
-    return lambda finding: finding_provenance(finding, record)
+    return ProvenanceIndex(record)
 
 
 def _record_card(
@@ -519,8 +596,9 @@ def create_app(
         if time.monotonic() > deadline:
             raise TimeoutError
         state.audit.record_decision(record)
-        return JSONResponse(
-            {"cards": cards},
+        return Response(
+            _json_body({"cards": cards}),
+            media_type="application/json",
             headers={
                 "X-Decision-Id": decision_id,
                 "Content-Language": locale,
@@ -587,6 +665,9 @@ def create_app(
             timeout=config.fhir_timeout_s, follow_redirects=False
         ) as client:
             state.client = client
+            if config.freeze_at_startup:
+                gc.collect()
+                gc.freeze()
             yield
 
     async def server_error(request: Request, exc: Exception) -> Response:

@@ -13,7 +13,9 @@ A call carries ``Authorization: Bearer <JWT>``. The token is accepted only when
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -134,14 +136,47 @@ class TokenVerifier:
     def verify(self, authorization: str | None, audience: str) -> Mapping[str, Any]:
         """Return the claims of the bearer token in an ``Authorization`` header value.
 
+        The token is read once (:func:`_read_token`), its signature checked with the pinned
+        key's own algorithm, and its claims checked as PyJWT checks them, then as the
+        specification asks. :meth:`verify_reference` does the same through PyJWT's decoder.
+
         :raises AuthError: naming what is wrong with the token.
         """
-        if not authorization:
-            raise AuthError("no Authorization header: a bearer JWT is required")
-        scheme, _, token = authorization.partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
-            raise AuthError("the Authorization header must be 'Bearer <JWT>'")
+        token = _bearer(authorization)
+        try:
+            header, claims, signing_input, signature = _read_token(token)
+        except ValueError as exc:
+            raise AuthError(f"malformed JWT: {exc}") from None
+        alg = header.get("alg")
+        if alg not in ALGORITHMS:
+            raise AuthError(f"JWT alg must be one of {', '.join(ALGORITHMS)}, got {alg!r}")
+        iss = claims.get("iss")
+        issuer = self.issuers.get(iss) if isinstance(iss, str) else None
+        if issuer is None:
+            raise AuthError(f"JWT issuer {iss!r} is not allowed")
+        kid = header.get("kid")
+        key = issuer.keys.get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise AuthError(f"JWT kid {kid!r} is not a key pinned for {iss}")
+        if key.algorithm_name != alg:
+            raise AuthError(f"JWT alg {alg} does not match the pinned key's {key.algorithm_name}")
+        now = self._clock()
+        if not key.Algorithm.verify(signing_input, key.key, signature):
+            raise AuthError("JWT rejected: Signature verification failed")
+        problem = _claims_problem(claims, audience, now)
+        if problem is not None:
+            if problem == "aud":
+                raise AuthError(f"JWT aud must be this endpoint, {audience}")
+            raise AuthError(f"JWT rejected: {problem}")
+        assert isinstance(iss, str)
+        return self._check_times(claims, iss, now)
+
+    def verify_reference(self, authorization: str | None, audience: str) -> Mapping[str, Any]:
+        """:meth:`verify` through PyJWT's decoder: the header and claims read three times.
+
+        :raises AuthError: naming what is wrong with the token.
+        """
+        token = _bearer(authorization)
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
@@ -179,6 +214,11 @@ class TokenVerifier:
             raise AuthError(f"JWT aud must be this endpoint, {audience}") from None
         except jwt.PyJWTError as exc:
             raise AuthError(f"JWT rejected: {exc}") from None
+        assert isinstance(iss, str)
+        return self._check_times(claims, iss, now)
+
+    def _check_times(self, claims: dict[str, Any], iss: str, now: float) -> dict[str, Any]:
+        """Check ``exp``, ``iat`` and ``jti`` as the specification asks; record the ``jti``."""
         exp, iat, jti = claims["exp"], claims["iat"], claims["jti"]
         for name, value in (("exp", exp), ("iat", iat)):
             if isinstance(value, bool) or not isinstance(value, int | float):
@@ -191,7 +231,104 @@ class TokenVerifier:
             raise AuthError("JWT iat is in the future")
         if not isinstance(jti, str) or not jti or len(jti) > MAX_JTI:
             raise AuthError(f"JWT jti must be a string of 1 to {MAX_JTI} characters")
-        assert isinstance(iss, str)
         if not self.replay.add(iss, jti, float(exp) + self.leeway_s):
             raise AuthError("JWT jti was already used (replay), or too many live tokens")
         return claims
+
+
+def _bearer(authorization: str | None) -> str:
+    """Return the token of an ``Authorization: Bearer <JWT>`` header value."""
+    if not authorization:
+        raise AuthError("no Authorization header: a bearer JWT is required")
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise AuthError("the Authorization header must be 'Bearer <JWT>'")
+    return token
+
+
+#: The unpadded base64url alphabet (RFC 7515 section 2).
+_BASE64URL = re.compile(rb"[A-Za-z0-9_-]*")
+#: Claims every call's token must carry (a claim whose value is null counts as missing).
+_REQUIRED = ("iss", "aud", "exp", "iat", "jti")
+
+
+def _segment(segment: bytes, name: str) -> bytes:
+    """Decode one base64url segment of a compact JWS, as strictly as PyJWT does.
+
+    Up to two ``=`` of padding are accepted (then the length is a multiple of 4); any other
+    character outside the alphabet, an impossible length, or non-zero unused bits is refused.
+    """
+    stripped = segment.rstrip(b"=")
+    padding = len(segment) - len(stripped)
+    if (
+        padding > 2
+        or (padding and len(segment) % 4)
+        or len(stripped) % 4 == 1
+        or _BASE64URL.fullmatch(stripped) is None
+    ):
+        raise ValueError(f"Invalid {name} padding")
+    decoded = base64.urlsafe_b64decode(stripped + b"=" * (-len(stripped) % 4))
+    if base64.urlsafe_b64encode(decoded).rstrip(b"=") != stripped:
+        raise ValueError(f"Invalid {name} padding")
+    return decoded
+
+
+def _read_token(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
+    """Return the header, claims, signing input and signature of a compact JWS, read once.
+
+    :raises ValueError: naming what cannot be read. A header with ``crit`` or ``b64``
+        (JWS extensions, which no CDS client needs) is refused.
+    """
+    raw = token.encode("utf-8")
+    signing_input, dot, crypto = raw.rpartition(b".")
+    head, dot2, body = signing_input.partition(b".")
+    if not dot or not dot2:
+        raise ValueError("Not enough segments")
+    try:
+        header = json.loads(_segment(head, "header"))
+    except (UnicodeDecodeError, RecursionError) as exc:
+        raise ValueError(f"Invalid header string: {exc}") from None
+    if not isinstance(header, dict):
+        raise ValueError("Invalid header string: must be a json object")
+    if "kid" in header and not isinstance(header["kid"], str):
+        raise ValueError("Key ID header parameter must be a string")
+    if "crit" in header or "b64" in header:
+        raise ValueError("JWS extensions (crit, b64) are not accepted")
+    try:
+        claims = json.loads(_segment(body, "payload"))
+    except (UnicodeDecodeError, RecursionError) as exc:
+        raise ValueError(f"Invalid payload string: {exc}") from None
+    if not isinstance(claims, dict):
+        raise ValueError("Invalid payload string: must be a json object")
+    return header, claims, signing_input, _segment(crypto, "crypto")
+
+
+def _claims_problem(claims: Mapping[str, Any], audience: str, now: float) -> str | None:
+    """Return what PyJWT's claim checks would refuse in ``claims``, or ``None``.
+
+    The checks :meth:`TokenVerifier.verify_reference` asks of PyJWT: the required claims,
+    ``nbf`` (an integer, not after now), ``aud`` (the endpoint, alone or in a list of strings;
+    ``"aud"`` is returned for any audience problem), ``sub`` and ``jti`` (strings). ``iss``
+    was matched when the issuer was looked up.
+    """
+    for claim in _REQUIRED:
+        if claims.get(claim) is None:
+            return f'Token is missing the "{claim}" claim'
+    if "nbf" in claims:
+        try:
+            nbf = int(claims["nbf"])
+        except (ValueError, TypeError, OverflowError):
+            return "Not Before claim (nbf) must be an integer."
+        if nbf > now:
+            return "The token is not yet valid (nbf)"
+    aud = claims["aud"]
+    if isinstance(aud, str):
+        aud = [aud]
+    if not isinstance(aud, list) or any(not isinstance(a, str) for a in aud) or audience not in aud:
+        return "aud"
+    if "sub" in claims and not isinstance(claims["sub"], str):
+        return "Subject must be a string"
+    if not isinstance(claims["jti"], str):
+        return "JWT ID must be a string"
+    return None

@@ -13,6 +13,7 @@ clearance. No card holds a null or an empty value.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -102,9 +103,35 @@ def _t(tr: Translator | None, text: str) -> str:
     return text if tr is None else tr.text(text)
 
 
-def _escape(text: str) -> str:
-    """Return ``text`` with Markdown's special characters escaped (values from the record)."""
+def _escape_reference(text: str) -> str:
+    """Return ``text`` with Markdown's special characters escaped: the regular expression."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+#: Markdown's special characters (those of ``_MARKDOWN_SPECIAL``), the backslash first.
+_MARKDOWN_CHARACTERS = "\\`*_[]#|<>"
+
+
+def _escape(text: str) -> str:
+    """Return ``text`` with Markdown's special characters escaped (values from the record).
+
+    One ``str.replace`` per special character present, the backslash first so no escape is
+    escaped again; :func:`_escape_reference` does the same with the regular expression.
+    """
+    for char in _MARKDOWN_CHARACTERS:
+        if char in text:
+            text = text.replace(char, "\\" + char)
+    return text
+
+
+@functools.lru_cache(maxsize=4096)
+def _passage(source: str) -> str:
+    """Return a rule's source passage as a Markdown quote line, whitespace folded, escaped.
+
+    The passages are the rules' own texts, the same for every patient: the cache holds no
+    patient data and at most one entry per passage of the installed rules (bounded anyway).
+    """
+    return f"  > {_escape(' '.join(source.split()))}"
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -153,7 +180,7 @@ def _finding_lines(
     if sources:
         lines.append(_t(tr, N_("  - from: {sources}")).format(sources=_escape(", ".join(sources))))
     lines.append("")
-    lines.append(f"  > {_escape(' '.join(finding.source.split()))}")
+    lines.append(_passage(finding.source))
     lines.append("")
     return lines
 

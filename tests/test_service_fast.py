@@ -1,0 +1,378 @@
+"""The service's quick paths agree with the slow, obvious references beside them."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from datetime import date
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from starlette.responses import JSONResponse, Response
+
+from herniarules import Engine
+from herniarules.fhir import (
+    PREFETCH,
+    FhirRecord,
+    ProvenanceIndex,
+    finding_provenance,
+    from_bundle,
+    from_prefetch,
+)
+from herniarules.service import app, cards
+from herniarules.service.auth import AuthError, TokenVerifier, load_issuer
+from herniarules.service.hook_request import RequestError
+from tests.service_support import (
+    SANDBOX,
+    SANDBOX_ISS,
+    SANDBOX_KID,
+    SYNTHEA,
+    prefetch_for,
+    us_core_resources,
+)
+from tests.test_fhir import load
+
+ENGINE = Engine()
+
+
+def _records() -> list[tuple[str, FhirRecord]]:
+    records = []
+    for path in sorted(SYNTHEA.glob("*.json")):
+        for day in (date(2015, 8, 14), date(2024, 1, 1)):
+            records.append((f"{path.name} {day}", from_bundle(load(path), as_of=day)))
+    prefetch = prefetch_for(PREFETCH, us_core_resources(), "example")
+    for day in (date(2020, 1, 1), date(2026, 12, 3)):
+        records.append((f"us-core example {day}", from_prefetch(prefetch, as_of=day)))
+    return records
+
+
+_RECORDS = _records()
+
+
+@pytest.mark.parametrize(("name", "record"), _RECORDS, ids=[name for name, _ in _RECORDS])
+def test_the_provenance_index_names_what_the_reference_scan_names(
+    name: str, record: FhirRecord
+) -> None:
+    index = ProvenanceIndex(record)
+    assessment = ENGINE.assess(record.patient, as_of=record.as_of)
+    findings = [f for d in assessment.decisions for f in d.findings]
+    assert findings, name
+    for finding in findings:
+        assert index(finding) == finding_provenance(finding, record), (name, finding.rule_id)
+
+
+@given(st.text(alphabet=st.sampled_from("ab \\`*_[]#|<>\n\t\u00e9\u2028{}()!")) | st.text())
+def test_markdown_escaping_by_translation_is_the_regular_expression(text: str) -> None:
+    assert cards._escape(text) == cards._escape_reference(text)
+
+
+# -- tokens: the one-pass reader against PyJWT's decoder ------------------------------------
+
+AUD = "https://cds.example.org/cds-services/herniarules-patient-view"
+_EC_KEY = serialization.load_pem_private_key((SANDBOX / "ecprivkey.pem").read_bytes(), None)
+_RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+_RSA_ISS = "https://rsa.example.org"
+_RSA_JWK = {
+    **json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(_RSA_KEY.public_key())),
+    "kid": "rsa-1",
+    "alg": "RS384",
+}
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def _signed(header: bytes, payload: bytes, rsa_key: bool = False) -> str:
+    """A compact JWS of raw header and payload bytes, signed ES384 (or RS384)."""
+    signing_input = _b64(header) + b"." + _b64(payload)
+    if rsa_key:
+        signature = _RSA_KEY.sign(signing_input, padding.PKCS1v15(), hashes.SHA384())
+    else:
+        der = _EC_KEY.sign(signing_input, ec.ECDSA(hashes.SHA384()))  # type: ignore[union-attr, call-arg]
+        r, s = utils.decode_dss_signature(der)
+        signature = r.to_bytes(48, "big") + s.to_bytes(48, "big")
+    return (signing_input + b"." + _b64(signature)).decode()
+
+
+def _header(**fields: Any) -> dict[str, Any]:
+    return {"alg": "ES384", "typ": "JWT", "kid": SANDBOX_KID, **fields}
+
+
+def _claims(**fields: Any) -> dict[str, Any]:
+    now = int(time.time())
+    claims = {"iss": SANDBOX_ISS, "aud": AUD, "iat": now, "exp": now + 120, "jti": "j-1"}
+    claims.update(fields)
+    return {k: v for k, v in claims.items() if v is not _DROP}
+
+
+_DROP = object()
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value).encode()
+
+
+def _tokens() -> list[tuple[str, str]]:
+    now = int(time.time())
+    cases: list[tuple[str, str]] = [
+        ("valid", _signed(_json(_header()), _json(_claims()))),
+        ("aud in a list", _signed(_json(_header()), _json(_claims(aud=["x", AUD])))),
+        ("aud not this endpoint", _signed(_json(_header()), _json(_claims(aud="x")))),
+        ("aud list without it", _signed(_json(_header()), _json(_claims(aud=["x"])))),
+        ("aud empty", _signed(_json(_header()), _json(_claims(aud="")))),
+        ("aud empty list", _signed(_json(_header()), _json(_claims(aud=[])))),
+        ("aud number", _signed(_json(_header()), _json(_claims(aud=5)))),
+        ("aud list of numbers", _signed(_json(_header()), _json(_claims(aud=[AUD, 5])))),
+        ("iss unknown", _signed(_json(_header()), _json(_claims(iss="https://x")))),
+        ("iss number", _signed(_json(_header()), _json(_claims(iss=5)))),
+        ("nbf past", _signed(_json(_header()), _json(_claims(nbf=now - 10)))),
+        ("nbf future", _signed(_json(_header()), _json(_claims(nbf=now + 100)))),
+        ("nbf text", _signed(_json(_header()), _json(_claims(nbf="soon")))),
+        ("nbf numeric text", _signed(_json(_header()), _json(_claims(nbf=str(now - 5))))),
+        ("sub text", _signed(_json(_header()), _json(_claims(sub="Practitioner/1")))),
+        ("sub number", _signed(_json(_header()), _json(_claims(sub=1)))),
+        ("jti number", _signed(_json(_header()), _json(_claims(jti=7)))),
+        ("jti empty", _signed(_json(_header()), _json(_claims(jti="")))),
+        ("exp text", _signed(_json(_header()), _json(_claims(exp="later")))),
+        ("exp passed", _signed(_json(_header()), _json(_claims(exp=now - 100)))),
+        ("exp far", _signed(_json(_header()), _json(_claims(exp=now + 3600)))),
+        ("iat future", _signed(_json(_header()), _json(_claims(iat=now + 100)))),
+        ("iat bool", _signed(_json(_header()), _json(_claims(iat=True)))),
+        ("kid unknown", _signed(_json(_header(kid="other")), _json(_claims()))),
+        ("kid number", _signed(_json(_header(kid=3)), _json(_claims()))),
+        ("kid missing", _signed(_json({"alg": "ES384"}), _json(_claims()))),
+        ("alg RS384 on the EC key", _signed(_json(_header(alg="RS384")), _json(_claims()))),
+        ("alg none", _signed(_json(_header(alg="none")), _json(_claims()))),
+        ("alg missing", _signed(_json({"kid": SANDBOX_KID}), _json(_claims()))),
+        ("header a list", _signed(b"[1]", _json(_claims()))),
+        ("header not JSON", _signed(b"{nope", _json(_claims()))),
+        ("header not UTF-8", _signed(b'{"alg": "\xff"}', _json(_claims()))),
+        ("payload a list", _signed(_json(_header()), b"[1, 2]")),
+        ("payload not JSON", _signed(_json(_header()), b"nope")),
+        ("payload nested deep", _signed(_json(_header()), b"[" * 5000 + b"]" * 5000)),
+        ("crit empty", _signed(_json(_header(crit=[])), _json(_claims()))),
+        ("crit unknown", _signed(_json(_header(crit=["exp"], exp=1)), _json(_claims()))),
+        ("b64 false", _signed(_json(_header(b64=False, crit=["b64"])), b"")),
+        (
+            "RS384 valid",
+            _signed(
+                _json({"alg": "RS384", "kid": "rsa-1"}), _json(_claims(iss=_RSA_ISS)), rsa_key=True
+            ),
+        ),
+        (
+            "RS384 signed by another issuer's key",
+            _signed(_json({"alg": "RS384", "kid": "rsa-1"}), _json(_claims()), rsa_key=True),
+        ),
+    ]
+    for name, claim in [(c, _DROP) for c in ("iss", "aud", "exp", "iat", "jti")] + [
+        (c, None) for c in ("iss", "aud", "exp", "iat", "jti")
+    ]:
+        label = f"{name} {'missing' if claim is _DROP else 'null'}"
+        cases.append((label, _signed(_json(_header()), _json(_claims(**{name: claim})))))
+    valid = cases[0][1]
+    head, body, signature = valid.split(".")
+    cases += [
+        ("two segments", f"{head}.{body}"),
+        ("four segments", f"{valid}.{signature}"),
+        ("payload swapped", f"{head}.{_b64(_json(_claims(jti='other'))).decode()}.{signature}"),
+        ("signature padded where no padding is due", f"{valid}=="),
+        ("signature over-padded", f"{valid}==="),
+        ("signature with a foreign character", f"{head}.{body}.{signature[:-1]}!"),
+        ("signature cut", f"{head}.{body}.{signature[:-4]}"),
+        ("signature one character short", f"{head}.{body}.{signature[:-1]}"),
+        ("signature empty", f"{head}.{body}."),
+        ("header padded", f"{head}==.{body}.{signature}"),
+        ("non-ASCII", f"{head}.{body}é.{signature}"),
+    ]
+    return cases
+
+
+def _verifier() -> TokenVerifier:
+    return TokenVerifier(
+        {
+            SANDBOX_ISS: load_issuer(SANDBOX_ISS, SANDBOX / "jwks.json"),
+            _RSA_ISS: load_issuer(_RSA_ISS, {"keys": [_RSA_JWK]}),
+        }
+    )
+
+
+def _outcome(check: Any, token: str) -> tuple[bool, Any]:
+    try:
+        return True, dict(check(f"Bearer {token}", AUD))
+    except AuthError as exc:
+        return False, str(exc)
+
+
+#: The tokens of :func:`_tokens` that are accepted.
+_ACCEPTED = ("valid", "aud in a list", "nbf past", "nbf numeric text", "sub text", "RS384 valid")
+#: Tokens with JWS extensions in their header: the one-pass reader refuses every one, where
+#: PyJWT accepts a ``crit`` it supports.
+_EXTENSIONS = ("crit", "b64")
+
+
+@pytest.mark.parametrize(("name", "token"), _tokens(), ids=[name for name, _ in _tokens()])
+def test_the_one_pass_token_check_accepts_what_pyjwt_accepts(name: str, token: str) -> None:
+    fast, reference = (
+        _outcome(_verifier().verify, token),
+        _outcome(_verifier().verify_reference, token),
+    )
+    if name.startswith(_EXTENSIONS):
+        assert fast[0] is False, fast
+        return
+    assert fast[0] == reference[0], (fast, reference)
+    if fast[0]:
+        assert fast[1] == reference[1]
+    assert fast[0] == (name in _ACCEPTED), (name, fast)
+
+
+_VALID = _tokens()[0][1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, len(_VALID) - 1), st.sampled_from("AQgw_-=.!xZ9"))
+def test_a_token_changed_anywhere_is_judged_alike_by_both_checks(at: int, char: str) -> None:
+    token = _VALID[:at] + char + _VALID[at + 1 :]
+    fast, reference = (
+        _outcome(_verifier().verify, token),
+        _outcome(_verifier().verify_reference, token),
+    )
+    assert fast[0] == reference[0], (token, fast, reference)
+    if fast[0]:
+        assert fast[1] == reference[1]
+
+
+# -- request bodies: the C scanner alone against the exact reader ----------------------------
+
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(alphabet=st.sampled_from('ab":\\ \n{}[],é'), max_size=8)
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.text(alphabet=st.sampled_from('ab":\\ '), max_size=4), inner, max_size=4
+        )
+    ),
+    max_leaves=30,
+)
+
+
+def _parsed(parse: Any, body: bytes) -> tuple[bool, Any]:
+    try:
+        return True, parse(body)
+    except RequestError as exc:
+        return False, [str(p) for p in exc.problems]
+
+
+def _judged_alike(body: bytes) -> None:
+    fast, reference = _parsed(app._parse, body), _parsed(app._parse_reference, body)
+    assert fast == reference, body
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    _VALUES,
+    st.sampled_from([(",", ":"), (", ", ": "), (",", " : "), (",\n", ":\t")]),
+    st.booleans(),
+)
+def test_a_body_is_read_alike_by_the_scanner_and_the_exact_reader(
+    value: Any, separators: tuple[str, str], indent: bool
+) -> None:
+    text = json.dumps(value, separators=separators, indent=2 if indent else None)
+    _judged_alike(text.encode())
+    _judged_alike(f" {text}\n".encode())
+    # the same with a key repeated in its object, wherever the text has an object
+    if text.startswith("{") and len(text) > 2:
+        _judged_alike(b'{"a": 1, "a": 2, ' + text[1:].encode())
+        _judged_alike(
+            ('{"k' + '":1,"k' + '" :2' + ("," + text[1:] if text != "{}" else "}")).encode()
+        )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"a": 1, "a": 2}',
+        b'{"a": 1, "a" : 2}',
+        b'{"x": "\\":", "a": 1, "a": 2}',
+        b'{"x": "\\" :", "a": 1, "a" :2}',
+        b'{"a": NaN}',
+        b'{"a": Infinity}',
+        b'{"a": 1} x',
+        b'{"a": 1}  \n',
+        b"\xff{}",
+        b"",
+        b"[" * 65 + b"]" * 65,
+        b"[" * 64 + b"]" * 64,
+        b"[" * 5000 + b"]" * 5000,
+        b'{"a": {"b": {"a": 1, "a": 2}}}',
+        b'[{"a": 1}, {"a": 2}]',
+        b'"just a string"',
+    ],
+)
+def test_bodies_at_the_edges_are_read_alike(body: bytes) -> None:
+    _judged_alike(body)
+
+
+def test_the_benchmark_request_is_read_by_the_scanner_alone(monkeypatch: Any) -> None:
+    body = json.dumps(
+        {
+            "hook": "patient-view",
+            "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+            "context": {"userId": "Practitioner/example", "patientId": "example"},
+            "prefetch": prefetch_for(PREFETCH, us_core_resources(), "example"),
+        }
+    ).encode()
+
+    def refuse(body: bytes) -> Any:
+        raise AssertionError("the exact reader was called")
+
+    expected = app._parse_reference(body)
+    monkeypatch.setattr(app, "_parse_reference", refuse)
+    assert app._parse(body) == expected
+
+
+# -- response bodies: the ASCII encoder against Starlette's JSONResponse ---------------------
+
+_TEXTS = st.text(alphabet=st.sampled_from('ab"\\\n\t\x00\x1f\x7f é…ж\u2028\U0001f600u'))
+_CONTENT = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _TEXTS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXTS, inner, max_size=4),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_CONTENT)
+def test_a_response_body_is_the_bytes_json_response_writes(content: Any) -> None:
+    assert app._json_body(content) == JSONResponse(content).body
+
+
+def test_a_value_json_does_not_have_is_refused_alike() -> None:
+    for value in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="not JSON compliant"):
+            app._json_body({"x": [value]})
+        with pytest.raises(ValueError, match="not JSON compliant"):
+            JSONResponse({"x": [value]})
+
+
+def test_a_card_response_has_the_headers_json_response_gives() -> None:
+    content = {"cards": [{"summary": "Massage…", "detail": "**x**"}]}
+    quick = Response(app._json_body(content), media_type="application/json")
+    assert quick.raw_headers == JSONResponse(content).raw_headers
