@@ -505,3 +505,16 @@ def test_a_bulk_patient_the_mapping_refuses_is_a_refused_row_and_a_broken_line_s
         handle.write("{not json\n")
     with pytest.raises(InputError, match=r"Condition\.000\.ndjson:\d+: not JSON"):
         screen(folder, as_of=date(2026, 11, 27), engine=engine)
+
+
+def test_an_indication_written_as_a_synonym_in_a_table_is_read_as_the_model_reads_it() -> None:
+    rows = _rows()
+    table = patients_to_table(herniarules.patient_from_dict(r) for r in rows)
+    spelled = [["pinched-muscle-fibers", "pain-relief"]] + [[] for _ in rows[1:]]
+    table = table.with_columns(pl.Series("indications", spelled, dtype=pl.List(pl.String())))
+    records = [{**r, "indications": s} for r, s in zip(rows, spelled, strict=True)]
+    patients = [herniarules.patient_from_dict(r) for r in records]
+    facts, errors = derive_table(table, AS_OF)
+    assert not errors
+    for patient, row in zip(patients, facts.iter_rows(named=True), strict=True):
+        assert facts_from_row(row) == derive_facts(patient, as_of=AS_OF)

@@ -51,7 +51,7 @@ from herniarules.terminology import (
     code_table,
     dotted,
 )
-from herniarules.vocabulary import Site, allergy_concepts, classify_medication
+from herniarules.vocabulary import Indication, Site, allergy_concepts, classify_medication
 
 __all__ = ["FACTS_SCHEMA", "RowError", "derive_table", "facts_from_row"]
 
@@ -926,7 +926,7 @@ def _derive(
         days_since_last_course=(day - last_course).dt.total_days(),
         had_spinal_surgery=last_surgery.is_not_null(),
         days_since_surgery=(day - last_surgery).dt.total_days(),
-        indications=_set(pl.col("indications").fill_null(empty)),
+        indications=_set(_indications(table).fill_null(empty)),
         hernias=h.fill_null(pl.lit([], pl.List(_HERNIA))),
         conditions=pl.col("c_items"),
         unrecorded_hernia_codes=pl.col("unrecorded_hernia_codes").fill_null(empty),
@@ -938,6 +938,26 @@ def _derive(
         lazy.select([pl.col(name).cast(dtype) for name, dtype in FACTS_SCHEMA.items()])
         .sort(ROW)
         .collect()
+    )
+
+
+def _indications(table: pl.DataFrame) -> pl.Expr:
+    """Return the rows' indications as the model reads them: a synonym as its member's value.
+
+    Each distinct value is parsed once (:meth:`~herniarules.vocabulary.Term.parse`); a value
+    that names no indication is refused by the JSON reader before it gets here.
+    """
+    written = table["indications"].explode().drop_nulls().unique().to_list()
+    meant: dict[str, str | None] = {}
+    for value in written:
+        try:
+            meant[value] = Indication.parse(value)._value_
+        except (ValueError, TypeError):
+            meant[value] = None
+    if all(meant[value] == value for value in written):
+        return pl.col("indications")
+    return pl.col("indications").list.eval(
+        pl.element().replace_strict(meant, default=None, return_dtype=_S)
     )
 
 
