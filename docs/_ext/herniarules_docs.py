@@ -368,8 +368,9 @@ def catalogue_rst(engine: herniarules.Engine, part: str) -> str:
     text = [
         f"This build found {len(engine.plugins)} plugins providing {len(engine.techniques)} "
         f"techniques, {len(engine.rules)} rules in all ({len(core)} core) and "
-        f"{len(engine.terminology.value_sets)} value sets. Ruleset fingerprint: "
-        f"``{engine.fingerprint}``.\n",
+        f"{len(engine.terminology.value_sets)} value sets, with this ruleset fingerprint:\n",
+        # A paragraph of its own, so that its translation does not go stale when it changes.
+        f"``{engine.fingerprint}``\n",
     ]
     if rows:
         text.append(
