@@ -147,19 +147,7 @@ class TokenVerifier:
             header, claims, signing_input, signature = _read_token(token)
         except ValueError as exc:
             raise AuthError(f"malformed JWT: {exc}") from None
-        alg = header.get("alg")
-        if alg not in ALGORITHMS:
-            raise AuthError(f"JWT alg must be one of {', '.join(ALGORITHMS)}, got {alg!r}")
-        iss = claims.get("iss")
-        issuer = self.issuers.get(iss) if isinstance(iss, str) else None
-        if issuer is None:
-            raise AuthError(f"JWT issuer {iss!r} is not allowed")
-        kid = header.get("kid")
-        key = issuer.keys.get(kid) if isinstance(kid, str) else None
-        if key is None:
-            raise AuthError(f"JWT kid {kid!r} is not a key pinned for {iss}")
-        if key.algorithm_name != alg:
-            raise AuthError(f"JWT alg {alg} does not match the pinned key's {key.algorithm_name}")
+        iss, key = self._pinned_key(header, claims)
         now = self._clock()
         if not key.Algorithm.verify(signing_input, key.key, signature):
             raise AuthError("JWT rejected: Signature verification failed")
@@ -168,8 +156,30 @@ class TokenVerifier:
             if problem == "aud":
                 raise AuthError(f"JWT aud must be this endpoint, {audience}")
             raise AuthError(f"JWT rejected: {problem}")
-        assert isinstance(iss, str)
         return self._check_times(claims, iss, now)
+
+    def _pinned_key(
+        self, header: Mapping[str, Any], claims: Mapping[str, Any]
+    ) -> tuple[str, jwt.PyJWK]:
+        """Return the token's issuer and its pinned key, from the header's alg and kid.
+
+        :raises AuthError: for an algorithm not allowed, an issuer not allowed, a kid not
+            pinned for the issuer, or a key of another algorithm than the header's.
+        """
+        alg = header.get("alg")
+        if alg not in ALGORITHMS:
+            raise AuthError(f"JWT alg must be one of {', '.join(ALGORITHMS)}, got {alg!r}")
+        iss = claims.get("iss")
+        issuer = self.issuers.get(iss) if isinstance(iss, str) else None
+        if issuer is None or not isinstance(iss, str):
+            raise AuthError(f"JWT issuer {iss!r} is not allowed")
+        kid = header.get("kid")
+        key = issuer.keys.get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise AuthError(f"JWT kid {kid!r} is not a key pinned for {iss}")
+        if key.algorithm_name != alg:
+            raise AuthError(f"JWT alg {alg} does not match the pinned key's {key.algorithm_name}")
+        return iss, key
 
     def verify_reference(self, authorization: str | None, audience: str) -> Mapping[str, Any]:
         """:meth:`verify` through PyJWT's decoder: the header and claims read three times.
@@ -182,25 +192,13 @@ class TokenVerifier:
             unverified = jwt.decode(token, options={"verify_signature": False})
         except jwt.PyJWTError as exc:
             raise AuthError(f"malformed JWT: {exc}") from None
-        alg = header.get("alg")
-        if alg not in ALGORITHMS:
-            raise AuthError(f"JWT alg must be one of {', '.join(ALGORITHMS)}, got {alg!r}")
-        iss = unverified.get("iss")
-        issuer = self.issuers.get(iss) if isinstance(iss, str) else None
-        if issuer is None:
-            raise AuthError(f"JWT issuer {iss!r} is not allowed")
-        kid = header.get("kid")
-        key = issuer.keys.get(kid) if isinstance(kid, str) else None
-        if key is None:
-            raise AuthError(f"JWT kid {kid!r} is not a key pinned for {iss}")
-        if key.algorithm_name != alg:
-            raise AuthError(f"JWT alg {alg} does not match the pinned key's {key.algorithm_name}")
+        iss, key = self._pinned_key(header, unverified)
         now = self._clock()
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key,
-                algorithms=[alg],
+                algorithms=[key.algorithm_name],
                 audience=audience,
                 issuer=iss,
                 # exp and iat are checked below against the verifier's own clock
@@ -214,7 +212,6 @@ class TokenVerifier:
             raise AuthError(f"JWT aud must be this endpoint, {audience}") from None
         except jwt.PyJWTError as exc:
             raise AuthError(f"JWT rejected: {exc}") from None
-        assert isinstance(iss, str)
         return self._check_times(claims, iss, now)
 
     def _check_times(self, claims: dict[str, Any], iss: str, now: float) -> dict[str, Any]:
