@@ -599,3 +599,20 @@ def test_generated_source_is_in_linecache_while_the_rule_set_lives() -> None:
     del compiled
     gc.collect()
     assert filename not in linecache.cache
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(predicate=condition_predicates, facts=generated_facts())
+def test_a_labelled_item_predicate_is_listed_as_explain_gives_it(
+    predicate: ItemExpr, facts: Facts
+) -> None:
+    # The listing of a labelled predicate's items takes the label's text at once.
+    from herniarules.rules._render import _listed, explain, item_name
+
+    node = F.conditions.any(predicate.labelled("in plain words"))
+    items = facts.conditions or ()
+    for result in (True, None, False):
+        expected = "; ".join(
+            f"{item_name(item)}: {explain(node.predicate, item, result)}" for item in items
+        )
+        assert _listed(node, items, range(len(items)), result) == expected

@@ -183,8 +183,11 @@ def _recorded(items: Sequence[Any]) -> str:
 
 def _listed(node: Some | Every, items: Sequence[Any], positions: Iterable[int], result: Tri) -> str:
     predicate = node.predicate
+    if type(predicate) is Labelled:  # a label explains itself the same for every item
+        text = predicate.text
+        return "; ".join([f"{item_name(items[i])}: {text}" for i in positions])
     return "; ".join(
-        f"{item_name(items[i])}: {explain(predicate, items[i], result)}" for i in positions
+        [f"{item_name(items[i])}: {explain(predicate, items[i], result)}" for i in positions]
     )
 
 
