@@ -376,3 +376,31 @@ def test_a_card_response_has_the_headers_json_response_gives() -> None:
     content = {"cards": [{"summary": "Massage…", "detail": "**x**"}]}
     quick = Response(app._json_body(content), media_type="application/json")
     assert quick.raw_headers == JSONResponse(content).raw_headers
+
+
+@pytest.mark.parametrize("freeze", [False, True])
+def test_freezing_at_startup_changes_no_answer(freeze: bool, tmp_path: Any) -> None:
+    import gc
+
+    from starlette.testclient import TestClient
+
+    from herniarules.service import ServiceConfig, create_app, open_audit_log
+
+    config = ServiceConfig(insecure_dev=True, freeze_at_startup=freeze)
+    body = {
+        "hook": "patient-view",
+        "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+        "context": {"userId": "Practitioner/example", "patientId": "example"},
+        "prefetch": prefetch_for(PREFETCH, us_core_resources(), "example"),
+    }
+    assert gc.get_freeze_count() == 0
+    try:
+        audit = open_audit_log(f"sqlite:///{tmp_path / 'audit.db'}")
+        with TestClient(create_app(audit=audit, config=config)) as http:
+            frozen = gc.get_freeze_count()
+            answer = http.post("/cds-services/herniarules-patient-view", json=body)
+    finally:
+        gc.unfreeze()
+    assert (frozen > 0) is freeze
+    assert answer.status_code == 200
+    assert answer.json()["cards"]
