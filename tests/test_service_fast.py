@@ -217,8 +217,10 @@ _ACCEPTED = ("valid", "aud in a list", "nbf past", "nbf numeric text", "sub text
 _EXTENSIONS = ("crit", "b64")
 
 
-@pytest.mark.parametrize(("name", "token"), _tokens(), ids=[name for name, _ in _tokens()])
-def test_the_one_pass_token_check_accepts_what_pyjwt_accepts(name: str, token: str) -> None:
+@pytest.mark.parametrize("name", [name for name, _ in _tokens()])
+def test_the_one_pass_token_check_accepts_what_pyjwt_accepts(name: str) -> None:
+    # Signed when the test runs, so that a token's exp is not past by then.
+    token = dict(_tokens())[name]
     fast, reference = (
         _outcome(_verifier().verify, token),
         _outcome(_verifier().verify_reference, token),
@@ -232,13 +234,12 @@ def test_the_one_pass_token_check_accepts_what_pyjwt_accepts(name: str, token: s
     assert fast[0] == (name in _ACCEPTED), (name, fast)
 
 
-_VALID = _tokens()[0][1]
-
-
 @settings(max_examples=300, deadline=None)
-@given(st.integers(0, len(_VALID) - 1), st.sampled_from("AQgw_-=.!xZ9"))
+@given(st.integers(0, 10_000), st.sampled_from("AQgw_-=.!xZ9"))
 def test_a_token_changed_anywhere_is_judged_alike_by_both_checks(at: int, char: str) -> None:
-    token = _VALID[:at] + char + _VALID[at + 1 :]
+    valid = _tokens()[0][1]
+    at %= len(valid)
+    token = valid[:at] + char + valid[at + 1 :]
     fast, reference = (
         _outcome(_verifier().verify, token),
         _outcome(_verifier().verify_reference, token),
