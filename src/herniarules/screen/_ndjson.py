@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
@@ -99,12 +100,31 @@ def read_ndjson(
     """
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
-    count = _cpus() if workers is None else workers
+    count = (_cpus() if _can_spawn() else 1) if workers is None else workers
+    if count > 1 and path.stat().st_size > 2 * block_bytes:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            with path.open("rb") as handle:
+                return _joined(_in_workers(_blocks(handle, block_bytes), count))
+        except BrokenProcessPool:  # a worker could not start or died: read here instead
+            pass
     with path.open("rb") as handle:
-        blocks = _blocks(handle, block_bytes)
-        if count == 1 or path.stat().st_size <= 2 * block_bytes:
-            return _joined(map(read_block, blocks))
-        return _joined(_in_workers(blocks, count))
+        return _joined(map(read_block, _blocks(handle, block_bytes)))
+
+
+def _can_spawn() -> bool:
+    """Whether worker processes can be started here: ``spawn`` re-imports the main module.
+
+    Not from a worker itself, and not when the main module names a file that is not there
+    (a script read from standard input).
+    """
+    import multiprocessing
+
+    if multiprocessing.parent_process() is not None:
+        return False
+    file = getattr(sys.modules.get("__main__"), "__file__", None)
+    return file is None or os.path.exists(file)  # None: an interactive session
 
 
 def _in_workers(
