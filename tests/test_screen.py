@@ -518,3 +518,43 @@ def test_an_indication_written_as_a_synonym_in_a_table_is_read_as_the_model_read
     assert not errors
     for patient, row in zip(patients, facts.iter_rows(named=True), strict=True):
         assert facts_from_row(row) == derive_facts(patient, as_of=AS_OF)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ndjson_read_in_blocks_gives_the_line_by_line_reference(
+    tmp_path: Path, workers: int
+) -> None:
+    from herniarules.screen._ndjson import read_lines, read_ndjson
+
+    lines = [json.dumps(r) for r in _rows()]
+    lines[2] = lines[2].replace('"age": ', '"age": "x", "a": ')
+    text = "\n".join([*lines, "", *lines[:3], '{"id": 1'])
+    source = tmp_path / "patients.ndjson"
+    source.write_text(text)
+    table, errors = read_ndjson(source, workers=workers, block_bytes=500)
+    expected_table, expected_errors = read_lines(source.read_bytes().splitlines(keepends=True))
+    assert table.equals(expected_table)
+    assert errors == expected_errors
+    assert {e.row for e in errors} == {2, len(lines), len(lines) + 3, len(lines) + 4}
+
+
+def test_a_script_read_from_standard_input_reads_ndjson_in_process(tmp_path: Path) -> None:
+    # Worker processes re-import the main module, which a script given on standard input
+    # does not have as a file: the read falls back to this process, with the same answer.
+    import subprocess
+    import sys
+
+    lines = [json.dumps(r) for r in _rows()]
+    source = tmp_path / "patients.ndjson"
+    source.write_text("\n".join(lines * 3) + "\n")
+    script = (
+        "from pathlib import Path\n"
+        "from herniarules.screen._ndjson import read_ndjson\n"
+        f"table, errors = read_ndjson(Path({str(source)!r}), block_bytes=500)\n"
+        "print(table.height, len(errors))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(len(lines) * 3), "0"]

@@ -23,13 +23,14 @@ import polars as pl
 
 from herniarules.engine import Engine
 from herniarules.errors import InputError, Problem
-from herniarules.io import loads_patient, parse_json, patient_from_dict
+from herniarules.io import parse_json, patient_from_dict
 from herniarules.model import Patient
 from herniarules.outcomes import Outcome
 from herniarules.rules._polars import ROW
 from herniarules.safety import Policy, PolicyError
 from herniarules.screen._facts import RowError, derive_table
 from herniarules.screen._kernel import Kernel, ScreenError
+from herniarules.screen._ndjson import read_ndjson, refused
 from herniarules.screen._table import PATIENT_SCHEMA, patients_to_table
 
 __all__ = [
@@ -141,6 +142,7 @@ def screen(
     as_of: dt.date | None = None,
     techniques: Sequence[str] | None = None,
     engine: Engine | None = None,
+    workers: int | None = None,
 ) -> Screening:
     """Decide every technique (or those named) for every patient, column-wise.
 
@@ -149,6 +151,8 @@ def screen(
         :func:`read_patients`).
     :param as_of: the assessment date of every patient (default today).
     :param engine: the engine whose plugins and policy decide (default ``Engine()``).
+    :param workers: the processes that read the lines of a large NDJSON file (default one per
+        CPU; see :func:`read_patients`).
     """
     as_of = as_of or dt.date.today()
     engine = engine or Engine()
@@ -158,7 +162,7 @@ def screen(
     # which the JSON reader reads) hold records the reader accepted: not read again.
     read = True
     if isinstance(patients, str | Path):
-        table, read_errors, read = _read_patients(Path(patients), as_of)
+        table, read_errors, read = _read_patients(Path(patients), as_of, workers)
     elif isinstance(patients, pl.DataFrame):
         table, read = patients, False
     elif type(patients).__name__ == "Table":  # a pyarrow.Table
@@ -208,7 +212,7 @@ def _problem(path: str, message: str, source: str | Path | None = None) -> Input
 
 
 def read_patients(
-    path: str | Path, *, as_of: dt.date | None = None
+    path: str | Path, *, as_of: dt.date | None = None, workers: int | None = None
 ) -> tuple[pl.DataFrame, list[RowError]]:
     """Return the patient table in a file, and the problems of rows the reader refused.
 
@@ -216,6 +220,10 @@ def read_patients(
     record per line; CSV holds the patient fields as columns, the nested ones (``vitals``,
     ``hernias``...) as JSON text. Lines of NDJSON and CSV are read by the JSON reader, so a
     refused line is reported with its paths; a table's rows are checked by :func:`screen`.
+    An NDJSON file larger than a few blocks of lines is read by ``workers`` processes (default
+    one per CPU; 1 reads it in this process), started with ``spawn``: a script that screens
+    one calls :func:`screen` under ``if __name__ == "__main__":``, as :mod:`multiprocessing`
+    requires.
 
     A directory is a FHIR Bulk Data export: its ``*.ndjson`` files named after a resource type
     (``Condition.000.ndjson``; an export log such as ``log.ndjson`` is left alone)
@@ -224,11 +232,13 @@ def read_patients(
     refused row with the mapping's paths (``Observation.000.ndjson:4.valueQuantity.code``),
     and a line that is not a resource stops the whole read, since it may belong to anyone.
     """
-    table, errors, _ = _read_patients(Path(path), as_of or dt.date.today())
+    table, errors, _ = _read_patients(Path(path), as_of or dt.date.today(), workers)
     return table, errors
 
 
-def _read_patients(path: Path, as_of: dt.date) -> tuple[pl.DataFrame, list[RowError], bool]:
+def _read_patients(
+    path: Path, as_of: dt.date, workers: int | None = None
+) -> tuple[pl.DataFrame, list[RowError], bool]:
     """Return :func:`read_patients`, and whether the JSON reader read every row (the rows of
     NDJSON, CSV and FHIR exports), so that the table need not be read again."""
     if path.is_dir():
@@ -241,17 +251,8 @@ def _read_patients(path: Path, as_of: dt.date) -> tuple[pl.DataFrame, list[RowEr
     if kind == "arrow":
         return pl.read_ipc(path), [], False
     if kind == "ndjson":
-        with path.open("rb") as handle:
-            return (*_read_lines(handle), True)
+        return (*read_ndjson(path, workers=workers), True)
     return (*_read_csv(path), True)
-
-
-def _refused(number: int, error: InputError, where: str = "") -> list[RowError]:
-    """Return the problems of row ``number`` that the reader refused, one per path."""
-    problems = getattr(error, "problems", ())
-    if not problems:
-        return [RowError(number, where, str(error))]
-    return [RowError(number, p.path, p.message) for p in problems]
 
 
 def _read_bulk(folder: Path, as_of: dt.date) -> tuple[pl.DataFrame, list[RowError]]:
@@ -269,23 +270,9 @@ def _read_bulk(folder: Path, as_of: dt.date) -> tuple[pl.DataFrame, list[RowErro
         try:
             record = map_resources(sources, as_of=as_of, patient=key.split("/", 1)[1])
         except InputError as error:
-            errors.extend(_refused(number, error, key))
+            errors.extend(refused(number, error, key))
             continue
         patients.append(record.patient)
-    return patients_to_table(patients), errors
-
-
-def _read_lines(lines: Iterable[bytes]) -> tuple[pl.DataFrame, list[RowError]]:
-    patients: list[Patient] = []
-    errors: list[RowError] = []
-    for number, line in enumerate(lines):
-        if not line.strip():
-            errors.append(RowError(number, "", "empty line: expected one patient record"))
-            continue
-        try:
-            patients.append(loads_patient(line))
-        except InputError as error:
-            errors.extend(_refused(number, error))
     return patients_to_table(patients), errors
 
 
@@ -302,7 +289,7 @@ def _read_csv(path: Path) -> tuple[pl.DataFrame, list[RowError]]:
                 record[name] = text if name in ("id", "sex") else parse_json(text)
             patients.append(patient_from_dict(record))
         except InputError as error:
-            errors.extend(_refused(number, error))
+            errors.extend(refused(number, error))
     return patients_to_table(patients), errors
 
 
