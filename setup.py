@@ -3,6 +3,9 @@
 ``build_py`` compiles every ``locale/<lang>/LC_MESSAGES/<domain>.po`` it copies into the
 build directory to the ``.mo`` next to it, so wheels carry compiled catalogues while git
 holds only the ``.po`` files. An editable install has none and reads the ``.po`` files.
+
+The ``setup.py`` of every plugin in ``plugins/`` is a symbolic link to this file, so each
+plugin's build runs it from its own folder; a source distribution holds a copy.
 """
 
 from pathlib import Path

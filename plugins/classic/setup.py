@@ -1,1 +1,1 @@
-../setup_catalogues.py
+../../setup.py

@@ -301,17 +301,7 @@ def _code_lookup(codes: pl.DataFrame, terminology: Terminology) -> pl.DataFrame:
             [{"concept": k.concept, "tier": int(k.tier), "site": k.site} for k in found]
         )
         columns["known"].append(True)
-    schema = {
-        "system": _S,
-        "code": _S,
-        "key": _S,
-        "shown": _S,
-        "table_display": _S,
-        "system_value": _S,
-        "classes": pl.List(_KLASS),
-        "known": _B,
-    }
-    return _frame(columns, schema)
+    return _frame(columns, _LOOKUP_SCHEMA)
 
 
 _LOOKUP_SCHEMA = {

@@ -359,14 +359,7 @@ class Kernel:
         """Return rule ``i``'s effective outcome, for a technique with that clearance value
         (for a *requires clearance* rule) and treated area (for a local rule)."""
         rule = self.rules[i]
-        result = pl.col(f"r{i}")
-        outcome = (
-            pl.when(result.is_null())
-            .then(_INSUFFICIENT)
-            .when(result)
-            .then(int(rule.outcome))
-            .otherwise(0)
-        )
+        result, outcome = _rule_outcome(rule, i)
         if rule.outcome is Outcome.REQUIRES_CLEARANCE:
             assert cleared is not None
             outcome = pl.when(result.fill_null(False) & cleared).then(0).otherwise(outcome)
@@ -394,14 +387,7 @@ class Kernel:
                 failure = failure | pl.col(f"e{i}")
         for i in plan.rules:
             rule = rules[i]
-            result = pl.col(f"r{i}")
-            outcome = (
-                pl.when(result.is_null())
-                .then(_INSUFFICIENT)
-                .when(result)
-                .then(int(rule.outcome))
-                .otherwise(0)
-            )
+            result, outcome = _rule_outcome(rule, i)
             if rule.outcome is Outcome.REQUIRES_CLEARANCE:
                 outcome = pl.when(result.fill_null(False) & cleared).then(0).otherwise(outcome)
             if rule.local and plan.treated is not None:
@@ -660,3 +646,19 @@ def _finding_sites(rule: Rule, result: bool | None, facts: Facts) -> list[str] |
     if items and None not in sites:
         return sorted(sites)
     return rule.site.split(", ") if rule.site else None
+
+
+def _rule_outcome(rule: Rule, i: int) -> tuple[pl.Expr, pl.Expr]:
+    """Return rule ``i``'s result column and its outcome before clearances and areas.
+
+    Unknown (null) is *insufficient data*, true the rule's outcome, false 0 (allowed).
+    """
+    result = pl.col(f"r{i}")
+    outcome = (
+        pl.when(result.is_null())
+        .then(_INSUFFICIENT)
+        .when(result)
+        .then(int(rule.outcome))
+        .otherwise(0)
+    )
+    return result, outcome
