@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import typing
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import attrs
 
@@ -48,8 +48,6 @@ from herniarules.rules._items import (
     Some,
 )
 from herniarules.rules._visit import Dispatch
-
-T = TypeVar("T")
 
 __all__ = ["Context", "code", "findings_function", "fired_function", "item_code", "kleene_code"]
 
@@ -101,20 +99,6 @@ class Context:
         """
         self.derived.setdefault(local, expression)
         return local
-
-    def shared(self, name: str, factory: Callable[[], T]) -> T:
-        """Return the constant ``name``, made by ``factory`` the first time: one per function.
-
-        For a table several predicates fill in as they are compiled.
-        """
-        if name not in self.constants:
-            self.constants[name] = factory()
-        return cast("T", self.constants[name])
-
-    def derive_pair(self, locals_: tuple[str, str], expression: str) -> tuple[str, str]:
-        """Return the two locals ``locals_``, unpacked once from ``expression`` (a 2-tuple)."""
-        self.derived.setdefault(", ".join(locals_), expression)
-        return locals_
 
     def prologue(self) -> list[str]:
         """Return the lines loading every fact used so far into its local."""
@@ -230,15 +214,19 @@ def _some(node: Some, ctx: Context) -> str:
         # rule of the function and gives the set of those that hold; a rule not in it is
         # false when every item has a concept and a tier (an item lacking one leaves the
         # predicate unknown, so then the general loop decides).
-        table: dict[tuple[str, str], list[str]] = ctx.shared("_k_condition_pairs", dict)
-        ctx.shared("_condition_hits", lambda: condition_hits)
+        table = ctx.constants.setdefault("_k_condition_pairs", {})
+        assert isinstance(table, dict)
+        ctx.constants.setdefault("_condition_hits", condition_hits)
         token = ctx.temp()
         table.setdefault(pair, []).append(token)
-        hits, exact = ctx.derive_pair(
-            ("_d_condition_hits", "_d_condition_exact"),
+        ctx.derive(
+            "_d_condition_hits, _d_condition_exact",
             f"_condition_hits({collection}, _k_condition_pairs)",
         )
-        return f"(True if {token!r} in {hits} else False if {exact} else {general})"
+        return (
+            f"(True if {token!r} in _d_condition_hits "
+            f"else False if _d_condition_exact else {general})"
+        )
     concept = required_concept(node.predicate)
     if concept is None:
         return general

@@ -108,7 +108,12 @@ def read_ndjson(
             with path.open("rb") as handle:
                 return _joined(_in_workers(_blocks(handle, block_bytes), count))
         except BrokenProcessPool:  # a worker could not start or died: read here instead
-            pass
+            return _read_here(path, block_bytes)
+    return _read_here(path, block_bytes)
+
+
+def _read_here(path: Path, block_bytes: int) -> tuple[pl.DataFrame, list[RowError]]:
+    """Return :func:`read_ndjson` of the file at ``path``, its blocks read in this process."""
     with path.open("rb") as handle:
         return _joined(map(read_block, _blocks(handle, block_bytes)))
 

@@ -282,23 +282,27 @@ def _read_token(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, byte
     head, dot2, body = signing_input.partition(b".")
     if not dot or not dot2:
         raise ValueError("Not enough segments")
-    try:
-        header = json.loads(_segment(head, "header"))
-    except (UnicodeDecodeError, RecursionError) as exc:
-        raise ValueError(f"Invalid header string: {exc}") from None
-    if not isinstance(header, dict):
-        raise ValueError("Invalid header string: must be a json object")
+    header = _json_object(head, "header")
     if "kid" in header and not isinstance(header["kid"], str):
         raise ValueError("Key ID header parameter must be a string")
     if "crit" in header or "b64" in header:
         raise ValueError("JWS extensions (crit, b64) are not accepted")
-    try:
-        claims = json.loads(_segment(body, "payload"))
-    except (UnicodeDecodeError, RecursionError) as exc:
-        raise ValueError(f"Invalid payload string: {exc}") from None
-    if not isinstance(claims, dict):
-        raise ValueError("Invalid payload string: must be a json object")
+    claims = _json_object(body, "payload")
     return header, claims, signing_input, _segment(crypto, "crypto")
+
+
+def _json_object(segment: bytes, name: str) -> dict[str, Any]:
+    """Return the JSON object a token segment (``header`` or ``payload``) holds.
+
+    :raises ValueError: as PyJWT words it, when the segment is not a JSON object.
+    """
+    try:
+        value = json.loads(_segment(segment, name))
+    except (UnicodeDecodeError, RecursionError) as exc:
+        raise ValueError(f"Invalid {name} string: {exc}") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"Invalid {name} string: must be a json object")
+    return value
 
 
 def _claims_problem(claims: Mapping[str, Any], audience: str, now: float) -> str | None:
