@@ -332,3 +332,10 @@ def test_the_generated_decision_of_every_technique_agrees_with_the_loop(
     assert fast == loop
     assert [d.protocol for d in fast] == [d.protocol for d in loop]
     assert sorted(ranked_fast) == sorted(ranked_loop)
+    # Again, now that every permitted technique's protocol is kept: the generated step's
+    # own path for a kept protocol, against the same loop.
+    ranked_again: list[Any] = []
+    again = installed._decide_sorted(patient, facts, ranked_again, audit)
+    assert again == loop
+    assert [d.protocol for d in again] == [d.protocol for d in loop]
+    assert sorted(ranked_again) == sorted(ranked_loop)

@@ -506,7 +506,9 @@ def test_rules_of_a_concept_at_a_tier_agree_with_the_interpreter(
     drawn = data.draw(st.lists(st.tuples(st.sampled_from(_CONCEPTS), st.sampled_from(_TIERS))))
     pairs = had + drawn + had[:1]  # one pair twice: two rules on one table entry
     whens: list[Expr] = [F.conditions.any(Dx.concept.eq(c) & Dx.tier.eq(t)) for c, t in pairs]
-    whens.append(F.conditions.any(Dx.concept.eq(_CONCEPTS[0])))
+    # Another rule between them: two runs of table-decided rules, each under its own guard.
+    whens.insert(len(whens) // 2, F.conditions.any(Dx.concept.eq(_CONCEPTS[0])))
+    whens.append(F.pain_score >= 5)
     compiled = CompiledRules([rule(w, f"probe.rule-{i}") for i, w in enumerate(whens)])
     for facts in patients_facts:
         _agree(compiled, facts)

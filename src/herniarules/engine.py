@@ -53,6 +53,7 @@ from herniarules.outcomes import (
     _assessed,
     _decided,
     _found,
+    decision_code,
     refused_code,
 )
 from herniarules.rules import CompiledRules, Custom, Rule
@@ -1026,11 +1027,35 @@ class Engine:
                 f"    {line}"
                 for line in refused_code(f"d{i}", f"T{i}", "patient_id", f"f{i}", f"w{i}", "audit")
             ]
-        lines.append("    # 2. The protocols of the permitted techniques.")
-        for i in range(len(slots)):
+        # 2. The protocols of the permitted techniques. When a technique's protocol for its
+        # declared facts is kept and no site is to be avoided, _permit's steps are written
+        # here: the protocol looked up, the ranking key added, the decision made. Otherwise
+        # (and for a declared value that cannot be hashed) _permit does the whole step.
+        lines += [
+            "    # 2. The protocols of the permitted techniques.",
+            "    wanted = facts.indications",
+        ]
+        for i, slot in enumerate(slots):
+            namespace.update({f"P{i}": slot.protocols.get, f"K{i}": slot.key})
+            namespace[f"I{i}"] = slot.indications
+            key = f"K{i}(facts)" if slot.technique.reads else "()"
+            permitted = decision_code(
+                f"d{i}", f"T{i}", "patient_id", f"f{i}", "kept", f"w{i}", "audit", "True"
+            )
             lines += [
                 f"    if d{i} is None:",
-                f"        d{i} = permit(S{i}, patient_id, facts, f{i}, w{i}, a{i}, ranked, audit)",
+                "        try:",
+                f"            kept = None if a{i} else P{i}({key})",
+                "        except TypeError:  # a declared value that cannot be hashed",
+                "            kept = None",
+                "        if kept is None:",
+                f"            d{i} = permit("
+                f"S{i}, patient_id, facts, f{i}, w{i}, a{i}, ranked, audit)",
+                "        else:",
+                "            if ranked is not None:",
+                "                ranked.append(("
+                f"-len(wanted.intersection(I{i})) if wanted else 0, w{i}, T{i}))",
+                *[f"            {line}" for line in permitted],
             ]
         lines.append(f"    return ({''.join(f'd{i}, ' for i in range(len(slots)))})")
         decide: Callable[..., tuple[Decision, ...]] = define(

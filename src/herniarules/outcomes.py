@@ -491,6 +491,36 @@ REFUSED_NAMESPACE: dict[str, Any] = {
 }
 
 
+def decision_code(
+    target: str,
+    technique: str,
+    patient_id: str,
+    findings: str,
+    protocol: str,
+    outcome: str,
+    audit: str,
+    permitted: str,
+) -> list[str]:
+    """Return Python lines setting ``target`` to ``_decided(technique, patient_id, findings,
+    protocol, outcome, audit)``, whose ``permitted`` (``"True"`` or ``"False"``) the caller
+    knows from ``outcome``.
+
+    Each argument is the name of a local (or constant) of the generated code, which must see
+    :data:`REFUSED_NAMESPACE`.
+    """
+    return [
+        f"{target} = _new(_OpenDecision)",
+        f"{target}.technique = {technique}",
+        f"{target}.patient_id = {patient_id}",
+        f"{target}.findings = {findings}",
+        f"{target}.protocol = {protocol}",
+        f"{target}.outcome = {outcome}",
+        f"{target}.permitted = {permitted}",
+        f"{target}._audit = {audit}",
+        f"{target}.__class__ = _Decision",
+    ]
+
+
 def refused_code(
     target: str, technique: str, patient_id: str, findings: str, outcome: str, audit: str
 ) -> list[str]:
@@ -502,17 +532,10 @@ def refused_code(
     generated step for every technique writes them inline, where most patients' decisions
     are refusals, and a call per technique would be most of their cost.
     """
+    made = decision_code(target, technique, patient_id, findings, "None", outcome, audit, "False")
     return [
         f"if {outcome} > _PERMITTING:",
-        f"    {target} = _new(_OpenDecision)",
-        f"    {target}.technique = {technique}",
-        f"    {target}.patient_id = {patient_id}",
-        f"    {target}.findings = {findings}",
-        f"    {target}.protocol = None",
-        f"    {target}.outcome = {outcome}",
-        f"    {target}.permitted = False",
-        f"    {target}._audit = {audit}",
-        f"    {target}.__class__ = _Decision",
+        *[f"    {line}" for line in made],
         "else:",
         f"    {target} = None",
     ]

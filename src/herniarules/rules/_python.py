@@ -65,6 +65,9 @@ class Context:
         self.facts: dict[str, str] = {}
         self.sets: dict[str, str] = {}
         self.derived: dict[str, str] = {}
+        #: The token of each rule over conditions decided by the (concept, tier) table, by
+        #: the ``id`` of its ``Some`` node.
+        self.pair_tokens: dict[int, str] = {}
 
     def constant(self, value: object) -> str:
         """Return the global name the generated function finds ``value`` under."""
@@ -219,6 +222,7 @@ def _some(node: Some, ctx: Context) -> str:
         ctx.constants.setdefault("_condition_hits", condition_hits)
         token = ctx.temp()
         table.setdefault(pair, []).append(token)
+        ctx.pair_tokens[id(node)] = token
         ctx.derive(
             "_d_condition_hits, _d_condition_exact",
             f"_condition_hits({collection}, _k_condition_pairs)",
@@ -421,10 +425,11 @@ def fired_function(
         rules"``).
     """
     ctx = Context()
-    body = []
-    for index, predicate in enumerate(predicates):
-        body.append(f"    r = {code(predicate, ctx)}")
-        body.append(f"    if r is not False: out.append(({index}, r))")
+    parts = [
+        [f"r = {code(predicate, ctx)}", f"if r is not False: out.append(({index}, r))"]
+        for index, predicate in enumerate(predicates)
+    ]
+    body = _guarded(parts, _pair_runs(predicates, ctx))
     return _define(ctx, "_fired", body, f"{what}, predicates")
 
 
@@ -451,21 +456,79 @@ def findings_function(
     get_name, build_name = ctx.constant(get), ctx.constant(build)
     # Every predicate is evaluated before any finding is built, so that a predicate that
     # raises stops the set before any finding is made.
-    body = [f"    r{index} = {code(predicate, ctx)}" for index, predicate in enumerate(predicates)]
+    evaluations = [
+        f"r{index} = {code(predicate, ctx)}" for index, predicate in enumerate(predicates)
+    ]
+    blocks: list[list[str]] = []
     for index in range(len(predicates)):
         key = "".join(f", {_key_part(ctx, name)}" for name in reads[index])
-        body += [
-            f"    if r{index} is not False:",
-            f"        k = ({index}, r{index}{key})",
-            f"        x = {get_name}(k)",
+        block = [
+            f"if r{index} is not False:",
+            f"    k = ({index}, r{index}{key})",
+            f"    x = {get_name}(k)",
         ]
         if groups is None:
-            body.append(f"        out.append({build_name}(k, f) if x is None else x)")
-            continue
-        body.append(f"        x = {build_name}(k, f) if x is None else x")
-        body += [f"        out{group}.append(x)" for group in groups[1][index]]
+            block.append(f"    out.append({build_name}(k, f) if x is None else x)")
+        else:
+            block.append(f"    x = {build_name}(k, f) if x is None else x")
+            block += [f"    out{group}.append(x)" for group in groups[1][index]]
+        blocks.append(block)
+    guards = _pair_runs(predicates, ctx)
+    body = _guarded(evaluations, guards) + _guarded(blocks, guards)
     outs = 0 if groups is None else groups[0]
     return _define(ctx, "_findings", body, f"{what}, findings", outs)
+
+
+#: The fewest consecutive table-decided rules over conditions worth one guard.
+_SHORTEST_RUN = 2
+
+
+def _pair_runs(predicates: Sequence[Expr], ctx: Context) -> dict[int, tuple[int, str]]:
+    """Return the runs of consecutive rules decided by the (concept, tier) table.
+
+    By first index: ``(end, guard)``, the run being ``predicates[first:end]`` and ``guard`` a
+    local that is false exactly when every rule of the run is false for certain: every
+    condition item has a concept and a tier and none of the run's pairs is among the hits
+    (see :func:`condition_hits`). Runs shorter than :data:`_SHORTEST_RUN` are left out.
+    """
+    tokens = [ctx.pair_tokens.get(id(predicate)) for predicate in predicates]
+    runs: dict[int, tuple[int, str]] = {}
+    index = 0
+    while index < len(tokens):
+        end = index
+        while end < len(tokens) and tokens[end] is not None:
+            end += 1
+        if end - index >= _SHORTEST_RUN:
+            own = ctx.constant(frozenset(tokens[index:end]))
+            guard = ctx.derive(
+                f"_d_pairs_{index}",
+                "not _d_condition_exact or "
+                f"(_d_condition_hits and not {own}.isdisjoint(_d_condition_hits))",
+            )
+            runs[index] = (end, guard)
+        index = max(end, index + 1)
+    return runs
+
+
+def _guarded(parts: Sequence[str | list[str]], guards: dict[int, tuple[int, str]]) -> list[str]:
+    """Return the lines of ``parts`` (one part per predicate: its evaluation, or the block
+    that makes its finding), indented for the generated function's body, each run of
+    ``guards`` under its guard.
+
+    The evaluations and the finding blocks of a run share its guard: when it is false the
+    run's results are neither computed nor read.
+    """
+    lines: list[str] = []
+    index = 0
+    while index < len(parts):
+        run = guards.get(index)
+        end, indent = (index + 1, "    ") if run is None else (run[0], "        ")
+        if run is not None:
+            lines.append(f"    if {run[1]}:")
+        for part in parts[index:end]:
+            lines += [f"{indent}{line}" for line in ([part] if isinstance(part, str) else part)]
+        index = end
+    return lines
 
 
 def _float_fields(cls: type[Any]) -> tuple[str, ...]:
