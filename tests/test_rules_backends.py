@@ -618,3 +618,45 @@ def test_a_labelled_item_predicate_is_listed_as_explain_gives_it(
             f"{item_name(item)}: {explain(node.predicate, item, result)}" for item in items
         )
         assert _listed(node, items, range(len(items)), result) == expected
+
+
+def _other_values(value: Any) -> list[Any]:
+    """Values a field could have instead of ``value``: another one, and the same number
+    written as the other type."""
+    if isinstance(value, bool) or value is None:
+        return [not value]
+    if isinstance(value, float):
+        return [value + 1.0, int(value)] if value.is_integer() else [value + 1.0]
+    return [f"{value}-other"]
+
+
+@pytest.mark.parametrize("collection", ["hernias", "conditions"])
+def test_a_finding_over_items_is_not_reused_for_items_differing_in_one_field(
+    facts: Facts, collection: str
+) -> None:
+    # A finding's key holds the field values of the items (not the items): two patients whose
+    # only difference is one field of one item must not share a finding, whichever field.
+    item = (
+        attrs.evolve(facts.hernias[0], size_mm=4.0)
+        if collection == "hernias"
+        else ConditionFact(
+            "malignancy", "contraindicated", "legs", "C61", "icd-10", "Cancer", "active"
+        )
+    )
+    select = H if collection == "hernias" else Dx
+    names = [field.name for field in attrs.fields(type(item))]
+    for name in names:
+        # The rule selects the item by another of its fields, so it fires for every variant.
+        other = next(n for n in names if n != name and getattr(item, n) is not None)
+        when = getattr(F, collection).any(getattr(select, other).eq(getattr(item, other)))
+        compiled = CompiledRules([rule(when)])
+        for value in [getattr(item, name), *_other_values(getattr(item, name))]:
+            variant = attrs.evolve(facts, **{collection: (attrs.evolve(item, **{name: value}),)})
+            # Twice: the findings cache keeps a key's finding when the key comes back. The
+            # texts too, where 4 and 4.0 differ although they are equal.
+            for _ in range(2):
+                _agree(compiled, variant)
+                found = compiled.findings_function(_make, 10_000)(variant)
+                assert repr(found) == repr(
+                    [(r.id, *_reference(r.when, variant)) for r in compiled.rules]
+                )

@@ -543,19 +543,38 @@ _FLOAT_ITEM_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: The fields of the items of each item collection, in order.
+_ITEM_FIELDS: dict[str, tuple[str, ...]] = {
+    name: tuple(field.name for field in attrs.fields(cls))
+    for name, cls in ITEM_COLLECTIONS.items()
+}
+
+#: What the local of an item collection's findings key holds until a finding needs it.
+_UNSET = object()
+
+
 def _key_part(ctx: Context, name: str) -> str:
     """Return the expression for fact ``name`` in a findings key.
 
     ``38 == 38.0`` while the two are written differently (``38`` and ``38.0``), and the Python
     model accepts an int for a float field; so a value that may be either carries its type
     in the key, and two patients whose values differ only so never share a finding.
+
+    An item collection is keyed by the tuple of its items' field values (with the types of
+    float fields), computed once per evaluation when the first finding needs it: equal to
+    another patient's exactly when the items are equal, and hashed and compared without a
+    call of the items' own ``__hash__`` and ``__eq__``, which are Python code.
     """
     local = ctx.fact(name)
     if name in _FLOAT_FACTS:
         return f"{local}, {local}.__class__"
-    fields = _FLOAT_ITEM_FIELDS.get(name)
-    if fields:
-        types = ", ".join(f"i.{field}.__class__" for field in fields)
-        # An unrecorded collection (None) is a value too: its rules are unknown.
-        return f"{local}, None if {local} is None else tuple([({types}) for i in {local}])"
-    return local
+    fields = _ITEM_FIELDS.get(name)
+    if fields is None:
+        return local
+    parts = [f"i.{field}" for field in fields]
+    parts += [f"i.{field}.__class__" for field in _FLOAT_ITEM_FIELDS.get(name, ())]
+    ctx.constants["_UNSET"] = _UNSET
+    key = ctx.derive(f"_d_key_{name}", "_UNSET")
+    # An unrecorded collection (None) is a value too: its rules are unknown.
+    items = f"None if {local} is None else tuple([({', '.join(parts)},) for i in {local}])"
+    return f"{key} if {key} is not _UNSET else ({key} := {items})"
