@@ -713,6 +713,8 @@ def test_failures_name_their_technique() -> None:
 def test_facts_refuse_a_non_patient_by_name() -> None:
     with pytest.raises(TypeError, match=r"^expected a herniarules.Patient, got dict$"):
         Engine(entry_points=False).facts({"id": "x"}, START)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^expected a herniarules.Patient, got dict$"):
+        Engine(entry_points=False).assess({"id": "x"}, as_of=START)  # type: ignore[arg-type]
 
 
 def test_code_errors_say_what_a_code_looks_like() -> None:
