@@ -302,6 +302,26 @@ def test_a_body_is_read_alike_by_the_scanner_and_the_exact_reader(
         )
 
 
+@settings(max_examples=400, deadline=None)
+@given(_VALUES)
+def test_the_level_walk_counts_keys_as_the_plain_walk_and_bounds_its_depth(value: Any) -> None:
+    data = json.loads(json.dumps(value))
+    bound, keys = app._shape(data)
+    depth, expected_keys = app._shape_reference(data)
+    assert keys == expected_keys
+    assert depth <= bound <= depth + 1
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2, 63, 64, 65, 200])
+def test_the_level_walk_bounds_deep_nesting(depth: int) -> None:
+    for leaf in ("[]", "{}", "1", '"x"', '{"a": 1}', "[null]"):
+        data = json.loads("[" * depth + leaf + "]" * depth)
+        bound, keys = app._shape(data)
+        exact, expected_keys = app._shape_reference(data)
+        assert keys == expected_keys
+        assert exact <= bound <= exact + 1
+
+
 @pytest.mark.parametrize(
     "body",
     [

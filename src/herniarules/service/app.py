@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
+from itertools import compress, repeat
 from typing import Any
 
 import anyio.to_thread
@@ -156,26 +157,21 @@ def _error(status: int, problems: Sequence[Problem], code: str, **headers: str) 
     return JSONResponse(outcome(problems, code), status_code=status, headers=headers or None)
 
 
-#: JSON as Starlette's ``JSONResponse`` writes it, and the same with non-ASCII escaped.
+#: JSON as Starlette's ``JSONResponse`` writes it.
 _JSON_TEXT = json.JSONEncoder(
     ensure_ascii=False, allow_nan=False, separators=(",", ":"), check_circular=False
-).encode
-_JSON_ASCII = json.JSONEncoder(
-    ensure_ascii=True, allow_nan=False, separators=(",", ":"), check_circular=False
 ).encode
 
 
 def _json_body(content: Any) -> bytes:
     """Return ``content`` as the bytes ``JSONResponse(content).body`` holds.
 
-    The ASCII encoder is the quicker; where it wrote no ``\\u`` escape the text has no
-    character it would escape differently, so its bytes are the same. Otherwise the text is
-    written again as ``JSONResponse`` writes it (UTF-8, non-ASCII as is).
+    The same encoder settings as ``JSONResponse`` (UTF-8, non-ASCII as is, no NaN, compact
+    separators), built once; without the check for circular references, which data built
+    here never have. A card answer always holds non-ASCII text (the source passages), so
+    trying the ASCII encoder first would only write it twice.
     """
-    text = _JSON_ASCII(content)
-    if "\\u" in text:
-        text = _JSON_TEXT(content)
-    return text.encode("utf-8")
+    return _JSON_TEXT(content).encode("utf-8")
 
 
 def _canonical(value: object) -> bytes:
@@ -216,6 +212,24 @@ _SPACED_KEY = re.compile(r'"[ \t\n\r]+:')
 
 
 def _shape(data: Any) -> tuple[int, int]:
+    """Return a bound on the nesting depth of parsed JSON data (the depth, or one more) and
+    the number of keys of all its objects.
+
+    Level by level with :func:`gc.get_referents`, which gives the values of every dict and
+    the items of every list of a level in one C call (a string or a number has none), so no
+    Python code runs per value; the last level may hold only scalars, hence "or one more".
+    :func:`_shape_reference` is the plain walk.
+    """
+    keys = levels = 0
+    level = [data]
+    while level:
+        keys += sum(map(len, compress(level, map(isinstance, level, repeat(dict)))))
+        level = gc.get_referents(*level)
+        levels += 1
+    return levels, keys
+
+
+def _shape_reference(data: Any) -> tuple[int, int]:
     """Return the nesting depth of parsed JSON data and the number of keys of all its objects."""
     if type(data) is not dict and type(data) is not list:
         return 0, 0
@@ -240,8 +254,9 @@ def _parse(body: bytes) -> Any:
     The scanner cannot see a repeated key, so the keys of the parsed objects are counted and
     compared with the ``":`` in the text: each key written ``"key":`` gives one, a string
     holding ``\\":`` gives one more. A body with a key spaced from its colon, with fewer
-    keys than that count, nested too deep, or that the scanner does not read, goes to the
-    reference, which gives its data or names its problem.
+    keys than that count, that may be nested too deep (:func:`_shape` bounds the depth), or
+    that the scanner does not read, goes to the reference, which gives its data or names its
+    problem.
     """
     try:
         text = body.decode("utf-8")
