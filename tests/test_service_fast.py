@@ -25,6 +25,7 @@ from herniarules.fhir import (
     from_bundle,
     from_prefetch,
 )
+from herniarules.i18n import LOCALES
 from herniarules.service import app, cards
 from herniarules.service.auth import AuthError, TokenVerifier, load_issuer
 from herniarules.service.hook_request import RequestError
@@ -383,6 +384,41 @@ _CONTENT = st.recursive(
 @given(_CONTENT)
 def test_a_response_body_is_the_bytes_json_response_writes(content: Any) -> None:
     assert app._json_body(content) == JSONResponse(content).body
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_TEXTS, min_size=1, max_size=5), _CONTENT, st.booleans())
+def test_a_card_answer_written_from_detail_lines_is_the_bytes_json_response_writes(
+    lines: list[str], other: Any, shared: bool
+) -> None:
+    card = {"uuid": "u", "detail": "\n".join(lines), "source": other}
+    plain = {"detail": "\n".join(lines[:1]), "summary": other}
+    pairs: list[tuple[dict[str, Any], list[str] | None]] = [(card, lines), (plain, None)]
+    if shared:
+        pairs.append((dict(card), lines))
+    expected = JSONResponse({"cards": [c for c, _ in pairs]}).body
+    assert app._cards_body(pairs) == expected
+
+
+@pytest.mark.parametrize("locale", sorted(LOCALES))
+@pytest.mark.parametrize(("name", "record"), _RECORDS, ids=[name for name, _ in _RECORDS])
+def test_the_cards_of_every_corpus_record_are_written_as_json_response_writes_them(
+    name: str, record: FhirRecord, locale: str
+) -> None:
+    days = [record.as_of, date(record.as_of.year + 1, 1, 1)]
+    made = cards.detailed_cards(
+        [ENGINE.assess(record.patient, as_of=day) for day in days[: 1 + len(name) % 2]],
+        names={t.id: t.name for t in ENGINE.techniques},
+        base_url="http://127.0.0.1:8080",
+        version="1.0",
+        provenance=ProvenanceIndex(record),
+        locale=locale,
+    )
+    for _, card, lines in made:
+        assert "\n".join(lines) == card["detail"]
+    notice = cards.notice_card("x", "a\nb", "warning", base_url="http://h", version="1")
+    pairs = [(notice, None), *((card, lines) for _, card, lines in made)]
+    assert app._cards_body(pairs) == JSONResponse({"cards": [c for c, _ in pairs]}).body
 
 
 def test_a_value_json_does_not_have_is_refused_alike() -> None:

@@ -161,6 +161,8 @@ def _error(status: int, problems: Sequence[Problem], code: str, **headers: str) 
 _JSON_TEXT = json.JSONEncoder(
     ensure_ascii=False, allow_nan=False, separators=(",", ":"), check_circular=False
 ).encode
+#: A string as that encoder writes it, quotes included.
+_JSON_STRING: Callable[[str], str] = json.encoder.encode_basestring
 
 
 def _json_body(content: Any) -> bytes:
@@ -172,6 +174,38 @@ def _json_body(content: Any) -> bytes:
     trying the ASCII encoder first would only write it twice.
     """
     return _JSON_TEXT(content).encode("utf-8")
+
+
+def _escaped(text: str, memo: dict[str, str]) -> str:
+    """Return ``text`` as it is written inside a JSON string (without the quotes)."""
+    found = memo.get(text)
+    if found is None:
+        found = memo[text] = _JSON_STRING(text)[1:-1]
+    return found
+
+
+def _cards_body(cards: Sequence[tuple[Mapping[str, Any], Sequence[str] | None]]) -> bytes:
+    """Return ``{"cards": [...]}`` as the bytes :func:`_json_body` writes for it.
+
+    Each card comes with the lines its ``detail`` is joined from (newlines between them), or
+    ``None``. JSON escapes a string character by character, so the escaped detail is the
+    escaped lines joined by an escaped newline; a line several cards share (a finding of the
+    core rules, with its source passage) is escaped once. Every other value, and every key,
+    is written by the encoder of :func:`_json_body`, in the card's key order, with the same
+    separators.
+    """
+    memo: dict[str, str] = {}
+    written = []
+    for card, lines in cards:
+        fields = []
+        for key, value in card.items():
+            if key == "detail" and lines is not None:
+                text = '"' + "\\n".join([_escaped(line, memo) for line in lines]) + '"'
+            else:
+                text = _JSON_TEXT(value)
+            fields.append(f"{_JSON_STRING(key)}:{text}")
+        written.append("{" + ",".join(fields) + "}")
+    return ('{"cards":[' + ",".join(written) + "]}").encode("utf-8")
 
 
 def _canonical(value: object) -> bytes:
@@ -542,7 +576,7 @@ def create_app(
             return _error(412 if fetched else 400, exc.problems, "invalid")
         base = state.base_url(request)
         locale = card_module.negotiate(request.headers.get("accept-language"))
-        made = card_module.assessment_cards(
+        made = card_module.detailed_cards(
             assessments,
             names=state.names,
             base_url=base,
@@ -550,12 +584,14 @@ def create_app(
             provenance=_provenance(records[0]),
             locale=locale,
         )
-        cards = [card for _, card in made]
-        pairs: list[tuple[Decision | None, dict[str, Any]]] = list(made)
+        cards = [card for _, card, _ in made]
+        pairs: list[tuple[Decision | None, dict[str, Any]]] = [(d, c) for d, c, _ in made]
+        details: list[Sequence[str] | None] = [lines for _, _, lines in made]
         notice = _record_card(records[0], base, state.version, locale)
         if notice is not None:
             cards.insert(0, notice)
             pairs.insert(0, (None, notice))
+            details.insert(0, None)
         if not cards:
             from herniarules.i18n import translator
             from herniarules.i18n.markers import N_
@@ -576,6 +612,7 @@ def create_app(
             )
             cards.append(notice)
             pairs.append((None, notice))
+            details.append(None)
         decision_id = str(uuid.uuid4())
         outcomes: dict[str, Any] = {}
         for assessment in assessments:
@@ -612,7 +649,7 @@ def create_app(
             raise TimeoutError
         state.audit.record_decision(record)
         return Response(
-            _json_body({"cards": cards}),
+            _cards_body(list(zip(cards, details, strict=True))),
             media_type="application/json",
             headers={
                 "X-Decision-Id": decision_id,
