@@ -143,6 +143,9 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def _value(value: Any, tr: Translator | None = None) -> str:
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool:
+        return str(value)
     if isinstance(value, Mapping):
         return "{" + ", ".join(f"{k}: {_value(v, tr)}" for k, v in value.items()) + "}"
     if isinstance(value, tuple | list):
