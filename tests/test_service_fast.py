@@ -461,3 +461,34 @@ def test_freezing_at_startup_changes_no_answer(freeze: bool, tmp_path: Any) -> N
     assert (frozen > 0) is freeze
     assert answer.status_code == 200
     assert answer.json()["cards"]
+
+
+def test_a_call_past_its_time_limit_is_answered_503_and_records_no_decision(
+    tmp_path: Any,
+) -> None:
+    import sqlite3
+
+    from starlette.testclient import TestClient
+
+    from herniarules.service import ServiceConfig, create_app, open_audit_log
+
+    body = {
+        "hook": "patient-view",
+        "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+        "context": {"userId": "Practitioner/example", "patientId": "example"},
+        "prefetch": prefetch_for(PREFETCH, us_core_resources(), "example"),
+    }
+    path = "/cds-services/herniarules-patient-view"
+    for limit, status in ((1e-9, 503), (30.0, 200)):
+        audit = open_audit_log(f"sqlite:///{tmp_path / f'audit-{status}.db'}")
+        config = ServiceConfig(insecure_dev=True, request_timeout_s=limit)
+        with TestClient(create_app(audit=audit, config=config)) as http:
+            answer = http.post(path, json=body)
+        audit.close()
+        assert answer.status_code == status, answer.text
+        db = sqlite3.connect(tmp_path / f"audit-{status}.db")
+        recorded = db.execute("SELECT count(*) FROM decisions").fetchone()[0]
+        db.close()
+        assert recorded == (0 if status == 503 else 1)
+        if status == 503:
+            assert answer.json()["resourceType"] == "OperationOutcome"

@@ -502,16 +502,15 @@ def create_app(
                 digest = hashlib.sha256(body)
                 if fetched:
                     digest.update(_canonical({k: prefetch[k] for k in missing}))
-                return await anyio.to_thread.run_sync(
-                    _answer,
-                    request,
-                    service_id,
-                    hook,
-                    prefetch,
-                    fetched,
-                    deadline,
-                    digest.hexdigest(),
+                # The reading, the rules and the cards run here: they hold the GIL, so a
+                # worker thread would not run them beside the event loop, only move the data
+                # to another core. The audit write waits on the disk, so it goes to a thread.
+                record, response = _answer(
+                    request, service_id, hook, prefetch, fetched, deadline, digest.hexdigest()
                 )
+                if record is not None:
+                    await anyio.to_thread.run_sync(state.audit.record_decision, record)
+                return response
         except TimeoutError:
             return _error(
                 503,
@@ -570,11 +569,12 @@ def create_app(
         fetched: bool,
         deadline: float,
         input_hash: str,
-    ) -> Response:
+    ) -> tuple[DecisionRecord | None, Response]:
+        """Return the decision to record before the answer is sent, and the answer."""
         try:
             assessments, records = state.assess(hook, prefetch, fetched)
         except RequestError as exc:
-            return _error(412 if fetched else 400, exc.problems, "invalid")
+            return None, _error(412 if fetched else 400, exc.problems, "invalid")
         base = state.base_url(request)
         locale = card_module.negotiate(request.headers.get("accept-language"))
         made = card_module.detailed_cards(
@@ -648,8 +648,7 @@ def create_app(
         )
         if time.monotonic() > deadline:
             raise TimeoutError
-        state.audit.record_decision(record)
-        return Response(
+        return record, Response(
             _cards_body(list(zip(cards, details, strict=True))),
             media_type="application/json",
             headers={
