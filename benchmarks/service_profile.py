@@ -4,8 +4,8 @@ Builds the application as ``herniarules serve`` does (the sandbox issuer with it
 JWKS, a SQLite audit log with ``synchronous=FULL`` in a scratch directory, objects frozen at
 start-up), starts its lifespan as uvicorn does and sends it, with no socket and no uvicorn,
 the request of ``service.py``: a signed ``patient-view`` call with the prefetch of US Core's
-Patient/example. Tokens are signed before the timed loop. The hook's worker-thread step is
-run on the calling thread so that one profiler sees all of it.
+Patient/example. Tokens are signed before the timed loop. The audit write, which the service
+runs on a worker thread, is run on the calling thread so that one profiler sees all of it.
 
 Prints the CPU milliseconds per call (``time.process_time``) and, with ``--profile``, the
 functions of a cProfile run sorted by cumulative time. Not a target: the targets are the

@@ -25,6 +25,7 @@ from herniarules.fhir import (
     from_bundle,
     from_prefetch,
 )
+from herniarules.i18n import LOCALES
 from herniarules.service import app, cards
 from herniarules.service.auth import AuthError, TokenVerifier, load_issuer
 from herniarules.service.hook_request import RequestError
@@ -302,6 +303,26 @@ def test_a_body_is_read_alike_by_the_scanner_and_the_exact_reader(
         )
 
 
+@settings(max_examples=400, deadline=None)
+@given(_VALUES)
+def test_the_level_walk_counts_keys_as_the_plain_walk_and_bounds_its_depth(value: Any) -> None:
+    data = json.loads(json.dumps(value))
+    bound, keys = app._shape(data)
+    depth, expected_keys = app._shape_reference(data)
+    assert keys == expected_keys
+    assert depth <= bound <= depth + 1
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2, 63, 64, 65, 200])
+def test_the_level_walk_bounds_deep_nesting(depth: int) -> None:
+    for leaf in ("[]", "{}", "1", '"x"', '{"a": 1}', "[null]"):
+        data = json.loads("[" * depth + leaf + "]" * depth)
+        bound, keys = app._shape(data)
+        exact, expected_keys = app._shape_reference(data)
+        assert keys == expected_keys
+        assert exact <= bound <= exact + 1
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -365,6 +386,41 @@ def test_a_response_body_is_the_bytes_json_response_writes(content: Any) -> None
     assert app._json_body(content) == JSONResponse(content).body
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_TEXTS, min_size=1, max_size=5), _CONTENT, st.booleans())
+def test_a_card_answer_written_from_detail_lines_is_the_bytes_json_response_writes(
+    lines: list[str], other: Any, shared: bool
+) -> None:
+    card = {"uuid": "u", "detail": "\n".join(lines), "source": other}
+    plain = {"detail": "\n".join(lines[:1]), "summary": other}
+    pairs: list[tuple[dict[str, Any], list[str] | None]] = [(card, lines), (plain, None)]
+    if shared:
+        pairs.append((dict(card), lines))
+    expected = JSONResponse({"cards": [c for c, _ in pairs]}).body
+    assert app._cards_body(pairs) == expected
+
+
+@pytest.mark.parametrize("locale", sorted(LOCALES))
+@pytest.mark.parametrize(("name", "record"), _RECORDS, ids=[name for name, _ in _RECORDS])
+def test_the_cards_of_every_corpus_record_are_written_as_json_response_writes_them(
+    name: str, record: FhirRecord, locale: str
+) -> None:
+    days = [record.as_of, date(record.as_of.year + 1, 1, 1)]
+    made = cards.detailed_cards(
+        [ENGINE.assess(record.patient, as_of=day) for day in days[: 1 + len(name) % 2]],
+        names={t.id: t.name for t in ENGINE.techniques},
+        base_url="http://127.0.0.1:8080",
+        version="1.0",
+        provenance=ProvenanceIndex(record),
+        locale=locale,
+    )
+    for _, card, lines in made:
+        assert "\n".join(lines) == card["detail"]
+    notice = cards.notice_card("x", "a\nb", "warning", base_url="http://h", version="1")
+    pairs = [(notice, None), *((card, lines) for _, card, lines in made)]
+    assert app._cards_body(pairs) == JSONResponse({"cards": [c for c, _ in pairs]}).body
+
+
 def test_a_value_json_does_not_have_is_refused_alike() -> None:
     for value in (float("nan"), float("inf")):
         with pytest.raises(ValueError, match="not JSON compliant"):
@@ -405,3 +461,34 @@ def test_freezing_at_startup_changes_no_answer(freeze: bool, tmp_path: Any) -> N
     assert (frozen > 0) is freeze
     assert answer.status_code == 200
     assert answer.json()["cards"]
+
+
+def test_a_call_past_its_time_limit_is_answered_503_and_records_no_decision(
+    tmp_path: Any,
+) -> None:
+    import sqlite3
+
+    from starlette.testclient import TestClient
+
+    from herniarules.service import ServiceConfig, create_app, open_audit_log
+
+    body = {
+        "hook": "patient-view",
+        "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+        "context": {"userId": "Practitioner/example", "patientId": "example"},
+        "prefetch": prefetch_for(PREFETCH, us_core_resources(), "example"),
+    }
+    path = "/cds-services/herniarules-patient-view"
+    for limit, status in ((1e-9, 503), (30.0, 200)):
+        audit = open_audit_log(f"sqlite:///{tmp_path / f'audit-{status}.db'}")
+        config = ServiceConfig(insecure_dev=True, request_timeout_s=limit)
+        with TestClient(create_app(audit=audit, config=config)) as http:
+            answer = http.post(path, json=body)
+        audit.close()
+        assert answer.status_code == status, answer.text
+        db = sqlite3.connect(tmp_path / f"audit-{status}.db")
+        recorded = db.execute("SELECT count(*) FROM decisions").fetchone()[0]
+        db.close()
+        assert recorded == (0 if status == 503 else 1)
+        if status == 503:
+            assert answer.json()["resourceType"] == "OperationOutcome"

@@ -21,13 +21,13 @@ import gc
 import hashlib
 import html
 import json
-import re
 import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
+from itertools import compress, repeat
 from typing import Any
 
 import anyio.to_thread
@@ -156,26 +156,55 @@ def _error(status: int, problems: Sequence[Problem], code: str, **headers: str) 
     return JSONResponse(outcome(problems, code), status_code=status, headers=headers or None)
 
 
-#: JSON as Starlette's ``JSONResponse`` writes it, and the same with non-ASCII escaped.
+#: JSON as Starlette's ``JSONResponse`` writes it.
 _JSON_TEXT = json.JSONEncoder(
     ensure_ascii=False, allow_nan=False, separators=(",", ":"), check_circular=False
 ).encode
-_JSON_ASCII = json.JSONEncoder(
-    ensure_ascii=True, allow_nan=False, separators=(",", ":"), check_circular=False
-).encode
+#: A string as that encoder writes it, quotes included.
+_JSON_STRING: Callable[[str], str] = json.encoder.encode_basestring
 
 
 def _json_body(content: Any) -> bytes:
     """Return ``content`` as the bytes ``JSONResponse(content).body`` holds.
 
-    The ASCII encoder is the quicker; where it wrote no ``\\u`` escape the text has no
-    character it would escape differently, so its bytes are the same. Otherwise the text is
-    written again as ``JSONResponse`` writes it (UTF-8, non-ASCII as is).
+    The same encoder settings as ``JSONResponse`` (UTF-8, non-ASCII as is, no NaN, compact
+    separators), built once; without the check for circular references, which data built
+    here never have. A card answer always holds non-ASCII text (the source passages), so
+    trying the ASCII encoder first would only write it twice.
     """
-    text = _JSON_ASCII(content)
-    if "\\u" in text:
-        text = _JSON_TEXT(content)
-    return text.encode("utf-8")
+    return _JSON_TEXT(content).encode("utf-8")
+
+
+def _escaped(text: str, memo: dict[str, str]) -> str:
+    """Return ``text`` as it is written inside a JSON string (without the quotes)."""
+    found = memo.get(text)
+    if found is None:
+        found = memo[text] = _JSON_STRING(text)[1:-1]
+    return found
+
+
+def _cards_body(cards: Sequence[tuple[Mapping[str, Any], Sequence[str] | None]]) -> bytes:
+    """Return ``{"cards": [...]}`` as the bytes :func:`_json_body` writes for it.
+
+    Each card comes with the lines its ``detail`` is joined from (newlines between them), or
+    ``None``. JSON escapes a string character by character, so the escaped detail is the
+    escaped lines joined by an escaped newline; a line several cards share (a finding of the
+    core rules, with its source passage) is escaped once. Every other value, and every key,
+    is written by the encoder of :func:`_json_body`, in the card's key order, with the same
+    separators.
+    """
+    memo: dict[str, str] = {}
+    written = []
+    for card, lines in cards:
+        fields = []
+        for key, value in card.items():
+            if key == "detail" and lines is not None:
+                text = '"' + "\\n".join([_escaped(line, memo) for line in lines]) + '"'
+            else:
+                text = _JSON_TEXT(value)
+            fields.append(f"{_JSON_STRING(key)}:{text}")
+        written.append("{" + ",".join(fields) + "}")
+    return ('{"cards":[' + ",".join(written) + "]}").encode("utf-8")
 
 
 def _canonical(value: object) -> bytes:
@@ -211,11 +240,29 @@ def _parse_reference(body: bytes) -> Any:
     return data
 
 
-#: A key whose closing quote is followed by whitespace before its colon.
-_SPACED_KEY = re.compile(r'"[ \t\n\r]+:')
+#: JSON's whitespace, as bytes.
+_JSON_SPACE_BYTES = _JSON_SPACE.encode()
 
 
 def _shape(data: Any) -> tuple[int, int]:
+    """Return a bound on the nesting depth of parsed JSON data (the depth, or one more) and
+    the number of keys of all its objects.
+
+    Level by level with :func:`gc.get_referents`, which gives the values of every dict and
+    the items of every list of a level in one C call (a string or a number has none), so no
+    Python code runs per value; the last level may hold only scalars, hence "or one more".
+    :func:`_shape_reference` is the plain walk.
+    """
+    keys = levels = 0
+    level = [data]
+    while level:
+        keys += sum(map(len, compress(level, map(isinstance, level, repeat(dict)))))
+        level = gc.get_referents(*level)
+        levels += 1
+    return levels, keys
+
+
+def _shape_reference(data: Any) -> tuple[int, int]:
     """Return the nesting depth of parsed JSON data and the number of keys of all its objects."""
     if type(data) is not dict and type(data) is not list:
         return 0, 0
@@ -238,10 +285,13 @@ def _parse(body: bytes) -> Any:
     """Parse a request body as :func:`_parse_reference` does, with the C scanner alone.
 
     The scanner cannot see a repeated key, so the keys of the parsed objects are counted and
-    compared with the ``":`` in the text: each key written ``"key":`` gives one, a string
-    holding ``\\":`` gives one more. A body with a key spaced from its colon, with fewer
-    keys than that count, nested too deep, or that the scanner does not read, goes to the
-    reference, which gives its data or names its problem.
+    compared with the ``":`` in the body once JSON's whitespace is taken out of it: each key
+    (``"key":`` or ``"key" :``) gives one, and only a string can give more (one with an
+    escaped quote before a colon, or starting with a colon). UTF-8 writes no other character
+    with the bytes of ``"``, ``:`` or whitespace, so the bytes are counted as they came. A
+    body with fewer keys than that count, that may be nested too deep (:func:`_shape` bounds
+    the depth), or that the scanner does not read, goes to the reference, which gives its
+    data or names its problem.
     """
     try:
         text = body.decode("utf-8")
@@ -251,7 +301,7 @@ def _parse(body: bytes) -> Any:
     if end != len(text) and text[end:].strip(_JSON_SPACE):
         return _parse_reference(body)
     depth, keys = _shape(data)
-    if depth > MAX_NESTING or keys != text.count('":') or _SPACED_KEY.search(text):
+    if depth > MAX_NESTING or keys != body.translate(None, _JSON_SPACE_BYTES).count(b'":'):
         return _parse_reference(body)
     return data
 
@@ -452,16 +502,15 @@ def create_app(
                 digest = hashlib.sha256(body)
                 if fetched:
                     digest.update(_canonical({k: prefetch[k] for k in missing}))
-                return await anyio.to_thread.run_sync(
-                    _answer,
-                    request,
-                    service_id,
-                    hook,
-                    prefetch,
-                    fetched,
-                    deadline,
-                    digest.hexdigest(),
+                # The reading, the rules and the cards run here: they hold the GIL, so a
+                # worker thread would not run them beside the event loop, only move the data
+                # to another core. The audit write waits on the disk, so it goes to a thread.
+                record, response = _answer(
+                    request, service_id, hook, prefetch, fetched, deadline, digest.hexdigest()
                 )
+                if record is not None:
+                    await anyio.to_thread.run_sync(state.audit.record_decision, record)
+                return response
         except TimeoutError:
             return _error(
                 503,
@@ -520,14 +569,15 @@ def create_app(
         fetched: bool,
         deadline: float,
         input_hash: str,
-    ) -> Response:
+    ) -> tuple[DecisionRecord | None, Response]:
+        """Return the decision to record before the answer is sent, and the answer."""
         try:
             assessments, records = state.assess(hook, prefetch, fetched)
         except RequestError as exc:
-            return _error(412 if fetched else 400, exc.problems, "invalid")
+            return None, _error(412 if fetched else 400, exc.problems, "invalid")
         base = state.base_url(request)
         locale = card_module.negotiate(request.headers.get("accept-language"))
-        made = card_module.assessment_cards(
+        made = card_module.detailed_cards(
             assessments,
             names=state.names,
             base_url=base,
@@ -535,12 +585,14 @@ def create_app(
             provenance=_provenance(records[0]),
             locale=locale,
         )
-        cards = [card for _, card in made]
-        pairs: list[tuple[Decision | None, dict[str, Any]]] = list(made)
+        cards = [card for _, card, _ in made]
+        pairs: list[tuple[Decision | None, dict[str, Any]]] = [(d, c) for d, c, _ in made]
+        details: list[Sequence[str] | None] = [lines for _, _, lines in made]
         notice = _record_card(records[0], base, state.version, locale)
         if notice is not None:
             cards.insert(0, notice)
             pairs.insert(0, (None, notice))
+            details.insert(0, None)
         if not cards:
             from herniarules.i18n import translator
             from herniarules.i18n.markers import N_
@@ -561,6 +613,7 @@ def create_app(
             )
             cards.append(notice)
             pairs.append((None, notice))
+            details.append(None)
         decision_id = str(uuid.uuid4())
         outcomes: dict[str, Any] = {}
         for assessment in assessments:
@@ -595,9 +648,8 @@ def create_app(
         )
         if time.monotonic() > deadline:
             raise TimeoutError
-        state.audit.record_decision(record)
-        return Response(
-            _json_body({"cards": cards}),
+        return record, Response(
+            _cards_body(list(zip(cards, details, strict=True))),
             media_type="application/json",
             headers={
                 "X-Decision-Id": decision_id,

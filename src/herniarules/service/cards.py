@@ -33,6 +33,7 @@ __all__ = [
     "OVERRIDE_REASONS",
     "OVERRIDE_SYSTEM",
     "assessment_cards",
+    "detailed_cards",
     "negotiate",
     "notice_card",
 ]
@@ -142,6 +143,9 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def _value(value: Any, tr: Translator | None = None) -> str:
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool:
+        return str(value)
     if isinstance(value, Mapping):
         return "{" + ", ".join(f"{k}: {_value(v, tr)}" for k, v in value.items()) + "}"
     if isinstance(value, tuple | list):
@@ -190,9 +194,14 @@ def _detail(
     name: str,
     day: date,
     fingerprint: str,
-    lines_of: Callable[[Finding], list[str]],
+    block_of: Callable[[Finding], str],
     tr: Translator | None = None,
-) -> str:
+) -> list[str]:
+    """Return the lines of a card's Markdown detail (joined by newlines, the detail).
+
+    Each finding is one item, its own lines already joined (:func:`_finding_lines`), so that
+    the same finding under several techniques is one string the answer writer escapes once.
+    """
     label = decision.outcome.label if tr is None else tr.outcome(decision.outcome)
     when = day.isoformat() if tr is None else tr.date(day)
     lines = [
@@ -207,7 +216,7 @@ def _detail(
         lines.append(_t(tr, N_("Findings:")))
         lines.append("")
         for finding in ordered:
-            lines.extend(lines_of(finding))
+            lines.append(block_of(finding))
     else:
         lines.append(_t(tr, N_("No rule restricts this technique for this patient.")))
     protocol = decision.protocol
@@ -252,7 +261,7 @@ def _detail(
             N_("herniarules supports clinicians; it does not replace them. Ruleset {fingerprint}."),
         ).format(fingerprint=fingerprint[:16]),
     ]
-    return "\n".join(lines)
+    return lines
 
 
 def _summary(decision: Decision, name: str, day: date | None, tr: Translator | None = None) -> str:
@@ -321,6 +330,32 @@ def assessment_cards(
 ) -> list[tuple[Decision, dict[str, Any]]]:
     """Return one card per technique and assessment day, each with its decision.
 
+    The parameters are those of :func:`detailed_cards`.
+    """
+    made = detailed_cards(
+        assessments,
+        names=names,
+        base_url=base_url,
+        version=version,
+        provenance=provenance,
+        locale=locale,
+    )
+    return [(decision, card) for decision, card, _ in made]
+
+
+def detailed_cards(
+    assessments: Sequence[Assessment],
+    *,
+    names: Mapping[str, str],
+    base_url: str,
+    version: str,
+    provenance: Callable[[Finding], Sequence[str]] = lambda finding: (),
+    locale: str = "en",
+) -> list[tuple[Decision, dict[str, Any], list[str]]]:
+    """Return one card per technique and assessment day, with its decision and the lines of
+    its ``detail`` (``"\\n".join(lines) == card["detail"]``), for a writer that escapes a
+    line shared by several cards once.
+
     :param assessments: one assessment per day (an ``appointment-book`` call for appointments
         on several days has several); with more than one, summaries name the day.
     :param names: display name of each technique id.
@@ -349,27 +384,29 @@ def assessment_cards(
         def provenance(finding: Finding) -> Sequence[str]:
             return where(english.get(id(finding), finding))
 
-    cards: list[tuple[Decision, dict[str, Any]]] = []
+    cards: list[tuple[Decision, dict[str, Any], list[str]]] = []
     several = len(assessments) > 1
     # The core rules' findings are shared by every technique's decision: render each once.
-    rendered: dict[int, tuple[Finding, list[str]]] = {}
+    rendered: dict[int, tuple[Finding, str]] = {}
 
-    def lines_of(finding: Finding) -> list[str]:
+    def block_of(finding: Finding) -> str:
         found = rendered.get(id(finding))
         if found is None or found[0] is not finding:
-            found = rendered[id(finding)] = (finding, _finding_lines(finding, provenance, tr))
+            block = "\n".join(_finding_lines(finding, provenance, tr))
+            found = rendered[id(finding)] = (finding, block)
         return found[1]
 
     for assessment in assessments:
         for decision in assessment.decisions:
             name = _t(tr, names.get(decision.technique, decision.technique))
+            lines = _detail(
+                decision, name, assessment.as_of, assessment.ruleset_fingerprint, block_of, tr
+            )
             card: dict[str, Any] = {
                 "uuid": str(uuid.uuid4()),
                 "summary": _summary(decision, name, assessment.as_of if several else None, tr),
                 "indicator": INDICATORS[decision.outcome],
-                "detail": _detail(
-                    decision, name, assessment.as_of, assessment.ruleset_fingerprint, lines_of, tr
-                ),
+                "detail": "\n".join(lines),
                 "source": source(base_url, version, (decision.technique, name), tr),
             }
             if decision.outcome is Outcome.REQUIRES_CLEARANCE:
@@ -380,7 +417,7 @@ def assessment_cards(
             links = _links(decision, base_url, tr)
             if links:
                 card["links"] = links
-            cards.append((decision, card))
+            cards.append((decision, card, lines))
     return cards
 
 
