@@ -127,3 +127,50 @@ def test_the_joined_code_lookup_gives_what_each_code_looked_up_gives(
     for terminology in (engine.terminology, herniarules.terminology.DEFAULT_TERMINOLOGY):
         joined = _code_lookup_joined(frame, terminology).sort("system", "code")
         assert joined.equals(_code_lookup(frame, terminology).sort("system", "code"))
+
+
+def _counts_both_ways(kernel: Kernel, facts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    from herniarules.rules._polars import ROW, item_count_columns
+
+    compiler = kernel.compiler
+    names = item_count_columns(compiler)
+    fast = facts.with_columns(compiler.item_counts()).select(ROW, *names)
+    lazy = facts.lazy().select(ROW)
+    for table in compiler.item_tables(facts.lazy()):
+        lazy = lazy.join(table, on=ROW, how="left", maintain_order="left")
+    reference = lazy.with_columns(pl.col(names).fill_null(0)).select(ROW, *names).collect()
+    return fast, reference
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(strategies.patients(with_hernia=None), min_size=1, max_size=12))
+def test_item_counts_on_the_lists_are_those_of_the_exploded_item_tables(
+    engine: Engine, patients: list[Patient]
+) -> None:
+    patients = [attrs.evolve(p, id=f"P-{i}") for i, p in enumerate(patients)]
+    kernel = Kernel(engine)
+    table = patients_to_table(patients)
+    facts, errors = derive_table(table, AS_OF, engine.terminology, read=True)
+    assert not errors
+    fast, reference = _counts_both_ways(kernel, facts)
+    assert fast.equals(reference)
+
+
+def test_item_counts_leave_out_null_items_and_null_lists_as_the_item_tables_do(
+    engine: Engine,
+) -> None:
+    kernel = Kernel(engine)
+    patients = [herniarules.load_patient(p) for p in sorted(EXAMPLES.glob("*.json"))]
+    facts, _ = derive_table(patients_to_table(patients), date(2026, 11, 27), engine.terminology)
+    hernias = facts["hernias"].to_list()
+    conditions = facts["conditions"].to_list()
+    hernias[0] = [None, *hernias[0]]
+    conditions[1] = [*conditions[1], None]
+    hernias[2] = None
+    conditions[3] = None
+    facts = facts.with_columns(
+        pl.Series("hernias", hernias, dtype=facts.schema["hernias"]),
+        pl.Series("conditions", conditions, dtype=facts.schema["conditions"]),
+    )
+    fast, reference = _counts_both_ways(kernel, facts)
+    assert fast.equals(reference)

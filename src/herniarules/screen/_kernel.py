@@ -141,27 +141,39 @@ class Kernel:
         self._read_bits = frozenset(
             MISSING_FACTS.index(name) for reads in self._reads.values() for name in reads
         )
+        #: The treated areas of the techniques that have one, in the order of ``a<i>_<n>``.
+        self._areas: tuple[frozenset[str], ...] = tuple(
+            sorted({p.treated for p in self.plans if p.treated is not None}, key=sorted)
+        )
 
     # -- evaluation -------------------------------------------------------------------------
-    def results(self, facts: pl.DataFrame) -> pl.LazyFrame:
+    def results(self, facts: pl.DataFrame, *, reference: bool = False) -> pl.LazyFrame:
         """Return the facts with ``r<i>`` (rule ``i``'s three-valued result) for every rule.
 
-        A local rule also gets ``s<i>``: the sites of the condition items that made it true,
-        or null when one of them has no site.
+        A local rule also gets, for the treated areas, ``z<i>`` (some condition item that
+        makes it true has no site) and per area ``n`` ``a<i>_<n>`` (the site of some item that
+        makes it true lies in the area), computed on the list of conditions. With
+        ``reference``, the obvious way instead: the item counts from exploded tables joined
+        back (:meth:`Columnar.item_tables`) and ``s<i>``, the sites of the items that make it
+        true or null when one of them has no site (:meth:`_sites`).
         """
         lazy = facts.lazy()
-        for table in self.compiler.item_tables(lazy):
-            lazy = lazy.join(table, on=ROW, how="left", maintain_order="left")
-        counts = item_count_columns(self.compiler)
-        if counts:
-            lazy = lazy.with_columns(pl.col(counts).fill_null(0))
+        if reference:
+            for table in self.compiler.item_tables(lazy):
+                lazy = lazy.join(table, on=ROW, how="left", maintain_order="left")
+            counts = item_count_columns(self.compiler)
+            if counts:
+                lazy = lazy.with_columns(pl.col(counts).fill_null(0))
+        else:
+            lazy = lazy.with_columns(self.compiler.item_counts())
         columns = [expr.alias(f"r{i}") for i, expr in self._exprs.items()]
         # Only what the verdicts read goes on: the item lists stay behind.
         read = sorted(
             {n for reads in self._reads.values() for n in reads if n not in ITEM_COLLECTIONS}
         )
-        lazy = lazy.select(ROW, "patient_id", *read, *columns)
-        if self._sited:
+        flags = [] if reference else self._site_flags()
+        lazy = lazy.select(ROW, "patient_id", *read, *columns, *flags)
+        if self._sited and reference:
             sites = self._sites(facts)
             lazy = lazy.join(sites.lazy(), on=ROW, how="left", maintain_order="left")
         if self.row_wise:
@@ -169,6 +181,32 @@ class Kernel:
                 self._row_wise(facts).lazy(), on=ROW, how="left", maintain_order="left"
             )
         return lazy
+
+    def _site_flags(self) -> list[pl.Expr]:
+        """Return ``z<i>`` and ``a<i>_<n>`` of every local rule (see :meth:`results`)."""
+        present = pl.element().is_not_null()
+        site = pl.element().struct.field("site")
+        conditions = pl.col("conditions")
+        flags: list[pl.Expr] = []
+        for i, name in self._sited.items():
+            predicate = dict(self.compiler.element_predicates["conditions"])[name]
+            holds = (predicate & present).fill_null(False)
+            # No list (no row in the reference's item table) reads as no site: the rule's own.
+            flags.append(
+                conditions.list.eval(holds & site.is_null())
+                .list.any()
+                .fill_null(True)
+                .alias(f"z{i}")
+            )
+            for n, area in enumerate(self._areas):
+                inside = site.is_in(pl.lit(pl.Series(sorted(area), dtype=pl.String())).implode())
+                flags.append(
+                    conditions.list.eval(holds & inside.fill_null(False))
+                    .list.any()
+                    .fill_null(False)
+                    .alias(f"a{i}_{n}")
+                )
+        return flags
 
     def _sites(self, facts: pl.DataFrame) -> pl.DataFrame:
         """Return ``s<i>`` per local rule: the sites of the items its predicate holds for."""
@@ -246,7 +284,11 @@ class Kernel:
 
         The reference :meth:`decide` is tested against; rows in the same order.
         """
-        results = self.results(facts).join(clearances.lazy(), on=ROW, how="left").collect()
+        results = (
+            self.results(facts, reference=True)
+            .join(clearances.lazy(), on=ROW, how="left")
+            .collect()
+        )
         frames = [self._decide_one(results.lazy(), plan) for plan in self.plans]
         return pl.concat(frames).collect().sort(ROW, "technique", maintain_order=True)
 
@@ -364,12 +406,19 @@ class Kernel:
             assert cleared is not None
             outcome = pl.when(result.fill_null(False) & cleared).then(0).otherwise(outcome)
         if rule.local and treated is not None:
-            sites = pl.col(f"s{i}")
-            outside = ~sites.list.eval(
-                pl.element().is_in(pl.lit(pl.Series(sorted(treated))).implode())
-            ).list.any()
+            outside = _outside_lists(i, treated)
+            if i in self._sited:
+                # The finding's sites are its items' (all outside the area when none lies
+                # inside), or the rule's own when an item has no site; none at all: no change.
+                n = self._areas.index(treated)
+                inside, unsited = pl.col(f"a{i}_{n}"), pl.col(f"z{i}")
+                own = set(rule.site.split(", ")) if rule.site else None
+                if own is None:
+                    outside = ~unsited & ~inside
+                else:
+                    outside = pl.when(unsited).then(pl.lit(not own & treated)).otherwise(~inside)
             outcome = (
-                pl.when(result.fill_null(False) & sites.is_not_null() & outside)
+                pl.when(result.fill_null(False) & outside)
                 .then(pl.min_horizontal(outcome, pl.lit(_PERMITTING)))
                 .otherwise(outcome)
             )
@@ -391,12 +440,8 @@ class Kernel:
             if rule.outcome is Outcome.REQUIRES_CLEARANCE:
                 outcome = pl.when(result.fill_null(False) & cleared).then(0).otherwise(outcome)
             if rule.local and plan.treated is not None:
-                sites = pl.col(f"s{i}")
-                outside = ~sites.list.eval(
-                    pl.element().is_in(pl.lit(pl.Series(sorted(plan.treated))).implode())
-                ).list.any()
                 outcome = (
-                    pl.when(result.fill_null(False) & sites.is_not_null() & outside)
+                    pl.when(result.fill_null(False) & _outside_lists(i, plan.treated))
                     .then(pl.min_horizontal(outcome, pl.lit(_PERMITTING)))
                     .otherwise(outcome)
                 )
@@ -646,6 +691,13 @@ def _finding_sites(rule: Rule, result: bool | None, facts: Facts) -> list[str] |
     if items and None not in sites:
         return sorted(sites)
     return rule.site.split(", ") if rule.site else None
+
+
+def _outside_lists(i: int, treated: frozenset[str]) -> pl.Expr:
+    """Return whether local rule ``i``'s finding has sites (``s<i>``), all outside ``treated``."""
+    sites = pl.col(f"s{i}")
+    inside = sites.list.eval(pl.element().is_in(pl.lit(pl.Series(sorted(treated))).implode()))
+    return sites.is_not_null() & ~inside.list.any()
 
 
 def _rule_outcome(rule: Rule, i: int) -> tuple[pl.Expr, pl.Expr]:
