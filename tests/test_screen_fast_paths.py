@@ -174,3 +174,53 @@ def test_item_counts_leave_out_null_items_and_null_lists_as_the_item_tables_do(
     )
     fast, reference = _counts_both_ways(kernel, facts)
     assert fast.equals(reference)
+
+
+_CATEGORIES = st.sampled_from(
+    [None, "anticoagulant", "antiplatelet", "thrombolytic", "nsaid", "other", "NSAID", "", "x"]
+)
+_NAMES = st.sampled_from(
+    [None, "warfarin", "Warfarin ", "aspirin", "paracetamol", "brilinta", "ibuprofen", "zzz"]
+)
+_ODD_NAMES = st.sampled_from(["", "a\nb", "x" * 201])
+_ATCS = st.sampled_from(
+    [None, "B01AA03", "B01A", "B01AC", "B01AC06", "M01AE01", "N02BE01", "b01aa03", "", "B0"]
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.tuples(_CATEGORIES, _NAMES | _ODD_NAMES, _ATCS), max_size=4) | st.none(),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_medications_put_together_from_their_parts_mean_what_each_record_read_whole_means(
+    rows: list[list[tuple[str | None, str | None, str | None]] | None],
+) -> None:
+    from herniarules.rules._polars import ROW
+    from herniarules.screen._facts import _medications, _medications_by_record
+    from herniarules.screen._table import PATIENT_SCHEMA
+
+    lists = [
+        None if row is None else [{"category": c, "name": n, "atc": a} for c, n, a in row]
+        for row in rows
+    ]
+    table = pl.DataFrame(
+        {"medications": lists}, schema={"medications": PATIENT_SCHEMA["medications"]}
+    ).with_row_index(ROW)
+    fast, fast_bad = _medications(table)
+    slow, slow_bad = _medications_by_record(table)
+    assert fast_bad == slow_bad
+
+    def meant(frame: pl.DataFrame) -> list[tuple[int, list[str], list[str]]]:
+        good = frame.filter(~pl.col(ROW).is_in(sorted(slow_bad)))
+        sets = good.select(
+            ROW,
+            pl.col("m_concepts").list.unique().list.sort(),
+            pl.col("m_unclassified").list.unique().list.sort(),
+        )
+        return sorted(sets.iter_rows())
+
+    assert meant(fast) == meant(slow)

@@ -10,7 +10,9 @@ work are done differently:
   it with its path-named messages, and its facts are derived by
   :func:`~herniarules.facts.derive_facts` itself, on a patient holding that record only; the
   results are joined back to every row holding it. A register repeats codes, drugs and
-  allergies, so this costs a few microseconds per distinct record, not per patient.
+  allergies, so this costs a few microseconds per distinct record, not per patient. A
+  medication's parts (name, ATC code, category) combine freely, so each distinct value of
+  each part is read instead, and the records put together from their parts.
 - **What a patient's records add up to** (worst phase, largest hernia, blood-pressure grade,
   days since the last course, the union of concepts, pregnancy) is computed column-wise,
   following :func:`~herniarules.facts.derive_facts` line by line.
@@ -229,8 +231,91 @@ def _per_row(
     )
 
 
+#: A medication's parts in the order :func:`~herniarules.facts._medication_label` names them.
+_MEDICATION_PARTS = ("name", "atc", "category")
+
+
+def _medication_part(part: str, values: list[str]) -> pl.DataFrame:
+    """Return, per distinct value of one medication part, what a medication of it alone says.
+
+    Columns: the part's value, ``ok`` (the JSON reader accepts it), ``known`` (it classifies),
+    ``concepts`` (what it means) and ``label`` (how a finding names it).
+    """
+    ok: list[bool] = []
+    known: list[bool] = []
+    concepts: list[list[str]] = []
+    labels: list[str | None] = []
+    for value in values:
+        read = _read({**_BASE, "medications": [{part: value}]})
+        if isinstance(read, InputError):
+            ok.append(False)
+            known.append(False)
+            concepts.append([])
+            labels.append(None)
+            continue
+        medication = read.medications[0]
+        meant = classify_medication(medication)
+        ok.append(True)
+        known.append(meant is not None)
+        concepts.append(sorted(meant or ()))
+        labels.append(_medication_label(medication))
+    return pl.DataFrame(
+        {part: values, "ok": ok, "known": known, "concepts": concepts, "label": labels},
+        schema={part: _S, "ok": _B, "known": _B, "concepts": _LS, "label": _S},
+    )
+
+
 def _medications(table: pl.DataFrame) -> tuple[pl.DataFrame, set[int]]:
-    """Return what each row's medications mean (concepts, unclassified labels), bad rows."""
+    """Return what each row's medications mean (concepts, unclassified labels), bad rows.
+
+    A medication means the union of what its known parts mean, and is unclassified when no
+    part is known (:func:`~herniarules.vocabulary.classify_medication`); it is named by its
+    parts' names joined. So each distinct value of each part is read and classified once, as
+    a medication of that part alone (:func:`_medication_part`), and the records are put
+    together from their parts column-wise; a record with no part is refused, as the model
+    refuses it. :func:`_medications_by_record` reads each distinct record whole instead.
+    """
+    records = (
+        table.select(ROW, "medications")
+        .explode("medications")
+        .filter(pl.col("medications").is_not_null())
+        .unnest("medications")
+    )
+    parts = []
+    for part in _MEDICATION_PARTS:
+        values = records[part].drop_nulls().unique().sort().to_list()
+        said = _medication_part(part, values).rename(
+            {name: f"{part}_{name}" for name in ("ok", "known", "concepts", "label")}
+        )
+        records = records.join(said, on=part, how="left", maintain_order="left")
+        parts.append(part)
+    refused = pl.all_horizontal(pl.col(p).is_null() for p in parts) | pl.any_horizontal(
+        (pl.col(p).is_not_null() & ~pl.col(f"{p}_ok")) for p in parts
+    )
+    bad = set(records.filter(refused)[ROW].to_list())
+    known = pl.any_horizontal(pl.col(f"{p}_known").fill_null(False) for p in parts)
+    meant = records.filter(~refused).select(
+        ROW,
+        pl.concat_list(
+            pl.when(pl.col(f"{p}_known").fill_null(False))
+            .then(pl.col(f"{p}_concepts"))
+            .otherwise(pl.lit([], _LS))
+            for p in parts
+        ).alias("concepts"),
+        pl.when(known)
+        .then(pl.lit(None, _S))
+        .otherwise(pl.concat_str([f"{p}_label" for p in parts], separator=" / ", ignore_nulls=True))
+        .alias("label"),
+    )
+    out = meant.group_by(ROW, maintain_order=True).agg(
+        pl.col("concepts").list.explode(keep_nulls=False, empty_as_null=False).alias("m_concepts"),
+        pl.col("label").drop_nulls().alias("m_unclassified"),
+    )
+    return out, bad
+
+
+def _medications_by_record(table: pl.DataFrame) -> tuple[pl.DataFrame, set[int]]:
+    """Return :func:`_medications` by reading and classifying each distinct record whole."""
     indexed, reads, bad = _read_children(table, "medications")
     concepts: list[list[str]] = []
     unclassified: list[list[str]] = []
