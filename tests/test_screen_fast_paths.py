@@ -224,3 +224,33 @@ def test_medications_put_together_from_their_parts_mean_what_each_record_read_wh
         return sorted(sets.iter_rows())
 
     assert meant(fast) == meant(slow)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([None, "female", "male", "other", "f", ""]),
+            st.sampled_from([None, True, False]),
+            st.sampled_from([None, True, False]),
+            st.none()
+            | st.lists(
+                st.sampled_from([None, "compression", "muscle-weakness", "pain", "", "x"]),
+                max_size=3,
+            ),
+        ),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_own_fields_read_apart_refuse_the_rows_their_combinations_read_whole_refuse(
+    rows: list[tuple[Any, Any, Any, Any]],
+) -> None:
+    from herniarules.rules._polars import ROW
+    from herniarules.screen._facts import _OWN, _unread_own_rows, _unread_own_rows_by_combination
+    from herniarules.screen._table import PATIENT_SCHEMA
+
+    table = pl.DataFrame(
+        rows, schema={name: PATIENT_SCHEMA[name] for name in _OWN}, orient="row"
+    ).with_row_index(ROW)
+    assert _unread_own_rows(table) == _unread_own_rows_by_combination(table)

@@ -805,24 +805,66 @@ def derive_table(
 def _unread_rows(table: pl.DataFrame) -> set[int]:
     """Return the rows whose own fields or child records the JSON reader refuses.
 
-    Each distinct combination of the patient's own fields, and each distinct child record,
-    is read once (the id, the age and the values checked per value are not part of them).
+    The patient's own fields are read by :func:`_unread_own_rows`, each distinct child record
+    once (the id, the age and the values checked per value are not part of them).
     """
-    bad: set[int] = set()
-    own = ["sex", "pregnant", "inflammatory_process", "indications"]
-    combos = table.select(own).unique(maintain_order=True).with_row_index("cid")
-    bad_combos = []
-    for cid, combo in enumerate(combos.drop("cid").iter_rows(named=True)):
-        record = dict(_BASE)
-        record.update({k: v for k, v in combo.items() if v is not None})
-        if isinstance(_read(record), InputError):
-            bad_combos.append(cid)
-    if bad_combos:
-        with_cid = table.select(ROW, *own).join(combos, on=own, how="left", nulls_equal=True)
-        bad |= set(with_cid.filter(pl.col("cid").is_in(bad_combos))[ROW].to_list())
+    bad = _unread_own_rows(table)
     for name in ("hernias", "massage_courses", "surgeries", "clearances"):
         bad |= _read_children(table, name)[2]
     return bad
+
+
+_OWN = ("sex", "pregnant", "inflammatory_process", "indications")
+
+
+def _own_record(values: Mapping[str, Any]) -> dict[str, Any]:
+    record = dict(_BASE)
+    record.update({k: v for k, v in values.items() if v is not None})
+    return record
+
+
+def _unread_own_rows(table: pl.DataFrame) -> set[int]:
+    """Return the rows whose own fields (sex, pregnancy, inflammation, indications) are refused.
+
+    Only sex and pregnancy are checked against each other; an indication is parsed alone. So
+    each distinct ``(sex, pregnant, inflammatory_process)`` is read once, and each distinct
+    indication once, in a record of its own; :func:`_unread_own_rows_by_combination` reads
+    each distinct combination of all four instead.
+    """
+    bad: set[int] = set()
+    fields = list(_OWN[:3])
+    combos = table.select(fields).unique()
+    refused = [
+        c for c in combos.iter_rows(named=True) if isinstance(_read(_own_record(c)), InputError)
+    ]
+    if refused:
+        frame = pl.DataFrame(refused, schema=combos.schema, orient="row")
+        rows = table.join(frame, on=fields, how="semi", nulls_equal=True)
+        bad |= set(rows[ROW].to_list())
+    indications = pl.col("indications")
+    written = table.select(indications.explode().drop_nulls().unique())["indications"].to_list()
+    wrong = [v for v in written if isinstance(_read(_own_record({"indications": [v]})), InputError)]
+    if isinstance(_read(_own_record({"indications": [None]})), InputError):
+        hit = indications.list.eval(pl.element().is_null() | pl.element().is_in(wrong))
+    else:
+        hit = indications.list.eval(pl.element().is_in(wrong))
+    bad |= set(table.filter(hit.list.any().fill_null(False))[ROW].to_list())
+    return bad
+
+
+def _unread_own_rows_by_combination(table: pl.DataFrame) -> set[int]:
+    """Return :func:`_unread_own_rows` by reading each distinct combination of the four."""
+    own = list(_OWN)
+    combos = table.select(own).unique(maintain_order=True).with_row_index("cid")
+    bad_combos = [
+        cid
+        for cid, combo in enumerate(combos.drop("cid").iter_rows(named=True))
+        if isinstance(_read(_own_record(combo)), InputError)
+    ]
+    if not bad_combos:
+        return set()
+    with_cid = table.select(ROW, *own).join(combos, on=own, how="left", nulls_equal=True)
+    return set(with_cid.filter(pl.col("cid").is_in(bad_combos))[ROW].to_list())
 
 
 def _conform(patients: pl.DataFrame) -> pl.DataFrame:
