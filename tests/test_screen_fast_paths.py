@@ -254,3 +254,26 @@ def test_own_fields_read_apart_refuse_the_rows_their_combinations_read_whole_ref
         rows, schema={name: PATIENT_SCHEMA[name] for name in _OWN}, orient="row"
     ).with_row_index(ROW)
     assert _unread_own_rows(table) == _unread_own_rows_by_combination(table)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.none() | st.lists(st.none() | st.sampled_from(["b", "a", "ab", "B", "é", ""])),
+        min_size=1,
+        max_size=10,
+    ),
+    st.lists(st.none() | st.lists(st.sampled_from(["x", "y"])), min_size=10, max_size=10),
+)
+def test_sets_sorted_as_one_flat_column_are_the_lists_each_sorted_apart(
+    first: list[list[str | None] | None], second: list[list[str] | None]
+) -> None:
+    from herniarules.rules._polars import ROW
+    from herniarules.screen._facts import _set, _sorted_sets
+
+    kind = pl.List(pl.String())
+    frame = pl.DataFrame(
+        {"a": first, "b": second[: len(first)]}, schema={"a": kind, "b": kind}
+    ).with_row_index(ROW)
+    expected = frame.with_columns(_set(pl.col("a")), _set(pl.col("b")))
+    assert _sorted_sets(frame, ["a", "b"]).equals(expected)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -918,11 +918,51 @@ def _with_missing_fields(column: pl.Series, name: str) -> pl.Series:
     return column.list.eval(pl.element().struct.with_fields(missing)).alias(name)
 
 
+#: The set-valued facts :func:`_derive` makes unique and :func:`_sorted_sets` sorts.
+_SORTED = tuple(name for name in _SETS if name != "unrecorded_hernia_codes")
 _RANK = {phase._value_: rank for rank, phase in enumerate(PHASE_SEVERITY)}
 
 
 def _set(expr: pl.Expr) -> pl.Expr:
+    """Return the lists of ``expr`` as sets: unique values, sorted (nulls first)."""
     return expr.list.unique().list.sort()
+
+
+def _unique(expr: pl.Expr) -> pl.Expr:
+    """Return the lists of ``expr`` without repeated values; :func:`_sorted_sets` sorts them."""
+    return expr.list.unique()
+
+
+def _sorted_sets(frame: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
+    """Return ``frame`` with its list columns ``names`` as :func:`_set` makes them.
+
+    ``frame`` has one row per :data:`ROW`. A column is sorted as one flat column of
+    (row, value) pairs and gathered back into lists (``list.sort`` sorts each list apart,
+    which is slow for strings); an empty list stays empty and a null list null.
+    """
+    columns = []
+    for name in names:
+        pairs = (
+            frame.select(ROW, name)
+            .explode(name, empty_as_null=False, keep_nulls=False)
+            .unique()
+            .sort(ROW, name, nulls_last=False)
+            .group_by(ROW, maintain_order=True)
+            .agg(pl.col(name))
+        )
+        column = frame.select(ROW, pl.col(name).is_null().alias("_null")).join(
+            pairs, on=ROW, how="left", maintain_order="left"
+        )
+        empty = pl.lit([], frame.schema[name])
+        columns.append(
+            column.select(
+                pl.when(pl.col("_null"))
+                .then(pl.lit(None, frame.schema[name]))
+                .otherwise(pl.col(name).fill_null(empty))
+                .alias(name)
+            ).to_series()
+        )
+    return frame.with_columns(columns)
 
 
 def _derive(
@@ -952,7 +992,7 @@ def _derive(
     vitals = pl.col("vitals")
     systolic = vitals.struct.field("systolic_mmhg")
     diastolic = vitals.struct.field("diastolic_mmhg")
-    regions = _set(h.list.eval(pl.element().struct.field("region")))
+    regions = _unique(h.list.eval(pl.element().struct.field("region")))
     ranks = h.list.eval(pl.element().struct.field("phase").replace_strict(_RANK, return_dtype=_I))
     worst = ranks.list.min().replace_strict(
         {rank: phase for phase, rank in _RANK.items()}, default=None, return_dtype=_S
@@ -960,9 +1000,9 @@ def _derive(
     lazy = lazy.with_columns(
         has_hernia=h.list.len() > 0,
         worst_phase=worst,
-        phases=_set(h.list.eval(pl.element().struct.field("phase"))),
+        phases=_unique(h.list.eval(pl.element().struct.field("phase"))),
         hernia_regions=regions,
-        hernia_kinds=_set(h.list.eval(pl.element().struct.field("kind"))),
+        hernia_kinds=_unique(h.list.eval(pl.element().struct.field("kind"))),
         max_hernia_size_mm=pl.when(h.list.eval(size.is_null()).list.any())
         .then(pl.lit(None, _F))
         .otherwise(h.list.eval(size).list.max()),
@@ -1037,25 +1077,26 @@ def _derive(
     lazy = lazy.with_columns(
         patient_id=pl.col("id"),
         as_of=day,
-        concepts=_set(pl.concat_list("union", flags)),
-        exacerbated_conditions=_set(pl.col("c_exacerbated").fill_null(empty)),
+        concepts=_unique(pl.concat_list("union", flags)),
+        exacerbated_conditions=_unique(pl.col("c_exacerbated").fill_null(empty)),
         had_massage_course=last_course.is_not_null(),
         days_since_last_course=(day - last_course).dt.total_days(),
         had_spinal_surgery=last_surgery.is_not_null(),
         days_since_surgery=(day - last_surgery).dt.total_days(),
-        indications=_set(_indications(table).fill_null(empty)),
+        indications=_unique(_indications(table).fill_null(empty)),
         hernias=h.fill_null(pl.lit([], pl.List(_HERNIA))),
         conditions=pl.col("c_items"),
         unrecorded_hernia_codes=pl.col("unrecorded_hernia_codes").fill_null(empty),
-        unclassified_medications=_set(pl.col("m_unclassified").fill_null(empty)),
-        unconfirmed_conditions=_set(pl.col("c_unconfirmed").fill_null(empty)),
-        unclassified_conditions=_set(pl.col("c_unclassified").fill_null(empty)),
+        unclassified_medications=_unique(pl.col("m_unclassified").fill_null(empty)),
+        unconfirmed_conditions=_unique(pl.col("c_unconfirmed").fill_null(empty)),
+        unclassified_conditions=_unique(pl.col("c_unclassified").fill_null(empty)),
     )
-    return (
+    facts = (
         lazy.select([pl.col(name).cast(dtype) for name, dtype in FACTS_SCHEMA.items()])
         .sort(ROW)
         .collect()
     )
+    return _sorted_sets(facts, _SORTED)
 
 
 def _indications(table: pl.DataFrame) -> pl.Expr:
