@@ -936,32 +936,27 @@ def _unique(expr: pl.Expr) -> pl.Expr:
 def _sorted_sets(frame: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
     """Return ``frame`` with its list columns ``names`` as :func:`_set` makes them.
 
-    ``frame`` has one row per :data:`ROW`. A column is sorted as one flat column of
-    (row, value) pairs and gathered back into lists (``list.sort`` sorts each list apart,
-    which is slow for strings); an empty list stays empty and a null list null.
+    ``frame`` has one row per :data:`ROW`, in order. A column is sorted as one flat column
+    of (row, value) pairs and gathered back into lists (``list.sort`` sorts each list apart,
+    which is slow for strings); an empty or null list is one pair, left out of the list by
+    its length, so that the rows come back in order without a join.
     """
     columns = []
     for name in names:
-        pairs = (
-            frame.select(ROW, name)
-            .explode(name, empty_as_null=False, keep_nulls=False)
-            .unique()
+        kind = frame.schema[name]
+        length = pl.col(name).list.len().alias("_n")
+        lists = (
+            frame.select(ROW, length, name)
+            .explode(name, empty_as_null=True, keep_nulls=True)
             .sort(ROW, name, nulls_last=False)
             .group_by(ROW, maintain_order=True)
-            .agg(pl.col(name))
+            .agg(
+                pl.col(name).filter(pl.col("_n") > 0).unique(maintain_order=True),
+                pl.col("_n").first(),
+            )
         )
-        column = frame.select(ROW, pl.col(name).is_null().alias("_null")).join(
-            pairs, on=ROW, how="left", maintain_order="left"
-        )
-        empty = pl.lit([], frame.schema[name])
-        columns.append(
-            column.select(
-                pl.when(pl.col("_null"))
-                .then(pl.lit(None, frame.schema[name]))
-                .otherwise(pl.col(name).fill_null(empty))
-                .alias(name)
-            ).to_series()
-        )
+        column = pl.when(pl.col("_n").is_null()).then(pl.lit(None, kind)).otherwise(name)
+        columns.append(lists.select(column.alias(name)).to_series())
     return frame.with_columns(columns)
 
 
