@@ -159,6 +159,19 @@ _BLANKED: Mapping[str, Mapping[str, Any]] = {
 _ANY_CODE = "A00.0"
 
 
+def _records(table: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Return ``(row, name, pos)`` per record of list column ``name``, null records left out.
+
+    ``pos`` orders a row's records as its list does (its position in the list).
+    """
+    positions = pl.int_ranges(pl.col(name).list.len(), dtype=pl.Int64()).alias("pos")
+    return (
+        table.select(ROW, pl.col(name), positions)
+        .explode(name, "pos")
+        .filter(pl.col(name).is_not_null())
+    )
+
+
 def _distinct(
     table: pl.DataFrame, name: str, blanked: Mapping[str, Any]
 ) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
@@ -166,12 +179,7 @@ def _distinct(
 
     Records are compared with the ``blanked`` fields replaced by their fixed values.
     """
-    exploded = (
-        table.select(ROW, pl.col(name))
-        .explode(name)
-        .filter(pl.col(name).is_not_null())
-        .with_columns(pos=pl.int_range(pl.len()).over(ROW))
-    )
+    exploded = _records(table, name)
     fields = [pl.lit(v, CHILDREN[name][k]).alias(k) for k, v in blanked.items()]
     if name == "conditions":
         code = pl.col(name).struct.field("code")
@@ -539,10 +547,7 @@ def _conditions(
     """
     bad = set() if read else _read_children(table, "conditions")[2]
     records = (
-        table.select(ROW, "conditions")
-        .explode("conditions")
-        .filter(pl.col("conditions").is_not_null())
-        .with_columns(pos=pl.int_range(pl.len()).over(ROW))
+        _records(table, "conditions")
         .unnest("conditions")
         .with_columns(pl.col("system").fill_null(CodeSystem.ICD10._value_))
     )
