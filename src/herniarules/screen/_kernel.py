@@ -152,7 +152,7 @@ class Kernel:
 
         A local rule also gets, for the treated areas, ``z<i>`` (some condition item that
         makes it true has no site) and per area ``n`` ``a<i>_<n>`` (the site of some item that
-        makes it true lies in the area), computed on the list of conditions. With
+        makes it true lies in the area; :meth:`_site_flags`). With
         ``reference``, the obvious way instead: the item counts from exploded tables joined
         back (:meth:`Columnar.item_tables`) and ``s<i>``, the sites of the items that make it
         true or null when one of them has no site (:meth:`_sites`).
@@ -171,8 +171,10 @@ class Kernel:
         read = sorted(
             {n for reads in self._reads.values() for n in reads if n not in ITEM_COLLECTIONS}
         )
-        flags = [] if reference else self._site_flags()
-        lazy = lazy.select(ROW, "patient_id", *read, *columns, *flags)
+        lazy = lazy.select(ROW, "patient_id", *read, *columns)
+        if self._sited and not reference:
+            flags = self._site_flags(facts).drop(ROW)
+            lazy = pl.concat([lazy, flags.lazy()], how="horizontal")
         if self._sited and reference:
             sites = self._sites(facts)
             lazy = lazy.join(sites.lazy(), on=ROW, how="left", maintain_order="left")
@@ -182,31 +184,44 @@ class Kernel:
             )
         return lazy
 
-    def _site_flags(self) -> list[pl.Expr]:
-        """Return ``z<i>`` and ``a<i>_<n>`` of every local rule (see :meth:`results`)."""
-        present = pl.element().is_not_null()
-        site = pl.element().struct.field("site")
-        conditions = pl.col("conditions")
-        flags: list[pl.Expr] = []
-        for i, name in self._sited.items():
-            predicate = dict(self.compiler.element_predicates["conditions"])[name]
-            holds = (predicate & present).fill_null(False)
-            # No list (no row in the reference's item table) reads as no site: the rule's own.
-            flags.append(
-                conditions.list.eval(holds & site.is_null())
-                .list.any()
-                .fill_null(True)
-                .alias(f"z{i}")
-            )
+    def _site_flags(self, facts: pl.DataFrame) -> pl.DataFrame:
+        """Return ``z<i>`` and ``a<i>_<n>`` of every local rule (see :meth:`results`), a row
+        per row of ``facts`` in its order.
+
+        Only the condition items that make some local rule true are looked at: the items
+        exploded, those kept, and their sites aggregated per row. A row with none has every
+        flag false; its rules are not true, so their sites do not matter.
+        """
+        holds = {
+            i: dict(self.compiler.item_predicates["conditions"])[name].fill_null(False)
+            for i, name in self._sited.items()
+        }
+        site = pl.col("site")
+        items = (
+            facts.lazy()
+            .select(ROW, "conditions")
+            .explode("conditions")
+            .filter(pl.col("conditions").is_not_null())
+            .unnest("conditions")
+            .select(ROW, "site", *(h.alias(f"_h{i}") for i, h in holds.items()))
+            .filter(pl.any_horizontal(pl.col(f"_h{i}") for i in holds))
+        )
+        aggregates: list[pl.Expr] = []
+        for i in holds:
+            hold = pl.col(f"_h{i}")
+            aggregates.append((hold & site.is_null()).any().alias(f"z{i}"))
             for n, area in enumerate(self._areas):
                 inside = site.is_in(pl.lit(pl.Series(sorted(area), dtype=pl.String())).implode())
-                flags.append(
-                    conditions.list.eval(holds & inside.fill_null(False))
-                    .list.any()
-                    .fill_null(False)
-                    .alias(f"a{i}_{n}")
-                )
-        return flags
+                aggregates.append((hold & inside.fill_null(False)).any().alias(f"a{i}_{n}"))
+        table = items.group_by(ROW).agg(aggregates)
+        names = [e.meta.output_name() for e in aggregates]
+        return (
+            facts.lazy()
+            .select(ROW)
+            .join(table, on=ROW, how="left", maintain_order="left")
+            .with_columns(pl.col(names).fill_null(False))
+            .collect()
+        )
 
     def _sites(self, facts: pl.DataFrame) -> pl.DataFrame:
         """Return ``s<i>`` per local rule: the sites of the items its predicate holds for."""
