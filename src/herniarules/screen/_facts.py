@@ -1034,8 +1034,11 @@ def _derive(
         ),
     )
     # A disc-hernia code is unrecorded when no hernia lies in a region it is compatible with.
+    # Worked out on the few columns it reads and set beside the rest, not joined to them all.
+    frame = lazy.collect()
     codes = (
-        lazy.select(ROW, "hernia_regions", "c_hernia_codes", "c_hernia_regions")
+        frame.lazy()
+        .select(ROW, "hernia_regions", "c_hernia_codes", "c_hernia_regions")
         .explode("c_hernia_codes", "c_hernia_regions")
         .filter(pl.col("c_hernia_codes").is_not_null())
         .filter(
@@ -1045,7 +1048,14 @@ def _derive(
         .group_by(ROW)
         .agg(unrecorded_hernia_codes=pl.col("c_hernia_codes").unique().sort())
     )
-    lazy = lazy.join(codes, on=ROW, how="left", maintain_order="left")
+    unrecorded = (
+        frame.lazy()
+        .select(ROW)
+        .join(codes, on=ROW, how="left", maintain_order="left")
+        .select("unrecorded_hernia_codes")
+        .collect()
+    )
+    lazy = pl.concat([frame, unrecorded], how="horizontal").lazy()
     pregnant_concept = pl.col("union").list.contains("pregnancy")
     inflammatory_concept = pl.col("union").list.contains("inflammatory-process")
     low, high = CHILDBEARING_AGES
