@@ -148,7 +148,8 @@ class Kernel:
 
     # -- evaluation -------------------------------------------------------------------------
     def results(self, facts: pl.DataFrame, *, reference: bool = False) -> pl.LazyFrame:
-        """Return the facts with ``r<i>`` (rule ``i``'s three-valued result) for every rule.
+        """Return :data:`ROW`, ``patient_id``, per fact the rules read whether it is null
+        (``unrecorded:<fact>``) and ``r<i>`` (rule ``i``'s three-valued result) per rule.
 
         A local rule also gets, for the treated areas, ``z<i>`` (some condition item that
         makes it true has no site) and per area ``n`` ``a<i>_<n>`` (the site of some item that
@@ -167,11 +168,12 @@ class Kernel:
         else:
             lazy = lazy.with_columns(self.compiler.item_counts())
         columns = [expr.alias(f"r{i}") for i, expr in self._exprs.items()]
-        # Only what the verdicts read goes on: the item lists stay behind.
+        # Only what the verdicts read goes on: whether each fact a rule reads is recorded.
         read = sorted(
             {n for reads in self._reads.values() for n in reads if n not in ITEM_COLLECTIONS}
         )
-        lazy = lazy.select(ROW, "patient_id", *read, *columns)
+        unrecorded = [pl.col(name).is_null().alias(_unrecorded(name)) for name in read]
+        lazy = lazy.select(ROW, "patient_id", *unrecorded, *columns)
         if self._sited and not reference:
             flags = self._site_flags(facts).drop(ROW)
             lazy = pl.concat([lazy, flags.lazy()], how="horizontal")
@@ -583,7 +585,7 @@ class Kernel:
             if name in ITEM_COLLECTIONS:
                 bits.append(bit)  # an unknown quantifier: some item lacks a field it reads
             else:
-                bits.append(pl.when(pl.col(name).is_null()).then(bit).otherwise(0))
+                bits.append(pl.when(pl.col(_unrecorded(name))).then(bit).otherwise(0))
         return _bit_or(bits)
 
     def fired_ids(self, *words: int) -> list[str]:
@@ -716,6 +718,11 @@ def _finding_sites(rule: Rule, result: bool | None, facts: Facts) -> list[str] |
     if items and None not in sites:
         return sorted(sites)
     return rule.site.split(", ") if rule.site else None
+
+
+def _unrecorded(name: str) -> str:
+    """Return the name of the column of :meth:`Kernel.results` saying fact ``name`` is null."""
+    return f"unrecorded:{name}"
 
 
 def _outside_lists(i: int, treated: frozenset[str]) -> pl.Expr:
