@@ -747,8 +747,16 @@ def _column_problems(table: pl.DataFrame) -> pl.Expr:
             | (pl.element().struct.field("size_mm") > 40)
         )
     )
+    # A null child record, or no sex, is refused by the JSON reader ("must be an object",
+    # "required field is missing"); the distinct records read below leave nulls out.
+    null_records = [
+        pl.col(name).list.eval(pl.element().is_null()).list.any().fill_null(False)
+        for name in CHILDREN
+    ]
     return (
         pl.col("id").is_null()
+        | pl.col("sex").is_null()
+        | pl.any_horizontal(null_records)
         | ~pl.col("id").str.contains(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$").fill_null(False)
         | pl.col("age").is_null()
         | outside_int(pl.col("age"), 0, 130)
