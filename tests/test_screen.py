@@ -558,3 +558,20 @@ def test_a_script_read_from_standard_input_reads_ndjson_in_process(tmp_path: Pat
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [str(len(lines) * 3), "0"]
+
+
+@pytest.mark.parametrize("child", ["hernias", "conditions", "medications", "clearances"])
+def test_a_table_row_with_a_null_child_record_or_no_sex_is_refused_as_the_json_reader_refuses_it(
+    child: str,
+) -> None:
+    patient = herniarules.load_patient(sorted(EXAMPLES.glob("*.json"))[0])
+    table = patients_to_table([patient, patient])
+    records = table[child].to_list()
+    records[0] = [None, *records[0]]
+    table = table.with_columns(
+        pl.Series(child, records, dtype=table.schema[child]),
+        pl.Series("sex", [patient.sex.value, None]),
+    )
+    screening = screen(table, as_of=date(2026, 11, 27))
+    assert [(e.row, e.path) for e in screening.errors] == [(0, f"{child}[0]"), (1, "sex")]
+    assert screening.decisions.is_empty()

@@ -127,3 +127,153 @@ def test_the_joined_code_lookup_gives_what_each_code_looked_up_gives(
     for terminology in (engine.terminology, herniarules.terminology.DEFAULT_TERMINOLOGY):
         joined = _code_lookup_joined(frame, terminology).sort("system", "code")
         assert joined.equals(_code_lookup(frame, terminology).sort("system", "code"))
+
+
+def _counts_both_ways(kernel: Kernel, facts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    from herniarules.rules._polars import ROW, item_count_columns
+
+    compiler = kernel.compiler
+    names = item_count_columns(compiler)
+    fast = facts.with_columns(compiler.item_counts()).select(ROW, *names)
+    lazy = facts.lazy().select(ROW)
+    for table in compiler.item_tables(facts.lazy()):
+        lazy = lazy.join(table, on=ROW, how="left", maintain_order="left")
+    reference = lazy.with_columns(pl.col(names).fill_null(0)).select(ROW, *names).collect()
+    return fast, reference
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(strategies.patients(with_hernia=None), min_size=1, max_size=12))
+def test_item_counts_on_the_lists_are_those_of_the_exploded_item_tables(
+    engine: Engine, patients: list[Patient]
+) -> None:
+    patients = [attrs.evolve(p, id=f"P-{i}") for i, p in enumerate(patients)]
+    kernel = Kernel(engine)
+    table = patients_to_table(patients)
+    facts, errors = derive_table(table, AS_OF, engine.terminology, read=True)
+    assert not errors
+    fast, reference = _counts_both_ways(kernel, facts)
+    assert fast.equals(reference)
+
+
+def test_item_counts_leave_out_null_items_and_null_lists_as_the_item_tables_do(
+    engine: Engine,
+) -> None:
+    kernel = Kernel(engine)
+    patients = [herniarules.load_patient(p) for p in sorted(EXAMPLES.glob("*.json"))]
+    facts, _ = derive_table(patients_to_table(patients), date(2026, 11, 27), engine.terminology)
+    hernias = facts["hernias"].to_list()
+    conditions = facts["conditions"].to_list()
+    hernias[0] = [None, *hernias[0]]
+    conditions[1] = [*conditions[1], None]
+    hernias[2] = None
+    conditions[3] = None
+    facts = facts.with_columns(
+        pl.Series("hernias", hernias, dtype=facts.schema["hernias"]),
+        pl.Series("conditions", conditions, dtype=facts.schema["conditions"]),
+    )
+    fast, reference = _counts_both_ways(kernel, facts)
+    assert fast.equals(reference)
+
+
+_CATEGORIES = st.sampled_from(
+    [None, "anticoagulant", "antiplatelet", "thrombolytic", "nsaid", "other", "NSAID", "", "x"]
+)
+_NAMES = st.sampled_from(
+    [None, "warfarin", "Warfarin ", "aspirin", "paracetamol", "brilinta", "ibuprofen", "zzz"]
+)
+_ODD_NAMES = st.sampled_from(["", "a\nb", "x" * 201])
+_ATCS = st.sampled_from(
+    [None, "B01AA03", "B01A", "B01AC", "B01AC06", "M01AE01", "N02BE01", "b01aa03", "", "B0"]
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.tuples(_CATEGORIES, _NAMES | _ODD_NAMES, _ATCS), max_size=4) | st.none(),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_medications_put_together_from_their_parts_mean_what_each_record_read_whole_means(
+    rows: list[list[tuple[str | None, str | None, str | None]] | None],
+) -> None:
+    from herniarules.rules._polars import ROW
+    from herniarules.screen._facts import _medications, _medications_by_record
+    from herniarules.screen._table import PATIENT_SCHEMA
+
+    lists = [
+        None if row is None else [{"category": c, "name": n, "atc": a} for c, n, a in row]
+        for row in rows
+    ]
+    table = pl.DataFrame(
+        {"medications": lists}, schema={"medications": PATIENT_SCHEMA["medications"]}
+    ).with_row_index(ROW)
+    fast, fast_bad = _medications(table)
+    slow, slow_bad = _medications_by_record(table)
+    assert fast_bad == slow_bad
+
+    def meant(frame: pl.DataFrame) -> list[tuple[int, list[str], list[str]]]:
+        good = frame.filter(~pl.col(ROW).is_in(sorted(slow_bad)))
+        sets = good.select(
+            ROW,
+            pl.col("m_concepts").list.unique().list.sort(),
+            pl.col("m_unclassified").list.unique().list.sort(),
+        )
+        return sorted(sets.iter_rows())
+
+    assert meant(fast) == meant(slow)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([None, "female", "male", "other", "f", ""]),
+            st.sampled_from([None, True, False]),
+            st.sampled_from([None, True, False]),
+            st.none()
+            | st.lists(
+                st.sampled_from([None, "compression", "muscle-weakness", "pain", "", "x"]),
+                max_size=3,
+            ),
+        ),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_own_fields_read_apart_refuse_the_rows_their_combinations_read_whole_refuse(
+    rows: list[tuple[Any, Any, Any, Any]],
+) -> None:
+    from herniarules.rules._polars import ROW
+    from herniarules.screen._facts import _OWN, _unread_own_rows, _unread_own_rows_by_combination
+    from herniarules.screen._table import PATIENT_SCHEMA
+
+    table = pl.DataFrame(
+        rows, schema={name: PATIENT_SCHEMA[name] for name in _OWN}, orient="row"
+    ).with_row_index(ROW)
+    assert _unread_own_rows(table) == _unread_own_rows_by_combination(table)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.none() | st.lists(st.none() | st.sampled_from(["b", "a", "ab", "B", "é", ""])),
+        min_size=1,
+        max_size=10,
+    ),
+    st.lists(st.none() | st.lists(st.sampled_from(["x", "y"])), min_size=10, max_size=10),
+)
+def test_sets_sorted_as_one_flat_column_are_the_lists_each_sorted_apart(
+    first: list[list[str | None] | None], second: list[list[str] | None]
+) -> None:
+    from herniarules.rules._polars import ROW
+    from herniarules.screen._facts import _set, _sorted_sets
+
+    kind = pl.List(pl.String())
+    frame = pl.DataFrame(
+        {"a": first, "b": second[: len(first)]}, schema={"a": kind, "b": kind}
+    ).with_row_index(ROW)
+    expected = frame.with_columns(_set(pl.col("a")), _set(pl.col("b")))
+    assert _sorted_sets(frame, ["a", "b"]).equals(expected)

@@ -7,11 +7,14 @@ predicates into expressions whose value is a three-valued boolean column, ``null
 unknown; polars' ``&``, ``|`` and ``~`` follow Kleene's logic as the interpreter
 (:mod:`herniarules.rules._interpret`) does, and a comparison with a null value is null.
 
-A quantifier over items is evaluated on the items exploded into a table of their own (one row
-per item, with the row of its patient): each item predicate becomes a column there, and the
-number of items that hold and that are unknown are summed per patient and joined back, so
-that ``any``, ``all`` and ``count`` decide from the two numbers exactly as
-:func:`~herniarules.rules._interpret.decide` does from the values.
+A quantifier over items decides from two numbers per patient: the items for which its item
+predicate holds and those for which it is unknown, as
+:func:`~herniarules.rules._interpret.decide` does from the values. :meth:`Columnar.item_counts`
+computes them on the list columns themselves: the item predicate is an element-wise expression
+(``list.eval``), which polars evaluates once over all the items of the column, and the lists'
+sums are the numbers, with no join. :meth:`Columnar.item_tables` is the obvious reference: the
+items exploded into a table of their own (one row per item, with the row of its patient),
+summed per patient by a ``group_by``, to be joined back.
 
 A node the back-end cannot express (a :class:`~herniarules.rules.Custom` predicate, or a
 comparison whose value does not fit the column's type) raises :class:`Unsupported`; the
@@ -95,17 +98,24 @@ class Columnar:
 
     :param schema: the facts table's schema (``{column: dtype}``).
 
-    Compile every predicate with :meth:`compile` first; :meth:`item_tables` then gives the
-    item aggregates those predicates need, to join to the facts table on :data:`ROW` before
-    the compiled expressions are evaluated.
+    Compile every predicate with :meth:`compile` first; :meth:`item_counts` then gives the
+    item counts those predicates read, to add to the facts table before the compiled
+    expressions are evaluated (or :meth:`item_tables` the same counts as tables, to join on
+    :data:`ROW`).
     """
 
     def __init__(self, schema: pl.Schema) -> None:
         self.schema = schema
-        #: Per item collection, the item predicates quantified over, each with its column name.
+        #: Per item collection, the item predicates quantified over, each with its column name,
+        #: over the item fields as columns (of the items exploded and unnested).
         self.item_predicates: dict[str, list[tuple[str, pl.Expr]]] = {
             name: [] for name in ITEM_COLLECTIONS
         }
+        #: The same predicates over the fields of ``pl.element()``, for ``list.eval``.
+        self.element_predicates: dict[str, list[tuple[str, pl.Expr]]] = {
+            name: [] for name in ITEM_COLLECTIONS
+        }
+        self._element = False
         self._item_fields: dict[str, pl.Schema] = {}
         for name in ITEM_COLLECTIONS:
             dtype = schema[name]
@@ -123,6 +133,7 @@ class Columnar:
             # Item predicates of a rule that falls back to the interpreter are not needed.
             for name, count in added.items():
                 del self.item_predicates[name][count:]
+                del self.element_predicates[name][count:]
             raise
 
     def column(self, name: str) -> tuple[pl.Expr, pl.DataType]:
@@ -136,9 +147,15 @@ class Columnar:
         """Register ``predicate`` over ``collection``'s items; return its column prefix."""
         self._current = collection
         expr = COMPILE_ITEM.function(predicate, self)
+        self._element = True
+        try:
+            element = COMPILE_ITEM.function(predicate, self)
+        finally:
+            self._element = False
         predicates = self.item_predicates[collection]
         name = f"__{collection}_{len(predicates)}"
         predicates.append((name, expr))
+        self.element_predicates[collection].append((name, element))
         return name
 
     def item_field(self, name: str) -> tuple[pl.Expr, pl.DataType]:
@@ -146,10 +163,34 @@ class Columnar:
         fields = self._item_fields[self._current]
         if name not in fields:
             raise Unsupported(f"the {self._current} items have no field {name!r}")
+        if self._element:
+            return pl.element().struct.field(name), fields[name]
         return pl.col(name), fields[name]
+
+    def item_counts(self) -> list[pl.Expr]:
+        """Return the columns :meth:`item_tables` gives, computed on the facts' list columns.
+
+        Per collection with quantified predicates ``__<collection>_n`` (its items), and per
+        item predicate ``p`` ``p_t`` and ``p_u``; a null item is not counted, as the
+        exploded tables leave it out. To be added to the facts table (``with_columns``)
+        before the compiled expressions are evaluated.
+        """
+        present = pl.element().is_not_null()
+        columns: list[pl.Expr] = []
+        for collection, predicates in self.element_predicates.items():
+            if not predicates:
+                continue
+            columns.append(_total(collection, present).alias(f"__{collection}_n"))
+            for name, expr in predicates:
+                holds = (expr & present).fill_null(False)
+                columns.append(_total(collection, holds).alias(f"{name}_t"))
+                columns.append(_total(collection, expr.is_null() & present).alias(f"{name}_u"))
+        return columns
 
     def item_tables(self, facts: pl.LazyFrame) -> list[pl.LazyFrame]:
         """Return, per collection with quantified predicates, the counts per patient row.
+
+        The reference :meth:`item_counts` is tested against.
 
         Each table has :data:`ROW` and, per item predicate ``p``, ``p_t`` (items for which
         it holds), ``p_u`` (items for which it is unknown) and the collection's ``__n``
@@ -172,6 +213,11 @@ class Columnar:
                 counts.append(value.is_null().sum().cast(pl.Int64).alias(f"{name}_u"))
             tables.append(exploded.group_by(ROW).agg(counts))
         return tables
+
+
+def _total(collection: str, item: pl.Expr) -> pl.Expr:
+    """Return per row the number of ``collection`` items for which ``item`` is true."""
+    return pl.col(collection).list.eval(item).list.sum().fill_null(0).cast(pl.Int64)
 
 
 def item_count_columns(compiler: Columnar) -> list[str]:
@@ -313,7 +359,7 @@ def _item_in(node: ItemIn, compiler: Columnar) -> pl.Expr:
 @COMPILE_ITEM.register(ItemAlways)
 def _item_always(node: ItemAlways, compiler: Columnar) -> pl.Expr:
     first = next(iter(compiler._item_fields[compiler._current]))
-    return pl.col(first).is_null() | pl.lit(True)
+    return compiler.item_field(first)[0].is_null() | pl.lit(True)
 
 
 @COMPILE_ITEM.register(ItemAll)

@@ -10,7 +10,9 @@ work are done differently:
   it with its path-named messages, and its facts are derived by
   :func:`~herniarules.facts.derive_facts` itself, on a patient holding that record only; the
   results are joined back to every row holding it. A register repeats codes, drugs and
-  allergies, so this costs a few microseconds per distinct record, not per patient.
+  allergies, so this costs a few microseconds per distinct record, not per patient. A
+  medication's parts (name, ATC code, category) combine freely, so each distinct value of
+  each part is read instead, and the records put together from their parts.
 - **What a patient's records add up to** (worst phase, largest hernia, blood-pressure grade,
   days since the last course, the union of concepts, pregnancy) is computed column-wise,
   following :func:`~herniarules.facts.derive_facts` line by line.
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -157,6 +159,19 @@ _BLANKED: Mapping[str, Mapping[str, Any]] = {
 _ANY_CODE = "A00.0"
 
 
+def _records(table: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Return ``(row, name, pos)`` per record of list column ``name``, null records left out.
+
+    ``pos`` orders a row's records as its list does (its position in the list).
+    """
+    positions = pl.int_ranges(pl.col(name).list.len(), dtype=pl.Int64()).alias("pos")
+    return (
+        table.select(ROW, pl.col(name), positions)
+        .explode(name, "pos")
+        .filter(pl.col(name).is_not_null())
+    )
+
+
 def _distinct(
     table: pl.DataFrame, name: str, blanked: Mapping[str, Any]
 ) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
@@ -164,12 +179,7 @@ def _distinct(
 
     Records are compared with the ``blanked`` fields replaced by their fixed values.
     """
-    exploded = (
-        table.select(ROW, pl.col(name))
-        .explode(name)
-        .filter(pl.col(name).is_not_null())
-        .with_columns(pos=pl.int_range(pl.len()).over(ROW))
-    )
+    exploded = _records(table, name)
     fields = [pl.lit(v, CHILDREN[name][k]).alias(k) for k, v in blanked.items()]
     if name == "conditions":
         code = pl.col(name).struct.field("code")
@@ -229,8 +239,91 @@ def _per_row(
     )
 
 
+#: A medication's parts in the order :func:`~herniarules.facts._medication_label` names them.
+_MEDICATION_PARTS = ("name", "atc", "category")
+
+
+def _medication_part(part: str, values: list[str]) -> pl.DataFrame:
+    """Return, per distinct value of one medication part, what a medication of it alone says.
+
+    Columns: the part's value, ``ok`` (the JSON reader accepts it), ``known`` (it classifies),
+    ``concepts`` (what it means) and ``label`` (how a finding names it).
+    """
+    ok: list[bool] = []
+    known: list[bool] = []
+    concepts: list[list[str]] = []
+    labels: list[str | None] = []
+    for value in values:
+        read = _read({**_BASE, "medications": [{part: value}]})
+        if isinstance(read, InputError):
+            ok.append(False)
+            known.append(False)
+            concepts.append([])
+            labels.append(None)
+            continue
+        medication = read.medications[0]
+        meant = classify_medication(medication)
+        ok.append(True)
+        known.append(meant is not None)
+        concepts.append(sorted(meant or ()))
+        labels.append(_medication_label(medication))
+    return pl.DataFrame(
+        {part: values, "ok": ok, "known": known, "concepts": concepts, "label": labels},
+        schema={part: _S, "ok": _B, "known": _B, "concepts": _LS, "label": _S},
+    )
+
+
 def _medications(table: pl.DataFrame) -> tuple[pl.DataFrame, set[int]]:
-    """Return what each row's medications mean (concepts, unclassified labels), bad rows."""
+    """Return what each row's medications mean (concepts, unclassified labels), bad rows.
+
+    A medication means the union of what its known parts mean, and is unclassified when no
+    part is known (:func:`~herniarules.vocabulary.classify_medication`); it is named by its
+    parts' names joined. So each distinct value of each part is read and classified once, as
+    a medication of that part alone (:func:`_medication_part`), and the records are put
+    together from their parts column-wise; a record with no part is refused, as the model
+    refuses it. :func:`_medications_by_record` reads each distinct record whole instead.
+    """
+    records = (
+        table.select(ROW, "medications")
+        .explode("medications")
+        .filter(pl.col("medications").is_not_null())
+        .unnest("medications")
+    )
+    parts = []
+    for part in _MEDICATION_PARTS:
+        values = records[part].drop_nulls().unique().sort().to_list()
+        said = _medication_part(part, values).rename(
+            {name: f"{part}_{name}" for name in ("ok", "known", "concepts", "label")}
+        )
+        records = records.join(said, on=part, how="left", maintain_order="left")
+        parts.append(part)
+    refused = pl.all_horizontal(pl.col(p).is_null() for p in parts) | pl.any_horizontal(
+        (pl.col(p).is_not_null() & ~pl.col(f"{p}_ok")) for p in parts
+    )
+    bad = set(records.filter(refused)[ROW].to_list())
+    known = pl.any_horizontal(pl.col(f"{p}_known").fill_null(False) for p in parts)
+    meant = records.filter(~refused).select(
+        ROW,
+        pl.concat_list(
+            pl.when(pl.col(f"{p}_known").fill_null(False))
+            .then(pl.col(f"{p}_concepts"))
+            .otherwise(pl.lit([], _LS))
+            for p in parts
+        ).alias("concepts"),
+        pl.when(known)
+        .then(pl.lit(None, _S))
+        .otherwise(pl.concat_str([f"{p}_label" for p in parts], separator=" / ", ignore_nulls=True))
+        .alias("label"),
+    )
+    out = meant.group_by(ROW, maintain_order=True).agg(
+        pl.col("concepts").list.explode(keep_nulls=False, empty_as_null=False).alias("m_concepts"),
+        pl.col("label").drop_nulls().alias("m_unclassified"),
+    )
+    return out, bad
+
+
+def _medications_by_record(table: pl.DataFrame) -> tuple[pl.DataFrame, set[int]]:
+    """Return :func:`_medications` by reading and classifying each distinct record whole."""
     indexed, reads, bad = _read_children(table, "medications")
     concepts: list[list[str]] = []
     unclassified: list[list[str]] = []
@@ -454,10 +547,7 @@ def _conditions(
     """
     bad = set() if read else _read_children(table, "conditions")[2]
     records = (
-        table.select(ROW, "conditions")
-        .explode("conditions")
-        .filter(pl.col("conditions").is_not_null())
-        .with_columns(pos=pl.int_range(pl.len()).over(ROW))
+        _records(table, "conditions")
         .unnest("conditions")
         .with_columns(pl.col("system").fill_null(CodeSystem.ICD10._value_))
     )
@@ -657,8 +747,16 @@ def _column_problems(table: pl.DataFrame) -> pl.Expr:
             | (pl.element().struct.field("size_mm") > 40)
         )
     )
+    # A null child record, or no sex, is refused by the JSON reader ("must be an object",
+    # "required field is missing"); the distinct records read below leave nulls out.
+    null_records = [
+        pl.col(name).list.eval(pl.element().is_null()).list.any().fill_null(False)
+        for name in CHILDREN
+    ]
     return (
         pl.col("id").is_null()
+        | pl.col("sex").is_null()
+        | pl.any_horizontal(null_records)
         | ~pl.col("id").str.contains(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$").fill_null(False)
         | pl.col("age").is_null()
         | outside_int(pl.col("age"), 0, 130)
@@ -720,24 +818,66 @@ def derive_table(
 def _unread_rows(table: pl.DataFrame) -> set[int]:
     """Return the rows whose own fields or child records the JSON reader refuses.
 
-    Each distinct combination of the patient's own fields, and each distinct child record,
-    is read once (the id, the age and the values checked per value are not part of them).
+    The patient's own fields are read by :func:`_unread_own_rows`, each distinct child record
+    once (the id, the age and the values checked per value are not part of them).
     """
-    bad: set[int] = set()
-    own = ["sex", "pregnant", "inflammatory_process", "indications"]
-    combos = table.select(own).unique(maintain_order=True).with_row_index("cid")
-    bad_combos = []
-    for cid, combo in enumerate(combos.drop("cid").iter_rows(named=True)):
-        record = dict(_BASE)
-        record.update({k: v for k, v in combo.items() if v is not None})
-        if isinstance(_read(record), InputError):
-            bad_combos.append(cid)
-    if bad_combos:
-        with_cid = table.select(ROW, *own).join(combos, on=own, how="left", nulls_equal=True)
-        bad |= set(with_cid.filter(pl.col("cid").is_in(bad_combos))[ROW].to_list())
+    bad = _unread_own_rows(table)
     for name in ("hernias", "massage_courses", "surgeries", "clearances"):
         bad |= _read_children(table, name)[2]
     return bad
+
+
+_OWN = ("sex", "pregnant", "inflammatory_process", "indications")
+
+
+def _own_record(values: Mapping[str, Any]) -> dict[str, Any]:
+    record = dict(_BASE)
+    record.update({k: v for k, v in values.items() if v is not None})
+    return record
+
+
+def _unread_own_rows(table: pl.DataFrame) -> set[int]:
+    """Return the rows whose own fields (sex, pregnancy, inflammation, indications) are refused.
+
+    Only sex and pregnancy are checked against each other; an indication is parsed alone. So
+    each distinct ``(sex, pregnant, inflammatory_process)`` is read once, and each distinct
+    indication once, in a record of its own; :func:`_unread_own_rows_by_combination` reads
+    each distinct combination of all four instead.
+    """
+    bad: set[int] = set()
+    fields = list(_OWN[:3])
+    combos = table.select(fields).unique()
+    refused = [
+        c for c in combos.iter_rows(named=True) if isinstance(_read(_own_record(c)), InputError)
+    ]
+    if refused:
+        frame = pl.DataFrame(refused, schema=combos.schema, orient="row")
+        rows = table.join(frame, on=fields, how="semi", nulls_equal=True)
+        bad |= set(rows[ROW].to_list())
+    indications = pl.col("indications")
+    written = table.select(indications.explode().drop_nulls().unique())["indications"].to_list()
+    wrong = [v for v in written if isinstance(_read(_own_record({"indications": [v]})), InputError)]
+    if isinstance(_read(_own_record({"indications": [None]})), InputError):
+        hit = indications.list.eval(pl.element().is_null() | pl.element().is_in(wrong))
+    else:
+        hit = indications.list.eval(pl.element().is_in(wrong))
+    bad |= set(table.filter(hit.list.any().fill_null(False))[ROW].to_list())
+    return bad
+
+
+def _unread_own_rows_by_combination(table: pl.DataFrame) -> set[int]:
+    """Return :func:`_unread_own_rows` by reading each distinct combination of the four."""
+    own = list(_OWN)
+    combos = table.select(own).unique(maintain_order=True).with_row_index("cid")
+    bad_combos = [
+        cid
+        for cid, combo in enumerate(combos.drop("cid").iter_rows(named=True))
+        if isinstance(_read(_own_record(combo)), InputError)
+    ]
+    if not bad_combos:
+        return set()
+    with_cid = table.select(ROW, *own).join(combos, on=own, how="left", nulls_equal=True)
+    return set(with_cid.filter(pl.col("cid").is_in(bad_combos))[ROW].to_list())
 
 
 def _conform(patients: pl.DataFrame) -> pl.DataFrame:
@@ -791,11 +931,46 @@ def _with_missing_fields(column: pl.Series, name: str) -> pl.Series:
     return column.list.eval(pl.element().struct.with_fields(missing)).alias(name)
 
 
+#: The set-valued facts :func:`_derive` makes unique and :func:`_sorted_sets` sorts.
+_SORTED = tuple(name for name in _SETS if name != "unrecorded_hernia_codes")
 _RANK = {phase._value_: rank for rank, phase in enumerate(PHASE_SEVERITY)}
 
 
 def _set(expr: pl.Expr) -> pl.Expr:
+    """Return the lists of ``expr`` as sets: unique values, sorted (nulls first)."""
     return expr.list.unique().list.sort()
+
+
+def _unique(expr: pl.Expr) -> pl.Expr:
+    """Return the lists of ``expr`` without repeated values; :func:`_sorted_sets` sorts them."""
+    return expr.list.unique()
+
+
+def _sorted_sets(frame: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
+    """Return ``frame`` with its list columns ``names`` as :func:`_set` makes them.
+
+    ``frame`` has one row per :data:`ROW`, in order. A column is sorted as one flat column
+    of (row, value) pairs and gathered back into lists (``list.sort`` sorts each list apart,
+    which is slow for strings); an empty or null list is one pair, left out of the list by
+    its length, so that the rows come back in order without a join.
+    """
+    columns = []
+    for name in names:
+        kind = frame.schema[name]
+        length = pl.col(name).list.len().alias("_n")
+        lists = (
+            frame.select(ROW, length, name)
+            .explode(name, empty_as_null=True, keep_nulls=True)
+            .sort(ROW, name, nulls_last=False)
+            .group_by(ROW, maintain_order=True)
+            .agg(
+                pl.col(name).filter(pl.col("_n") > 0).unique(maintain_order=True),
+                pl.col("_n").first(),
+            )
+        )
+        column = pl.when(pl.col("_n").is_null()).then(pl.lit(None, kind)).otherwise(name)
+        columns.append(lists.select(column.alias(name)).to_series())
+    return frame.with_columns(columns)
 
 
 def _derive(
@@ -825,7 +1000,7 @@ def _derive(
     vitals = pl.col("vitals")
     systolic = vitals.struct.field("systolic_mmhg")
     diastolic = vitals.struct.field("diastolic_mmhg")
-    regions = _set(h.list.eval(pl.element().struct.field("region")))
+    regions = _unique(h.list.eval(pl.element().struct.field("region")))
     ranks = h.list.eval(pl.element().struct.field("phase").replace_strict(_RANK, return_dtype=_I))
     worst = ranks.list.min().replace_strict(
         {rank: phase for phase, rank in _RANK.items()}, default=None, return_dtype=_S
@@ -833,9 +1008,9 @@ def _derive(
     lazy = lazy.with_columns(
         has_hernia=h.list.len() > 0,
         worst_phase=worst,
-        phases=_set(h.list.eval(pl.element().struct.field("phase"))),
+        phases=_unique(h.list.eval(pl.element().struct.field("phase"))),
         hernia_regions=regions,
-        hernia_kinds=_set(h.list.eval(pl.element().struct.field("kind"))),
+        hernia_kinds=_unique(h.list.eval(pl.element().struct.field("kind"))),
         max_hernia_size_mm=pl.when(h.list.eval(size.is_null()).list.any())
         .then(pl.lit(None, _F))
         .otherwise(h.list.eval(size).list.max()),
@@ -867,8 +1042,11 @@ def _derive(
         ),
     )
     # A disc-hernia code is unrecorded when no hernia lies in a region it is compatible with.
+    # Worked out on the few columns it reads and set beside the rest, not joined to them all.
+    frame = lazy.collect()
     codes = (
-        lazy.select(ROW, "hernia_regions", "c_hernia_codes", "c_hernia_regions")
+        frame.lazy()
+        .select(ROW, "hernia_regions", "c_hernia_codes", "c_hernia_regions")
         .explode("c_hernia_codes", "c_hernia_regions")
         .filter(pl.col("c_hernia_codes").is_not_null())
         .filter(
@@ -878,7 +1056,14 @@ def _derive(
         .group_by(ROW)
         .agg(unrecorded_hernia_codes=pl.col("c_hernia_codes").unique().sort())
     )
-    lazy = lazy.join(codes, on=ROW, how="left", maintain_order="left")
+    unrecorded = (
+        frame.lazy()
+        .select(ROW)
+        .join(codes, on=ROW, how="left", maintain_order="left")
+        .select("unrecorded_hernia_codes")
+        .collect()
+    )
+    lazy = pl.concat([frame, unrecorded], how="horizontal").lazy()
     pregnant_concept = pl.col("union").list.contains("pregnancy")
     inflammatory_concept = pl.col("union").list.contains("inflammatory-process")
     low, high = CHILDBEARING_AGES
@@ -910,25 +1095,26 @@ def _derive(
     lazy = lazy.with_columns(
         patient_id=pl.col("id"),
         as_of=day,
-        concepts=_set(pl.concat_list("union", flags)),
-        exacerbated_conditions=_set(pl.col("c_exacerbated").fill_null(empty)),
+        concepts=_unique(pl.concat_list("union", flags)),
+        exacerbated_conditions=_unique(pl.col("c_exacerbated").fill_null(empty)),
         had_massage_course=last_course.is_not_null(),
         days_since_last_course=(day - last_course).dt.total_days(),
         had_spinal_surgery=last_surgery.is_not_null(),
         days_since_surgery=(day - last_surgery).dt.total_days(),
-        indications=_set(_indications(table).fill_null(empty)),
+        indications=_unique(_indications(table).fill_null(empty)),
         hernias=h.fill_null(pl.lit([], pl.List(_HERNIA))),
         conditions=pl.col("c_items"),
         unrecorded_hernia_codes=pl.col("unrecorded_hernia_codes").fill_null(empty),
-        unclassified_medications=_set(pl.col("m_unclassified").fill_null(empty)),
-        unconfirmed_conditions=_set(pl.col("c_unconfirmed").fill_null(empty)),
-        unclassified_conditions=_set(pl.col("c_unclassified").fill_null(empty)),
+        unclassified_medications=_unique(pl.col("m_unclassified").fill_null(empty)),
+        unconfirmed_conditions=_unique(pl.col("c_unconfirmed").fill_null(empty)),
+        unclassified_conditions=_unique(pl.col("c_unclassified").fill_null(empty)),
     )
-    return (
+    facts = (
         lazy.select([pl.col(name).cast(dtype) for name, dtype in FACTS_SCHEMA.items()])
         .sort(ROW)
         .collect()
     )
+    return _sorted_sets(facts, _SORTED)
 
 
 def _indications(table: pl.DataFrame) -> pl.Expr:

@@ -141,27 +141,43 @@ class Kernel:
         self._read_bits = frozenset(
             MISSING_FACTS.index(name) for reads in self._reads.values() for name in reads
         )
+        #: The treated areas of the techniques that have one, in the order of ``a<i>_<n>``.
+        self._areas: tuple[frozenset[str], ...] = tuple(
+            sorted({p.treated for p in self.plans if p.treated is not None}, key=sorted)
+        )
 
     # -- evaluation -------------------------------------------------------------------------
-    def results(self, facts: pl.DataFrame) -> pl.LazyFrame:
-        """Return the facts with ``r<i>`` (rule ``i``'s three-valued result) for every rule.
+    def results(self, facts: pl.DataFrame, *, reference: bool = False) -> pl.LazyFrame:
+        """Return :data:`ROW`, ``patient_id``, per fact the rules read whether it is null
+        (``unrecorded:<fact>``) and ``r<i>`` (rule ``i``'s three-valued result) per rule.
 
-        A local rule also gets ``s<i>``: the sites of the condition items that made it true,
-        or null when one of them has no site.
+        A local rule also gets, for the treated areas, ``z<i>`` (some condition item that
+        makes it true has no site) and per area ``n`` ``a<i>_<n>`` (the site of some item that
+        makes it true lies in the area; :meth:`_site_flags`). With
+        ``reference``, the obvious way instead: the item counts from exploded tables joined
+        back (:meth:`Columnar.item_tables`) and ``s<i>``, the sites of the items that make it
+        true or null when one of them has no site (:meth:`_sites`).
         """
         lazy = facts.lazy()
-        for table in self.compiler.item_tables(lazy):
-            lazy = lazy.join(table, on=ROW, how="left", maintain_order="left")
-        counts = item_count_columns(self.compiler)
-        if counts:
-            lazy = lazy.with_columns(pl.col(counts).fill_null(0))
+        if reference:
+            for table in self.compiler.item_tables(lazy):
+                lazy = lazy.join(table, on=ROW, how="left", maintain_order="left")
+            counts = item_count_columns(self.compiler)
+            if counts:
+                lazy = lazy.with_columns(pl.col(counts).fill_null(0))
+        else:
+            lazy = lazy.with_columns(self.compiler.item_counts())
         columns = [expr.alias(f"r{i}") for i, expr in self._exprs.items()]
-        # Only what the verdicts read goes on: the item lists stay behind.
+        # Only what the verdicts read goes on: whether each fact a rule reads is recorded.
         read = sorted(
             {n for reads in self._reads.values() for n in reads if n not in ITEM_COLLECTIONS}
         )
-        lazy = lazy.select(ROW, "patient_id", *read, *columns)
-        if self._sited:
+        unrecorded = [pl.col(name).is_null().alias(_unrecorded(name)) for name in read]
+        lazy = lazy.select(ROW, "patient_id", *unrecorded, *columns)
+        if self._sited and not reference:
+            flags = self._site_flags(facts).drop(ROW)
+            lazy = pl.concat([lazy, flags.lazy()], how="horizontal")
+        if self._sited and reference:
             sites = self._sites(facts)
             lazy = lazy.join(sites.lazy(), on=ROW, how="left", maintain_order="left")
         if self.row_wise:
@@ -169,6 +185,45 @@ class Kernel:
                 self._row_wise(facts).lazy(), on=ROW, how="left", maintain_order="left"
             )
         return lazy
+
+    def _site_flags(self, facts: pl.DataFrame) -> pl.DataFrame:
+        """Return ``z<i>`` and ``a<i>_<n>`` of every local rule (see :meth:`results`), a row
+        per row of ``facts`` in its order.
+
+        Only the condition items that make some local rule true are looked at: the items
+        exploded, those kept, and their sites aggregated per row. A row with none has every
+        flag false; its rules are not true, so their sites do not matter.
+        """
+        holds = {
+            i: dict(self.compiler.item_predicates["conditions"])[name].fill_null(False)
+            for i, name in self._sited.items()
+        }
+        site = pl.col("site")
+        items = (
+            facts.lazy()
+            .select(ROW, "conditions")
+            .explode("conditions")
+            .filter(pl.col("conditions").is_not_null())
+            .unnest("conditions")
+            .select(ROW, "site", *(h.alias(f"_h{i}") for i, h in holds.items()))
+            .filter(pl.any_horizontal(pl.col(f"_h{i}") for i in holds))
+        )
+        aggregates: list[pl.Expr] = []
+        for i in holds:
+            hold = pl.col(f"_h{i}")
+            aggregates.append((hold & site.is_null()).any().alias(f"z{i}"))
+            for n, area in enumerate(self._areas):
+                inside = site.is_in(pl.lit(pl.Series(sorted(area), dtype=pl.String())).implode())
+                aggregates.append((hold & inside.fill_null(False)).any().alias(f"a{i}_{n}"))
+        table = items.group_by(ROW).agg(aggregates)
+        names = [e.meta.output_name() for e in aggregates]
+        return (
+            facts.lazy()
+            .select(ROW)
+            .join(table, on=ROW, how="left", maintain_order="left")
+            .with_columns(pl.col(names).fill_null(False))
+            .collect()
+        )
 
     def _sites(self, facts: pl.DataFrame) -> pl.DataFrame:
         """Return ``s<i>`` per local rule: the sites of the items its predicate holds for."""
@@ -246,7 +301,11 @@ class Kernel:
 
         The reference :meth:`decide` is tested against; rows in the same order.
         """
-        results = self.results(facts).join(clearances.lazy(), on=ROW, how="left").collect()
+        results = (
+            self.results(facts, reference=True)
+            .join(clearances.lazy(), on=ROW, how="left")
+            .collect()
+        )
         frames = [self._decide_one(results.lazy(), plan) for plan in self.plans]
         return pl.concat(frames).collect().sort(ROW, "technique", maintain_order=True)
 
@@ -364,12 +423,19 @@ class Kernel:
             assert cleared is not None
             outcome = pl.when(result.fill_null(False) & cleared).then(0).otherwise(outcome)
         if rule.local and treated is not None:
-            sites = pl.col(f"s{i}")
-            outside = ~sites.list.eval(
-                pl.element().is_in(pl.lit(pl.Series(sorted(treated))).implode())
-            ).list.any()
+            outside = _outside_lists(i, treated)
+            if i in self._sited:
+                # The finding's sites are its items' (all outside the area when none lies
+                # inside), or the rule's own when an item has no site; none at all: no change.
+                n = self._areas.index(treated)
+                inside, unsited = pl.col(f"a{i}_{n}"), pl.col(f"z{i}")
+                own = set(rule.site.split(", ")) if rule.site else None
+                if own is None:
+                    outside = ~unsited & ~inside
+                else:
+                    outside = pl.when(unsited).then(pl.lit(not own & treated)).otherwise(~inside)
             outcome = (
-                pl.when(result.fill_null(False) & sites.is_not_null() & outside)
+                pl.when(result.fill_null(False) & outside)
                 .then(pl.min_horizontal(outcome, pl.lit(_PERMITTING)))
                 .otherwise(outcome)
             )
@@ -391,12 +457,8 @@ class Kernel:
             if rule.outcome is Outcome.REQUIRES_CLEARANCE:
                 outcome = pl.when(result.fill_null(False) & cleared).then(0).otherwise(outcome)
             if rule.local and plan.treated is not None:
-                sites = pl.col(f"s{i}")
-                outside = ~sites.list.eval(
-                    pl.element().is_in(pl.lit(pl.Series(sorted(plan.treated))).implode())
-                ).list.any()
                 outcome = (
-                    pl.when(result.fill_null(False) & sites.is_not_null() & outside)
+                    pl.when(result.fill_null(False) & _outside_lists(i, plan.treated))
                     .then(pl.min_horizontal(outcome, pl.lit(_PERMITTING)))
                     .otherwise(outcome)
                 )
@@ -491,8 +553,8 @@ class Kernel:
         """Add ``fired_rules`` and ``missing``, the lists the masks stand for, in bit order.
 
         The masks are decoded with integer operations, a chunk of rows at a time
-        (:func:`_bit_lists`); :meth:`fired_ids` and :func:`missing_labels` are the same
-        decoding for one row.
+        (:func:`_bit_lists`), each distinct missing mask once; :meth:`fired_ids` and
+        :func:`missing_labels` are the same decoding for one row.
         """
         fired_names = [(mask_column(i // 64), i % 64, rid) for i, rid in enumerate(self.rule_ids)]
         missing_names = [
@@ -500,9 +562,19 @@ class Kernel:
             for bit, name in enumerate(MISSING_FACTS)
             if bit in self._read_bits
         ]
+        # A population has few distinct missing masks (a few hundred in 1.6 million
+        # decisions), so each is decoded once; fired masks are mostly distinct.
+        masks = decisions.select("missing_mask")
+        distinct = masks.unique()
+        missing = distinct.with_columns(
+            _bit_lists(distinct, ["missing_mask"], missing_names, "missing")
+        )
+        decoded = masks.join(
+            missing, on="missing_mask", how="left", maintain_order="left", nulls_equal=True
+        )
         return decisions.with_columns(
             _bit_lists(decisions, list(self.mask_columns), fired_names, "fired_rules"),
-            _bit_lists(decisions, ["missing_mask"], missing_names, "missing"),
+            decoded["missing"],
         )
 
     def _missing_bits(self, i: int) -> pl.Expr:
@@ -513,7 +585,7 @@ class Kernel:
             if name in ITEM_COLLECTIONS:
                 bits.append(bit)  # an unknown quantifier: some item lacks a field it reads
             else:
-                bits.append(pl.when(pl.col(name).is_null()).then(bit).otherwise(0))
+                bits.append(pl.when(pl.col(_unrecorded(name))).then(bit).otherwise(0))
         return _bit_or(bits)
 
     def fired_ids(self, *words: int) -> list[str]:
@@ -646,6 +718,18 @@ def _finding_sites(rule: Rule, result: bool | None, facts: Facts) -> list[str] |
     if items and None not in sites:
         return sorted(sites)
     return rule.site.split(", ") if rule.site else None
+
+
+def _unrecorded(name: str) -> str:
+    """Return the name of the column of :meth:`Kernel.results` saying fact ``name`` is null."""
+    return f"unrecorded:{name}"
+
+
+def _outside_lists(i: int, treated: frozenset[str]) -> pl.Expr:
+    """Return whether local rule ``i``'s finding has sites (``s<i>``), all outside ``treated``."""
+    sites = pl.col(f"s{i}")
+    inside = sites.list.eval(pl.element().is_in(pl.lit(pl.Series(sorted(treated))).implode()))
+    return sites.is_not_null() & ~inside.list.any()
 
 
 def _rule_outcome(rule: Rule, i: int) -> tuple[pl.Expr, pl.Expr]:

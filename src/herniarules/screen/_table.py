@@ -221,7 +221,10 @@ def row_to_dict(row: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if name in CHILDREN:
             record[name] = [
-                {k: _json_value(v) for k, v in child.items() if v is not None} for child in value
+                None
+                if child is None
+                else {k: _json_value(v) for k, v in child.items() if v is not None}
+                for child in value
             ]
         elif name == "vitals":
             record[name] = {k: v for k, v in value.items() if v is not None}
