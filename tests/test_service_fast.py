@@ -386,6 +386,30 @@ def test_a_response_body_is_the_bytes_json_response_writes(content: Any) -> None
     assert app._json_body(content) == JSONResponse(content).body
 
 
+_KEYED = st.recursive(
+    _CONTENT,
+    lambda inner: (
+        st.dictionaries(
+            st.integers()
+            | st.booleans()
+            | st.none()
+            | st.floats(allow_nan=False, allow_infinity=False)
+            | _TEXTS,
+            inner,
+            max_size=3,
+        )
+        | st.tuples(inner, inner)
+    ),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_KEYED)
+def test_a_card_value_is_written_as_the_json_encoder_writes_it(content: Any) -> None:
+    assert app._value_text(content) == app._JSON_TEXT(content)
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.lists(_TEXTS, min_size=1, max_size=5), _CONTENT, st.booleans())
 def test_a_card_answer_written_from_detail_lines_is_the_bytes_json_response_writes(
@@ -427,6 +451,8 @@ def test_a_value_json_does_not_have_is_refused_alike() -> None:
             app._json_body({"x": [value]})
         with pytest.raises(ValueError, match="not JSON compliant"):
             JSONResponse({"x": [value]})
+        with pytest.raises(ValueError, match="not JSON compliant"):
+            app._cards_body([({"source": {"x": [value]}}, None)])
 
 
 def test_a_card_response_has_the_headers_json_response_gives() -> None:
