@@ -518,3 +518,19 @@ def test_a_call_past_its_time_limit_is_answered_503_and_records_no_decision(
         assert recorded == (0 if status == 503 else 1)
         if status == 503:
             assert answer.json()["resourceType"] == "OperationOutcome"
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.binary(min_size=16, max_size=16))
+def test_a_card_uuid_is_the_text_uuid_writes_for_the_same_random_bytes(raw: bytes) -> None:
+    assert cards.uuid_text(raw) == cards.uuid_text_reference(raw)
+
+
+def test_new_card_uuids_are_random_version_4_uuids() -> None:
+    import uuid
+
+    made = {cards.new_uuid() for _ in range(200)}
+    assert len(made) == 200
+    for text in made:
+        value = uuid.UUID(text)
+        assert value.version == 4 and value.variant == uuid.RFC_4122 and str(value) == text

@@ -23,7 +23,6 @@ import html
 import json
 import sys
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
@@ -647,7 +646,7 @@ def create_app(
             cards.append(notice)
             pairs.append((None, notice))
             details.append(None)
-        decision_id = str(uuid.uuid4())
+        decision_id = card_module.new_uuid()
         outcomes: dict[str, Any] = {}
         for assessment in assessments:
             day = {d.technique: d.outcome.label for d in assessment.decisions}
