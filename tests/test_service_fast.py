@@ -386,6 +386,30 @@ def test_a_response_body_is_the_bytes_json_response_writes(content: Any) -> None
     assert app._json_body(content) == JSONResponse(content).body
 
 
+_KEYED = st.recursive(
+    _CONTENT,
+    lambda inner: (
+        st.dictionaries(
+            st.integers()
+            | st.booleans()
+            | st.none()
+            | st.floats(allow_nan=False, allow_infinity=False)
+            | _TEXTS,
+            inner,
+            max_size=3,
+        )
+        | st.tuples(inner, inner)
+    ),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_KEYED)
+def test_a_card_value_is_written_as_the_json_encoder_writes_it(content: Any) -> None:
+    assert app._value_text(content) == app._JSON_TEXT(content)
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.lists(_TEXTS, min_size=1, max_size=5), _CONTENT, st.booleans())
 def test_a_card_answer_written_from_detail_lines_is_the_bytes_json_response_writes(
@@ -427,6 +451,8 @@ def test_a_value_json_does_not_have_is_refused_alike() -> None:
             app._json_body({"x": [value]})
         with pytest.raises(ValueError, match="not JSON compliant"):
             JSONResponse({"x": [value]})
+        with pytest.raises(ValueError, match="not JSON compliant"):
+            app._cards_body([({"source": {"x": [value]}}, None)])
 
 
 def test_a_card_response_has_the_headers_json_response_gives() -> None:
@@ -492,3 +518,19 @@ def test_a_call_past_its_time_limit_is_answered_503_and_records_no_decision(
         assert recorded == (0 if status == 503 else 1)
         if status == 503:
             assert answer.json()["resourceType"] == "OperationOutcome"
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.binary(min_size=16, max_size=16))
+def test_a_card_uuid_is_the_text_uuid_writes_for_the_same_random_bytes(raw: bytes) -> None:
+    assert cards.uuid_text(raw) == cards.uuid_text_reference(raw)
+
+
+def test_new_card_uuids_are_random_version_4_uuids() -> None:
+    import uuid
+
+    made = {cards.new_uuid() for _ in range(200)}
+    assert len(made) == 200
+    for text in made:
+        value = uuid.UUID(text)
+        assert value.version == 4 and value.variant == uuid.RFC_4122 and str(value) == text

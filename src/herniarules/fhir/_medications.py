@@ -146,10 +146,14 @@ def read_medication(
         display = reference_of(resource.get("medicationReference")) or "(no name)"
         words = f"medication {display}"
     names = _ingredients(words) if any(c.get("system") == RXNORM for c in codings(concept)) else []
-    if not names or not all(ingredient_atc(n) is not None for n in names):
-        names = _ingredient_texts(medication_resource) or names
+    known = bool(names) and all(ingredient_atc(n) is not None for n in names)
+    if not known:
+        texts = _ingredient_texts(medication_resource)
+        if texts:
+            names = texts
+            known = all(ingredient_atc(n) is not None for n in names)
     made: list[Medication] = []
-    if names and all(ingredient_atc(n) is not None for n in names):
+    if known:
         made = [Medication(name=n) for n in names]
         if atc is not None:
             made[0] = Medication(name=names[0], atc=atc)

@@ -87,7 +87,9 @@ def _is_about(reference: str | None, aliases: frozenset[str], rid: str | None) -
 
 
 def _subject(resource: Mapping[str, Any]) -> object:
-    return resource.get("subject", resource.get("patient"))
+    if "subject" in resource:
+        return resource["subject"]
+    return resource.get("patient")
 
 
 def select_patient(sources: list[Source], wanted: str | None) -> Source:

@@ -23,7 +23,6 @@ import html
 import json
 import sys
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
@@ -175,6 +174,39 @@ def _json_body(content: Any) -> bytes:
     return _JSON_TEXT(content).encode("utf-8")
 
 
+def _value_text(value: Any) -> str:
+    """Return ``value`` as :data:`_JSON_TEXT` writes it, without the encoder's set-up.
+
+    Each call of the encoder on a container builds its C writer anew, which costs more than
+    writing the small objects of a card (a ``source``, its links, the override reasons).
+    Strings, exact integers, ``None``, booleans, and lists, tuples and objects with string
+    keys of them are written here; any other value (a float, a key that is not a string) is
+    left to the encoder, with the whole container it is in.
+    """
+    kind = type(value)
+    if kind is str:
+        return _JSON_STRING(value)
+    if kind is dict:
+        parts = []
+        for key, item in value.items():
+            if type(key) is not str:
+                return _JSON_TEXT(value)
+            written = _value_text(item)
+            parts.append(f"{_JSON_STRING(key)}:{written}")
+        return "{" + ",".join(parts) + "}"
+    if kind is list or kind is tuple:
+        return "[" + ",".join([_value_text(item) for item in value]) + "]"
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return _JSON_TEXT(value)
+
+
 def _escaped(text: str, memo: dict[str, str]) -> str:
     """Return ``text`` as it is written inside a JSON string (without the quotes)."""
     found = memo.get(text)
@@ -190,8 +222,8 @@ def _cards_body(cards: Sequence[tuple[Mapping[str, Any], Sequence[str] | None]])
     ``None``. JSON escapes a string character by character, so the escaped detail is the
     escaped lines joined by an escaped newline; a line several cards share (a finding of the
     core rules, with its source passage) is escaped once. Every other value, and every key,
-    is written by the encoder of :func:`_json_body`, in the card's key order, with the same
-    separators.
+    is written as the encoder of :func:`_json_body` writes it (:func:`_value_text`), in the
+    card's key order, with the same separators.
     """
     memo: dict[str, str] = {}
     written = []
@@ -201,7 +233,7 @@ def _cards_body(cards: Sequence[tuple[Mapping[str, Any], Sequence[str] | None]])
             if key == "detail" and lines is not None:
                 text = '"' + "\\n".join([_escaped(line, memo) for line in lines]) + '"'
             else:
-                text = _JSON_TEXT(value)
+                text = _value_text(value)
             fields.append(f"{_JSON_STRING(key)}:{text}")
         written.append("{" + ",".join(fields) + "}")
     return ('{"cards":[' + ",".join(written) + "]}").encode("utf-8")
@@ -614,7 +646,7 @@ def create_app(
             cards.append(notice)
             pairs.append((None, notice))
             details.append(None)
-        decision_id = str(uuid.uuid4())
+        decision_id = card_module.new_uuid()
         outcomes: dict[str, Any] = {}
         for assessment in assessments:
             day = {d.technique: d.outcome.label for d in assessment.decisions}

@@ -14,6 +14,7 @@ clearance. No card holds a null or an empty value.
 from __future__ import annotations
 
 import functools
+import os
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -67,6 +68,28 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|<>])")
 _LANGUAGE_RANGE = re.compile(
     r"\s*([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*|\*)\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*"
 )
+
+
+def uuid_text(raw: bytes) -> str:
+    """Return the random (version 4) UUID made of 16 random bytes, as text.
+
+    The text ``str(uuid.UUID(bytes=raw, version=4))`` gives (:func:`uuid_text_reference`),
+    written from the bytes' hex digits: the version nibble set to 4 and the variant's two
+    high bits to ``10``, as :class:`uuid.UUID` sets them.
+    """
+    digits = raw.hex()
+    variant = "89ab"[int(digits[16], 16) & 3]
+    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{variant}{digits[17:20]}-{digits[20:32]}"
+
+
+def uuid_text_reference(raw: bytes) -> str:
+    """Return the random UUID made of 16 bytes as :mod:`uuid` writes it."""
+    return str(uuid.UUID(bytes=raw, version=4))
+
+
+def new_uuid() -> str:
+    """Return a new random UUID (version 4, from :func:`os.urandom`), as text."""
+    return uuid_text(os.urandom(16))
 
 
 def negotiate(header: str | None) -> str:
@@ -403,7 +426,7 @@ def detailed_cards(
                 decision, name, assessment.as_of, assessment.ruleset_fingerprint, block_of, tr
             )
             card: dict[str, Any] = {
-                "uuid": str(uuid.uuid4()),
+                "uuid": new_uuid(),
                 "summary": _summary(decision, name, assessment.as_of if several else None, tr),
                 "indicator": INDICATORS[decision.outcome],
                 "detail": "\n".join(lines),
@@ -440,7 +463,7 @@ def notice_card(
 
         tr = translator(locale)
     return {
-        "uuid": str(uuid.uuid4()),
+        "uuid": new_uuid(),
         "summary": _shorten(summary, MAX_SUMMARY - 1),
         "indicator": indicator,
         "detail": detail,
