@@ -545,8 +545,7 @@ _FLOAT_ITEM_FIELDS: dict[str, tuple[str, ...]] = {
 
 #: The fields of the items of each item collection, in order.
 _ITEM_FIELDS: dict[str, tuple[str, ...]] = {
-    name: tuple(field.name for field in attrs.fields(cls))
-    for name, cls in ITEM_COLLECTIONS.items()
+    name: tuple(field.name for field in attrs.fields(cls)) for name, cls in ITEM_COLLECTIONS.items()
 }
 
 #: What the local of an item collection's findings key holds until a finding needs it.
