@@ -256,24 +256,33 @@ def test_own_fields_read_apart_refuse_the_rows_their_combinations_read_whole_ref
     assert _unread_own_rows(table) == _unread_own_rows_by_combination(table)
 
 
-@settings(max_examples=80, deadline=None)
-@given(
-    st.lists(
-        st.none() | st.lists(st.none() | st.sampled_from(["b", "a", "ab", "B", "é", ""])),
-        min_size=1,
-        max_size=10,
-    ),
-    st.lists(st.none() | st.lists(st.sampled_from(["x", "y"])), min_size=10, max_size=10),
-)
-def test_sets_sorted_as_one_flat_column_are_the_lists_each_sorted_apart(
-    first: list[list[str | None] | None], second: list[list[str] | None]
-) -> None:
-    from herniarules.rules._polars import ROW
-    from herniarules.screen._facts import _set, _sorted_sets
+_WORDS = st.integers(min_value=0, max_value=2**64 - 1)
 
-    kind = pl.List(pl.String())
-    frame = pl.DataFrame(
-        {"a": first, "b": second[: len(first)]}, schema={"a": kind, "b": kind}
-    ).with_row_index(ROW)
-    expected = frame.with_columns(_set(pl.col("a")), _set(pl.col("b")))
-    assert _sorted_sets(frame, ["a", "b"]).equals(expected)
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(st.none() | _WORDS, st.none() | _WORDS), max_size=40),
+    st.sets(st.integers(min_value=0, max_value=127), min_size=1),
+    st.booleans(),
+)
+def test_masks_decoded_by_their_lowest_bits_are_the_masks_unpacked(
+    rows: list[tuple[int | None, int | None]], named: set[int], sparse: bool
+) -> None:
+    from herniarules.screen._kernel import _bit_lists, _bit_lists_unpacked
+
+    first = sum(1 << b for b in named if b < 64)
+    second = sum(1 << (b - 64) for b in named if b >= 64)
+    if sparse:  # only named bits set, as the kernel's masks are
+        rows = [(a if a is None else a & first, b if b is None else b & second) for a, b in rows]
+    frame = pl.DataFrame(rows, schema={"w0": pl.UInt64(), "w1": pl.UInt64()}, orient="row")
+    names = [("w0" if b < 64 else "w1", b % 64, f"bit {b}") for b in sorted(named)]
+    try:
+        expected = _bit_lists_unpacked(frame, ["w0", "w1"], names, "bits")
+    except ValueError:
+        with pytest.raises(ValueError, match="stands for nothing"):
+            _bit_lists(frame, ["w0", "w1"], names, "bits")
+        return
+    assert _bit_lists(frame, ["w0", "w1"], names, "bits").equals(expected)
+    assert _bit_lists(frame, ["w0", "w1"], names, "bits").to_list() == [
+        [f"bit {b}" for b in sorted(named) if ((a or 0) | (c or 0) << 64) >> b & 1] for a, c in rows
+    ]

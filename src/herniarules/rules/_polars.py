@@ -1,8 +1,8 @@
 """The columnar back-end: predicates as polars expressions over a table of facts.
 
 One row of the facts table holds one patient's :class:`~herniarules.facts.Facts`: a column per
-fact, set-valued facts as sorted lists of strings, and the item collections (``hernias``,
-``conditions``) as lists of structs with the item fields. :class:`Columnar` compiles
+fact, set-valued facts as lists of distinct strings (in any order), and the item collections
+(``hernias``, ``conditions``) as lists of structs with the item fields. :class:`Columnar` compiles
 predicates into expressions whose value is a three-valued boolean column, ``null`` standing for
 unknown; polars' ``&``, ``|`` and ``~`` follow Kleene's logic as the interpreter
 (:mod:`herniarules.rules._interpret`) does, and a comparison with a null value is null.

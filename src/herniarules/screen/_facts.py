@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -55,7 +55,7 @@ from herniarules.terminology import (
 )
 from herniarules.vocabulary import Indication, Site, allergy_concepts, classify_medication
 
-__all__ = ["FACTS_SCHEMA", "RowError", "derive_table", "facts_from_row"]
+__all__ = ["FACTS_SCHEMA", "SET_FACTS", "RowError", "derive_table", "facts_from_row"]
 
 _S, _I, _F, _B = pl.String(), pl.Int64(), pl.Float64(), pl.Boolean()
 _LS = pl.List(pl.String())
@@ -931,46 +931,14 @@ def _with_missing_fields(column: pl.Series, name: str) -> pl.Series:
     return column.list.eval(pl.element().struct.with_fields(missing)).alias(name)
 
 
-#: The set-valued facts :func:`_derive` makes unique and :func:`_sorted_sets` sorts.
-_SORTED = tuple(name for name in _SETS if name != "unrecorded_hernia_codes")
+#: The set-valued facts: lists of distinct values in no particular order (:func:`_unique`).
+SET_FACTS = frozenset(_SETS)
 _RANK = {phase._value_: rank for rank, phase in enumerate(PHASE_SEVERITY)}
 
 
-def _set(expr: pl.Expr) -> pl.Expr:
-    """Return the lists of ``expr`` as sets: unique values, sorted (nulls first)."""
-    return expr.list.unique().list.sort()
-
-
 def _unique(expr: pl.Expr) -> pl.Expr:
-    """Return the lists of ``expr`` without repeated values; :func:`_sorted_sets` sorts them."""
+    """Return the lists of ``expr`` without repeated values, in no particular order."""
     return expr.list.unique()
-
-
-def _sorted_sets(frame: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
-    """Return ``frame`` with its list columns ``names`` as :func:`_set` makes them.
-
-    ``frame`` has one row per :data:`ROW`, in order. A column is sorted as one flat column
-    of (row, value) pairs and gathered back into lists (``list.sort`` sorts each list apart,
-    which is slow for strings); an empty or null list is one pair, left out of the list by
-    its length, so that the rows come back in order without a join.
-    """
-    columns = []
-    for name in names:
-        kind = frame.schema[name]
-        length = pl.col(name).list.len().alias("_n")
-        lists = (
-            frame.select(ROW, length, name)
-            .explode(name, empty_as_null=True, keep_nulls=True)
-            .sort(ROW, name, nulls_last=False)
-            .group_by(ROW, maintain_order=True)
-            .agg(
-                pl.col(name).filter(pl.col("_n") > 0).unique(maintain_order=True),
-                pl.col("_n").first(),
-            )
-        )
-        column = pl.when(pl.col("_n").is_null()).then(pl.lit(None, kind)).otherwise(name)
-        columns.append(lists.select(column.alias(name)).to_series())
-    return frame.with_columns(columns)
 
 
 def _derive(
@@ -1109,12 +1077,15 @@ def _derive(
         unconfirmed_conditions=_unique(pl.col("c_unconfirmed").fill_null(empty)),
         unclassified_conditions=_unique(pl.col("c_unclassified").fill_null(empty)),
     )
-    facts = (
+    # The set-valued facts stay unsorted: the rules and facts_from_row read them as sets.
+    # The columns are made one chunk each, once: a gather or a select of a table of columns
+    # in pieces costs a copy of them each time.
+    return (
         lazy.select([pl.col(name).cast(dtype) for name, dtype in FACTS_SCHEMA.items()])
         .sort(ROW)
         .collect()
+        .rechunk()
     )
-    return _sorted_sets(facts, _SORTED)
 
 
 def _indications(table: pl.DataFrame) -> pl.Expr:
