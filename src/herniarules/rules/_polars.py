@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from functools import reduce
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
@@ -60,10 +60,14 @@ from herniarules.rules._items import (
 )
 from herniarules.rules._visit import Dispatch
 
-__all__ = ["ROW", "Columnar", "Unsupported", "item_count_columns"]
+__all__ = ["ENGINE", "ROW", "Columnar", "Unsupported", "item_count_columns"]
 
 #: The column holding each patient's row number in the facts table and the item tables.
 ROW = "__row"
+#: The engine the screen's lazy queries are collected with. polars 2 collects with its
+#: streaming engine by default, which takes more CPU time for these queries over tables held
+#: in memory (about 2.8 s against 2.3 s for a screen of 200,000 patients).
+ENGINE: Literal["in-memory"] = "in-memory"
 
 
 class Unsupported(Exception):

@@ -44,7 +44,7 @@ from herniarules.facts import (
 from herniarules.io import patient_from_dict
 from herniarules.model import PHASE_SEVERITY, ClinicalStatus, Patient, Verification
 from herniarules.outcomes import Outcome
-from herniarules.rules._polars import ROW
+from herniarules.rules._polars import ENGINE, ROW
 from herniarules.screen._table import CHILDREN, PATIENT_SCHEMA, row_to_dict
 from herniarules.terminology import (
     DEFAULT_TERMINOLOGY,
@@ -964,7 +964,7 @@ def _derive(
         .join(medications.lazy(), on=ROW, how="left", maintain_order="left")
         .join(allergies.lazy(), on=ROW, how="left", maintain_order="left")
         .drop(ROW)
-        .collect()
+        .collect(engine=ENGINE)
     )
     lazy = pl.concat([table, side], how="horizontal").lazy()
     h = pl.col("hernias")
@@ -1016,7 +1016,7 @@ def _derive(
     )
     # A disc-hernia code is unrecorded when no hernia lies in a region it is compatible with.
     # Worked out on the few columns it reads and set beside the rest, not joined to them all.
-    frame = lazy.collect()
+    frame = lazy.collect(engine=ENGINE)
     codes = (
         frame.lazy()
         .select(ROW, "hernia_regions", "c_hernia_codes", "c_hernia_regions")
@@ -1034,7 +1034,7 @@ def _derive(
         .select(ROW)
         .join(codes, on=ROW, how="left", maintain_order="left")
         .select("unrecorded_hernia_codes")
-        .collect()
+        .collect(engine=ENGINE)
     )
     lazy = pl.concat([frame, unrecorded], how="horizontal").lazy()
     pregnant_concept = pl.col("union").list.contains("pregnancy")
@@ -1088,7 +1088,7 @@ def _derive(
     return (
         lazy.select([pl.col(name).cast(dtype) for name, dtype in FACTS_SCHEMA.items()])
         .sort(ROW)
-        .collect()
+        .collect(engine=ENGINE)
         .rechunk()
     )
 

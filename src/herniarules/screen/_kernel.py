@@ -33,7 +33,7 @@ from herniarules.facts import FACT_LABELS, ITEM_COLLECTIONS, Facts
 from herniarules.outcomes import Outcome
 from herniarules.rules import Rule
 from herniarules.rules._items import Some
-from herniarules.rules._polars import ROW, Columnar, Unsupported, item_count_columns
+from herniarules.rules._polars import ENGINE, ROW, Columnar, Unsupported, item_count_columns
 from herniarules.screen._facts import FACTS_SCHEMA, SET_FACTS, facts_from_row
 
 __all__ = ["DECISION_SCHEMA", "Kernel", "ScreenError"]
@@ -223,7 +223,7 @@ class Kernel:
             .select(ROW)
             .join(table, on=ROW, how="left", maintain_order="left")
             .with_columns(pl.col(names).fill_null(False))
-            .collect()
+            .collect(engine=ENGINE)
         )
 
     def _sites(self, facts: pl.DataFrame) -> pl.DataFrame:
@@ -254,7 +254,7 @@ class Kernel:
             out = out.with_columns(
                 pl.when(pl.col(f"s{i}").is_null()).then(fallback).otherwise(pl.col(f"s{i}"))
             )
-        return out.collect()
+        return out.collect(engine=ENGINE)
 
     def _row_wise(self, facts: pl.DataFrame) -> pl.DataFrame:
         """Return ``r<i>`` (and ``s<i>``) of the row-wise rules, and ``e<i>`` when one raised."""
@@ -305,10 +305,10 @@ class Kernel:
         results = (
             self.results(facts, reference=True)
             .join(clearances.lazy(), on=ROW, how="left")
-            .collect()
+            .collect(engine=ENGINE)
         )
         frames = [self._decide_one(results.lazy(), plan) for plan in self.plans]
-        return pl.concat(frames).collect().sort(ROW, "technique", maintain_order=True)
+        return pl.concat(frames).collect(engine=ENGINE).sort(ROW, "technique", maintain_order=True)
 
     def _decide_all(self, results: pl.LazyFrame) -> pl.DataFrame:
         """Return the decisions of every technique, sorted by row and technique id.
@@ -409,7 +409,7 @@ class Kernel:
                 *(f"_{name}{j}" for name in self.mask_columns for j in range(len(plans))),
                 *(f"_missing{j}" for j in range(len(plans))),
             )
-            .collect()
+            .collect(engine=ENGINE)
         )
         return _interleave(wide, [plan.id for plan in plans], self.mask_columns)
 
