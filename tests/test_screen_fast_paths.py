@@ -139,6 +139,8 @@ def _counts_both_ways(kernel: Kernel, facts: pl.DataFrame) -> tuple[pl.DataFrame
     for table in compiler.item_tables(facts.lazy()):
         lazy = lazy.join(table, on=ROW, how="left", maintain_order="left")
     reference = lazy.with_columns(pl.col(names).fill_null(0)).select(ROW, *names).collect()
+    flat = pl.concat([facts.select(ROW), compiler.item_count_frame(facts)], how="horizontal")
+    assert flat.select(ROW, *names).equals(reference)
     return fast, reference
 
 

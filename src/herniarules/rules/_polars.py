@@ -191,6 +191,78 @@ class Columnar:
                 columns.append(_total(collection, expr.is_null() & present).alias(f"{name}_u"))
         return columns
 
+    def item_count_frame(self, facts: pl.DataFrame) -> pl.DataFrame:
+        """Return the columns :meth:`item_counts` gives, a row per row of ``facts`` in order.
+
+        A population repeats its items' values: the item predicates are evaluated once per
+        distinct combination of the item fields they read, over a collection's items exploded
+        (a null item, an empty or a null list left out), and the items each predicate holds
+        for (or is unknown for) counted per row by ``numpy.bincount`` of their rows. A
+        collection whose predicates read a field that is not text, a whole number or a
+        boolean is counted by :meth:`item_counts` instead.
+        """
+        import numpy as np
+
+        n = len(facts)
+        position, key = "__position", "__key"
+        plain = (pl.String, pl.Boolean, pl.Int64, pl.Int32, pl.UInt32)
+        columns: list[pl.Series] = []
+        rest: list[pl.Expr] = []
+        for collection, predicates in self.item_predicates.items():
+            if not predicates:
+                continue
+            kinds = self._item_fields[collection]
+            read = sorted({f for _, e in predicates for f in e.meta.root_names()}) or [
+                next(iter(kinds))
+            ]
+            if any(kinds[f] not in plain for f in read):
+                rest.extend(self._collection_counts(collection))
+                continue
+            items = (
+                facts.select(pl.int_range(pl.len(), dtype=pl.Int64()).alias(position), collection)
+                .explode(collection)
+                .filter(pl.col(collection).is_not_null())
+                .select(position, *(pl.col(collection).struct.field(f) for f in read))
+            )
+            distinct = items.select(read).unique(maintain_order=True).with_row_index(key)
+            names = [f"{name}{suffix}" for name, _ in predicates for suffix in ("_t", "_u")]
+            held = distinct.select(
+                *(
+                    part
+                    for name, expr in predicates
+                    for part in (
+                        expr.fill_null(False).alias(f"{name}_t"),
+                        expr.is_null().alias(f"{name}_u"),
+                    )
+                )
+            ).to_numpy()
+            keyed = items.join(
+                distinct, on=read, how="left", nulls_equal=True, maintain_order="left"
+            )
+            rows = keyed.get_column(position).to_numpy()
+            keys = keyed.get_column(key).to_numpy()
+            columns.append(pl.Series(f"__{collection}_n", np.bincount(rows, minlength=n)))
+            # The items' rows grouped by distinct value: a predicate's items are the groups of
+            # the values it holds for.
+            by_key = rows[np.argsort(keys, kind="stable")]
+            bounds = np.concatenate(([0], np.cumsum(np.bincount(keys, minlength=len(distinct)))))
+            held = held.astype(bool)
+            for j, name in enumerate(names):
+                groups = [by_key[bounds[k] : bounds[k + 1]] for k in np.flatnonzero(held[:, j])]
+                hits = np.concatenate(groups) if groups else rows[:0]
+                columns.append(pl.Series(name, np.bincount(hits, minlength=n)))
+        frame = pl.DataFrame(columns, height=n).cast(pl.Int64())
+        return frame.hstack(facts.select(rest)) if rest else frame
+
+    def _collection_counts(self, collection: str) -> list[pl.Expr]:
+        """Return :meth:`item_counts`'s columns of one collection."""
+        names = {f"__{collection}_n"} | {
+            f"{name}{suffix}"
+            for name, _ in self.element_predicates[collection]
+            for suffix in ("_t", "_u")
+        }
+        return [c for c in self.item_counts() if c.meta.output_name() in names]
+
     def item_tables(self, facts: pl.LazyFrame) -> list[pl.LazyFrame]:
         """Return, per collection with quantified predicates, the counts per patient row.
 

@@ -154,10 +154,11 @@ class Kernel:
 
         A local rule also gets, for the treated areas, ``z<i>`` (some condition item that
         makes it true has no site) and per area ``n`` ``a<i>_<n>`` (the site of some item that
-        makes it true lies in the area; :meth:`_site_flags`). With
-        ``reference``, the obvious way instead: the item counts from exploded tables joined
-        back (:meth:`Columnar.item_tables`) and ``s<i>``, the sites of the items that make it
-        true or null when one of them has no site (:meth:`_sites`).
+        makes it true lies in the area; :meth:`_site_flags`). The item counts come from
+        :meth:`Columnar.item_count_frame`. With ``reference``, the obvious way instead: the
+        item counts from exploded tables joined back (:meth:`Columnar.item_tables`) and
+        ``s<i>``, the sites of the items that make it true or null when one of them has no
+        site (:meth:`_sites`).
         """
         lazy = facts.lazy()
         if reference:
@@ -167,7 +168,8 @@ class Kernel:
             if counts:
                 lazy = lazy.with_columns(pl.col(counts).fill_null(0))
         else:
-            lazy = lazy.with_columns(self.compiler.item_counts())
+            items = self.compiler.item_count_frame(facts)
+            lazy = pl.concat([facts, items], how="horizontal").lazy()
         columns = [expr.alias(f"r{i}") for i, expr in self._exprs.items()]
         # Only what the verdicts read goes on: whether each fact a rule reads is recorded.
         read = sorted(
