@@ -158,6 +158,24 @@ def test_item_counts_on_the_lists_are_those_of_the_exploded_item_tables(
     assert fast.equals(reference)
 
 
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(strategies.patients(with_hernia=None), min_size=1, max_size=12))
+def test_site_flags_counted_with_the_items_are_the_flags_aggregated_per_row(
+    engine: Engine, patients: list[Patient]
+) -> None:
+    from herniarules.rules._polars import ROW
+
+    patients = [attrs.evolve(p, id=f"P-{i}") for i, p in enumerate(patients)]
+    kernel = Kernel(engine)
+    facts, errors = derive_table(patients_to_table(patients), AS_OF, engine.terminology, read=True)
+    assert not errors
+    sited = kernel._site_predicates()
+    assert sited
+    items = kernel.compiler.item_count_frame(facts, {"conditions": sited})
+    flags = items.select((pl.col(name) > 0).alias(name[1:]) for name, _ in sited)
+    assert flags.equals(kernel._site_flags(facts).drop(ROW))
+
+
 def test_item_counts_leave_out_null_items_and_null_lists_as_the_item_tables_do(
     engine: Engine,
 ) -> None:

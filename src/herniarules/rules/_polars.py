@@ -26,7 +26,7 @@ polars is imported by this module only; nothing in the core imports it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import reduce
 from typing import Any, Literal
 
@@ -191,7 +191,11 @@ class Columnar:
                 columns.append(_total(collection, expr.is_null() & present).alias(f"{name}_u"))
         return columns
 
-    def item_count_frame(self, facts: pl.DataFrame) -> pl.DataFrame:
+    def item_count_frame(
+        self,
+        facts: pl.DataFrame,
+        extra: Mapping[str, Sequence[tuple[str, pl.Expr]]] | None = None,
+    ) -> pl.DataFrame:
         """Return the columns :meth:`item_counts` gives, a row per row of ``facts`` in order.
 
         A population repeats its items' values: the item predicates are evaluated once per
@@ -200,23 +204,29 @@ class Columnar:
         for (or is unknown for) counted per row by ``numpy.bincount`` of their rows. A
         collection whose predicates read a field that is not text, a whole number or a
         boolean is counted by :meth:`item_counts` instead.
+
+        :param extra: per collection, more item expressions (over the item fields as
+            columns), each counted as a column of its name: the items it is true for. They
+            are left out for a collection counted by :meth:`item_counts`.
         """
         import numpy as np
 
+        extra = extra or {}
         n = len(facts)
         position, key = "__position", "__key"
         plain = (pl.String, pl.Boolean, pl.Int64, pl.Int32, pl.UInt32)
         columns: list[pl.Series] = []
         rest: list[pl.Expr] = []
         for collection, predicates in self.item_predicates.items():
-            if not predicates:
+            more = list(extra.get(collection, ()))
+            if not predicates and not more:
                 continue
             kinds = self._item_fields[collection]
-            read = sorted({f for _, e in predicates for f in e.meta.root_names()}) or [
-                next(iter(kinds))
-            ]
+            exprs = [e for _, e in predicates] + [e for _, e in more]
+            read = sorted({f for e in exprs for f in e.meta.root_names()}) or [next(iter(kinds))]
             if any(kinds[f] not in plain for f in read):
-                rest.extend(self._collection_counts(collection))
+                if predicates:
+                    rest.extend(self._collection_counts(collection))
                 continue
             items = (
                 facts.select(pl.int_range(pl.len(), dtype=pl.Int64()).alias(position), collection)
@@ -225,28 +235,27 @@ class Columnar:
                 .select(position, *(pl.col(collection).struct.field(f) for f in read))
             )
             distinct = items.select(read).unique(maintain_order=True).with_row_index(key)
-            names = [f"{name}{suffix}" for name, _ in predicates for suffix in ("_t", "_u")]
-            held = distinct.select(
-                *(
-                    part
-                    for name, expr in predicates
-                    for part in (
-                        expr.fill_null(False).alias(f"{name}_t"),
-                        expr.is_null().alias(f"{name}_u"),
-                    )
+            parts = [
+                part
+                for name, expr in predicates
+                for part in (
+                    expr.fill_null(False).alias(f"{name}_t"),
+                    expr.is_null().alias(f"{name}_u"),
                 )
-            ).to_numpy()
+            ] + [expr.fill_null(False).alias(name) for name, expr in more]
+            names = [part.meta.output_name() for part in parts]
+            held = distinct.select(parts).to_numpy().astype(bool)
             keyed = items.join(
                 distinct, on=read, how="left", nulls_equal=True, maintain_order="left"
             )
             rows = keyed.get_column(position).to_numpy()
             keys = keyed.get_column(key).to_numpy()
-            columns.append(pl.Series(f"__{collection}_n", np.bincount(rows, minlength=n)))
+            if predicates:
+                columns.append(pl.Series(f"__{collection}_n", np.bincount(rows, minlength=n)))
             # The items' rows grouped by distinct value: a predicate's items are the groups of
             # the values it holds for.
             by_key = rows[np.argsort(keys, kind="stable")]
             bounds = np.concatenate(([0], np.cumsum(np.bincount(keys, minlength=len(distinct)))))
-            held = held.astype(bool)
             for j, name in enumerate(names):
                 groups = [by_key[bounds[k] : bounds[k + 1]] for k in np.flatnonzero(held[:, j])]
                 hits = np.concatenate(groups) if groups else rows[:0]

@@ -168,7 +168,9 @@ class Kernel:
             if counts:
                 lazy = lazy.with_columns(pl.col(counts).fill_null(0))
         else:
-            items = self.compiler.item_count_frame(facts)
+            # The site flags are counted with the item counts: the items a flag is true for.
+            sited = self._site_predicates()
+            items = self.compiler.item_count_frame(facts, {"conditions": sited})
             lazy = pl.concat([facts, items], how="horizontal").lazy()
         columns = [expr.alias(f"r{i}") for i, expr in self._exprs.items()]
         # Only what the verdicts read goes on: whether each fact a rule reads is recorded.
@@ -178,7 +180,10 @@ class Kernel:
         unrecorded = [pl.col(name).is_null().alias(_unrecorded(name)) for name in read]
         lazy = lazy.select(ROW, "patient_id", *unrecorded, *columns)
         if self._sited and not reference:
-            flags = self._site_flags(facts).drop(ROW)
+            if all(name in items.columns for name, _ in sited):
+                flags = items.select((pl.col(name) > 0).alias(name[1:]) for name, _ in sited)
+            else:
+                flags = self._site_flags(facts).drop(ROW)
             lazy = pl.concat([lazy, flags.lazy()], how="horizontal")
         if self._sited and reference:
             sites = self._sites(facts)
@@ -188,6 +193,20 @@ class Kernel:
                 self._row_wise(facts).lazy(), on=ROW, how="left", maintain_order="left"
             )
         return lazy
+
+    def _site_predicates(self) -> list[tuple[str, pl.Expr]]:
+        """Return ``_z<i>`` and ``_a<i>_<n>`` of every local rule: over a condition item,
+        whether the flag ``z<i>`` or ``a<i>_<n>`` (see :meth:`results`) holds for it."""
+        site = pl.col("site")
+        out: list[tuple[str, pl.Expr]] = []
+        predicates = dict(self.compiler.item_predicates["conditions"])
+        for i, name in self._sited.items():
+            hold = predicates[name].fill_null(False)
+            out.append((f"_z{i}", hold & site.is_null()))
+            for n, area in enumerate(self._areas):
+                inside = site.is_in(pl.lit(pl.Series(sorted(area), dtype=pl.String())).implode())
+                out.append((f"_a{i}_{n}", hold & inside.fill_null(False)))
+        return out
 
     def _site_flags(self, facts: pl.DataFrame) -> pl.DataFrame:
         """Return ``z<i>`` and ``a<i>_<n>`` of every local rule (see :meth:`results`), a row
