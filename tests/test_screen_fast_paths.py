@@ -306,3 +306,19 @@ def test_masks_decoded_by_their_lowest_bits_are_the_masks_unpacked(
     assert _bit_lists(frame, ["w0", "w1"], names, "bits").to_list() == [
         [f"bit {b}" for b in sorted(named) if ((a or 0) | (c or 0) << 64) >> b & 1] for a, c in rows
     ]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(strategies.patients(with_hernia=None), min_size=1, max_size=12))
+def test_distinct_records_grouped_are_the_distinct_records_joined_back(
+    patients: list[Patient],
+) -> None:
+    from herniarules.rules._polars import ROW
+    from herniarules.screen._facts import _BLANKED, _conform, _distinct, _distinct_joined
+
+    table = _conform(patients_to_table(patients + patients[:3])).with_row_index(ROW)
+    for name, blanked in _BLANKED.items():
+        indexed, uniques = _distinct(table, name, blanked)
+        joined, expected = _distinct_joined(table, name, blanked)
+        assert uniques == expected
+        assert indexed.sort(ROW, "pos").equals(joined.sort(ROW, "pos"))

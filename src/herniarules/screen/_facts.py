@@ -172,13 +172,8 @@ def _records(table: pl.DataFrame, name: str) -> pl.DataFrame:
     )
 
 
-def _distinct(
-    table: pl.DataFrame, name: str, blanked: Mapping[str, Any]
-) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
-    """Return ``(row, pos, uid)`` per child record of list column ``name``, and the distinct.
-
-    Records are compared with the ``blanked`` fields replaced by their fixed values.
-    """
+def _blanked_records(table: pl.DataFrame, name: str, blanked: Mapping[str, Any]) -> pl.DataFrame:
+    """Return :func:`_records` with the ``blanked`` fields replaced by their fixed values."""
     exploded = _records(table, name)
     fields = [pl.lit(v, CHILDREN[name][k]).alias(k) for k, v in blanked.items()]
     if name == "conditions":
@@ -186,6 +181,29 @@ def _distinct(
         fields.append(pl.when(code.is_null()).then(None).otherwise(pl.lit(_ANY_CODE)).alias("code"))
     if fields:
         exploded = exploded.with_columns(pl.col(name).struct.with_fields(fields))
+    return exploded
+
+
+def _distinct(
+    table: pl.DataFrame, name: str, blanked: Mapping[str, Any]
+) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
+    """Return ``(row, pos, uid)`` per child record of list column ``name``, and the distinct.
+
+    Records are compared with the ``blanked`` fields replaced by their fixed values. One
+    ``group_by`` of the records gives both, in the order of first appearance;
+    :func:`_distinct_joined` finds the distinct records and joins them back instead.
+    """
+    exploded = _blanked_records(table, name, blanked)
+    groups = exploded.group_by(name, maintain_order=True).agg(ROW, "pos").with_row_index("uid")
+    indexed = groups.select(ROW, "pos", "uid").explode(ROW, "pos")
+    return indexed, groups[name].to_list()
+
+
+def _distinct_joined(
+    table: pl.DataFrame, name: str, blanked: Mapping[str, Any]
+) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
+    """Return :func:`_distinct` by a ``unique`` of the records joined back to them."""
+    exploded = _blanked_records(table, name, blanked)
     uniques = exploded.select(name).unique(maintain_order=True).with_row_index("uid")
     indexed = exploded.join(uniques, on=name, how="left", nulls_equal=True).select(
         ROW, "pos", "uid"
