@@ -35,7 +35,7 @@ import population
 import herniarules
 from herniarules.io import dumps, loads_patient, patient_to_dict
 from herniarules.outcomes import Outcome
-from herniarules.rules._polars import ROW
+from herniarules.rules._polars import ENGINE, ROW
 from herniarules.screen import _clearances, screen, write_decisions
 from herniarules.screen._facts import derive_table
 from herniarules.screen._kernel import Kernel
@@ -71,7 +71,7 @@ def floor(kernel: Kernel, prepared: pl.DataFrame) -> pl.DataFrame:
             if i in exprs
         ]
         columns.append(pl.max_horizontal(outcomes).alias(plan.id))
-    return results.select(ROW, *columns).collect()
+    return results.select(ROW, *columns).collect(engine=ENGINE)
 
 
 def _prepared(kernel: Kernel, facts: pl.DataFrame) -> pl.DataFrame:

@@ -139,6 +139,8 @@ def _counts_both_ways(kernel: Kernel, facts: pl.DataFrame) -> tuple[pl.DataFrame
     for table in compiler.item_tables(facts.lazy()):
         lazy = lazy.join(table, on=ROW, how="left", maintain_order="left")
     reference = lazy.with_columns(pl.col(names).fill_null(0)).select(ROW, *names).collect()
+    flat = pl.concat([facts.select(ROW), compiler.item_count_frame(facts)], how="horizontal")
+    assert flat.select(ROW, *names).equals(reference)
     return fast, reference
 
 
@@ -154,6 +156,24 @@ def test_item_counts_on_the_lists_are_those_of_the_exploded_item_tables(
     assert not errors
     fast, reference = _counts_both_ways(kernel, facts)
     assert fast.equals(reference)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(strategies.patients(with_hernia=None), min_size=1, max_size=12))
+def test_site_flags_counted_with_the_items_are_the_flags_aggregated_per_row(
+    engine: Engine, patients: list[Patient]
+) -> None:
+    from herniarules.rules._polars import ROW
+
+    patients = [attrs.evolve(p, id=f"P-{i}") for i, p in enumerate(patients)]
+    kernel = Kernel(engine)
+    facts, errors = derive_table(patients_to_table(patients), AS_OF, engine.terminology, read=True)
+    assert not errors
+    sited = kernel._site_predicates()
+    assert sited
+    items = kernel.compiler.item_count_frame(facts, {"conditions": sited})
+    flags = items.select((pl.col(name) > 0).alias(name[1:]) for name, _ in sited)
+    assert flags.equals(kernel._site_flags(facts).drop(ROW))
 
 
 def test_item_counts_leave_out_null_items_and_null_lists_as_the_item_tables_do(
@@ -256,24 +276,49 @@ def test_own_fields_read_apart_refuse_the_rows_their_combinations_read_whole_ref
     assert _unread_own_rows(table) == _unread_own_rows_by_combination(table)
 
 
-@settings(max_examples=80, deadline=None)
+_WORDS = st.integers(min_value=0, max_value=2**64 - 1)
+
+
+@settings(max_examples=100, deadline=None)
 @given(
-    st.lists(
-        st.none() | st.lists(st.none() | st.sampled_from(["b", "a", "ab", "B", "é", ""])),
-        min_size=1,
-        max_size=10,
-    ),
-    st.lists(st.none() | st.lists(st.sampled_from(["x", "y"])), min_size=10, max_size=10),
+    st.lists(st.tuples(st.none() | _WORDS, st.none() | _WORDS), max_size=40),
+    st.sets(st.integers(min_value=0, max_value=127), min_size=1),
+    st.booleans(),
 )
-def test_sets_sorted_as_one_flat_column_are_the_lists_each_sorted_apart(
-    first: list[list[str | None] | None], second: list[list[str] | None]
+def test_masks_decoded_by_their_lowest_bits_are_the_masks_unpacked(
+    rows: list[tuple[int | None, int | None]], named: set[int], sparse: bool
+) -> None:
+    from herniarules.screen._kernel import _bit_lists, _bit_lists_unpacked
+
+    first = sum(1 << b for b in named if b < 64)
+    second = sum(1 << (b - 64) for b in named if b >= 64)
+    if sparse:  # only named bits set, as the kernel's masks are
+        rows = [(a if a is None else a & first, b if b is None else b & second) for a, b in rows]
+    frame = pl.DataFrame(rows, schema={"w0": pl.UInt64(), "w1": pl.UInt64()}, orient="row")
+    names = [("w0" if b < 64 else "w1", b % 64, f"bit {b}") for b in sorted(named)]
+    try:
+        expected = _bit_lists_unpacked(frame, ["w0", "w1"], names, "bits")
+    except ValueError:
+        with pytest.raises(ValueError, match="stands for nothing"):
+            _bit_lists(frame, ["w0", "w1"], names, "bits")
+        return
+    assert _bit_lists(frame, ["w0", "w1"], names, "bits").equals(expected)
+    assert _bit_lists(frame, ["w0", "w1"], names, "bits").to_list() == [
+        [f"bit {b}" for b in sorted(named) if ((a or 0) | (c or 0) << 64) >> b & 1] for a, c in rows
+    ]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(strategies.patients(with_hernia=None), min_size=1, max_size=12))
+def test_distinct_records_grouped_are_the_distinct_records_joined_back(
+    patients: list[Patient],
 ) -> None:
     from herniarules.rules._polars import ROW
-    from herniarules.screen._facts import _set, _sorted_sets
+    from herniarules.screen._facts import _BLANKED, _conform, _distinct, _distinct_joined
 
-    kind = pl.List(pl.String())
-    frame = pl.DataFrame(
-        {"a": first, "b": second[: len(first)]}, schema={"a": kind, "b": kind}
-    ).with_row_index(ROW)
-    expected = frame.with_columns(_set(pl.col("a")), _set(pl.col("b")))
-    assert _sorted_sets(frame, ["a", "b"]).equals(expected)
+    table = _conform(patients_to_table(patients + patients[:3])).with_row_index(ROW)
+    for name, blanked in _BLANKED.items():
+        indexed, uniques = _distinct(table, name, blanked)
+        joined, expected = _distinct_joined(table, name, blanked)
+        assert uniques == expected
+        assert indexed.sort(ROW, "pos").equals(joined.sort(ROW, "pos"))

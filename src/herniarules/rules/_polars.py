@@ -1,8 +1,8 @@
 """The columnar back-end: predicates as polars expressions over a table of facts.
 
 One row of the facts table holds one patient's :class:`~herniarules.facts.Facts`: a column per
-fact, set-valued facts as sorted lists of strings, and the item collections (``hernias``,
-``conditions``) as lists of structs with the item fields. :class:`Columnar` compiles
+fact, set-valued facts as lists of distinct strings (in any order), and the item collections
+(``hernias``, ``conditions``) as lists of structs with the item fields. :class:`Columnar` compiles
 predicates into expressions whose value is a three-valued boolean column, ``null`` standing for
 unknown; polars' ``&``, ``|`` and ``~`` follow Kleene's logic as the interpreter
 (:mod:`herniarules.rules._interpret`) does, and a comparison with a null value is null.
@@ -26,9 +26,9 @@ polars is imported by this module only; nothing in the core imports it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import reduce
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
@@ -60,10 +60,14 @@ from herniarules.rules._items import (
 )
 from herniarules.rules._visit import Dispatch
 
-__all__ = ["ROW", "Columnar", "Unsupported", "item_count_columns"]
+__all__ = ["ENGINE", "ROW", "Columnar", "Unsupported", "item_count_columns"]
 
 #: The column holding each patient's row number in the facts table and the item tables.
 ROW = "__row"
+#: The engine the screen's lazy queries are collected with. polars 2 collects with its
+#: streaming engine by default, which takes more CPU time for these queries over tables held
+#: in memory (about 2.8 s against 2.3 s for a screen of 200,000 patients).
+ENGINE: Literal["in-memory"] = "in-memory"
 
 
 class Unsupported(Exception):
@@ -186,6 +190,87 @@ class Columnar:
                 columns.append(_total(collection, holds).alias(f"{name}_t"))
                 columns.append(_total(collection, expr.is_null() & present).alias(f"{name}_u"))
         return columns
+
+    def item_count_frame(
+        self,
+        facts: pl.DataFrame,
+        extra: Mapping[str, Sequence[tuple[str, pl.Expr]]] | None = None,
+    ) -> pl.DataFrame:
+        """Return the columns :meth:`item_counts` gives, a row per row of ``facts`` in order.
+
+        A population repeats its items' values: the item predicates are evaluated once per
+        distinct combination of the item fields they read, over a collection's items exploded
+        (a null item, an empty or a null list left out), and the items each predicate holds
+        for (or is unknown for) counted per row by ``numpy.bincount`` of their rows. A
+        collection whose predicates read a field that is not text, a whole number or a
+        boolean is counted by :meth:`item_counts` instead.
+
+        :param extra: per collection, more item expressions (over the item fields as
+            columns), each counted as a column of its name: the items it is true for. They
+            are left out for a collection counted by :meth:`item_counts`.
+        """
+        import numpy as np
+
+        extra = extra or {}
+        n = len(facts)
+        position, key = "__position", "__key"
+        plain = (pl.String, pl.Boolean, pl.Int64, pl.Int32, pl.UInt32)
+        columns: list[pl.Series] = []
+        rest: list[pl.Expr] = []
+        for collection, predicates in self.item_predicates.items():
+            more = list(extra.get(collection, ()))
+            if not predicates and not more:
+                continue
+            kinds = self._item_fields[collection]
+            exprs = [e for _, e in predicates] + [e for _, e in more]
+            read = sorted({f for e in exprs for f in e.meta.root_names()}) or [next(iter(kinds))]
+            if any(kinds[f] not in plain for f in read):
+                if predicates:
+                    rest.extend(self._collection_counts(collection))
+                continue
+            items = (
+                facts.select(pl.int_range(pl.len(), dtype=pl.Int64()).alias(position), collection)
+                .explode(collection)
+                .filter(pl.col(collection).is_not_null())
+                .select(position, *(pl.col(collection).struct.field(f) for f in read))
+            )
+            distinct = items.select(read).unique(maintain_order=True).with_row_index(key)
+            parts = [
+                part
+                for name, expr in predicates
+                for part in (
+                    expr.fill_null(False).alias(f"{name}_t"),
+                    expr.is_null().alias(f"{name}_u"),
+                )
+            ] + [expr.fill_null(False).alias(name) for name, expr in more]
+            names = [part.meta.output_name() for part in parts]
+            held = distinct.select(parts).to_numpy().astype(bool)
+            keyed = items.join(
+                distinct, on=read, how="left", nulls_equal=True, maintain_order="left"
+            )
+            rows = keyed.get_column(position).to_numpy()
+            keys = keyed.get_column(key).to_numpy()
+            if predicates:
+                columns.append(pl.Series(f"__{collection}_n", np.bincount(rows, minlength=n)))
+            # The items' rows grouped by distinct value: a predicate's items are the groups of
+            # the values it holds for.
+            by_key = rows[np.argsort(keys, kind="stable")]
+            bounds = np.concatenate(([0], np.cumsum(np.bincount(keys, minlength=len(distinct)))))
+            for j, name in enumerate(names):
+                groups = [by_key[bounds[k] : bounds[k + 1]] for k in np.flatnonzero(held[:, j])]
+                hits = np.concatenate(groups) if groups else rows[:0]
+                columns.append(pl.Series(name, np.bincount(hits, minlength=n)))
+        frame = pl.DataFrame(columns, height=n).cast(pl.Int64())
+        return frame.hstack(facts.select(rest)) if rest else frame
+
+    def _collection_counts(self, collection: str) -> list[pl.Expr]:
+        """Return :meth:`item_counts`'s columns of one collection."""
+        names = {f"__{collection}_n"} | {
+            f"{name}{suffix}"
+            for name, _ in self.element_predicates[collection]
+            for suffix in ("_t", "_u")
+        }
+        return [c for c in self.item_counts() if c.meta.output_name() in names]
 
     def item_tables(self, facts: pl.LazyFrame) -> list[pl.LazyFrame]:
         """Return, per collection with quantified predicates, the counts per patient row.

@@ -26,7 +26,7 @@ from herniarules.errors import InputError, Problem
 from herniarules.io import parse_json, patient_from_dict
 from herniarules.model import Patient
 from herniarules.outcomes import Outcome
-from herniarules.rules._polars import ROW
+from herniarules.rules._polars import ENGINE, ROW
 from herniarules.safety import Policy, PolicyError
 from herniarules.screen._facts import RowError, derive_table
 from herniarules.screen._kernel import Kernel, ScreenError
@@ -95,7 +95,7 @@ class Screening:
             .select(pl.col("fired_rules").explode().drop_nulls().alias("rule"))
             .group_by("rule")
             .len("n")
-            .collect()
+            .collect(engine=ENGINE)
         )
         ranked = sorted(counts.iter_rows(), key=lambda kv: (-kv[1], kv[0]))
         return [(rule, n) for rule, n in ranked[:top]]

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -44,7 +44,7 @@ from herniarules.facts import (
 from herniarules.io import patient_from_dict
 from herniarules.model import PHASE_SEVERITY, ClinicalStatus, Patient, Verification
 from herniarules.outcomes import Outcome
-from herniarules.rules._polars import ROW
+from herniarules.rules._polars import ENGINE, ROW
 from herniarules.screen._table import CHILDREN, PATIENT_SCHEMA, row_to_dict
 from herniarules.terminology import (
     DEFAULT_TERMINOLOGY,
@@ -55,7 +55,7 @@ from herniarules.terminology import (
 )
 from herniarules.vocabulary import Indication, Site, allergy_concepts, classify_medication
 
-__all__ = ["FACTS_SCHEMA", "RowError", "derive_table", "facts_from_row"]
+__all__ = ["FACTS_SCHEMA", "SET_FACTS", "RowError", "derive_table", "facts_from_row"]
 
 _S, _I, _F, _B = pl.String(), pl.Int64(), pl.Float64(), pl.Boolean()
 _LS = pl.List(pl.String())
@@ -172,13 +172,8 @@ def _records(table: pl.DataFrame, name: str) -> pl.DataFrame:
     )
 
 
-def _distinct(
-    table: pl.DataFrame, name: str, blanked: Mapping[str, Any]
-) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
-    """Return ``(row, pos, uid)`` per child record of list column ``name``, and the distinct.
-
-    Records are compared with the ``blanked`` fields replaced by their fixed values.
-    """
+def _blanked_records(table: pl.DataFrame, name: str, blanked: Mapping[str, Any]) -> pl.DataFrame:
+    """Return :func:`_records` with the ``blanked`` fields replaced by their fixed values."""
     exploded = _records(table, name)
     fields = [pl.lit(v, CHILDREN[name][k]).alias(k) for k, v in blanked.items()]
     if name == "conditions":
@@ -186,6 +181,29 @@ def _distinct(
         fields.append(pl.when(code.is_null()).then(None).otherwise(pl.lit(_ANY_CODE)).alias("code"))
     if fields:
         exploded = exploded.with_columns(pl.col(name).struct.with_fields(fields))
+    return exploded
+
+
+def _distinct(
+    table: pl.DataFrame, name: str, blanked: Mapping[str, Any]
+) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
+    """Return ``(row, pos, uid)`` per child record of list column ``name``, and the distinct.
+
+    Records are compared with the ``blanked`` fields replaced by their fixed values. One
+    ``group_by`` of the records gives both, in the order of first appearance;
+    :func:`_distinct_joined` finds the distinct records and joins them back instead.
+    """
+    exploded = _blanked_records(table, name, blanked)
+    groups = exploded.group_by(name, maintain_order=True).agg(ROW, "pos").with_row_index("uid")
+    indexed = groups.select(ROW, "pos", "uid").explode(ROW, "pos")
+    return indexed, groups[name].to_list()
+
+
+def _distinct_joined(
+    table: pl.DataFrame, name: str, blanked: Mapping[str, Any]
+) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
+    """Return :func:`_distinct` by a ``unique`` of the records joined back to them."""
+    exploded = _blanked_records(table, name, blanked)
     uniques = exploded.select(name).unique(maintain_order=True).with_row_index("uid")
     indexed = exploded.join(uniques, on=name, how="left", nulls_equal=True).select(
         ROW, "pos", "uid"
@@ -463,14 +481,18 @@ def _code_frame(terminology: Terminology) -> pl.DataFrame:
         .then(key)
         .otherwise(pl.concat_str(key.str.slice(0, 3), pl.lit("."), key.str.slice(3)))
     )
-    frame = pl.concat(parts).select(
-        "system",
-        "key",
-        shown.alias("shown"),
-        "table_display",
-        pl.col("system").alias("system_value"),
-        "classes",
-        pl.lit(True).alias("known"),
+    frame = (
+        pl.concat(parts)
+        .select(
+            "system",
+            "key",
+            shown.alias("shown"),
+            "table_display",
+            pl.col("system").alias("system_value"),
+            "classes",
+            pl.lit(True).alias("known"),
+        )
+        .rechunk()  # a join gathers from it: columns in one piece each are gathered faster
     )
     _CODE_FRAMES[terminology] = frame
     return frame
@@ -911,7 +933,8 @@ def _conform(patients: pl.DataFrame) -> pl.DataFrame:
                 [Problem(name, f"cannot be read as {dtype}: {str(exc).splitlines()[0]}")],
                 "the patient table",
             ) from None
-    return pl.DataFrame(columns)
+    # Columns in one piece each: the many gathers and explodes of the derivation are faster.
+    return pl.DataFrame(columns).rechunk()
 
 
 def _with_missing_fields(column: pl.Series, name: str) -> pl.Series:
@@ -931,46 +954,14 @@ def _with_missing_fields(column: pl.Series, name: str) -> pl.Series:
     return column.list.eval(pl.element().struct.with_fields(missing)).alias(name)
 
 
-#: The set-valued facts :func:`_derive` makes unique and :func:`_sorted_sets` sorts.
-_SORTED = tuple(name for name in _SETS if name != "unrecorded_hernia_codes")
+#: The set-valued facts: lists of distinct values in no particular order (:func:`_unique`).
+SET_FACTS = frozenset(_SETS)
 _RANK = {phase._value_: rank for rank, phase in enumerate(PHASE_SEVERITY)}
 
 
-def _set(expr: pl.Expr) -> pl.Expr:
-    """Return the lists of ``expr`` as sets: unique values, sorted (nulls first)."""
-    return expr.list.unique().list.sort()
-
-
 def _unique(expr: pl.Expr) -> pl.Expr:
-    """Return the lists of ``expr`` without repeated values; :func:`_sorted_sets` sorts them."""
+    """Return the lists of ``expr`` without repeated values, in no particular order."""
     return expr.list.unique()
-
-
-def _sorted_sets(frame: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
-    """Return ``frame`` with its list columns ``names`` as :func:`_set` makes them.
-
-    ``frame`` has one row per :data:`ROW`, in order. A column is sorted as one flat column
-    of (row, value) pairs and gathered back into lists (``list.sort`` sorts each list apart,
-    which is slow for strings); an empty or null list is one pair, left out of the list by
-    its length, so that the rows come back in order without a join.
-    """
-    columns = []
-    for name in names:
-        kind = frame.schema[name]
-        length = pl.col(name).list.len().alias("_n")
-        lists = (
-            frame.select(ROW, length, name)
-            .explode(name, empty_as_null=True, keep_nulls=True)
-            .sort(ROW, name, nulls_last=False)
-            .group_by(ROW, maintain_order=True)
-            .agg(
-                pl.col(name).filter(pl.col("_n") > 0).unique(maintain_order=True),
-                pl.col("_n").first(),
-            )
-        )
-        column = pl.when(pl.col("_n").is_null()).then(pl.lit(None, kind)).otherwise(name)
-        columns.append(lists.select(column.alias(name)).to_series())
-    return frame.with_columns(columns)
 
 
 def _derive(
@@ -991,7 +982,7 @@ def _derive(
         .join(medications.lazy(), on=ROW, how="left", maintain_order="left")
         .join(allergies.lazy(), on=ROW, how="left", maintain_order="left")
         .drop(ROW)
-        .collect()
+        .collect(engine=ENGINE)
     )
     lazy = pl.concat([table, side], how="horizontal").lazy()
     h = pl.col("hernias")
@@ -1043,7 +1034,7 @@ def _derive(
     )
     # A disc-hernia code is unrecorded when no hernia lies in a region it is compatible with.
     # Worked out on the few columns it reads and set beside the rest, not joined to them all.
-    frame = lazy.collect()
+    frame = lazy.collect(engine=ENGINE)
     codes = (
         frame.lazy()
         .select(ROW, "hernia_regions", "c_hernia_codes", "c_hernia_regions")
@@ -1061,7 +1052,7 @@ def _derive(
         .select(ROW)
         .join(codes, on=ROW, how="left", maintain_order="left")
         .select("unrecorded_hernia_codes")
-        .collect()
+        .collect(engine=ENGINE)
     )
     lazy = pl.concat([frame, unrecorded], how="horizontal").lazy()
     pregnant_concept = pl.col("union").list.contains("pregnancy")
@@ -1109,12 +1100,15 @@ def _derive(
         unconfirmed_conditions=_unique(pl.col("c_unconfirmed").fill_null(empty)),
         unclassified_conditions=_unique(pl.col("c_unclassified").fill_null(empty)),
     )
-    facts = (
+    # The set-valued facts stay unsorted: the rules and facts_from_row read them as sets.
+    # The columns are made one chunk each, once: a gather or a select of a table of columns
+    # in pieces costs a copy of them each time.
+    return (
         lazy.select([pl.col(name).cast(dtype) for name, dtype in FACTS_SCHEMA.items()])
         .sort(ROW)
-        .collect()
+        .collect(engine=ENGINE)
+        .rechunk()
     )
-    return _sorted_sets(facts, _SORTED)
 
 
 def _indications(table: pl.DataFrame) -> pl.Expr:

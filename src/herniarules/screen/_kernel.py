@@ -33,12 +33,13 @@ from herniarules.facts import FACT_LABELS, ITEM_COLLECTIONS, Facts
 from herniarules.outcomes import Outcome
 from herniarules.rules import Rule
 from herniarules.rules._items import Some
-from herniarules.rules._polars import ROW, Columnar, Unsupported, item_count_columns
-from herniarules.screen._facts import FACTS_SCHEMA, facts_from_row
+from herniarules.rules._polars import ENGINE, ROW, Columnar, Unsupported, item_count_columns
+from herniarules.screen._facts import FACTS_SCHEMA, SET_FACTS, facts_from_row
 
 __all__ = ["DECISION_SCHEMA", "Kernel", "ScreenError"]
 
 _U64 = pl.UInt64()
+_POSITION = "__position"
 _LABELS = {int(o): o.label for o in Outcome}
 _REQUIRES_CLEARANCE = int(Outcome.REQUIRES_CLEARANCE)
 _PERMITTING = int(Outcome.ALLOWED_WITH_MODIFICATIONS)
@@ -153,10 +154,11 @@ class Kernel:
 
         A local rule also gets, for the treated areas, ``z<i>`` (some condition item that
         makes it true has no site) and per area ``n`` ``a<i>_<n>`` (the site of some item that
-        makes it true lies in the area; :meth:`_site_flags`). With
-        ``reference``, the obvious way instead: the item counts from exploded tables joined
-        back (:meth:`Columnar.item_tables`) and ``s<i>``, the sites of the items that make it
-        true or null when one of them has no site (:meth:`_sites`).
+        makes it true lies in the area; :meth:`_site_flags`). The item counts come from
+        :meth:`Columnar.item_count_frame`. With ``reference``, the obvious way instead: the
+        item counts from exploded tables joined back (:meth:`Columnar.item_tables`) and
+        ``s<i>``, the sites of the items that make it true or null when one of them has no
+        site (:meth:`_sites`).
         """
         lazy = facts.lazy()
         if reference:
@@ -166,7 +168,10 @@ class Kernel:
             if counts:
                 lazy = lazy.with_columns(pl.col(counts).fill_null(0))
         else:
-            lazy = lazy.with_columns(self.compiler.item_counts())
+            # The site flags are counted with the item counts: the items a flag is true for.
+            sited = self._site_predicates()
+            items = self.compiler.item_count_frame(facts, {"conditions": sited})
+            lazy = pl.concat([facts, items], how="horizontal").lazy()
         columns = [expr.alias(f"r{i}") for i, expr in self._exprs.items()]
         # Only what the verdicts read goes on: whether each fact a rule reads is recorded.
         read = sorted(
@@ -175,7 +180,10 @@ class Kernel:
         unrecorded = [pl.col(name).is_null().alias(_unrecorded(name)) for name in read]
         lazy = lazy.select(ROW, "patient_id", *unrecorded, *columns)
         if self._sited and not reference:
-            flags = self._site_flags(facts).drop(ROW)
+            if all(name in items.columns for name, _ in sited):
+                flags = items.select((pl.col(name) > 0).alias(name[1:]) for name, _ in sited)
+            else:
+                flags = self._site_flags(facts).drop(ROW)
             lazy = pl.concat([lazy, flags.lazy()], how="horizontal")
         if self._sited and reference:
             sites = self._sites(facts)
@@ -185,6 +193,20 @@ class Kernel:
                 self._row_wise(facts).lazy(), on=ROW, how="left", maintain_order="left"
             )
         return lazy
+
+    def _site_predicates(self) -> list[tuple[str, pl.Expr]]:
+        """Return ``_z<i>`` and ``_a<i>_<n>`` of every local rule: over a condition item,
+        whether the flag ``z<i>`` or ``a<i>_<n>`` (see :meth:`results`) holds for it."""
+        site = pl.col("site")
+        out: list[tuple[str, pl.Expr]] = []
+        predicates = dict(self.compiler.item_predicates["conditions"])
+        for i, name in self._sited.items():
+            hold = predicates[name].fill_null(False)
+            out.append((f"_z{i}", hold & site.is_null()))
+            for n, area in enumerate(self._areas):
+                inside = site.is_in(pl.lit(pl.Series(sorted(area), dtype=pl.String())).implode())
+                out.append((f"_a{i}_{n}", hold & inside.fill_null(False)))
+        return out
 
     def _site_flags(self, facts: pl.DataFrame) -> pl.DataFrame:
         """Return ``z<i>`` and ``a<i>_<n>`` of every local rule (see :meth:`results`), a row
@@ -222,7 +244,7 @@ class Kernel:
             .select(ROW)
             .join(table, on=ROW, how="left", maintain_order="left")
             .with_columns(pl.col(names).fill_null(False))
-            .collect()
+            .collect(engine=ENGINE)
         )
 
     def _sites(self, facts: pl.DataFrame) -> pl.DataFrame:
@@ -253,7 +275,7 @@ class Kernel:
             out = out.with_columns(
                 pl.when(pl.col(f"s{i}").is_null()).then(fallback).otherwise(pl.col(f"s{i}"))
             )
-        return out.collect()
+        return out.collect(engine=ENGINE)
 
     def _row_wise(self, facts: pl.DataFrame) -> pl.DataFrame:
         """Return ``r<i>`` (and ``s<i>``) of the row-wise rules, and ``e<i>`` when one raised."""
@@ -304,10 +326,10 @@ class Kernel:
         results = (
             self.results(facts, reference=True)
             .join(clearances.lazy(), on=ROW, how="left")
-            .collect()
+            .collect(engine=ENGINE)
         )
         frames = [self._decide_one(results.lazy(), plan) for plan in self.plans]
-        return pl.concat(frames).collect().sort(ROW, "technique", maintain_order=True)
+        return pl.concat(frames).collect(engine=ENGINE).sort(ROW, "technique", maintain_order=True)
 
     def _decide_all(self, results: pl.LazyFrame) -> pl.DataFrame:
         """Return the decisions of every technique, sorted by row and technique id.
@@ -408,7 +430,7 @@ class Kernel:
                 *(f"_{name}{j}" for name in self.mask_columns for j in range(len(plans))),
                 *(f"_missing{j}" for j in range(len(plans))),
             )
-            .collect()
+            .collect(engine=ENGINE)
         )
         return _interleave(wide, [plan.id for plan in plans], self.mask_columns)
 
@@ -499,21 +521,31 @@ class Kernel:
         reads nothing else, so the row stands for all of them.
         """
         failed: list[tuple[int, str]] = []
+        facts = facts.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32()).alias(_POSITION))
         for plan in self.plans:
             reads = list(self.engine.technique(plan.id).reads)
             permitted = decisions.filter(
                 (pl.col("technique") == plan.id) & pl.col("permitted")
             ).select(ROW)
-            if permitted.is_empty():
+            # Grouped on the declared facts alone; only a group's first row is read whole.
+            rows = facts.select(ROW, *reads, _POSITION).join(permitted, on=ROW, how="semi")
+            if rows.is_empty():
                 continue
-            rows = facts.join(permitted, on=ROW, how="semi")
             if reads:
                 groups = rows.group_by(reads, maintain_order=True).agg(pl.col(ROW))
+                sets = [name for name in reads if name in SET_FACTS]
+                if sets:  # a set's list is in any order: the groups of equal sets are merged
+                    groups = (
+                        groups.with_columns(pl.col(sets).list.sort())
+                        .group_by(reads, maintain_order=True)
+                        .agg(pl.col(ROW).explode())
+                    )
             else:
                 groups = rows.select(pl.col(ROW).implode())
             members: list[list[int]] = groups[ROW].to_list()
             first = {group[0]: group for group in members}
-            for row in rows.filter(pl.col(ROW).is_in(list(first))).iter_rows(named=True):
+            at = rows.filter(pl.col(ROW).is_in(list(first)))[_POSITION]
+            for row in facts.drop(_POSITION)[at].iter_rows(named=True):
                 if self.engine.protocol_failure(plan.id, facts_from_row(row)) is not None:
                     failed.extend((member, plan.id) for member in first[row[ROW]])
         return pl.DataFrame(
@@ -604,7 +636,27 @@ def mask_column(word: int) -> str:
     return "fired_mask" if word == 0 else f"fired_mask_{word}"
 
 
-_DECODE_CHUNK = 1 << 17
+_DECODE_CHUNK = 1 << 15
+
+
+def _check_names(
+    decisions: pl.DataFrame, keys: list[str], names: list[tuple[str, int, str]]
+) -> dict[str, dict[int, int]]:
+    """Return, per mask column of ``keys``, each named bit's position -> its index in ``names``.
+
+    Raise ValueError when a column has a bit set that has no name, or the names do not run
+    column by column.
+    """
+    order = [keys.index(column) for column, _, _ in names]
+    assert order == sorted(order), "names run column by column"
+    positions: dict[str, dict[int, int]] = {}
+    for key in keys:
+        positions[key] = {p: n for n, (c, p, _) in enumerate(names) if c == key}
+        unnamed = ~sum(1 << p for p in positions[key]) & (2**64 - 1)
+        stray = (pl.col(key).cast(_U64) & pl.lit(unnamed, _U64)) != 0
+        if unnamed and decisions.select(stray.any()).item():
+            raise ValueError(f"{key} has a bit set that stands for nothing")
+    return positions
 
 
 def _bit_lists(
@@ -613,12 +665,63 @@ def _bit_lists(
     """Return per row the names of the bits set in the mask columns ``keys``, in order.
 
     ``names`` gives, in order, each bit's column, position in that column and name; the
-    lists are of an ``Enum`` of the names. A bit without a name must not be set. A chunk of
-    rows at a time, the bytes of each mask word that hold named bits are unpacked into bits
-    (``numpy.unpackbits``), and the list offsets and values read off the set bits.
+    lists are of an ``Enum`` of the names. A bit without a name must not be set. Each mask
+    word gives up its lowest set bit, whose position is the number of bits below it
+    (``numpy.bitwise_count``), into its row's next slot, again for the words that still have
+    bits set; so the work grows with the bits set rather than with the width of the masks.
+    :func:`_bit_lists_unpacked` unpacks every bit instead.
     """
     import numpy as np
     import pyarrow as pa  # type: ignore[import-untyped]
+
+    positions = _check_names(decisions, keys, names)
+    labels = [name for _, _, name in names]
+    label_of = {key: np.zeros(65, dtype=np.uint32) for key in keys}
+    for key in keys:
+        for p, index in positions[key].items():
+            label_of[key][p] = index
+    columns = [decisions[key].cast(_U64).fill_null(0).to_numpy() for key in keys]
+    one = np.uint64(1)
+    chunks: list[pa.Array] = []
+    # A chunk of rows at a time, so that the arrays worked on stay small.
+    for start in range(0, max(len(decisions), 1), _DECODE_CHUNK):
+        words = [c[start : start + _DECODE_CHUNK].astype(np.uint64) for c in columns]
+        counts = sum((np.bitwise_count(w).astype(np.int64) for w in words), np.int64(0))
+        offsets = np.zeros(len(words[0]) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        which = np.zeros(int(offsets[-1]), dtype=np.uint32)
+        at = offsets[:-1].copy()  # where each row's next name goes
+        for key, word in zip(keys, words, strict=True):
+            active = word != 0
+            rest, slot = word[active], at[active]
+            at += np.bitwise_count(word)
+            while len(rest):
+                lowest = rest & (~rest + one)
+                which[slot] = label_of[key][np.bitwise_count(lowest - one)]
+                rest ^= lowest
+                slot += 1
+                left = rest != 0
+                rest, slot = rest[left], slot[left]
+        # The names as an Arrow dictionary of the labels, which the cast to the Enum maps once.
+        values = pa.DictionaryArray.from_arrays(
+            pa.array(which), pa.array(labels, pa.large_string())
+        )
+        chunks.append(pa.LargeListArray.from_arrays(pa.array(offsets), values))
+    lists = pl.Series(alias, pa.chunked_array(chunks))
+    return lists.cast(pl.List(pl.Enum(labels))).slice(0, len(decisions)).alias(alias)
+
+
+def _bit_lists_unpacked(
+    decisions: pl.DataFrame, keys: list[str], names: list[tuple[str, int, str]], alias: str
+) -> pl.Series:
+    """Return :func:`_bit_lists` by unpacking every bit of the masks.
+
+    The reference :func:`_bit_lists` is tested against. A chunk of rows at a time, the bytes
+    of each mask word that hold named bits are unpacked into bits (``numpy.unpackbits``), and
+    the list offsets and values read off the set bits.
+    """
+    import numpy as np
+    import pyarrow as pa
 
     order = [keys.index(column) for column, _, _ in names]
     assert order == sorted(order), "names run column by column"
