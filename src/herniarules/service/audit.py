@@ -8,9 +8,17 @@ interrupted at any point leaves nothing half-written. Feedback rows name the car
 decision.
 
 Two back-ends share one schema: :class:`SQLiteAuditLog`, the embedded default (WAL journal,
-``synchronous=FULL``), and :class:`PostgresAuditLog` (psycopg) for several service instances
-sharing one log. :func:`open_audit_log` picks one from a URL: ``sqlite:///path/audit.db`` or
-``postgresql://user@host/db``.
+``synchronous=FULL`` unless asked for ``NORMAL``), and :class:`PostgresAuditLog` (psycopg) for
+several service instances sharing one log. :func:`open_audit_log` picks one from a URL:
+``sqlite:///path/audit.db`` or ``postgresql://user@host/db``.
+
+SQLite's ``synchronous`` mode decides what a commit waits for. ``FULL`` (the default) syncs
+the write-ahead log to the disk at every commit: a decision that was answered survives a
+killed process, an operating-system crash and a power loss. ``NORMAL`` writes the log at
+every commit and syncs it only at checkpoints: a killed process still loses nothing (the
+written log is in the operating system's hands and is read back on the next open), but an
+operating-system crash or a power loss may lose the last decisions committed before it,
+never half of one. ``NORMAL`` saves the wait for the disk on every call.
 """
 
 from __future__ import annotations
@@ -20,19 +28,25 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import attrs
 
 __all__ = [
+    "SQLITE_SYNCHRONOUS",
     "AuditLog",
     "CardRecord",
     "DecisionRecord",
     "FeedbackRecord",
     "PostgresAuditLog",
     "SQLiteAuditLog",
+    "Synchronous",
     "open_audit_log",
 ]
+
+#: The ``synchronous`` modes an SQLite audit log may run in.
+Synchronous = Literal["FULL", "NORMAL"]
+SQLITE_SYNCHRONOUS: tuple[Synchronous, ...] = ("FULL", "NORMAL")
 
 
 @attrs.frozen
@@ -219,20 +233,30 @@ class AuditLog(Protocol):
 
 
 class SQLiteAuditLog:
-    """The audit log in one SQLite file, WAL journal, ``synchronous=FULL``.
+    """The audit log in one SQLite file, WAL journal, ``synchronous=FULL`` by default.
 
     One connection shared by the service's threads behind a lock; several processes may
     write the same file (SQLite locks it), but for several hosts use PostgreSQL.
+
+    :param synchronous: ``"FULL"`` (every commit synced to the disk) or ``"NORMAL"`` (every
+        commit written, synced at checkpoints: nothing lost when the process is killed, the
+        last commits may be lost to an operating-system crash or a power loss); see the
+        module's description.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, synchronous: Synchronous = "FULL") -> None:
+        if synchronous not in SQLITE_SYNCHRONOUS:
+            raise ValueError(
+                f"synchronous must be one of {', '.join(SQLITE_SYNCHRONOUS)}, got {synchronous!r}"
+            )
         self.path = Path(path)
+        self.synchronous = synchronous
         self._lock = threading.Lock()
         self._db = sqlite3.connect(
             self.path, isolation_level=None, check_same_thread=False, timeout=30.0
         )
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.execute("PRAGMA foreign_keys=ON")
         with self._transaction() as db:
             for statement in _SCHEMA:
@@ -326,14 +350,24 @@ class PostgresAuditLog:
             self._db.close()
 
 
-def open_audit_log(url: str) -> SQLiteAuditLog | PostgresAuditLog:
+def open_audit_log(
+    url: str, *, synchronous: Synchronous = "FULL"
+) -> SQLiteAuditLog | PostgresAuditLog:
     """Open the audit log a URL names: ``sqlite:///path`` or ``postgresql://...``.
 
-    :raises ValueError: for any other scheme.
+    :param synchronous: the SQLite log's ``synchronous`` mode (:class:`SQLiteAuditLog`);
+        PostgreSQL commits durably whatever is given here only with ``"FULL"``, so any other
+        mode with a PostgreSQL URL is refused.
+    :raises ValueError: for any other scheme, or a mode the log cannot run in.
     """
     if url.startswith("sqlite:///"):
-        return SQLiteAuditLog(url.removeprefix("sqlite:///") or ":memory:")
+        return SQLiteAuditLog(url.removeprefix("sqlite:///") or ":memory:", synchronous=synchronous)
     if url.startswith(("postgresql://", "postgres://")):
+        if synchronous != "FULL":
+            raise ValueError(
+                f"synchronous={synchronous} applies to an SQLite audit log only; PostgreSQL "
+                "commits are durable as the server is configured"
+            )
         return PostgresAuditLog(url)
     raise ValueError(
         f"audit log URL must start with sqlite:/// or postgresql://, got {url.split(':')[0]!r}"
