@@ -405,9 +405,36 @@ _KEYED = st.recursive(
 
 
 @settings(max_examples=400, deadline=None)
-@given(_KEYED)
-def test_a_card_value_is_written_as_the_json_encoder_writes_it(content: Any) -> None:
-    assert app._value_text(content) == app._JSON_TEXT(content)
+@given(_KEYED, st.lists(_TEXTS, min_size=1, max_size=3))
+def test_a_card_answer_with_any_values_is_the_bytes_json_response_writes(
+    content: Any, lines: list[str]
+) -> None:
+    card = {"uuid": "u", "detail": "\n".join(lines), "source": content}
+    pairs: list[tuple[Any, list[str] | None]] = [(card, lines), ({"summary": content}, None)]
+    assert app._cards_body(pairs) == JSONResponse({"cards": [c for c, _ in pairs]}).body
+
+
+@pytest.mark.parametrize(
+    "where", ["summary", "detail of a card without lines", "detail line", "key"]
+)
+def test_a_value_holding_the_detail_mark_is_still_written_as_json_response_writes_it(
+    where: str,
+) -> None:
+    mark = app._DETAIL_MARK
+    lines = ["a", "b"]
+    card: dict[str, Any] = {"uuid": "u", "summary": "s", "detail": "a\nb"}
+    plain: dict[str, Any] = {"uuid": "v", "detail": "plain"}
+    if where == "summary":
+        card["summary"] = f"x{mark}y"
+    elif where == "detail of a card without lines":
+        plain["detail"] = mark
+    elif where == "detail line":
+        lines = ["a", mark]
+        card["detail"] = "\n".join(lines)
+    else:
+        plain[mark] = 1
+    pairs: list[tuple[Any, list[str] | None]] = [(card, lines), (plain, None), (dict(card), lines)]
+    assert app._cards_body(pairs) == JSONResponse({"cards": [c for c, _ in pairs]}).body
 
 
 @settings(max_examples=400, deadline=None)

@@ -44,6 +44,8 @@ __all__ = [
     "open_audit_log",
 ]
 
+#: How long an SQLite write waits for another writer's lock.
+_BUSY_TIMEOUT_MS = 30_000
 #: The ``synchronous`` modes an SQLite audit log may run in.
 Synchronous = Literal["FULL", "NORMAL"]
 SQLITE_SYNCHRONOUS: tuple[Synchronous, ...] = ("FULL", "NORMAL")
@@ -251,9 +253,15 @@ class SQLiteAuditLog:
             )
         self.path = Path(path)
         self.synchronous = synchronous
+        #: Whether a commit returns without waiting for the disk (no fsync): ``NORMAL``. The
+        #: service then writes on its event loop rather than on a worker thread.
+        self.commits_without_disk_wait = synchronous == "NORMAL"
         self._lock = threading.Lock()
         self._db = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=30.0
+            self.path,
+            isolation_level=None,
+            check_same_thread=False,
+            timeout=_BUSY_TIMEOUT_MS / 1000,
         )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={synchronous}")
@@ -280,6 +288,39 @@ class SQLiteAuditLog:
             db.execute(_INSERT_DECISION.format(", ".join("?" * len(decision))), decision)
             if cards:
                 db.executemany(_INSERT_CARD.format(", ".join("?" * 7)), cards)
+
+    def try_record_decision(self, record: DecisionRecord) -> bool:
+        """Write a decision as :meth:`record_decision` does, if that waits for no other writer.
+
+        Returns whether it was written; when another thread of this process or another
+        process holds the write lock, nothing is written and ``False`` is returned at once,
+        so the caller may write it on a thread that can wait.
+        """
+        decision, cards = _decision_rows(record)
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            db = self._db
+            db.execute("PRAGMA busy_timeout=0")
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                    raise
+                return False
+            finally:
+                db.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+            try:
+                db.execute(_INSERT_DECISION.format(", ".join("?" * len(decision))), decision)
+                if cards:
+                    db.executemany(_INSERT_CARD.format(", ".join("?" * 7)), cards)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+            return True
+        finally:
+            self._lock.release()
 
     def record_feedback(self, items: Sequence[FeedbackRecord]) -> None:
         """Write feedback items in one transaction."""
