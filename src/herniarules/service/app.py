@@ -173,11 +173,14 @@ def _json_body(content: Any) -> bytes:
     return _JSON_TEXT(content).encode("utf-8")
 
 
-def _escaped(text: str, memo: dict[str, str]) -> str:
-    """Return ``text`` as it is written inside a JSON string (without the quotes)."""
+def _escaped(text: str, memo: dict[str, bytes]) -> bytes:
+    """Return ``text`` as it is written inside a JSON string (without the quotes), in UTF-8.
+
+    Each line is encoded once, however many cards hold it, not with every card's detail.
+    """
     found = memo.get(text)
     if found is None:
-        found = memo[text] = _JSON_STRING(text)[1:-1]
+        found = memo[text] = _JSON_STRING(text)[1:-1].encode("utf-8")
     return found
 
 
@@ -200,24 +203,24 @@ def _cards_body(cards: Sequence[tuple[Mapping[str, Any], Sequence[str] | None]])
     encoder's text of the mark be found more often than it was put in (a value held the mark
     itself), the answer is written by :func:`_json_body` from the cards as they are.
     """
-    memo: dict[str, str] = {}
+    memo: dict[str, bytes] = {}
     marked: list[Mapping[str, Any]] = []
-    details: list[str] = []
+    details: list[bytes] = []
     for card, lines in cards:
         if lines is None or "detail" not in card:
             marked.append(card)
             continue
         marked.append({**card, "detail": _DETAIL_MARK})
-        details.append('"' + "\\n".join([_escaped(line, memo) for line in lines]) + '"')
+        details.append(b'"' + b"\\n".join([_escaped(line, memo) for line in lines]) + b'"')
     text = _JSON_TEXT({"cards": marked})
     parts = text.split(_DETAIL_MARK_TEXT)
     if len(parts) != len(details) + 1:
         return _json_body({"cards": [card for card, _ in cards]})
-    written = [parts[0]]
+    written = [parts[0].encode("utf-8")]
     for detail, part in zip(details, parts[1:], strict=True):
         written.append(detail)
-        written.append(part)
-    return "".join(written).encode("utf-8")
+        written.append(part.encode("utf-8"))
+    return b"".join(written)
 
 
 def _canonical(value: object) -> bytes:
