@@ -123,6 +123,13 @@ def main() -> int:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--lines", type=int, default=60)
     parser.add_argument(
+        "--synchronous",
+        choices=("FULL", "NORMAL"),
+        default="FULL",
+        help="the SQLite audit log's synchronous mode (with NORMAL the service writes the "
+        "log on its event loop, as herniarules serve --audit-synchronous normal does)",
+    )
+    parser.add_argument(
         "--tokens",
         type=int,
         default=0,
@@ -136,7 +143,7 @@ def main() -> int:
     anyio.to_thread.run_sync = _inline  # type: ignore[assignment]
     body = _body()
     with tempfile.TemporaryDirectory() as scratch:
-        audit = open_audit_log(f"sqlite:///{scratch}/audit.db")
+        audit = open_audit_log(f"sqlite:///{scratch}/audit.db", synchronous=args.synchronous)
         issuer = load_issuer(SANDBOX_ISS, SANDBOX / "jwks.json")
         app = create_app(
             audit=audit,
@@ -167,7 +174,6 @@ def main() -> int:
     )
     if profiler is not None:
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.lines)
-        profiler.dump_stats("/tmp/svc.prof")
     return 0
 
 
