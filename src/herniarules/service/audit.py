@@ -160,6 +160,19 @@ _SELECT_CARD = (
 )
 
 
+#: The SQLite statements, written once (SQLite's statement cache then finds them by text).
+_SQLITE_DECISION = _INSERT_DECISION.format(", ".join("?" * 12))
+_SQLITE_CARD = _INSERT_CARD.format(", ".join("?" * 7))
+
+
+def _insert(
+    db: sqlite3.Connection, decision: tuple[Any, ...], cards: list[tuple[Any, ...]]
+) -> None:
+    db.execute(_SQLITE_DECISION, decision)
+    if cards:
+        db.executemany(_SQLITE_CARD, cards)
+
+
 def _reasons_text(reasons: tuple[tuple[str, str], ...]) -> str:
     return " ".join(f"{system}|{code}" for system, code in reasons)
 
@@ -285,9 +298,7 @@ class SQLiteAuditLog:
         """Write a decision and its cards in one transaction."""
         decision, cards = _decision_rows(record)
         with self._transaction() as db:
-            db.execute(_INSERT_DECISION.format(", ".join("?" * len(decision))), decision)
-            if cards:
-                db.executemany(_INSERT_CARD.format(", ".join("?" * 7)), cards)
+            _insert(db, decision, cards)
 
     def try_record_decision(self, record: DecisionRecord) -> bool:
         """Write a decision as :meth:`record_decision` does, if that waits for no other writer.
@@ -311,9 +322,7 @@ class SQLiteAuditLog:
             finally:
                 db.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
             try:
-                db.execute(_INSERT_DECISION.format(", ".join("?" * len(decision))), decision)
-                if cards:
-                    db.executemany(_INSERT_CARD.format(", ".join("?" * 7)), cards)
+                _insert(db, decision, cards)
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
