@@ -13,7 +13,9 @@ and outside its timing (the floor receives the same header). The server's CPU ti
 from ``/proc`` before and after each phase, so *requests per core* is requests per
 CPU-second of the server process, whatever the clients cost. Targets: the service's requests
 per core ≥ 0.4 × the floor's, and its p99 latency at one connection ≤ 2.5 × the floor's, with no
-error. Results go to ``benchmarks/service-results.json``.
+error. A second service process, its SQLite audit log in ``synchronous=NORMAL`` mode
+(``--audit-synchronous normal``: no fsync per decision), is measured at one connection too,
+after the default one. Results go to ``benchmarks/service-results.json``.
 
     .venv/bin/python benchmarks/service.py [--seconds 60]
 """
@@ -141,13 +143,20 @@ def main() -> int:
     body = _body()
     with tempfile.TemporaryDirectory() as scratch:
         service_port, floor_port = _port(), _port()
-        service = subprocess.Popen(
-            [python, "-m", "herniarules.cli", "serve", "--port", str(service_port),
-             "--issuer", SANDBOX_ISS, "--jwks", str(SANDBOX / "jwks.json"),
-             "--audit", f"sqlite:///{scratch}/audit.db"],
-        )  # fmt: skip
+        normal_port = _port()
+
+        def serve(port: int, name: str, synchronous: str) -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                [python, "-m", "herniarules.cli", "serve", "--port", str(port),
+                 "--issuer", SANDBOX_ISS, "--jwks", str(SANDBOX / "jwks.json"),
+                 "--audit", f"sqlite:///{scratch}/{name}", "--audit-synchronous", synchronous],
+            )  # fmt: skip
+
+        service = serve(service_port, "audit.db", "full")
+        normal = serve(normal_port, "audit-normal.db", "normal")
         try:
             _wait(service_port)
+            _wait(normal_port)
             connection = http.client.HTTPConnection("127.0.0.1", service_port)
             token = sandbox_token(f"http://127.0.0.1:{service_port}{PATH}")
             headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
@@ -170,12 +179,17 @@ def main() -> int:
                     results[f"service_{clients}"] = _phase(
                         service_port, service.pid, clients, args.seconds, body
                     )
+                    if clients == 1:
+                        results["service_normal_1"] = _phase(
+                            normal_port, normal.pid, 1, args.seconds, body
+                        )
             finally:
                 floor.terminate()
                 floor.wait()
         finally:
-            service.terminate()
-            service.wait()
+            for server in (service, normal):
+                server.terminate()
+                server.wait()
     ratios = {}
     for clients in (1, 4):
         ratios[f"requests_per_core_{clients}"] = round(
@@ -184,18 +198,25 @@ def main() -> int:
             3,
         )
     ratios["p99_1"] = round(results["service_1"]["p99_ms"] / results["floor_1"]["p99_ms"], 3)
+    normal_1 = results["service_normal_1"]
+    ratios["requests_per_core_normal_1"] = round(
+        normal_1["requests_per_core_s"] / results["floor_1"]["requests_per_core_s"], 3
+    )
+    ratios["p99_normal_1"] = round(normal_1["p99_ms"] / results["floor_1"]["p99_ms"], 3)
     results["ratios"] = ratios
     results["seconds"] = args.seconds
     errors = sum(results[k]["errors"] for k in results if k.startswith(("service_", "floor_")))
-    for key in ("floor_1", "service_1", "floor_4", "service_4"):
+    for key in ("floor_1", "service_1", "service_normal_1", "floor_4", "service_4"):
         row = results[key]
-        print(f"{key:<10} {row['requests']:>7} req  {row['requests_per_s']:>8} req/s  "
+        print(f"{key:<16} {row['requests']:>7} req  {row['requests_per_s']:>8} req/s  "
               f"{row['requests_per_core_s']:>8} req/core-s  p50 {row['p50_ms']:>7} ms  "
               f"p99 {row['p99_ms']:>7} ms  errors {row['errors']}")  # fmt: skip
     print(f"service ÷ floor, requests per core: 1 client {ratios['requests_per_core_1']}× "
           f"(target ≥ 0.4), 4 clients {ratios['requests_per_core_4']}× (target ≥ 0.4)")  # fmt: skip
     print(f"service ÷ floor, p99 at one connection: {ratios['p99_1']}× (target ≤ 2.5); "
           f"errors: {errors}")  # fmt: skip
+    print(f"with --audit-synchronous normal, 1 client: requests per core "
+          f"{ratios['requests_per_core_normal_1']}×, p99 {ratios['p99_normal_1']}×")  # fmt: skip
     if not args.no_write:
         out = ROOT / "benchmarks" / "service-results.json"
         out.write_text(json.dumps(results, indent=2) + "\n")

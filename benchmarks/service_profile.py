@@ -12,6 +12,10 @@ functions of a cProfile run sorted by cumulative time. Not a target: the targets
 ratios ``service.py`` measures against its floor server.
 
     .venv/bin/python benchmarks/service_profile.py [--calls 300] [--profile] [--sort tottime]
+
+Instructions per call, which other jobs do not change: two callgrind runs that sign the same
+number of tokens and differ in ``--calls``, their difference divided by the difference of
+calls (``benchmarks/callgrind_service.sh`` runs them).
 """
 
 from __future__ import annotations
@@ -118,6 +122,20 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--lines", type=int, default=60)
+    parser.add_argument(
+        "--synchronous",
+        choices=("FULL", "NORMAL"),
+        default="FULL",
+        help="the SQLite audit log's synchronous mode (with NORMAL the service writes the "
+        "log on its event loop, as herniarules serve --audit-synchronous normal does)",
+    )
+    parser.add_argument(
+        "--tokens",
+        type=int,
+        default=0,
+        help="sign this many tokens whatever --calls is (so that two instruction counts with "
+        "different --calls differ by the calls alone)",
+    )
     args = parser.parse_args()
 
     from herniarules.service import ServiceConfig, create_app, load_issuer, open_audit_log
@@ -125,14 +143,15 @@ def main() -> int:
     anyio.to_thread.run_sync = _inline  # type: ignore[assignment]
     body = _body()
     with tempfile.TemporaryDirectory() as scratch:
-        audit = open_audit_log(f"sqlite:///{scratch}/audit.db")
+        audit = open_audit_log(f"sqlite:///{scratch}/audit.db", synchronous=args.synchronous)
         issuer = load_issuer(SANDBOX_ISS, SANDBOX / "jwks.json")
         app = create_app(
             audit=audit,
             config=ServiceConfig(issuers={SANDBOX_ISS: issuer}, freeze_at_startup=True),
         )
         warm = [sandbox_token(BASE + PATH) for _ in range(20)]
-        tokens = [sandbox_token(BASE + PATH) for _ in range(args.calls)]
+        signed = [sandbox_token(BASE + PATH) for _ in range(max(args.calls, args.tokens))]
+        tokens = signed[: args.calls]
         loop = asyncio.new_event_loop()
         inbox, lifespan = loop.run_until_complete(_started(app))
         loop.run_until_complete(_run(app, warm, body))

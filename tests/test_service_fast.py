@@ -8,6 +8,7 @@ import time
 from datetime import date
 from typing import Any
 
+import attrs
 import jwt
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
@@ -405,9 +406,36 @@ _KEYED = st.recursive(
 
 
 @settings(max_examples=400, deadline=None)
-@given(_KEYED)
-def test_a_card_value_is_written_as_the_json_encoder_writes_it(content: Any) -> None:
-    assert app._value_text(content) == app._JSON_TEXT(content)
+@given(_KEYED, st.lists(_TEXTS, min_size=1, max_size=3))
+def test_a_card_answer_with_any_values_is_the_bytes_json_response_writes(
+    content: Any, lines: list[str]
+) -> None:
+    card = {"uuid": "u", "detail": "\n".join(lines), "source": content}
+    pairs: list[tuple[Any, list[str] | None]] = [(card, lines), ({"summary": content}, None)]
+    assert app._cards_body(pairs) == JSONResponse({"cards": [c for c, _ in pairs]}).body
+
+
+@pytest.mark.parametrize(
+    "where", ["summary", "detail of a card without lines", "detail line", "key"]
+)
+def test_a_value_holding_the_detail_mark_is_still_written_as_json_response_writes_it(
+    where: str,
+) -> None:
+    mark = app._DETAIL_MARK
+    lines = ["a", "b"]
+    card: dict[str, Any] = {"uuid": "u", "summary": "s", "detail": "a\nb"}
+    plain: dict[str, Any] = {"uuid": "v", "detail": "plain"}
+    if where == "summary":
+        card["summary"] = f"x{mark}y"
+    elif where == "detail of a card without lines":
+        plain["detail"] = mark
+    elif where == "detail line":
+        lines = ["a", mark]
+        card["detail"] = "\n".join(lines)
+    else:
+        plain[mark] = 1
+    pairs: list[tuple[Any, list[str] | None]] = [(card, lines), (plain, None), (dict(card), lines)]
+    assert app._cards_body(pairs) == JSONResponse({"cards": [c for c, _ in pairs]}).body
 
 
 @settings(max_examples=400, deadline=None)
@@ -534,3 +562,50 @@ def test_new_card_uuids_are_random_version_4_uuids() -> None:
     for text in made:
         value = uuid.UUID(text)
         assert value.version == 4 and value.variant == uuid.RFC_4122 and str(value) == text
+
+
+def _without_uuids(made: list[Any]) -> list[Any]:
+    return [(d, {k: v for k, v in c.items() if k != "uuid"}, lines) for d, c, lines in made]
+
+
+@pytest.mark.parametrize("locale", sorted(LOCALES))
+@pytest.mark.parametrize(("name", "record"), _RECORDS, ids=[name for name, _ in _RECORDS])
+def test_the_cards_from_shared_blocks_are_the_cards_rendered_per_decision(
+    name: str, record: FhirRecord, locale: str
+) -> None:
+    days = [record.as_of, date(record.as_of.year + 1, 1, 1)]
+    assessments = [ENGINE.assess(record.patient, as_of=day) for day in days[: 1 + len(name) % 2]]
+    arguments: dict[str, Any] = {
+        "names": {t.id: t.name for t in ENGINE.techniques},
+        "base_url": "http://127.0.0.1:8080",
+        "version": "1.0",
+        "provenance": ProvenanceIndex(record),
+        "locale": locale,
+    }
+    quick = cards.detailed_cards(assessments, **arguments)
+    reference = cards.detailed_cards_reference(assessments, **arguments)
+    assert len({c["uuid"] for _, c, _ in quick}) == len(quick)
+    assert _without_uuids(quick) == _without_uuids(reference)
+
+
+def test_findings_of_equal_rank_keep_each_decisions_order() -> None:
+    from herniarules.outcomes import Finding, Outcome
+
+    record = next(record for _, record in _RECORDS)
+    assessment = ENGINE.assess(record.patient, as_of=record.as_of)
+    first, second = (
+        Finding(rule_id="same.rule", outcome=Outcome.DEFER, message=text, source="s")
+        for text in ("finding number one", "finding number two")
+    )
+    decisions = list(assessment.decisions[:2])
+    decisions[0] = attrs.evolve(decisions[0], findings=(first, second))
+    decisions[1] = attrs.evolve(decisions[1], findings=(second, first))
+    changed = attrs.evolve(assessment, decisions=tuple(decisions))
+    arguments: dict[str, Any] = {"names": {}, "base_url": "http://h", "version": "1"}
+    quick = cards.detailed_cards([changed], **arguments)
+    assert _without_uuids(quick) == _without_uuids(
+        cards.detailed_cards_reference([changed], **arguments)
+    )
+    one, two = (card["detail"] for _, card, _ in quick[:2])
+    assert one.index("number one") < one.index("number two")
+    assert two.index("number two") < two.index("number one")

@@ -14,12 +14,13 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 
 from herniarules.fhir import PREFETCH
 from tests.service_support import free_socket, prefetch_for, us_core_resources
 
 
-def _start(db: Path, port: int) -> subprocess.Popen[bytes]:
+def _start(db: Path, port: int, synchronous: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [
             sys.executable,
@@ -31,6 +32,8 @@ def _start(db: Path, port: int) -> subprocess.Popen[bytes]:
             str(port),
             "--audit",
             f"sqlite:///{db}",
+            "--audit-synchronous",
+            synchronous,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -49,13 +52,14 @@ def _wait(base: str, process: subprocess.Popen[bytes]) -> None:
     raise AssertionError("the service did not start")
 
 
-def test_sigkill_mid_request_leaves_the_audit_log_intact(tmp_path: Path) -> None:
+@pytest.mark.parametrize("synchronous", ["full", "normal"])
+def test_sigkill_mid_request_leaves_the_audit_log_intact(tmp_path: Path, synchronous: str) -> None:
     db = tmp_path / "audit.db"
     sock = free_socket()
     port = sock.getsockname()[1]
     sock.close()
     base = f"http://127.0.0.1:{port}"
-    process = _start(db, port)
+    process = _start(db, port, synchronous)
     prefetch = prefetch_for(PREFETCH, us_core_resources(), "example")
     answered: list[str] = []
     stop = threading.Event()
@@ -94,6 +98,7 @@ def test_sigkill_mid_request_leaves_the_audit_log_intact(tmp_path: Path) -> None
             process.kill()
     assert len(answered) >= 30
     with sqlite3.connect(db) as log:
+        assert log.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert log.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         recorded = {d for (d,) in log.execute("SELECT decision_id FROM decisions")}
         assert set(answered) <= recorded
@@ -107,7 +112,7 @@ def test_sigkill_mid_request_leaves_the_audit_log_intact(tmp_path: Path) -> None
             " WHERE decision_id NOT IN (SELECT decision_id FROM decisions)"
         ).fetchone() == (0,)
     # the log opens again and takes new decisions
-    again = _start(db, port)
+    again = _start(db, port, synchronous)
     try:
         _wait(base, again)
         response = httpx.post(

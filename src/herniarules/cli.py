@@ -6,7 +6,8 @@
 ``herniarules plan FILE --technique ID --start DATE``
 ``herniarules techniques`` · ``herniarules rules`` · ``herniarules plugins``
 ``herniarules schema patient|assessment``
-``herniarules serve [--host H] [--port P] [--audit URL] [--insecure-dev | --issuer I --jwks F]``
+``herniarules serve [--host H] [--port P] [--audit URL] [--audit-synchronous full|normal]
+[--insecure-dev | --issuer I --jwks F]``
 ``herniarules screen INPUT --out FILE [--technique ID...] [--as-of DATE] [--policy TOML --compare]``
 
 ``FILE`` may be ``-`` for standard input. Exit status: 0 on success, 2 on invalid input (the
@@ -322,6 +323,14 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "postgresql://... for several instances sharing one log",
     )
     serve.add_argument(
+        "--audit-synchronous",
+        choices=("full", "normal"),
+        default="full",
+        help="an SQLite audit log's synchronous mode: full (default; every decision synced to "
+        "the disk before it is answered) or normal (nothing lost when the process is killed, "
+        "but an OS crash or power loss may lose the last decisions; no wait for the disk)",
+    )
+    serve.add_argument(
         "--issuer",
         action="append",
         default=[],
@@ -374,7 +383,9 @@ def _serve(args: argparse.Namespace, engine: Engine, err: TextIO) -> int:
         issuers = {
             iss: load_issuer(iss, path) for iss, path in zip(args.issuer, args.jwks, strict=True)
         }
-        audit = open_audit_log(args.audit)
+        audit = open_audit_log(
+            args.audit, synchronous="NORMAL" if args.audit_synchronous == "normal" else "FULL"
+        )
     except (OSError, ValueError) as exc:
         err.write(f"error: {exc}\n")
         return EXIT_INPUT

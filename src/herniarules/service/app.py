@@ -26,7 +26,6 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
-from itertools import compress, repeat
 from typing import Any
 
 import anyio.to_thread
@@ -174,69 +173,54 @@ def _json_body(content: Any) -> bytes:
     return _JSON_TEXT(content).encode("utf-8")
 
 
-def _value_text(value: Any) -> str:
-    """Return ``value`` as :data:`_JSON_TEXT` writes it, without the encoder's set-up.
+def _escaped(text: str, memo: dict[str, bytes]) -> bytes:
+    """Return ``text`` as it is written inside a JSON string (without the quotes), in UTF-8.
 
-    Each call of the encoder on a container builds its C writer anew, which costs more than
-    writing the small objects of a card (a ``source``, its links, the override reasons).
-    Strings, exact integers, ``None``, booleans, and lists, tuples and objects with string
-    keys of them are written here; any other value (a float, a key that is not a string) is
-    left to the encoder, with the whole container it is in.
+    Each line is encoded once, however many cards hold it, not with every card's detail.
     """
-    kind = type(value)
-    if kind is str:
-        return _JSON_STRING(value)
-    if kind is dict:
-        parts = []
-        for key, item in value.items():
-            if type(key) is not str:
-                return _JSON_TEXT(value)
-            written = _value_text(item)
-            parts.append(f"{_JSON_STRING(key)}:{written}")
-        return "{" + ",".join(parts) + "}"
-    if kind is list or kind is tuple:
-        return "[" + ",".join([_value_text(item) for item in value]) + "]"
-    if kind is int:
-        return int.__repr__(value)
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    return _JSON_TEXT(value)
-
-
-def _escaped(text: str, memo: dict[str, str]) -> str:
-    """Return ``text`` as it is written inside a JSON string (without the quotes)."""
     found = memo.get(text)
     if found is None:
-        found = memo[text] = _JSON_STRING(text)[1:-1]
+        found = memo[text] = _JSON_STRING(text)[1:-1].encode("utf-8")
     return found
+
+
+#: What stands for a card's detail while the rest of the answer is written: control
+#: characters, which the encoder writes escaped (``\u0000``), so the text it gives for this
+#: string is found in the answer only where this string was, or where a value held it too.
+_DETAIL_MARK = "\x00\x01detail\x01\x00"
+_DETAIL_MARK_TEXT = _JSON_STRING(_DETAIL_MARK)
 
 
 def _cards_body(cards: Sequence[tuple[Mapping[str, Any], Sequence[str] | None]]) -> bytes:
     """Return ``{"cards": [...]}`` as the bytes :func:`_json_body` writes for it.
 
     Each card comes with the lines its ``detail`` is joined from (newlines between them), or
-    ``None``. JSON escapes a string character by character, so the escaped detail is the
-    escaped lines joined by an escaped newline; a line several cards share (a finding of the
-    core rules, with its source passage) is escaped once. Every other value, and every key,
-    is written as the encoder of :func:`_json_body` writes it (:func:`_value_text`), in the
-    card's key order, with the same separators.
+    ``None``. The answer is written by the encoder of :func:`_json_body` in one call, each
+    detail given as lines replaced by :data:`_DETAIL_MARK`; each mark's text is then
+    replaced by the escaped detail. JSON escapes a string character by character, so the
+    escaped detail is the escaped lines joined by an escaped newline; a line several cards
+    share (a finding of the core rules, with its source passage) is escaped once. Should the
+    encoder's text of the mark be found more often than it was put in (a value held the mark
+    itself), the answer is written by :func:`_json_body` from the cards as they are.
     """
-    memo: dict[str, str] = {}
-    written = []
+    memo: dict[str, bytes] = {}
+    marked: list[Mapping[str, Any]] = []
+    details: list[bytes] = []
     for card, lines in cards:
-        fields = []
-        for key, value in card.items():
-            if key == "detail" and lines is not None:
-                text = '"' + "\\n".join([_escaped(line, memo) for line in lines]) + '"'
-            else:
-                text = _value_text(value)
-            fields.append(f"{_JSON_STRING(key)}:{text}")
-        written.append("{" + ",".join(fields) + "}")
-    return ('{"cards":[' + ",".join(written) + "]}").encode("utf-8")
+        if lines is None or "detail" not in card:
+            marked.append(card)
+            continue
+        marked.append({**card, "detail": _DETAIL_MARK})
+        details.append(b'"' + b"\\n".join([_escaped(line, memo) for line in lines]) + b'"')
+    text = _JSON_TEXT({"cards": marked})
+    parts = text.split(_DETAIL_MARK_TEXT)
+    if len(parts) != len(details) + 1:
+        return _json_body({"cards": [card for card, _ in cards]})
+    written = [parts[0].encode("utf-8")]
+    for detail, part in zip(details, parts[1:], strict=True):
+        written.append(detail)
+        written.append(part.encode("utf-8"))
+    return b"".join(written)
 
 
 def _canonical(value: object) -> bytes:
@@ -281,15 +265,17 @@ def _shape(data: Any) -> tuple[int, int]:
     the number of keys of all its objects.
 
     Level by level with :func:`gc.get_referents`, which gives the values of every dict and
-    the items of every list of a level in one C call (a string or a number has none), so no
-    Python code runs per value; the last level may hold only scalars, hence "or one more".
+    the items of every list of a level in one C call (a string or a number has none); only
+    the dicts of a level are picked out per value. The last level may hold only scalars,
+    hence "or one more".
     :func:`_shape_reference` is the plain walk.
     """
     keys = levels = 0
     level = [data]
+    referents = gc.get_referents
     while level:
-        keys += sum(map(len, compress(level, map(isinstance, level, repeat(dict)))))
-        level = gc.get_referents(*level)
+        keys += sum(map(len, [node for node in level if type(node) is dict]))
+        level = referents(*level)
         levels += 1
     return levels, keys
 
@@ -349,6 +335,14 @@ class _Service:
             )
         self.engine = engine
         self.audit = audit
+        # A log whose commit does not wait for the disk is written on the event loop when no
+        # other writer holds its lock (a worker thread would cost more CPU than the write);
+        # any other write goes to a thread, which may wait.
+        self.record_now: Callable[[DecisionRecord], bool] | None = (
+            getattr(audit, "try_record_decision", None)
+            if getattr(audit, "commits_without_disk_wait", False) is True
+            else None
+        )
         self.config = config
         self.verifier = (
             None if config.insecure_dev else TokenVerifier(config.issuers, clock=config.clock)
@@ -367,10 +361,14 @@ class _Service:
             return self.config.public_url.rstrip("/")
         return f"{request.url.scheme}://{request.url.netloc}"
 
-    def check_token(self, request: Request) -> JSONResponse | None:
+    def check_token(self, request: Request, base: str) -> JSONResponse | None:
+        """Return the 401 answer for a request whose token does not pass, or ``None``.
+
+        ``base`` is :meth:`base_url` of the request.
+        """
         if self.verifier is None:
             return None
-        audience = self.base_url(request) + request.url.path
+        audience = base + request.url.path
         try:
             self.verifier.verify(request.headers.get("authorization"), audience)
         except AuthError as exc:
@@ -508,7 +506,8 @@ def create_app(
         hook_name = HOOKS.get(service_id)
         if hook_name is None:
             return _unknown_service(service_id)
-        denied = state.check_token(request)
+        base = state.base_url(request)
+        denied = state.check_token(request, base)
         if denied is not None:
             return denied
         try:
@@ -536,11 +535,15 @@ def create_app(
                     digest.update(_canonical({k: prefetch[k] for k in missing}))
                 # The reading, the rules and the cards run here: they hold the GIL, so a
                 # worker thread would not run them beside the event loop, only move the data
-                # to another core. The audit write waits on the disk, so it goes to a thread.
+                # to another core. The audit write waits on the disk (or the network), so it
+                # goes to a thread, unless the log says its commits do not wait.
                 record, response = _answer(
-                    request, service_id, hook, prefetch, fetched, deadline, digest.hexdigest()
-                )
-                if record is not None:
+                    request, base, service_id, hook, prefetch, fetched, deadline,
+                    digest.hexdigest(),
+                )  # fmt: skip
+                if record is not None and (
+                    state.record_now is None or not state.record_now(record)
+                ):
                     await anyio.to_thread.run_sync(state.audit.record_decision, record)
                 return response
         except TimeoutError:
@@ -595,6 +598,7 @@ def create_app(
 
     def _answer(
         request: Request,
+        base: str,
         service_id: str,
         hook: HookRequest,
         prefetch: Mapping[str, Any],
@@ -607,7 +611,6 @@ def create_app(
             assessments, records = state.assess(hook, prefetch, fetched)
         except RequestError as exc:
             return None, _error(412 if fetched else 400, exc.problems, "invalid")
-        base = state.base_url(request)
         locale = card_module.negotiate(request.headers.get("accept-language"))
         made = card_module.detailed_cards(
             assessments,
@@ -694,7 +697,7 @@ def create_app(
         service_id = request.path_params["service_id"]
         if service_id not in HOOKS:
             return _unknown_service(service_id)
-        denied = state.check_token(request)
+        denied = state.check_token(request, state.base_url(request))
         if denied is not None:
             return denied
         try:

@@ -8,9 +8,17 @@ interrupted at any point leaves nothing half-written. Feedback rows name the car
 decision.
 
 Two back-ends share one schema: :class:`SQLiteAuditLog`, the embedded default (WAL journal,
-``synchronous=FULL``), and :class:`PostgresAuditLog` (psycopg) for several service instances
-sharing one log. :func:`open_audit_log` picks one from a URL: ``sqlite:///path/audit.db`` or
-``postgresql://user@host/db``.
+``synchronous=FULL`` unless asked for ``NORMAL``), and :class:`PostgresAuditLog` (psycopg) for
+several service instances sharing one log. :func:`open_audit_log` picks one from a URL:
+``sqlite:///path/audit.db`` or ``postgresql://user@host/db``.
+
+SQLite's ``synchronous`` mode decides what a commit waits for. ``FULL`` (the default) syncs
+the write-ahead log to the disk at every commit: a decision that was answered survives a
+killed process, an operating-system crash and a power loss. ``NORMAL`` writes the log at
+every commit and syncs it only at checkpoints: a killed process still loses nothing (the
+written log is in the operating system's hands and is read back on the next open), but an
+operating-system crash or a power loss may lose the last decisions committed before it,
+never half of one. ``NORMAL`` saves the wait for the disk on every call.
 """
 
 from __future__ import annotations
@@ -20,19 +28,27 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import attrs
 
 __all__ = [
+    "SQLITE_SYNCHRONOUS",
     "AuditLog",
     "CardRecord",
     "DecisionRecord",
     "FeedbackRecord",
     "PostgresAuditLog",
     "SQLiteAuditLog",
+    "Synchronous",
     "open_audit_log",
 ]
+
+#: How long an SQLite write waits for another writer's lock.
+_BUSY_TIMEOUT_MS = 30_000
+#: The ``synchronous`` modes an SQLite audit log may run in.
+Synchronous = Literal["FULL", "NORMAL"]
+SQLITE_SYNCHRONOUS: tuple[Synchronous, ...] = ("FULL", "NORMAL")
 
 
 @attrs.frozen
@@ -144,6 +160,19 @@ _SELECT_CARD = (
 )
 
 
+#: The SQLite statements, written once (SQLite's statement cache then finds them by text).
+_SQLITE_DECISION = _INSERT_DECISION.format(", ".join("?" * 12))
+_SQLITE_CARD = _INSERT_CARD.format(", ".join("?" * 7))
+
+
+def _insert(
+    db: sqlite3.Connection, decision: tuple[Any, ...], cards: list[tuple[Any, ...]]
+) -> None:
+    db.execute(_SQLITE_DECISION, decision)
+    if cards:
+        db.executemany(_SQLITE_CARD, cards)
+
+
 def _reasons_text(reasons: tuple[tuple[str, str], ...]) -> str:
     return " ".join(f"{system}|{code}" for system, code in reasons)
 
@@ -219,20 +248,36 @@ class AuditLog(Protocol):
 
 
 class SQLiteAuditLog:
-    """The audit log in one SQLite file, WAL journal, ``synchronous=FULL``.
+    """The audit log in one SQLite file, WAL journal, ``synchronous=FULL`` by default.
 
     One connection shared by the service's threads behind a lock; several processes may
     write the same file (SQLite locks it), but for several hosts use PostgreSQL.
+
+    :param synchronous: ``"FULL"`` (every commit synced to the disk) or ``"NORMAL"`` (every
+        commit written, synced at checkpoints: nothing lost when the process is killed, the
+        last commits may be lost to an operating-system crash or a power loss); see the
+        module's description.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, synchronous: Synchronous = "FULL") -> None:
+        if synchronous not in SQLITE_SYNCHRONOUS:
+            raise ValueError(
+                f"synchronous must be one of {', '.join(SQLITE_SYNCHRONOUS)}, got {synchronous!r}"
+            )
         self.path = Path(path)
+        self.synchronous = synchronous
+        #: Whether a commit returns without waiting for the disk (no fsync): ``NORMAL``. The
+        #: service then writes on its event loop rather than on a worker thread.
+        self.commits_without_disk_wait = synchronous == "NORMAL"
         self._lock = threading.Lock()
         self._db = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=30.0
+            self.path,
+            isolation_level=None,
+            check_same_thread=False,
+            timeout=_BUSY_TIMEOUT_MS / 1000,
         )
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.execute("PRAGMA foreign_keys=ON")
         with self._transaction() as db:
             for statement in _SCHEMA:
@@ -253,9 +298,38 @@ class SQLiteAuditLog:
         """Write a decision and its cards in one transaction."""
         decision, cards = _decision_rows(record)
         with self._transaction() as db:
-            db.execute(_INSERT_DECISION.format(", ".join("?" * len(decision))), decision)
-            if cards:
-                db.executemany(_INSERT_CARD.format(", ".join("?" * 7)), cards)
+            _insert(db, decision, cards)
+
+    def try_record_decision(self, record: DecisionRecord) -> bool:
+        """Write a decision as :meth:`record_decision` does, if that waits for no other writer.
+
+        Returns whether it was written; when another thread of this process or another
+        process holds the write lock, nothing is written and ``False`` is returned at once,
+        so the caller may write it on a thread that can wait.
+        """
+        decision, cards = _decision_rows(record)
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            db = self._db
+            db.execute("PRAGMA busy_timeout=0")
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                    raise
+                return False
+            finally:
+                db.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+            try:
+                _insert(db, decision, cards)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+            return True
+        finally:
+            self._lock.release()
 
     def record_feedback(self, items: Sequence[FeedbackRecord]) -> None:
         """Write feedback items in one transaction."""
@@ -326,14 +400,24 @@ class PostgresAuditLog:
             self._db.close()
 
 
-def open_audit_log(url: str) -> SQLiteAuditLog | PostgresAuditLog:
+def open_audit_log(
+    url: str, *, synchronous: Synchronous = "FULL"
+) -> SQLiteAuditLog | PostgresAuditLog:
     """Open the audit log a URL names: ``sqlite:///path`` or ``postgresql://...``.
 
-    :raises ValueError: for any other scheme.
+    :param synchronous: the SQLite log's ``synchronous`` mode (:class:`SQLiteAuditLog`);
+        PostgreSQL commits durably whatever is given here only with ``"FULL"``, so any other
+        mode with a PostgreSQL URL is refused.
+    :raises ValueError: for any other scheme, or a mode the log cannot run in.
     """
     if url.startswith("sqlite:///"):
-        return SQLiteAuditLog(url.removeprefix("sqlite:///") or ":memory:")
+        return SQLiteAuditLog(url.removeprefix("sqlite:///") or ":memory:", synchronous=synchronous)
     if url.startswith(("postgresql://", "postgres://")):
+        if synchronous != "FULL":
+            raise ValueError(
+                f"synchronous={synchronous} applies to an SQLite audit log only; PostgreSQL "
+                "commits are durable as the server is configured"
+            )
         return PostgresAuditLog(url)
     raise ValueError(
         f"audit log URL must start with sqlite:/// or postgresql://, got {url.split(':')[0]!r}"

@@ -212,17 +212,23 @@ def _finding_lines(
     return lines
 
 
+def _rank(finding: Finding) -> tuple[int, str]:
+    """Return where a finding goes in a card: the most restrictive first, then by rule id."""
+    return (-finding.effective_outcome, finding.rule_id)
+
+
 def _detail(
     decision: Decision,
     name: str,
     day: date,
     fingerprint: str,
-    block_of: Callable[[Finding], str],
+    blocks: list[str],
     tr: Translator | None = None,
 ) -> list[str]:
     """Return the lines of a card's Markdown detail (joined by newlines, the detail).
 
-    Each finding is one item, its own lines already joined (:func:`_finding_lines`), so that
+    ``blocks`` are the decision's findings, each one item with its own lines already joined
+    (:func:`_finding_lines`), most restrictive first and by rule id (:func:`_rank`), so that
     the same finding under several techniques is one string the answer writer escapes once.
     """
     label = decision.outcome.label if tr is None else tr.outcome(decision.outcome)
@@ -234,12 +240,10 @@ def _detail(
         ).format(name=_escape(name), day=when, outcome=label),
         "",
     ]
-    ordered = sorted(decision.findings, key=lambda f: (-f.effective_outcome, f.rule_id))
-    if ordered:
+    if blocks:
         lines.append(_t(tr, N_("Findings:")))
         lines.append("")
-        for finding in ordered:
-            lines.append(block_of(finding))
+        lines += blocks
     else:
         lines.append(_t(tr, N_("No rule restricts this technique for this patient.")))
     protocol = decision.protocol
@@ -387,43 +391,79 @@ def detailed_cards(
     :param locale: the language of the cards' texts (:func:`negotiate`); ids, codes, URLs
         and indicators are the same in every language.
     """
-    tr: Translator | None = None
-    if locale != "en":
-        from herniarules.i18n import localize, translator
+    assessments, provenance, tr = _localized(assessments, provenance, locale)
+    return _cards_of(assessments, names, base_url, version, provenance, tr, _blocks_in_order)
 
-        tr = translator(locale)
-        # provenance is looked up on the findings as assessed: keep the English ones at hand
-        english: dict[int, Finding] = {}
-        localized = []
-        for assessment in assessments:
-            copy = localize(assessment, tr)
-            for a, b in zip(assessment.decisions, copy.decisions, strict=True):
-                for f, g in zip(a.findings, b.findings, strict=True):
-                    english[id(g)] = f
-            localized.append(copy)
-        assessments = localized
-        where = provenance
 
-        def provenance(finding: Finding) -> Sequence[str]:
-            return where(english.get(id(finding), finding))
+def detailed_cards_reference(
+    assessments: Sequence[Assessment],
+    *,
+    names: Mapping[str, str],
+    base_url: str,
+    version: str,
+    provenance: Callable[[Finding], Sequence[str]] = lambda finding: (),
+    locale: str = "en",
+) -> list[tuple[Decision, dict[str, Any], list[str]]]:
+    """Return what :func:`detailed_cards` returns, each decision's findings rendered and
+    sorted for that decision alone (:func:`_blocks_in_order_reference`)."""
+    assessments, provenance, tr = _localized(assessments, provenance, locale)
+    return _cards_of(
+        assessments, names, base_url, version, provenance, tr, _blocks_in_order_reference
+    )
 
+
+def _localized(
+    assessments: Sequence[Assessment],
+    provenance: Callable[[Finding], Sequence[str]],
+    locale: str,
+) -> tuple[Sequence[Assessment], Callable[[Finding], Sequence[str]], Translator | None]:
+    """Return the assessments in ``locale``, the provenance of their findings, the translator."""
+    if locale == "en":
+        return assessments, provenance, None
+    from herniarules.i18n import localize, translator
+
+    tr = translator(locale)
+    # provenance is looked up on the findings as assessed: keep the English ones at hand
+    english: dict[int, Finding] = {}
+    localized = []
+    for assessment in assessments:
+        copy = localize(assessment, tr)
+        for a, b in zip(assessment.decisions, copy.decisions, strict=True):
+            for f, g in zip(a.findings, b.findings, strict=True):
+                english[id(g)] = f
+        localized.append(copy)
+
+    def where(finding: Finding) -> Sequence[str]:
+        return provenance(english.get(id(finding), finding))
+
+    return localized, where, tr
+
+
+def _cards_of(
+    assessments: Sequence[Assessment],
+    names: Mapping[str, str],
+    base_url: str,
+    version: str,
+    provenance: Callable[[Finding], Sequence[str]],
+    tr: Translator | None,
+    blocks_of: Callable[
+        [Sequence[Assessment], Callable[[Finding], Sequence[str]], Translator | None],
+        Callable[[Decision], list[str]],
+    ],
+) -> list[tuple[Decision, dict[str, Any], list[str]]]:
     cards: list[tuple[Decision, dict[str, Any], list[str]]] = []
     several = len(assessments) > 1
-    # The core rules' findings are shared by every technique's decision: render each once.
-    rendered: dict[int, tuple[Finding, str]] = {}
-
-    def block_of(finding: Finding) -> str:
-        found = rendered.get(id(finding))
-        if found is None or found[0] is not finding:
-            block = "\n".join(_finding_lines(finding, provenance, tr))
-            found = rendered[id(finding)] = (finding, block)
-        return found[1]
-
+    blocks = blocks_of(assessments, provenance, tr)
     for assessment in assessments:
         for decision in assessment.decisions:
             name = _t(tr, names.get(decision.technique, decision.technique))
             lines = _detail(
-                decision, name, assessment.as_of, assessment.ruleset_fingerprint, block_of, tr
+                decision,
+                name,
+                assessment.as_of,
+                assessment.ruleset_fingerprint,
+                blocks(decision),
+                tr,
             )
             card: dict[str, Any] = {
                 "uuid": new_uuid(),
@@ -442,6 +482,54 @@ def detailed_cards(
                 card["links"] = links
             cards.append((decision, card, lines))
     return cards
+
+
+def _blocks_in_order(
+    assessments: Sequence[Assessment],
+    provenance: Callable[[Finding], Sequence[str]],
+    tr: Translator | None,
+) -> Callable[[Decision], list[str]]:
+    """Return each decision's finding blocks in their order (:func:`_detail`'s ``blocks``).
+
+    The core rules' findings are shared by every technique's decision: each finding of the
+    assessments is rendered, and its rank worked out, once, keyed by its identity (every
+    finding stays alive with the assessments for as long as the lookups are made). A
+    decision's blocks are then its findings' ids sorted by rank and looked up, with no Python
+    call per finding; the sort is stable, so findings of equal rank keep the decision's
+    order. :func:`_blocks_in_order_reference` renders and sorts per decision.
+    """
+    blocks: dict[int, str] = {}
+    ranks: dict[int, tuple[int, str]] = {}
+    for assessment in assessments:
+        for decision in assessment.decisions:
+            for finding in decision.findings:
+                key = id(finding)
+                if key not in blocks:
+                    blocks[key] = "\n".join(_finding_lines(finding, provenance, tr))
+                    ranks[key] = (-finding.effective_outcome, finding.rule_id)
+    block = blocks.__getitem__
+    rank = ranks.__getitem__
+
+    def of(decision: Decision) -> list[str]:
+        return list(map(block, sorted(map(id, decision.findings), key=rank)))
+
+    return of
+
+
+def _blocks_in_order_reference(
+    assessments: Sequence[Assessment],
+    provenance: Callable[[Finding], Sequence[str]],
+    tr: Translator | None,
+) -> Callable[[Decision], list[str]]:
+    """Return each decision's finding blocks in their order: rendered and sorted per decision."""
+
+    def of(decision: Decision) -> list[str]:
+        return [
+            "\n".join(_finding_lines(finding, provenance, tr))
+            for finding in sorted(decision.findings, key=_rank)
+        ]
+
+    return of
 
 
 def notice_card(
