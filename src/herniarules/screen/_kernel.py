@@ -334,134 +334,172 @@ class Kernel:
     def _decide_all(self, results: pl.LazyFrame) -> pl.DataFrame:
         """Return the decisions of every technique, sorted by row and technique id.
 
-        The core rules are the same for every technique, and so are their fired bits and
-        missing facts; only two things about a core rule's outcome depend on the technique:
-        a valid clearance (for a *requires clearance* rule) and the treated area (for a local
-        rule). Their largest outcome is therefore computed once per treated area and
-        clearance value, and each technique picks its own, adding its own rules; the result
-        is the same as :meth:`_decide_one` per technique.
+        Each rule's result is read once as two arrays (true; unknown) and every technique's
+        verdict, fired masks and missing mask are worked out with numpy into an array of one
+        row per row and technique. The core rules are the same for every technique, and so
+        are their fired bits and missing facts: they are computed once. Only two things
+        about a core rule's outcome depend on the technique: a valid clearance (for a
+        *requires clearance* rule) and the treated area (for a local rule); their largest
+        outcome is computed once per treated area and clearance value, and each technique
+        picks its own and adds its own rules. The result is :meth:`_decide_one`'s per
+        technique (:meth:`decide_per_technique`, the reference).
         """
+        import numpy as np
+
         if not self.plans:
             return pl.DataFrame(schema=DECISION_SCHEMA)
         rules = self.rules
+        plans = sorted(self.plans, key=lambda plan: plan.id)
         dependent = [
             i for i in self.core if rules[i].outcome is Outcome.REQUIRES_CLEARANCE or rules[i].local
         ]
         fixed = [i for i in self.core if i not in dependent]
         local = any(rules[i].local for i in dependent)
-        plans = sorted(self.plans, key=lambda plan: plan.id)
         areas = sorted({plan.treated if local else None for plan in plans}, key=_area_key)
-        area_of = {area: n for n, area in enumerate(areas)}
-        shared: list[pl.Expr] = [
-            pl.max_horizontal(pl.lit(0, pl.Int64()), *(self._outcome(i) for i in fixed)).alias(
-                "_fixed"
-            ),
-            _bit_or(
-                [pl.lit(0, _U64)]
-                + [
-                    pl.when(pl.col(f"r{i}").is_null()).then(self._missing_bits(i)).otherwise(0)
-                    for i in self.core
-                ]
-            ).alias("_core_missing"),
-        ]
-        for n, treated in enumerate(areas):
-            for value in (False, True):
-                shared.append(
-                    pl.max_horizontal(
-                        pl.lit(0, pl.Int64()),
-                        *(self._outcome(i, pl.lit(value), treated) for i in dependent),
-                    ).alias(f"_area{n}_{int(value)}")
-                )
-        core_words: list[list[pl.Expr]] = [[pl.lit(0, _U64)] for _ in self.mask_columns]
+        evaluated = sorted({i for plan in plans for i in plan.rules})
+        # Whether a local rule's finding lies outside a treated area, per rule and area.
+        outside_of = {
+            (i, treated): self._outside(i, treated)
+            for i in evaluated
+            if rules[i].local
+            for treated in {plan.treated for plan in plans if i in plan.own}
+            | (set(areas) if i in self.core else set())
+            if treated is not None
+        }
+        read = sorted({n for i in evaluated for n in self._reads[i] if n not in ITEM_COLLECTIONS})
+        columns: dict[str, pl.Expr] = {}
+        for i in evaluated:
+            columns[f"v{i}"] = pl.col(f"r{i}").fill_null(False)
+            columns[f"u{i}"] = pl.col(f"r{i}").is_null()
+        for name in read:
+            columns[f"m:{name}"] = pl.col(_unrecorded(name))
+        for n, (i, treated) in enumerate(outside_of):
+            columns[f"o{n}"] = outside_of[i, treated].fill_null(False)
+        for plan in plans:
+            columns[f"c:{plan.id}"] = pl.col(f"cleared:{plan.id}").fill_null(False)
+        for i in self.row_wise:
+            columns[f"e{i}"] = pl.col(f"e{i}").fill_null(False)
+        wide = results.select(
+            ROW, "patient_id", *(expr.alias(name) for name, expr in columns.items())
+        ).collect(engine=ENGINE)
+        count = len(wide)
+
+        def array(name: str) -> np.ndarray[Any, Any]:
+            return wide[name].to_numpy()
+
+        true = {i: array(f"v{i}") for i in evaluated}
+        unknown = {i: array(f"u{i}") for i in evaluated}
+        outside = {key: array(f"o{n}") for n, key in enumerate(outside_of)}
+        one = np.uint64(1)
+        # The bit of each fact a rule reads when the fact is not recorded (an item
+        # collection's bit always: some item lacks a field the rule reads).
+        fact_bits = {
+            name: array(f"m:{name}").astype(np.uint64) << np.uint64(MISSING_FACTS.index(name))
+            for name in read
+        }
+
+        def missing_bits(i: int) -> np.ndarray[Any, Any] | np.uint64:
+            bits: Any = np.uint64(0)
+            for name in self._reads[i]:
+                if name in ITEM_COLLECTIONS:
+                    bits = bits | (one << np.uint64(MISSING_FACTS.index(name)))
+                else:
+                    bits = bits | fact_bits[name]
+            return bits
+
+        def outcome(
+            i: int, cleared: np.ndarray[Any, Any] | bool, treated: frozenset[str] | None
+        ) -> np.ndarray[Any, Any]:
+            """Rule ``i``'s effective outcome (see :meth:`_outcome`)."""
+            rule = rules[i]
+            value: Any = np.uint8(int(rule.outcome))
+            if rule.outcome is Outcome.REQUIRES_CLEARANCE:
+                value = np.where(cleared, np.uint8(0), value)
+            if rule.local and treated is not None:
+                value = np.where(outside[i, treated], np.minimum(value, _PERMITTING), value)
+            return true[i] * np.uint8(value) + unknown[i] * np.uint8(_INSUFFICIENT)
+
+        def largest(parts: list[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
+            result = np.zeros(count, dtype=np.uint8)
+            for part in parts:
+                np.maximum(result, part, out=result)
+            return result
+
+        words = len(self.mask_columns)
+        fixed_outcome = largest([outcome(i, False, None) for i in fixed])
+        by_area = {
+            (treated, value): largest([outcome(i, value, treated) for i in dependent])
+            for treated in areas
+            for value in (False, True)
+        }
+        core_words = [np.zeros(count, dtype=np.uint64) for _ in range(words)]
+        core_missing = np.zeros(count, dtype=np.uint64)
         for i in self.core:
-            bit = pl.lit(1 << (i % 64), _U64)
-            core_words[i // 64].append(
-                pl.when(pl.col(f"r{i}").fill_null(True)).then(bit).otherwise(pl.lit(0, _U64))
-            )
-        shared.extend(
-            _bit_or(parts).alias(f"_core_{name}")
-            for name, parts in zip(self.mask_columns, core_words, strict=True)
-        )
-        per_plan: list[pl.Expr] = []
+            fires = true[i] | unknown[i]
+            core_words[i // 64] |= fires.astype(np.uint64) << np.uint64(i % 64)
+            core_missing |= np.where(unknown[i], missing_bits(i), np.uint64(0))
+        k = len(plans)
+        verdict = np.empty((count, k), dtype=np.uint8)
+        masks = [np.empty((count, k), dtype=np.uint64) for _ in range(words)]
+        missing = np.empty((count, k), dtype=np.uint64)
         plugin_bit = len(self.rule_ids) - 1
         for j, plan in enumerate(plans):
-            area = area_of[plan.treated if local else None]
-            cleared = pl.col(f"cleared:{plan.id}").fill_null(False)
-            failure = pl.lit(plan.failed)
+            cleared = array(f"c:{plan.id}")
+            area = plan.treated if local else None
+            failure = np.full(count, plan.failed)
             for i in plan.own:
                 if i in self.row_wise:
-                    failure = failure | pl.col(f"e{i}")
-            outcomes = [
-                pl.col("_fixed"),
-                pl.when(cleared).then(pl.col(f"_area{area}_1")).otherwise(pl.col(f"_area{area}_0")),
-                pl.when(failure).then(_INSUFFICIENT).otherwise(0),
-            ]
-            words = [[pl.col(f"_core_{name}")] for name in self.mask_columns]
-            missing = [pl.col("_core_missing")]
+                    failure |= array(f"e{i}")
+            kept = ~failure
+            mine = [fixed_outcome, np.where(cleared, by_area[area, True], by_area[area, False])]
+            mine.append(failure * np.uint8(_INSUFFICIENT))
+            plan_words = [w.copy() for w in core_words]
+            plan_missing = core_missing.copy()
             for i in plan.own:
-                result = pl.col(f"r{i}")
-                outcome = self._outcome(i, cleared, plan.treated)
-                outcomes.append(pl.when(failure).then(0).otherwise(outcome))
-                bit = pl.lit(1 << (i % 64), _U64)
-                words[i // 64].append(
-                    pl.when(result.fill_null(True) & ~failure).then(bit).otherwise(pl.lit(0, _U64))
-                )
-                missing.append(
-                    pl.when(result.is_null() & ~failure).then(self._missing_bits(i)).otherwise(0)
-                )
-            words[plugin_bit // 64].append(
-                pl.when(failure)
-                .then(pl.lit(1 << (plugin_bit % 64), _U64))
-                .otherwise(pl.lit(0, _U64))
-            )
-            per_plan.append(pl.max_horizontal(outcomes).alias(f"_verdict{j}"))
-            per_plan.extend(
-                _bit_or(parts).alias(f"_{name}{j}")
-                for name, parts in zip(self.mask_columns, words, strict=True)
-            )
-            per_plan.append(_bit_or(missing).alias(f"_missing{j}"))
-        wide = (
-            results.with_columns(shared)
-            .with_columns(per_plan)
-            .select(
-                ROW,
-                "patient_id",
-                *(f"_verdict{j}" for j in range(len(plans))),
-                *(f"_{name}{j}" for name in self.mask_columns for j in range(len(plans))),
-                *(f"_missing{j}" for j in range(len(plans))),
-            )
-            .collect(engine=ENGINE)
+                mine.append(outcome(i, cleared, plan.treated) * kept)
+                fires = (true[i] | unknown[i]) & kept
+                plan_words[i // 64] |= fires.astype(np.uint64) << np.uint64(i % 64)
+                plan_missing |= np.where(unknown[i] & kept, missing_bits(i), np.uint64(0))
+            plan_words[plugin_bit // 64] |= failure.astype(np.uint64) << np.uint64(plugin_bit % 64)
+            verdict[:, j] = largest(mine)
+            for word, plan_word in zip(masks, plan_words, strict=True):
+                word[:, j] = plan_word
+            missing[:, j] = plan_missing
+        repeat = pl.Series(np.repeat(np.arange(count, dtype=np.uint32), k))
+        verdicts = pl.Series(verdict.reshape(count * k), dtype=pl.UInt8())
+        labels = pl.Series([_LABELS.get(o) for o in range(max(_LABELS) + 1)], dtype=pl.String())
+        return pl.DataFrame(
+            {
+                ROW: wide[ROW].gather(repeat),
+                "patient_id": wide["patient_id"].gather(repeat),
+                "technique": pl.Series([plan.id for plan in plans], dtype=pl.String()).gather(
+                    pl.Series(np.tile(np.arange(k, dtype=np.uint32), count))
+                ),
+                "verdict": labels.gather(verdicts),
+                "permitted": verdicts <= _PERMITTING,
+                **{
+                    name: pl.Series(word.reshape(count * k), dtype=_U64)
+                    for name, word in zip(self.mask_columns, masks, strict=True)
+                },
+                "missing_mask": pl.Series(missing.reshape(count * k), dtype=_U64),
+            }
         )
-        return _interleave(wide, [plan.id for plan in plans], self.mask_columns)
 
-    def _outcome(
-        self, i: int, cleared: pl.Expr | None = None, treated: frozenset[str] | None = None
-    ) -> pl.Expr:
-        """Return rule ``i``'s effective outcome, for a technique with that clearance value
-        (for a *requires clearance* rule) and treated area (for a local rule)."""
+    def _outside(self, i: int, treated: frozenset[str]) -> pl.Expr:
+        """Return whether local rule ``i``'s finding, when it fires, lies outside ``treated``.
+
+        The finding's sites are its items' (all outside the area when none lies inside), or
+        the rule's own when an item has no site; a row-wise rule's are its ``s<i>`` lists.
+        """
+        if i not in self._sited:
+            return _outside_lists(i, treated)
         rule = self.rules[i]
-        result, outcome = _rule_outcome(rule, i)
-        if rule.outcome is Outcome.REQUIRES_CLEARANCE:
-            assert cleared is not None
-            outcome = pl.when(result.fill_null(False) & cleared).then(0).otherwise(outcome)
-        if rule.local and treated is not None:
-            outside = _outside_lists(i, treated)
-            if i in self._sited:
-                # The finding's sites are its items' (all outside the area when none lies
-                # inside), or the rule's own when an item has no site; none at all: no change.
-                n = self._areas.index(treated)
-                inside, unsited = pl.col(f"a{i}_{n}"), pl.col(f"z{i}")
-                own = set(rule.site.split(", ")) if rule.site else None
-                if own is None:
-                    outside = ~unsited & ~inside
-                else:
-                    outside = pl.when(unsited).then(pl.lit(not own & treated)).otherwise(~inside)
-            outcome = (
-                pl.when(result.fill_null(False) & outside)
-                .then(pl.min_horizontal(outcome, pl.lit(_PERMITTING)))
-                .otherwise(outcome)
-            )
-        return outcome
+        n = self._areas.index(treated)
+        inside, unsited = pl.col(f"a{i}_{n}"), pl.col(f"z{i}")
+        own = set(rule.site.split(", ")) if rule.site else None
+        if own is None:
+            return ~unsited & ~inside
+        return pl.when(unsited).then(pl.lit(not own & treated)).otherwise(~inside)
 
     def _decide_one(self, results: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
         rules = self.rules
@@ -757,39 +795,6 @@ def _bit_lists_unpacked(
         lists = pa.ListArray.from_arrays(pa.array(offsets), values)
         chunks.append(pl.Series(alias, lists).cast(pl.List(kind)))
     return pl.concat(chunks).slice(0, len(decisions)).alias(alias)
-
-
-def _interleave(wide: pl.DataFrame, techniques: list[str], masks: Sequence[str]) -> pl.DataFrame:
-    """Return the per-technique columns of ``wide`` as rows: technique by technique per row.
-
-    ``wide`` has :data:`ROW`, ``patient_id`` and, for technique ``j``, ``_verdict<j>`` (an
-    outcome number), ``_<mask><j>`` per fired-mask column and ``_missing<j>``, none null.
-    """
-    import numpy as np
-
-    n, k = len(wide), len(techniques)
-
-    def rows(prefix: str) -> np.ndarray[Any, Any]:
-        columns = [wide[f"{prefix}{j}"] for j in range(k)]
-        assert all(c.null_count() == 0 for c in columns)
-        return np.column_stack([c.to_numpy() for c in columns]).reshape(n * k)
-
-    repeat = pl.Series(np.repeat(np.arange(n, dtype=np.uint32), k))
-    verdict = pl.Series(rows("_verdict"), dtype=pl.Int64())
-    labels = pl.Series([_LABELS.get(o) for o in range(max(_LABELS) + 1)], dtype=pl.String())
-    return pl.DataFrame(
-        {
-            ROW: wide[ROW].gather(repeat),
-            "patient_id": wide["patient_id"].gather(repeat),
-            "technique": pl.Series(techniques, dtype=pl.String()).gather(
-                pl.Series(np.tile(np.arange(k, dtype=np.uint32), n))
-            ),
-            "verdict": labels.gather(verdict),
-            "permitted": verdict <= _PERMITTING,
-            **{name: pl.Series(rows(f"_{name}"), dtype=_U64) for name in masks},
-            "missing_mask": pl.Series(rows("_missing"), dtype=_U64),
-        }
-    )
 
 
 def _area_key(area: frozenset[str] | None) -> tuple[int, list[str]]:
