@@ -16,7 +16,7 @@ import herniarules
 from herniarules import Engine, Patient
 from herniarules.screen import _clearances
 from herniarules.screen._facts import derive_table
-from herniarules.screen._kernel import Kernel, missing_labels
+from herniarules.screen._kernel import Kernel, _distinct_rows, missing_labels
 from herniarules.screen._table import patients_to_table
 from herniarules.testing import strategies
 
@@ -322,3 +322,24 @@ def test_distinct_records_grouped_are_the_distinct_records_joined_back(
         joined, expected = _distinct_joined(table, name, blanked)
         assert uniques == expected
         assert indexed.sort(ROW, "pos").equals(joined.sort(ROW, "pos"))
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.integers(1, 3).flatmap(
+        lambda width: st.lists(
+            st.lists(st.sampled_from([0, 1, 2**63, 2**64 - 1]), min_size=width, max_size=width),
+            max_size=30,
+        ).map(lambda rows: (width, rows))
+    )
+)
+def test_distinct_rows_by_hashing_are_numpys_unique_rows(case: tuple[int, list[list[int]]]) -> None:
+    import numpy as np
+
+    width, rows = case
+    words = np.array(rows, dtype=np.uint64).reshape(len(rows), width)
+    distinct, index = _distinct_rows(words)
+    assert distinct.dtype == np.uint64
+    assert (distinct[index] == words).all()
+    reference = np.unique(words, axis=0)
+    assert sorted(map(tuple, distinct.tolist())) == sorted(map(tuple, reference.tolist()))

@@ -23,7 +23,7 @@ The fired rules are a bitmask over :attr:`Kernel.rule_ids` (bit ``i`` is rule ``
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import polars as pl
@@ -35,6 +35,9 @@ from herniarules.rules import Rule
 from herniarules.rules._items import Some
 from herniarules.rules._polars import ENGINE, ROW, Columnar, Unsupported, item_count_columns
 from herniarules.screen._facts import FACTS_SCHEMA, SET_FACTS, facts_from_row
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["DECISION_SCHEMA", "Kernel", "ScreenError"]
 
@@ -334,12 +337,14 @@ class Kernel:
     def _decide_all(self, results: pl.LazyFrame) -> pl.DataFrame:
         """Return the decisions of every technique, sorted by row and technique id.
 
-        Each rule's result is read once as two arrays (true; unknown) and every technique's
-        verdict, fired masks and missing mask are worked out with numpy into an array of one
-        row per row and technique. The core rules are the same for every technique, and so
-        are their fired bits and missing facts: they are computed once. Only two things
-        about a core rule's outcome depend on the technique: a valid clearance (for a
-        *requires clearance* rule) and the treated area (for a local rule); their largest
+        Each rule's result is read once, as a number per row (0 false, 1 true, 2 unknown),
+        and the verdicts, fired masks and missing masks are worked out with numpy in arrays
+        of one row per patient and technique. The fired and unknown rules of a row are packed
+        into bit words once (``numpy.packbits``); a technique's fired mask is those bits of
+        its rules. Its missing mask is the facts read by its unknown rules that are not
+        recorded: the facts read are looked up once per distinct word of unknown rules. The
+        core rules' outcomes are the same for every technique but for a valid clearance (a
+        *requires clearance* rule) and the treated area (a local rule): their largest
         outcome is computed once per treated area and clearance value, and each technique
         picks its own and adds its own rules. The result is :meth:`_decide_one`'s per
         technique (:meth:`decide_per_technique`, the reference).
@@ -358,66 +363,76 @@ class Kernel:
         areas = sorted({plan.treated if local else None for plan in plans}, key=_area_key)
         evaluated = sorted({i for plan in plans for i in plan.rules})
         # Whether a local rule's finding lies outside a treated area, per rule and area.
-        outside_of = {
-            (i, treated): self._outside(i, treated)
+        outside_of = [
+            (i, treated)
             for i in evaluated
             if rules[i].local
-            for treated in {plan.treated for plan in plans if i in plan.own}
-            | (set(areas) if i in self.core else set())
+            for treated in sorted(
+                {plan.treated for plan in plans if i in plan.own}
+                | (set(areas) if i in self.core else set()),
+                key=_area_key,
+            )
             if treated is not None
-        }
+        ]
         read = sorted({n for i in evaluated for n in self._reads[i] if n not in ITEM_COLLECTIONS})
-        columns: dict[str, pl.Expr] = {}
-        for i in evaluated:
-            columns[f"v{i}"] = pl.col(f"r{i}").fill_null(False)
-            columns[f"u{i}"] = pl.col(f"r{i}").is_null()
-        for name in read:
-            columns[f"m:{name}"] = pl.col(_unrecorded(name))
+        state = [pl.col(f"r{i}").cast(pl.UInt8()).fill_null(2).alias(f"v{i}") for i in evaluated]
+        flags: dict[str, pl.Expr] = {f"m:{name}": pl.col(_unrecorded(name)) for name in read}
         for n, (i, treated) in enumerate(outside_of):
-            columns[f"o{n}"] = outside_of[i, treated].fill_null(False)
+            flags[f"o{n}"] = self._outside(i, treated).fill_null(False)
         for plan in plans:
-            columns[f"c:{plan.id}"] = pl.col(f"cleared:{plan.id}").fill_null(False)
+            flags[f"c:{plan.id}"] = pl.col(f"cleared:{plan.id}").fill_null(False)
         for i in self.row_wise:
-            columns[f"e{i}"] = pl.col(f"e{i}").fill_null(False)
+            flags[f"e{i}"] = pl.col(f"e{i}").fill_null(False)
         wide = results.select(
-            ROW, "patient_id", *(expr.alias(name) for name, expr in columns.items())
+            ROW,
+            "patient_id",
+            *state,
+            *(expr.cast(pl.UInt8()).alias(name) for name, expr in flags.items()),
         ).collect(engine=ENGINE)
-        count = len(wide)
+        count, k = len(wide), len(plans)
+        words = len(self.mask_columns)
+        # Rule i's state (0 false, 1 true, 2 unknown); rules not evaluated do not fire.
+        matrix = wide.select(f"v{i}" for i in evaluated).to_numpy()  # a column per rule
+        true = {i: matrix[:, n] == 1 for n, i in enumerate(evaluated)}
+        unknown_of = {i: matrix[:, n] == 2 for n, i in enumerate(evaluated)}
 
-        def array(name: str) -> np.ndarray[Any, Any]:
-            return wide[name].to_numpy()
+        def flag(name: str) -> np.ndarray[Any, Any]:
+            return wide[name].to_numpy().view(np.bool_)
 
-        true = {i: array(f"v{i}") for i in evaluated}
-        unknown = {i: array(f"u{i}") for i in evaluated}
-        outside = {key: array(f"o{n}") for n, key in enumerate(outside_of)}
-        one = np.uint64(1)
-        # The bit of each fact a rule reads when the fact is not recorded (an item
-        # collection's bit always: some item lacks a field the rule reads).
-        fact_bits = {
-            name: array(f"m:{name}").astype(np.uint64) << np.uint64(MISSING_FACTS.index(name))
-            for name in read
-        }
+        def packed(columns: dict[int, np.ndarray[Any, Any]], width: int) -> np.ndarray[Any, Any]:
+            """Return per row the words of ``width`` bits with bit i set where columns[i]."""
+            out = np.zeros((count, width // 8), dtype=np.uint8)
+            for byte in range(width // 8):
+                held = [(i, c) for i, c in columns.items() if i // 8 == byte]
+                if held:
+                    value = np.zeros(count, dtype=np.uint8)
+                    for i, column in held:
+                        value |= column.view(np.uint8) << np.uint8(i % 8)
+                    out[:, byte] = value
+            return out.view("<u8")
 
-        def missing_bits(i: int) -> np.ndarray[Any, Any] | np.uint64:
-            bits: Any = np.uint64(0)
-            for name in self._reads[i]:
-                if name in ITEM_COLLECTIONS:
-                    bits = bits | (one << np.uint64(MISSING_FACTS.index(name)))
-                else:
-                    bits = bits | fact_bits[name]
-            return bits
+        fired = packed({i: true[i] | unknown_of[i] for i in evaluated}, 64 * words)
+        # The unknown rules as bits in the order of ``evaluated``: one word for up to 64.
+        unknown = packed(
+            {n: unknown_of[i] for n, i in enumerate(evaluated)},
+            64 * max(1, -(-len(evaluated) // 64)),
+        )
+        outside = {key: flag(f"o{n}") for n, key in enumerate(outside_of)}
 
         def outcome(
             i: int, cleared: np.ndarray[Any, Any] | bool, treated: frozenset[str] | None
         ) -> np.ndarray[Any, Any]:
-            """Rule ``i``'s effective outcome (see :meth:`_outcome`)."""
+            """Rule ``i``'s effective outcome (as :meth:`_decide_one` has it)."""
             rule = rules[i]
             value: Any = np.uint8(int(rule.outcome))
             if rule.outcome is Outcome.REQUIRES_CLEARANCE:
                 value = np.where(cleared, np.uint8(0), value)
             if rule.local and treated is not None:
                 value = np.where(outside[i, treated], np.minimum(value, _PERMITTING), value)
-            return true[i] * np.uint8(value) + unknown[i] * np.uint8(_INSUFFICIENT)
+            result: np.ndarray[Any, Any] = true[i] * np.uint8(value) + unknown_of[i] * np.uint8(
+                _INSUFFICIENT
+            )
+            return result
 
         def largest(parts: list[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
             result = np.zeros(count, dtype=np.uint8)
@@ -425,46 +440,67 @@ class Kernel:
                 np.maximum(result, part, out=result)
             return result
 
-        words = len(self.mask_columns)
         fixed_outcome = largest([outcome(i, False, None) for i in fixed])
         by_area = {
             (treated, value): largest([outcome(i, value, treated) for i in dependent])
             for treated in areas
             for value in (False, True)
         }
-        core_words = [np.zeros(count, dtype=np.uint64) for _ in range(words)]
-        core_missing = np.zeros(count, dtype=np.uint64)
-        for i in self.core:
-            fires = true[i] | unknown[i]
-            core_words[i // 64] |= fires.astype(np.uint64) << np.uint64(i % 64)
-            core_missing |= np.where(unknown[i], missing_bits(i), np.uint64(0))
-        k = len(plans)
         verdict = np.empty((count, k), dtype=np.uint8)
-        masks = [np.empty((count, k), dtype=np.uint64) for _ in range(words)]
-        missing = np.empty((count, k), dtype=np.uint64)
-        plugin_bit = len(self.rule_ids) - 1
+        failure = np.zeros((count, k), dtype=np.bool_)
         for j, plan in enumerate(plans):
-            cleared = array(f"c:{plan.id}")
+            cleared = flag(f"c:{plan.id}")
             area = plan.treated if local else None
-            failure = np.full(count, plan.failed)
+            failure[:, j] = plan.failed
             for i in plan.own:
                 if i in self.row_wise:
-                    failure |= array(f"e{i}")
-            kept = ~failure
+                    failure[:, j] |= flag(f"e{i}")
+            kept = ~failure[:, j]
             mine = [fixed_outcome, np.where(cleared, by_area[area, True], by_area[area, False])]
-            mine.append(failure * np.uint8(_INSUFFICIENT))
-            plan_words = [w.copy() for w in core_words]
-            plan_missing = core_missing.copy()
-            for i in plan.own:
-                mine.append(outcome(i, cleared, plan.treated) * kept)
-                fires = (true[i] | unknown[i]) & kept
-                plan_words[i // 64] |= fires.astype(np.uint64) << np.uint64(i % 64)
-                plan_missing |= np.where(unknown[i] & kept, missing_bits(i), np.uint64(0))
-            plan_words[plugin_bit // 64] |= failure.astype(np.uint64) << np.uint64(plugin_bit % 64)
+            mine.append(failure[:, j] * np.uint8(_INSUFFICIENT))
+            mine.extend(outcome(i, cleared, plan.treated) * kept for i in plan.own)
             verdict[:, j] = largest(mine)
-            for word, plan_word in zip(masks, plan_words, strict=True):
-                word[:, j] = plan_word
-            missing[:, j] = plan_missing
+
+        def bits(indices: Sequence[int]) -> np.ndarray[Any, Any]:
+            """Return the words (one per mask column) with the bits of ``indices`` set."""
+            out = np.zeros(words, dtype=np.uint64)
+            for i in indices:
+                out[i // 64] |= np.uint64(1 << (i % 64))
+            return out
+
+        mine_bits = np.stack([bits(plan.rules) for plan in plans])  # (k, words)
+        core_bits = bits(self.core)
+        plugin_bit = len(self.rule_ids) - 1
+        masks = [fired[:, w, None] & mine_bits[None, :, w] for w in range(words)]
+        if failure.any():
+            rows, columns = np.nonzero(failure)
+            for w, mask in enumerate(masks):
+                mask[rows, columns] = fired[rows, w] & core_bits[w]
+            masks[plugin_bit // 64][rows, columns] |= np.uint64(1 << (plugin_bit % 64))
+        # The facts each distinct word of unknown rules reads, for each technique's rules.
+        # Per row, the facts not recorded (and the item collections, always).
+        everywhere = np.ones(count, dtype=np.bool_)
+        recorded = {
+            MISSING_FACTS.index(name): flag(f"m:{name}") if name in read else everywhere
+            for name in MISSING_FACTS
+            if name in read or name in ITEM_COLLECTIONS
+        }
+        unrecorded = packed(recorded, 64)[:, 0]
+        distinct, inverse = _distinct_rows(unknown)
+        reads = np.zeros((len(distinct), k), dtype=np.uint64)
+        core_reads = np.zeros(len(distinct), dtype=np.uint64)
+        for n, i in enumerate(evaluated):
+            read_bits = np.uint64(sum(1 << MISSING_FACTS.index(name) for name in self._reads[i]))
+            hit = (distinct[:, n // 64] >> np.uint64(n % 64)) & np.uint64(1) != 0
+            contribution = np.where(hit, read_bits, np.uint64(0))
+            if i in self.core:
+                core_reads |= contribution
+            for j, plan in enumerate(plans):
+                if i in plan.rules:
+                    reads[:, j] |= contribution
+        missing = reads[inverse] & unrecorded[:, None]
+        if failure.any():
+            missing[rows, columns] = core_reads[inverse[rows]] & unrecorded[rows]
         repeat = pl.Series(np.repeat(np.arange(count, dtype=np.uint32), k))
         verdicts = pl.Series(verdict.reshape(count * k), dtype=pl.UInt8())
         labels = pl.Series([_LABELS.get(o) for o in range(max(_LABELS) + 1)], dtype=pl.String())
@@ -478,8 +514,8 @@ class Kernel:
                 "verdict": labels.gather(verdicts),
                 "permitted": verdicts <= _PERMITTING,
                 **{
-                    name: pl.Series(word.reshape(count * k), dtype=_U64)
-                    for name, word in zip(self.mask_columns, masks, strict=True)
+                    name: pl.Series(mask.reshape(count * k), dtype=_U64)
+                    for name, mask in zip(self.mask_columns, masks, strict=True)
                 },
                 "missing_mask": pl.Series(missing.reshape(count * k), dtype=_U64),
             }
@@ -795,6 +831,24 @@ def _bit_lists_unpacked(
         lists = pa.ListArray.from_arrays(pa.array(offsets), values)
         chunks.append(pl.Series(alias, lists).cast(pl.List(kind)))
     return pl.concat(chunks).slice(0, len(decisions)).alias(alias)
+
+
+def _distinct_rows(
+    words: np.ndarray[Any, Any],
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Return the distinct rows of a matrix of words and each row's index among them.
+
+    By hashing (a join of the rows on their distinct values); ``numpy.unique(words, axis=0,
+    return_inverse=True)`` gives the same up to the order of the distinct rows.
+    """
+    import numpy as np
+
+    frame = pl.DataFrame({f"w{n}": words[:, n] for n in range(words.shape[1])})
+    distinct = frame.unique().with_row_index("_index")
+    index = frame.join(distinct, on=frame.columns, how="left", maintain_order="left")
+    rows = distinct.drop("_index").to_numpy().astype(np.uint64)
+    rows = rows.reshape(len(distinct), words.shape[1])
+    return rows, index["_index"].to_numpy()
 
 
 def _area_key(area: frozenset[str] | None) -> tuple[int, list[str]]:
