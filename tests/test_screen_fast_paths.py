@@ -343,3 +343,33 @@ def test_distinct_rows_by_hashing_are_numpys_unique_rows(case: tuple[int, list[l
     assert (distinct[index] == words).all()
     reference = np.unique(words, axis=0)
     assert sorted(map(tuple, distinct.tolist())) == sorted(map(tuple, reference.tolist()))
+
+
+_JUNK = st.sampled_from([-1, 10**9, "", "no such value", 1.5, True, None, [], {}])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(strategies.patients(with_hernia=None), min_size=1, max_size=8),
+    st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), _JUNK), max_size=6),
+    st.integers(1, 3),
+)
+def test_records_read_as_one_list_are_the_records_read_each_alone(
+    patients: list[Patient], edits: list[tuple[int, int, Any]], copies: int
+) -> None:
+    from herniarules.io import patient_to_dict
+    from herniarules.screen import _facts
+
+    for name in _facts._BLANKED:
+        records = [r for p in patients for r in patient_to_dict(p).get(name, [])] * copies
+        for at, field, junk in edits:  # some records the reader refuses
+            if records:
+                record = dict(records[at % len(records)])
+                record[sorted(record)[field % len(record)]] = junk
+                records.append(record)
+        expected = _facts._read_records_alone(name, records)
+        # Lists shorter than the reader's bound, so that several are read and some refused.
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_facts, "MAX_ITEMS_PER_LIST", 3)
+            assert _facts._read_records(name, records) == expected
+        assert _facts._read_records(name, records) == expected
