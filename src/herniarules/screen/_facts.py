@@ -25,6 +25,7 @@ reader for the exact messages. A row with any problem never reaches the facts ta
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import weakref
 from collections.abc import Mapping
 from typing import Any
@@ -350,11 +351,14 @@ def _medications(table: pl.DataFrame) -> tuple[pl.DataFrame, set[int]]:
     known = pl.any_horizontal(pl.col(f"{p}_known").fill_null(False) for p in parts)
     meant = records.filter(~refused).select(
         ROW,
-        pl.concat_list(
-            pl.when(pl.col(f"{p}_known").fill_null(False))
-            .then(pl.col(f"{p}_concepts"))
-            .otherwise(pl.lit([], _LS))
-            for p in parts
+        functools.reduce(
+            lambda union, concepts: union.list.set_union(concepts),
+            [
+                pl.when(pl.col(f"{p}_known").fill_null(False))
+                .then(pl.col(f"{p}_concepts"))
+                .otherwise(pl.lit([], _LS))
+                for p in parts
+            ],
         ).alias("concepts"),
         pl.when(known)
         .then(pl.lit(None, _S))
