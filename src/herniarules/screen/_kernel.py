@@ -750,6 +750,8 @@ def _bit_lists(
 
     positions = _check_names(decisions, keys, names)
     labels = [name for _, _, name in names]
+    kind = pl.Enum(labels)
+    codes = _enum_codes(kind)
     label_of = {key: np.zeros(65, dtype=np.uint32) for key in keys}
     for key in keys:
         for p, index in positions[key].items():
@@ -776,13 +778,26 @@ def _bit_lists(
                 slot += 1
                 left = rest != 0
                 rest, slot = rest[left], slot[left]
-        # The names as an Arrow dictionary of the labels, which the cast to the Enum maps once.
-        values = pa.DictionaryArray.from_arrays(
-            pa.array(which), pa.array(labels, pa.large_string())
-        )
+        if codes is not None:  # the names as the Enum's own codes
+            values = pa.array(which.astype(codes))
+        else:  # as an Arrow dictionary of the labels, which the cast to the Enum maps once
+            values = pa.DictionaryArray.from_arrays(
+                pa.array(which), pa.array(labels, pa.large_string())
+            )
         chunks.append(pa.LargeListArray.from_arrays(pa.array(offsets), values))
     lists = pl.Series(alias, pa.chunked_array(chunks))
-    return lists.cast(pl.List(pl.Enum(labels))).slice(0, len(decisions)).alias(alias)
+    if codes is not None:
+        lists = lists.list.eval(pl.element().cat.to(kind))
+    return lists.cast(pl.List(kind)).slice(0, len(decisions)).alias(alias)
+
+
+def _enum_codes(kind: pl.Enum) -> Any:
+    """Return the numpy type of ``kind``'s codes, or ``None`` where polars cannot make an
+    ``Enum`` from its codes (``cat.to``, polars 2)."""
+    empty = pl.Series([], dtype=kind)
+    if not hasattr(empty.cat, "to"):
+        return None
+    return empty.cat.physical().to_numpy().dtype
 
 
 def _bit_lists_unpacked(
