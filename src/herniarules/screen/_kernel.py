@@ -393,8 +393,11 @@ class Kernel:
         words = len(self.mask_columns)
         # Rule i's state (0 false, 1 true, 2 unknown); rules not evaluated do not fire.
         matrix = wide.select(f"v{i}" for i in evaluated).to_numpy()  # a column per rule
-        true = {i: matrix[:, n] == 1 for n, i in enumerate(evaluated)}
-        unknown_of = {i: matrix[:, n] == 2 for n, i in enumerate(evaluated)}
+        # Each a matrix in one piece, column by column as ``matrix`` is: its columns are
+        # read without a new array for each.
+        fires_of, true_of, unknown_by = matrix != 0, matrix == 1, matrix == 2
+        true = {i: true_of[:, n] for n, i in enumerate(evaluated)}
+        unknown_of = {i: unknown_by[:, n] for n, i in enumerate(evaluated)}
 
         def flag(name: str) -> np.ndarray[Any, Any]:
             return wide[name].to_numpy().view(np.bool_)
@@ -402,16 +405,18 @@ class Kernel:
         def packed(columns: dict[int, np.ndarray[Any, Any]], width: int) -> np.ndarray[Any, Any]:
             """Return per row the words of ``width`` bits with bit i set where columns[i]."""
             out = np.zeros((count, width // 8), dtype=np.uint8)
+            value, shifted = np.empty(count, dtype=np.uint8), np.empty(count, dtype=np.uint8)
             for byte in range(width // 8):
                 held = [(i, c) for i, c in columns.items() if i // 8 == byte]
                 if held:
-                    value = np.zeros(count, dtype=np.uint8)
+                    value.fill(0)
                     for i, column in held:
-                        value |= column.view(np.uint8) << np.uint8(i % 8)
+                        np.left_shift(column.view(np.uint8), np.uint8(i % 8), out=shifted)
+                        np.bitwise_or(value, shifted, out=value)
                     out[:, byte] = value
             return out.view("<u8")
 
-        fired = packed({i: true[i] | unknown_of[i] for i in evaluated}, 64 * words)
+        fired = packed({i: fires_of[:, n] for n, i in enumerate(evaluated)}, 64 * words)
         # The unknown rules as bits in the order of ``evaluated``: one word for up to 64.
         unknown = packed(
             {n: unknown_of[i] for n, i in enumerate(evaluated)},
@@ -506,7 +511,7 @@ class Kernel:
         labels = pl.Series([_LABELS.get(o) for o in range(max(_LABELS) + 1)], dtype=pl.String())
         return pl.DataFrame(
             {
-                ROW: wide[ROW].gather(repeat),
+                ROW: pl.Series(np.repeat(wide[ROW].to_numpy(), k), dtype=pl.UInt32()),
                 "patient_id": wide["patient_id"].gather(repeat),
                 "technique": pl.Series([plan.id for plan in plans], dtype=pl.String()).gather(
                     pl.Series(np.tile(np.arange(k, dtype=np.uint32), count))
