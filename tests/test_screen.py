@@ -45,6 +45,8 @@ def _expected(engine: Engine, patients: list[Patient], day: date) -> dict[Any, A
 def _screened(engine: Engine, patients: list[Patient], day: date) -> dict[Any, Any]:
     result = screen(patients, as_of=day, engine=engine)
     assert not result.errors
+    # The lists are added to the masks' table when asked for; the rows are the same.
+    assert result.decisions.drop("fired_rules", "missing").equals(result.decision_masks)
     words = [c for c in result.decisions.columns if c.startswith("fired_mask")]
     for row in result.decisions.iter_rows(named=True):  # the lists agree with the masks
         mask = sum(row[c] << (64 * n) for n, c in enumerate(words))

@@ -16,7 +16,7 @@ import herniarules
 from herniarules import Engine, Patient
 from herniarules.screen import _clearances
 from herniarules.screen._facts import derive_table
-from herniarules.screen._kernel import Kernel, missing_labels
+from herniarules.screen._kernel import Kernel, _distinct_rows, missing_labels
 from herniarules.screen._table import patients_to_table
 from herniarules.testing import strategies
 
@@ -322,3 +322,54 @@ def test_distinct_records_grouped_are_the_distinct_records_joined_back(
         joined, expected = _distinct_joined(table, name, blanked)
         assert uniques == expected
         assert indexed.sort(ROW, "pos").equals(joined.sort(ROW, "pos"))
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.integers(1, 3).flatmap(
+        lambda width: st.lists(
+            st.lists(st.sampled_from([0, 1, 2**63, 2**64 - 1]), min_size=width, max_size=width),
+            max_size=30,
+        ).map(lambda rows: (width, rows))
+    )
+)
+def test_distinct_rows_by_hashing_are_numpys_unique_rows(case: tuple[int, list[list[int]]]) -> None:
+    import numpy as np
+
+    width, rows = case
+    words = np.array(rows, dtype=np.uint64).reshape(len(rows), width)
+    distinct, index = _distinct_rows(words)
+    assert distinct.dtype == np.uint64
+    assert (distinct[index] == words).all()
+    reference = np.unique(words, axis=0)
+    assert sorted(map(tuple, distinct.tolist())) == sorted(map(tuple, reference.tolist()))
+
+
+_JUNK = st.sampled_from([-1, 10**9, "", "no such value", 1.5, True, None, [], {}])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(strategies.patients(with_hernia=None), min_size=1, max_size=8),
+    st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), _JUNK), max_size=6),
+    st.integers(1, 3),
+)
+def test_records_read_as_one_list_are_the_records_read_each_alone(
+    patients: list[Patient], edits: list[tuple[int, int, Any]], copies: int
+) -> None:
+    from herniarules.io import patient_to_dict
+    from herniarules.screen import _facts
+
+    for name in _facts._BLANKED:
+        records = [r for p in patients for r in patient_to_dict(p).get(name, [])] * copies
+        for at, field, junk in edits:  # some records the reader refuses
+            if records:
+                record = dict(records[at % len(records)])
+                record[sorted(record)[field % len(record)]] = junk
+                records.append(record)
+        expected = _facts._read_records_alone(name, records)
+        # Lists shorter than the reader's bound, so that several are read and some refused.
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_facts, "MAX_ITEMS_PER_LIST", 3)
+            assert _facts._read_records(name, records) == expected
+        assert _facts._read_records(name, records) == expected

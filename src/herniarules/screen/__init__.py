@@ -13,8 +13,9 @@ populations). Install the ``screen`` extra (polars, pyarrow, numpy) to use it;
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,10 +63,10 @@ _FORMATS = {
 class Screening:
     """What :func:`screen` found: decisions, refused rows and a summary."""
 
-    decisions: pl.DataFrame
+    decision_masks: pl.DataFrame
     """One row per valid patient and technique: ``patient_id``, ``technique``, ``verdict``,
     ``permitted``, ``fired_mask`` (and ``fired_mask_1``... when there are more than 64 rule
-    bits), ``missing_mask``, ``fired_rules``, ``missing``."""
+    bits) and ``missing_mask``: :attr:`decisions` without the lists."""
     errors: tuple[RowError, ...]
     """The problems of the refused rows; a refused row has no decision."""
     rule_ids: tuple[str, ...]
@@ -73,6 +74,19 @@ class Screening:
     patients: int
     """The rows read, valid or not."""
     as_of: dt.date
+    lists: Callable[[pl.DataFrame], pl.DataFrame] = attrs.field(eq=False, repr=False)
+    """Return a table of :attr:`decision_masks`' rows with ``fired_rules`` and ``missing``
+    added (:meth:`Kernel.with_lists`)."""
+
+    @functools.cached_property
+    def decisions(self) -> pl.DataFrame:
+        """Return :attr:`decision_masks` with ``fired_rules`` and ``missing``, the lists of
+        the fired rule ids and of the missing facts the masks stand for, in bit order.
+
+        The lists are built when first asked for (or written by :func:`write_decisions`),
+        then kept with the screening.
+        """
+        return self.lists(self.decision_masks)
 
     @property
     def refused(self) -> int:
@@ -82,7 +96,7 @@ class Screening:
     def counts(self) -> pl.DataFrame:
         """Return the patients per technique and verdict."""
         return (
-            self.decisions.group_by("technique", "verdict")
+            self.decision_masks.group_by("technique", "verdict")
             .len("patients")
             .sort("technique", "verdict")
         )
@@ -181,10 +195,10 @@ def screen(
     )
     decided = kernel.decide(facts, clearances)
     decided = kernel.with_failures(decided, kernel.protocol_failures(facts, decided))
-    decisions = kernel.with_lists(decided)  # by row and technique, as decide gives them
     all_errors = _renumber(read_errors, errors)
     rows = len(table) + len({e.row for e in read_errors})
-    return Screening(decisions, tuple(all_errors), kernel.rule_ids, rows, as_of)
+    # By row and technique, as decide gives them; the lists are built when asked for.
+    return Screening(decided, tuple(all_errors), kernel.rule_ids, rows, as_of, kernel.with_lists)
 
 
 def _renumber(read_errors: list[RowError], errors: list[RowError]) -> list[RowError]:

@@ -23,7 +23,7 @@ The fired rules are a bitmask over :attr:`Kernel.rule_ids` (bit ``i`` is rule ``
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import polars as pl
@@ -35,6 +35,9 @@ from herniarules.rules import Rule
 from herniarules.rules._items import Some
 from herniarules.rules._polars import ENGINE, ROW, Columnar, Unsupported, item_count_columns
 from herniarules.screen._facts import FACTS_SCHEMA, SET_FACTS, facts_from_row
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["DECISION_SCHEMA", "Kernel", "ScreenError"]
 
@@ -334,134 +337,210 @@ class Kernel:
     def _decide_all(self, results: pl.LazyFrame) -> pl.DataFrame:
         """Return the decisions of every technique, sorted by row and technique id.
 
-        The core rules are the same for every technique, and so are their fired bits and
-        missing facts; only two things about a core rule's outcome depend on the technique:
-        a valid clearance (for a *requires clearance* rule) and the treated area (for a local
-        rule). Their largest outcome is therefore computed once per treated area and
-        clearance value, and each technique picks its own, adding its own rules; the result
-        is the same as :meth:`_decide_one` per technique.
+        Each rule's result is read once, as a number per row (0 false, 1 true, 2 unknown),
+        and the verdicts, fired masks and missing masks are worked out with numpy in arrays
+        of one row per patient and technique. The fired and unknown rules of a row are packed
+        into bit words once (``numpy.packbits``); a technique's fired mask is those bits of
+        its rules. Its missing mask is the facts read by its unknown rules that are not
+        recorded: the facts read are looked up once per distinct word of unknown rules. The
+        core rules' outcomes are the same for every technique but for a valid clearance (a
+        *requires clearance* rule) and the treated area (a local rule): their largest
+        outcome is computed once per treated area and clearance value, and each technique
+        picks its own and adds its own rules. The result is :meth:`_decide_one`'s per
+        technique (:meth:`decide_per_technique`, the reference).
         """
+        import numpy as np
+
         if not self.plans:
             return pl.DataFrame(schema=DECISION_SCHEMA)
         rules = self.rules
+        plans = sorted(self.plans, key=lambda plan: plan.id)
         dependent = [
             i for i in self.core if rules[i].outcome is Outcome.REQUIRES_CLEARANCE or rules[i].local
         ]
         fixed = [i for i in self.core if i not in dependent]
         local = any(rules[i].local for i in dependent)
-        plans = sorted(self.plans, key=lambda plan: plan.id)
         areas = sorted({plan.treated if local else None for plan in plans}, key=_area_key)
-        area_of = {area: n for n, area in enumerate(areas)}
-        shared: list[pl.Expr] = [
-            pl.max_horizontal(pl.lit(0, pl.Int64()), *(self._outcome(i) for i in fixed)).alias(
-                "_fixed"
-            ),
-            _bit_or(
-                [pl.lit(0, _U64)]
-                + [
-                    pl.when(pl.col(f"r{i}").is_null()).then(self._missing_bits(i)).otherwise(0)
-                    for i in self.core
-                ]
-            ).alias("_core_missing"),
-        ]
-        for n, treated in enumerate(areas):
-            for value in (False, True):
-                shared.append(
-                    pl.max_horizontal(
-                        pl.lit(0, pl.Int64()),
-                        *(self._outcome(i, pl.lit(value), treated) for i in dependent),
-                    ).alias(f"_area{n}_{int(value)}")
-                )
-        core_words: list[list[pl.Expr]] = [[pl.lit(0, _U64)] for _ in self.mask_columns]
-        for i in self.core:
-            bit = pl.lit(1 << (i % 64), _U64)
-            core_words[i // 64].append(
-                pl.when(pl.col(f"r{i}").fill_null(True)).then(bit).otherwise(pl.lit(0, _U64))
+        evaluated = sorted({i for plan in plans for i in plan.rules})
+        # Whether a local rule's finding lies outside a treated area, per rule and area.
+        outside_of = [
+            (i, treated)
+            for i in evaluated
+            if rules[i].local
+            for treated in sorted(
+                {plan.treated for plan in plans if i in plan.own}
+                | (set(areas) if i in self.core else set()),
+                key=_area_key,
             )
-        shared.extend(
-            _bit_or(parts).alias(f"_core_{name}")
-            for name, parts in zip(self.mask_columns, core_words, strict=True)
+            if treated is not None
+        ]
+        read = sorted({n for i in evaluated for n in self._reads[i] if n not in ITEM_COLLECTIONS})
+        state = [pl.col(f"r{i}").cast(pl.UInt8()).fill_null(2).alias(f"v{i}") for i in evaluated]
+        flags: dict[str, pl.Expr] = {f"m:{name}": pl.col(_unrecorded(name)) for name in read}
+        for n, (i, treated) in enumerate(outside_of):
+            flags[f"o{n}"] = self._outside(i, treated).fill_null(False)
+        for plan in plans:
+            flags[f"c:{plan.id}"] = pl.col(f"cleared:{plan.id}").fill_null(False)
+        for i in self.row_wise:
+            flags[f"e{i}"] = pl.col(f"e{i}").fill_null(False)
+        wide = results.select(
+            ROW,
+            "patient_id",
+            *state,
+            *(expr.cast(pl.UInt8()).alias(name) for name, expr in flags.items()),
+        ).collect(engine=ENGINE)
+        count, k = len(wide), len(plans)
+        words = len(self.mask_columns)
+        # Rule i's state (0 false, 1 true, 2 unknown); rules not evaluated do not fire.
+        matrix = wide.select(f"v{i}" for i in evaluated).to_numpy()  # a column per rule
+        # Each a matrix in one piece, column by column as ``matrix`` is: its columns are
+        # read without a new array for each.
+        fires_of, true_of, unknown_by = matrix != 0, matrix == 1, matrix == 2
+        true = {i: true_of[:, n] for n, i in enumerate(evaluated)}
+        unknown_of = {i: unknown_by[:, n] for n, i in enumerate(evaluated)}
+
+        def flag(name: str) -> np.ndarray[Any, Any]:
+            return wide[name].to_numpy().view(np.bool_)
+
+        def packed(columns: dict[int, np.ndarray[Any, Any]], width: int) -> np.ndarray[Any, Any]:
+            """Return per row the words of ``width`` bits with bit i set where columns[i]."""
+            out = np.zeros((count, width // 8), dtype=np.uint8)
+            value, shifted = np.empty(count, dtype=np.uint8), np.empty(count, dtype=np.uint8)
+            for byte in range(width // 8):
+                held = [(i, c) for i, c in columns.items() if i // 8 == byte]
+                if held:
+                    value.fill(0)
+                    for i, column in held:
+                        np.left_shift(column.view(np.uint8), np.uint8(i % 8), out=shifted)
+                        np.bitwise_or(value, shifted, out=value)
+                    out[:, byte] = value
+            return out.view("<u8")
+
+        fired = packed({i: fires_of[:, n] for n, i in enumerate(evaluated)}, 64 * words)
+        # The unknown rules as bits in the order of ``evaluated``: one word for up to 64.
+        unknown = packed(
+            {n: unknown_of[i] for n, i in enumerate(evaluated)},
+            64 * max(1, -(-len(evaluated) // 64)),
         )
-        per_plan: list[pl.Expr] = []
-        plugin_bit = len(self.rule_ids) - 1
+        outside = {key: flag(f"o{n}") for n, key in enumerate(outside_of)}
+
+        def outcome(
+            i: int, cleared: np.ndarray[Any, Any] | bool, treated: frozenset[str] | None
+        ) -> np.ndarray[Any, Any]:
+            """Rule ``i``'s effective outcome (as :meth:`_decide_one` has it)."""
+            rule = rules[i]
+            value: Any = np.uint8(int(rule.outcome))
+            if rule.outcome is Outcome.REQUIRES_CLEARANCE:
+                value = np.where(cleared, np.uint8(0), value)
+            if rule.local and treated is not None:
+                value = np.where(outside[i, treated], np.minimum(value, _PERMITTING), value)
+            result: np.ndarray[Any, Any] = true[i] * np.uint8(value) + unknown_of[i] * np.uint8(
+                _INSUFFICIENT
+            )
+            return result
+
+        def largest(parts: list[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
+            result = np.zeros(count, dtype=np.uint8)
+            for part in parts:
+                np.maximum(result, part, out=result)
+            return result
+
+        fixed_outcome = largest([outcome(i, False, None) for i in fixed])
+        by_area = {
+            (treated, value): largest([outcome(i, value, treated) for i in dependent])
+            for treated in areas
+            for value in (False, True)
+        }
+        verdict = np.empty((count, k), dtype=np.uint8)
+        failure = np.zeros((count, k), dtype=np.bool_)
         for j, plan in enumerate(plans):
-            area = area_of[plan.treated if local else None]
-            cleared = pl.col(f"cleared:{plan.id}").fill_null(False)
-            failure = pl.lit(plan.failed)
+            cleared = flag(f"c:{plan.id}")
+            area = plan.treated if local else None
+            failure[:, j] = plan.failed
             for i in plan.own:
                 if i in self.row_wise:
-                    failure = failure | pl.col(f"e{i}")
-            outcomes = [
-                pl.col("_fixed"),
-                pl.when(cleared).then(pl.col(f"_area{area}_1")).otherwise(pl.col(f"_area{area}_0")),
-                pl.when(failure).then(_INSUFFICIENT).otherwise(0),
-            ]
-            words = [[pl.col(f"_core_{name}")] for name in self.mask_columns]
-            missing = [pl.col("_core_missing")]
-            for i in plan.own:
-                result = pl.col(f"r{i}")
-                outcome = self._outcome(i, cleared, plan.treated)
-                outcomes.append(pl.when(failure).then(0).otherwise(outcome))
-                bit = pl.lit(1 << (i % 64), _U64)
-                words[i // 64].append(
-                    pl.when(result.fill_null(True) & ~failure).then(bit).otherwise(pl.lit(0, _U64))
-                )
-                missing.append(
-                    pl.when(result.is_null() & ~failure).then(self._missing_bits(i)).otherwise(0)
-                )
-            words[plugin_bit // 64].append(
-                pl.when(failure)
-                .then(pl.lit(1 << (plugin_bit % 64), _U64))
-                .otherwise(pl.lit(0, _U64))
-            )
-            per_plan.append(pl.max_horizontal(outcomes).alias(f"_verdict{j}"))
-            per_plan.extend(
-                _bit_or(parts).alias(f"_{name}{j}")
-                for name, parts in zip(self.mask_columns, words, strict=True)
-            )
-            per_plan.append(_bit_or(missing).alias(f"_missing{j}"))
-        wide = (
-            results.with_columns(shared)
-            .with_columns(per_plan)
-            .select(
-                ROW,
-                "patient_id",
-                *(f"_verdict{j}" for j in range(len(plans))),
-                *(f"_{name}{j}" for name in self.mask_columns for j in range(len(plans))),
-                *(f"_missing{j}" for j in range(len(plans))),
-            )
-            .collect(engine=ENGINE)
-        )
-        return _interleave(wide, [plan.id for plan in plans], self.mask_columns)
+                    failure[:, j] |= flag(f"e{i}")
+            kept = ~failure[:, j]
+            mine = [fixed_outcome, np.where(cleared, by_area[area, True], by_area[area, False])]
+            mine.append(failure[:, j] * np.uint8(_INSUFFICIENT))
+            mine.extend(outcome(i, cleared, plan.treated) * kept for i in plan.own)
+            verdict[:, j] = largest(mine)
 
-    def _outcome(
-        self, i: int, cleared: pl.Expr | None = None, treated: frozenset[str] | None = None
-    ) -> pl.Expr:
-        """Return rule ``i``'s effective outcome, for a technique with that clearance value
-        (for a *requires clearance* rule) and treated area (for a local rule)."""
+        def bits(indices: Sequence[int]) -> np.ndarray[Any, Any]:
+            """Return the words (one per mask column) with the bits of ``indices`` set."""
+            out = np.zeros(words, dtype=np.uint64)
+            for i in indices:
+                out[i // 64] |= np.uint64(1 << (i % 64))
+            return out
+
+        mine_bits = np.stack([bits(plan.rules) for plan in plans])  # (k, words)
+        core_bits = bits(self.core)
+        plugin_bit = len(self.rule_ids) - 1
+        masks = [fired[:, w, None] & mine_bits[None, :, w] for w in range(words)]
+        if failure.any():
+            rows, columns = np.nonzero(failure)
+            for w, mask in enumerate(masks):
+                mask[rows, columns] = fired[rows, w] & core_bits[w]
+            masks[plugin_bit // 64][rows, columns] |= np.uint64(1 << (plugin_bit % 64))
+        # The facts each distinct word of unknown rules reads, for each technique's rules.
+        # Per row, the facts not recorded (and the item collections, always).
+        everywhere = np.ones(count, dtype=np.bool_)
+        recorded = {
+            MISSING_FACTS.index(name): flag(f"m:{name}") if name in read else everywhere
+            for name in MISSING_FACTS
+            if name in read or name in ITEM_COLLECTIONS
+        }
+        unrecorded = packed(recorded, 64)[:, 0]
+        distinct, inverse = _distinct_rows(unknown)
+        reads = np.zeros((len(distinct), k), dtype=np.uint64)
+        core_reads = np.zeros(len(distinct), dtype=np.uint64)
+        for n, i in enumerate(evaluated):
+            read_bits = np.uint64(sum(1 << MISSING_FACTS.index(name) for name in self._reads[i]))
+            hit = (distinct[:, n // 64] >> np.uint64(n % 64)) & np.uint64(1) != 0
+            contribution = np.where(hit, read_bits, np.uint64(0))
+            if i in self.core:
+                core_reads |= contribution
+            for j, plan in enumerate(plans):
+                if i in plan.rules:
+                    reads[:, j] |= contribution
+        missing = reads[inverse] & unrecorded[:, None]
+        if failure.any():
+            missing[rows, columns] = core_reads[inverse[rows]] & unrecorded[rows]
+        repeat = pl.Series(np.repeat(np.arange(count, dtype=np.uint32), k))
+        verdicts = pl.Series(verdict.reshape(count * k), dtype=pl.UInt8())
+        labels = pl.Series([_LABELS.get(o) for o in range(max(_LABELS) + 1)], dtype=pl.String())
+        return pl.DataFrame(
+            {
+                ROW: pl.Series(np.repeat(wide[ROW].to_numpy(), k), dtype=pl.UInt32()),
+                "patient_id": wide["patient_id"].gather(repeat),
+                "technique": pl.Series([plan.id for plan in plans], dtype=pl.String()).gather(
+                    pl.Series(np.tile(np.arange(k, dtype=np.uint32), count))
+                ),
+                "verdict": labels.gather(verdicts),
+                "permitted": verdicts <= _PERMITTING,
+                **{
+                    name: pl.Series(mask.reshape(count * k), dtype=_U64)
+                    for name, mask in zip(self.mask_columns, masks, strict=True)
+                },
+                "missing_mask": pl.Series(missing.reshape(count * k), dtype=_U64),
+            }
+        )
+
+    def _outside(self, i: int, treated: frozenset[str]) -> pl.Expr:
+        """Return whether local rule ``i``'s finding, when it fires, lies outside ``treated``.
+
+        The finding's sites are its items' (all outside the area when none lies inside), or
+        the rule's own when an item has no site; a row-wise rule's are its ``s<i>`` lists.
+        """
+        if i not in self._sited:
+            return _outside_lists(i, treated)
         rule = self.rules[i]
-        result, outcome = _rule_outcome(rule, i)
-        if rule.outcome is Outcome.REQUIRES_CLEARANCE:
-            assert cleared is not None
-            outcome = pl.when(result.fill_null(False) & cleared).then(0).otherwise(outcome)
-        if rule.local and treated is not None:
-            outside = _outside_lists(i, treated)
-            if i in self._sited:
-                # The finding's sites are its items' (all outside the area when none lies
-                # inside), or the rule's own when an item has no site; none at all: no change.
-                n = self._areas.index(treated)
-                inside, unsited = pl.col(f"a{i}_{n}"), pl.col(f"z{i}")
-                own = set(rule.site.split(", ")) if rule.site else None
-                if own is None:
-                    outside = ~unsited & ~inside
-                else:
-                    outside = pl.when(unsited).then(pl.lit(not own & treated)).otherwise(~inside)
-            outcome = (
-                pl.when(result.fill_null(False) & outside)
-                .then(pl.min_horizontal(outcome, pl.lit(_PERMITTING)))
-                .otherwise(outcome)
-            )
-        return outcome
+        n = self._areas.index(treated)
+        inside, unsited = pl.col(f"a{i}_{n}"), pl.col(f"z{i}")
+        own = set(rule.site.split(", ")) if rule.site else None
+        if own is None:
+            return ~unsited & ~inside
+        return pl.when(unsited).then(pl.lit(not own & treated)).otherwise(~inside)
 
     def _decide_one(self, results: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
         rules = self.rules
@@ -676,6 +755,8 @@ def _bit_lists(
 
     positions = _check_names(decisions, keys, names)
     labels = [name for _, _, name in names]
+    kind = pl.Enum(labels)
+    codes = _enum_codes(kind)
     label_of = {key: np.zeros(65, dtype=np.uint32) for key in keys}
     for key in keys:
         for p, index in positions[key].items():
@@ -702,13 +783,26 @@ def _bit_lists(
                 slot += 1
                 left = rest != 0
                 rest, slot = rest[left], slot[left]
-        # The names as an Arrow dictionary of the labels, which the cast to the Enum maps once.
-        values = pa.DictionaryArray.from_arrays(
-            pa.array(which), pa.array(labels, pa.large_string())
-        )
+        if codes is not None:  # the names as the Enum's own codes
+            values = pa.array(which.astype(codes))
+        else:  # as an Arrow dictionary of the labels, which the cast to the Enum maps once
+            values = pa.DictionaryArray.from_arrays(
+                pa.array(which), pa.array(labels, pa.large_string())
+            )
         chunks.append(pa.LargeListArray.from_arrays(pa.array(offsets), values))
     lists = pl.Series(alias, pa.chunked_array(chunks))
-    return lists.cast(pl.List(pl.Enum(labels))).slice(0, len(decisions)).alias(alias)
+    if codes is not None:
+        lists = lists.list.eval(pl.element().cat.to(kind))
+    return lists.cast(pl.List(kind)).slice(0, len(decisions)).alias(alias)
+
+
+def _enum_codes(kind: pl.Enum) -> Any:
+    """Return the numpy type of ``kind``'s codes, or ``None`` where polars cannot make an
+    ``Enum`` from its codes (``cat.to``, polars 2)."""
+    empty = pl.Series([], dtype=kind)
+    if not hasattr(empty.cat, "to"):
+        return None
+    return empty.cat.physical().to_numpy().dtype
 
 
 def _bit_lists_unpacked(
@@ -759,37 +853,22 @@ def _bit_lists_unpacked(
     return pl.concat(chunks).slice(0, len(decisions)).alias(alias)
 
 
-def _interleave(wide: pl.DataFrame, techniques: list[str], masks: Sequence[str]) -> pl.DataFrame:
-    """Return the per-technique columns of ``wide`` as rows: technique by technique per row.
+def _distinct_rows(
+    words: np.ndarray[Any, Any],
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Return the distinct rows of a matrix of words and each row's index among them.
 
-    ``wide`` has :data:`ROW`, ``patient_id`` and, for technique ``j``, ``_verdict<j>`` (an
-    outcome number), ``_<mask><j>`` per fired-mask column and ``_missing<j>``, none null.
+    By hashing (a join of the rows on their distinct values); ``numpy.unique(words, axis=0,
+    return_inverse=True)`` gives the same up to the order of the distinct rows.
     """
     import numpy as np
 
-    n, k = len(wide), len(techniques)
-
-    def rows(prefix: str) -> np.ndarray[Any, Any]:
-        columns = [wide[f"{prefix}{j}"] for j in range(k)]
-        assert all(c.null_count() == 0 for c in columns)
-        return np.column_stack([c.to_numpy() for c in columns]).reshape(n * k)
-
-    repeat = pl.Series(np.repeat(np.arange(n, dtype=np.uint32), k))
-    verdict = pl.Series(rows("_verdict"), dtype=pl.Int64())
-    labels = pl.Series([_LABELS.get(o) for o in range(max(_LABELS) + 1)], dtype=pl.String())
-    return pl.DataFrame(
-        {
-            ROW: wide[ROW].gather(repeat),
-            "patient_id": wide["patient_id"].gather(repeat),
-            "technique": pl.Series(techniques, dtype=pl.String()).gather(
-                pl.Series(np.tile(np.arange(k, dtype=np.uint32), n))
-            ),
-            "verdict": labels.gather(verdict),
-            "permitted": verdict <= _PERMITTING,
-            **{name: pl.Series(rows(f"_{name}"), dtype=_U64) for name in masks},
-            "missing_mask": pl.Series(rows("_missing"), dtype=_U64),
-        }
-    )
+    frame = pl.DataFrame({f"w{n}": words[:, n] for n in range(words.shape[1])})
+    distinct = frame.unique().with_row_index("_index")
+    index = frame.join(distinct, on=frame.columns, how="left", maintain_order="left")
+    rows = distinct.drop("_index").to_numpy().astype(np.uint64)
+    rows = rows.reshape(len(distinct), words.shape[1])
+    return rows, index["_index"].to_numpy()
 
 
 def _area_key(area: frozenset[str] | None) -> tuple[int, list[str]]:
