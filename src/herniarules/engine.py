@@ -57,7 +57,7 @@ from herniarules.outcomes import (
     refused_code,
 )
 from herniarules.rules import CompiledRules, Custom, Rule
-from herniarules.rules._render import finding_texts
+from herniarules.rules._render import finding_parts
 from herniarules.safety import DEFAULT_POLICY, Policy, core_rules
 from herniarules.technique import ProtocolFacts, Technique
 from herniarules.terminology import DEFAULT_TERMINOLOGY, Terminology, ValueSet
@@ -1214,7 +1214,7 @@ def _make_finding(rule: Rule, result: bool | None, names: tuple[str, ...], facts
     """Build the finding of ``rule`` whose predicate gave ``result`` for ``facts``."""
     # The predicate picks the evidence: the values of the facts it reads, and of an item
     # collection it quantifies over, the items that made the result.
-    evidence, explanation = finding_texts(rule.when, facts)
+    evidence, explanation = finding_parts(rule.when, facts, names)
     if result is None:
         what = ", ".join(rule.when.missing(facts)) or N_("a value it needs")
         outcome = Outcome.INSUFFICIENT_DATA

@@ -150,6 +150,67 @@ class Finding:
         return Outcome.ALLOWED
 
 
+class Pending(tuple[Any, ...]):
+    """A finding's explanation not rendered yet: ``(render, *args)``, whose text is
+    ``render(*args)``.
+
+    The engine builds a finding's evidence when the finding is made and leaves its explanation
+    for the first read of :attr:`Finding.explanation`, which renders it and keeps the text in
+    its place. ``render`` must be deterministic and ``args`` immutable, holding nothing of the
+    patient beyond what the finding's evidence quotes (the rule's predicate and the values it
+    read), so that the text does not depend on when it is read.
+    """
+
+    __slots__ = ()
+
+    def text(self) -> str:
+        """Return the rendered text."""
+        text: str = self[0](*self[1:])
+        return text
+
+
+class _Explanation:
+    """The descriptor of :attr:`Finding.explanation`: the text in the field's slot, rendered
+    on first read when the engine left a :class:`Pending` there."""
+
+    __slots__ = ("_slot",)
+
+    def __init__(self, slot: Any) -> None:
+        self._slot = slot
+
+    def __get__(self, finding: object, owner: type | None = None) -> Any:
+        if finding is None:
+            return self
+        value = self._slot.__get__(finding, owner)
+        if type(value) is Pending:
+            value = value.text()
+            self._slot.__set__(finding, value)  # the same text whoever reads it first
+        return value
+
+    def __set__(self, finding: object, value: object) -> None:
+        self._slot.__set__(finding, value)
+
+    def __delete__(self, finding: object) -> None:
+        self._slot.__delete__(finding)
+
+
+# Every read of the field goes through the descriptor (attrs' __eq__, __hash__, __repr__ and
+# __getstate__, cattrs, attrs.evolve), so no reader sees a Pending; a frozen Finding still
+# refuses assignment in its __setattr__, before the descriptor is reached.
+Finding.explanation = _Explanation(Finding.__dict__["explanation"])
+
+
+def raw_explanation(finding: Finding) -> str | Pending:
+    """Return what the slot of ``finding.explanation`` holds: its text, or a :class:`Pending`
+    not rendered yet (for copying a finding without rendering it)."""
+    value: str | Pending = _EXPLANATION_SLOT.__get__(finding, Finding)
+    return value
+
+
+_EXPLANATION_SLOT: Any = Finding.__dict__["explanation"]._slot
+_set_explanation = _EXPLANATION_SLOT.__set__
+
+
 @attrs.frozen
 class ProtocolStep:
     """One step of a session: what to do, how often, how long, how hard."""
@@ -579,7 +640,7 @@ def _cleared(finding: Finding, physician: str) -> Finding:
         finding.message,
         finding.source,
         finding.evidence,
-        finding.explanation,
+        raw_explanation(finding),
         finding.site,
         physician,
         Outcome.ALLOWED,
@@ -592,7 +653,7 @@ def _found(
     message: str,
     source: str,
     evidence: Mapping[str, Any],
-    explanation: str,
+    explanation: str | Pending,
     site: str | None,
     cleared_by: str | None = None,
     effective_outcome: Outcome | None = None,
@@ -604,6 +665,7 @@ def _found(
     and frozen again (the constructor would return it unchanged). The result is equal to, and
     indistinguishable from, the one the constructor builds. ``cleared_by`` and
     ``effective_outcome`` are for :func:`_cleared`: a finding cleared by that physician.
+    ``explanation`` may be a :class:`Pending`, rendered on the first read of the field.
     """
     finding: Any = _new(_OpenFinding)
     finding.rule_id = rule_id
@@ -611,7 +673,7 @@ def _found(
     finding.message = message
     finding.source = source
     finding.evidence = evidence
-    finding.explanation = explanation
+    _set_explanation(finding, explanation)  # the slot itself: the descriptor adds a call
     finding.site = site
     finding.cleared_by = cleared_by
     finding.effective_outcome = outcome if effective_outcome is None else effective_outcome
