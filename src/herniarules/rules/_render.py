@@ -242,10 +242,10 @@ def finding_parts(
     rendered here. The text is the one :func:`finding_texts` gives, which stays the reference.
     """
     if type(node) is Some:
-        found = _interpret.item_values(node, facts)
-        if found is not None:
-            items, values = found
-            result = _interpret.any3(values)
+        items = getattr(facts, node.kind.collection)
+        if items is not None:  # as _interpret.item_values and any3 give them, in line
+            values = list(map(_interpret.item_function(node.predicate), items))
+            result = True if True in values else None if None in values else False
             if result is not False:  # as finding_texts takes them: the deciding items
                 chosen = tuple([items[i] for i, value in enumerate(values) if value is result])
                 evidence = FrozenDict(
