@@ -258,7 +258,14 @@ def finding_parts(
         if len(names) == 1:
             (name,) = names
             value = getattr(facts, name)
-            return facts.evidence(names), Pending((_render_one, node, name, value))
+            quoted: Mapping[str, Any]
+            if isinstance(value, frozenset):  # as Facts.evidence(names) gives it
+                quoted = FrozenDict({name: tuple(sorted(value))})
+            elif type(value) is tuple:
+                quoted = facts.evidence(names)
+            else:
+                quoted = FrozenDict({name: value})
+            return quoted, Pending((_render_one, node, name, value))
         read = tuple(map(getattr, repeat(facts), names))
         return facts.evidence(names), Pending((_render_read, node, names, read))
     return finding_texts(node, facts)
