@@ -1092,7 +1092,9 @@ class Engine:
             slots: Sequence[_Slot] = self._sorted_slots
         else:
             slots = [self._slot(t) for t in techniques]
-        facts = self.facts(patient, as_of)
+        if not isinstance(patient, Patient):  # as self.facts checks, in line
+            raise TypeError(f"expected a herniarules.Patient, got {type(patient).__name__}")
+        facts = derive_facts(patient, as_of or date.today(), self.terminology)
         ranked: list[tuple[int, Outcome, str]] = []
         # The input hash and decision ids are derived from this on first use, not here.
         audit = [patient, facts.as_of, self._provenance, None]
@@ -1110,7 +1112,7 @@ class Engine:
             decisions,
             self._plugin_infos,
             self._fingerprint,
-            tuple([key[2] for key in ranked]),
+            tuple(map(_TECHNIQUE_OF_KEY, ranked)),
             tuple(sorted({c.technique for c in clearances if c.technique not in self._slots}))
             if clearances
             else (),
@@ -1184,6 +1186,9 @@ class Engine:
         assert isinstance(plan, CoursePlan)
         return plan.with_break_of_at_least(break_days)
 
+
+#: The technique id of a ranking key ``(matches, outcome, technique id)``.
+_TECHNIQUE_OF_KEY = operator.itemgetter(2)
 
 #: Longer than any course and its break: a start later than the last day minus this is refused.
 _LATEST_COURSE_END = timedelta(days=2 * 366)
