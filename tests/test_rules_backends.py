@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from herniarules import Custom, Engine, Outcome, Rule, RuleError, derive_facts, dumps
 from herniarules.facts import ConditionFact, Facts
 from herniarules.frozen import FrozenDict
-from herniarules.outcomes import Decision, Finding, Pending, _found, raw_explanation
+from herniarules.outcomes import _ATTRS_EQ, Decision, Finding, Pending, _found, raw_explanation
 from herniarules.rules import (
     Always,
     CompiledRules,
@@ -519,6 +519,58 @@ def test_a_pending_explanation_is_rendered_once_and_the_finding_is_unchanged(
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         finding.explanation = "changed"  # type: ignore[misc]
     assert raw_explanation(finding) is explanation and finding.explanation == text
+
+
+_TEXTS = st.sampled_from(["pain score 8 ≥ 7", "pain score 9 ≥ 7", ""])
+
+
+@st.composite
+def _findings(draw: st.DrawFn) -> Finding:
+    text = draw(_TEXTS)
+    explanation = Pending((str, text)) if draw(st.booleans()) else text
+    return _found(
+        draw(st.sampled_from(["core.a", "core.b"])),
+        draw(st.sampled_from([Outcome.DEFER, Outcome.REQUIRES_CLEARANCE])),
+        draw(st.sampled_from(["Wait.", "Ask."])),
+        "test suite",
+        FrozenDict(pain_score=draw(st.sampled_from([8, 9]))),
+        explanation,
+        draw(st.sampled_from([None, "legs"])),
+        draw(st.sampled_from([None, "Dr A"])),
+        None,
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(pair=st.tuples(_findings(), _findings()))
+def test_finding_equality_is_attrs_equality_read_through_the_slot(
+    pair: tuple[Finding, Finding],
+) -> None:
+    # Finding.__eq__ reads the explanation's slot directly and renders only a Pending; attrs'
+    # own __eq__ (the reference) reads every field through the descriptor. Each is asked about
+    # copies in the same state, pending or rendered.
+    def copies() -> tuple[Finding, Finding]:
+        return tuple(  # type: ignore[return-value]
+            _found(
+                f.rule_id,
+                f.outcome,
+                f.message,
+                f.source,
+                f.evidence,
+                raw_explanation(f),
+                f.site,
+                f.cleared_by,
+                f.effective_outcome,
+            )
+            for f in pair
+        )
+
+    a, b = copies()
+    expected = _ATTRS_EQ(*copies())
+    assert (a == b) is expected
+    assert (a != b) is (not expected)
+    assert (a == b) is expected  # now rendered, the same answer
+    assert a.__eq__(object()) is NotImplemented
 
 
 @pytest.mark.parametrize("result", [True, None])

@@ -12,6 +12,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import repeat
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from herniarules.facts import FACT_LABELS, ITEM_COLLECTIONS, ConditionFact, Facts, HerniaFact
@@ -293,28 +294,14 @@ def _listed_all(node: Some, items: Sequence[Any], result: Tri) -> str:
     return _listed(node, items, range(len(items)), result)
 
 
-class _ReadFacts:
-    """The values of the facts a predicate reads, read by name as the renderer reads facts."""
-
-    __slots__ = ("_names", "_values")
-
-    def __init__(self, names: tuple[str, ...], values: tuple[Any, ...]) -> None:
-        self._names = names
-        self._values = values
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._values[self._names.index(name)]
-        except ValueError:
-            raise AttributeError(name) from None
-
-
 def _render_read(node: Expr, names: tuple[str, ...], values: tuple[Any, ...]) -> str:
-    return render(node, _ReadFacts(names, values))
+    # The renderer reads facts by attribute: a namespace of the values read, made for this
+    # rendering only (what the Pending keeps is the immutable names and values).
+    return render(node, SimpleNamespace(**dict(zip(names, values, strict=True))))
 
 
 def _render_one(node: Expr, name: str, value: object) -> str:
-    return render(node, _ReadFacts((name,), (value,)))
+    return render(node, SimpleNamespace(**{name: value}))
 
 
 @RENDER.register(Every)
