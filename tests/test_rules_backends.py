@@ -70,6 +70,9 @@ def _concrete(base: type) -> set[type]:
 
 
 _ABSTRACT = {_Group, _ItemGroup, _Quantifier}
+# attrs builds a slotted class anew and drops the one the class statement made; until the
+# garbage collector frees it, that one is still among its base's subclasses.
+gc.collect()
 EXPR_NODES = _concrete(Expr)
 ITEM_NODES = _concrete(ItemExpr)
 QUANTIFIERS = {Some, Every, CountCompare}
