@@ -9,6 +9,7 @@ their budgets; with every cache forced off the results are the same text.
 
 from __future__ import annotations
 
+import enum
 import gc
 import json
 import random
@@ -115,6 +116,21 @@ def test_estimate_counts_every_string_and_container_it_reaches() -> None:
     text = "y" * 1000
     assert estimate((text, text)) >= 2000
     assert estimate((text,), shared={id(text)}) < 1000
+
+
+def test_estimate_counts_enum_members_and_classes_nothing_every_time() -> None:
+    # An enum member is one per process; so is a class. The estimate remembers an enum class
+    # once met, and must give what the first look gave, alone or inside a finding.
+    class Level(enum.Enum):
+        LOW = "low" * 100
+
+    finding = Finding("x.enum", Outcome.DEFER, "Wait.", "test suite", FrozenDict(level="low"))
+    first = [estimate(Level.LOW), estimate(Outcome.DEFER), estimate(finding), estimate(Level)]
+    again = [estimate(Level.LOW), estimate(Outcome.DEFER), estimate(finding), estimate(Level)]
+    assert first == again
+    assert first[:2] == [0, 0] and first[3] == 0
+    texts = sum(sys.getsizeof(t) for t in ("x.enum", "Wait.", "test suite", "level", "low"))
+    assert first[2] >= texts + sys.getsizeof(finding)
 
 
 def test_a_bounded_cache_never_holds_more_than_its_budget_and_drops_the_oldest() -> None:

@@ -5,8 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import herniarules
+from herniarules.bounded import caches
+from herniarules.outcomes import raw_explanation
+from herniarules.rules._render import render
+from herniarules.testing import patients
 
 AS_OF = date(2026, 11, 27)
 
@@ -66,3 +72,32 @@ def test_every_verdict_is_the_strictest_effective_finding() -> None:
             assert decision.permitted == (decision.outcome <= herniarules.Outcome(1))
             checked += 1
     assert checked >= 8 * 11
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(generated=st.lists(patients(with_hernia=None), min_size=1, max_size=6))
+def test_findings_explain_what_the_renderer_renders_and_are_kept_rendered(
+    generated: list[herniarules.Patient],
+) -> None:
+    # The engine renders a finding's explanation on its first read; read or not, it is the
+    # text the renderer gives for the rule and the patient's facts, and a finding the
+    # findings cache keeps has its text in place (its estimate read it), not what renders it.
+    engine = herniarules.Engine(entry_points=True)
+    rules = {rule.id: rule for rule in engine.rules}
+    for patient in [*generated, *generated]:  # the second time, findings are reused
+        facts = engine.facts(patient, AS_OF)
+        for decision in engine.assess(patient, as_of=AS_OF).decisions:
+            for finding in decision.findings:
+                rule = rules.get(finding.rule_id)
+                if rule is not None:
+                    assert finding.explanation == render(rule.when, facts)
+    kept = [
+        value
+        for cache in caches()
+        if cache.name == "findings"
+        for value in list(cache._data.values())
+        if isinstance(value, herniarules.Finding)
+    ]
+    assert kept  # the second time round, the findings of the first were kept
+    for finding in kept:
+        assert type(raw_explanation(finding)) is str

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import linecache
+import pickle
 import sys
 import traceback
 from collections.abc import Iterator
@@ -21,9 +22,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from herniarules import Custom, Engine, Outcome, Rule, RuleError, derive_facts
+from herniarules import Custom, Engine, Outcome, Rule, RuleError, derive_facts, dumps
 from herniarules.facts import ConditionFact, Facts
 from herniarules.frozen import FrozenDict
+from herniarules.outcomes import _ATTRS_EQ, Decision, Finding, Pending, _found, raw_explanation
 from herniarules.rules import (
     Always,
     CompiledRules,
@@ -39,7 +41,7 @@ from herniarules.rules import (
 )
 from herniarules.rules._core import _Group
 from herniarules.rules._items import Count, CountCompare, Every, Some, _ItemGroup, _Quantifier
-from herniarules.rules._render import finding_texts, render
+from herniarules.rules._render import finding_parts, finding_texts, render
 from herniarules.rules._visit import Dispatch
 from herniarules.safety import DEFAULT_POLICY, core_rules
 from herniarules.testing import patients
@@ -68,6 +70,9 @@ def _concrete(base: type) -> set[type]:
 
 
 _ABSTRACT = {_Group, _ItemGroup, _Quantifier}
+# attrs builds a slotted class anew and drops the one the class statement made; until the
+# garbage collector frees it, that one is still among its base's subclasses.
+gc.collect()
 EXPR_NODES = _concrete(Expr)
 ITEM_NODES = _concrete(ItemExpr)
 QUANTIFIERS = {Some, Every, CountCompare}
@@ -450,6 +455,125 @@ def test_finding_texts_give_the_interpreters_evidence_and_explanation(
         assert type(evidence) is FrozenDict
         assert dict(evidence) == dict(_interpret.evidence(when, facts))
         assert explanation == render(when, facts)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(when=expressions, patients_facts=st.lists(generated_facts(), min_size=1, max_size=4))
+def test_finding_parts_render_later_the_text_finding_texts_renders_now(
+    when: Expr, patients_facts: list[Facts]
+) -> None:
+    # The engine leaves a finding's explanation to its first read; what it keeps for that
+    # must render the text finding_texts (the reference) renders at once, from the rule and
+    # the values it read alone, and the evidence must be the same.
+    names = _reads.reads(when)
+    for facts in patients_facts:
+        evidence, explanation = finding_parts(when, facts, names)
+        eager_evidence, eager_explanation = finding_texts(when, facts)
+        assert type(evidence) is FrozenDict
+        assert dict(evidence) == dict(eager_evidence)
+        if isinstance(explanation, Pending):
+            assert _holds_only(explanation, when, evidence, facts)
+            explanation = explanation.text()
+        assert type(explanation) is str
+        assert explanation == eager_explanation
+
+
+def _holds_only(pending: Pending, when: Expr, evidence: Any, facts: Facts) -> bool:
+    """Whether ``pending`` holds the predicate and values the evidence quotes, nothing else."""
+    render_function, node, *rest = pending
+    if node is not when or not callable(render_function):
+        return False
+    if type(when) is Some:  # the items that decided it, each of them quoted
+        items, result = rest
+        quoted = evidence[when.kind.collection]
+        return result in (True, None) and [item.evidence() for item in items] == list(quoted)
+    names, values = ((rest[0],), (rest[1],)) if isinstance(rest[0], str) else rest
+    return tuple(names) == _reads.reads(when) and all(
+        value is getattr(facts, name) for name, value in zip(names, values, strict=True)
+    )
+
+
+def test_a_pending_explanation_is_rendered_once_and_the_finding_is_unchanged(
+    facts: Facts,
+) -> None:
+    # A finding whose explanation is pending is the finding the constructor builds with the
+    # text: equal, with the same hash, repr, pickle and JSON; it stays frozen.
+    facts = attrs.evolve(facts, concepts=frozenset({"anticoagulant-therapy", "pregnancy"}))
+    when = F.concepts.contains("anticoagulant-therapy")
+    evidence, explanation = finding_parts(when, facts, _reads.reads(when))
+    assert isinstance(explanation, Pending)
+    text = render(when, facts)
+
+    def lazy() -> Finding:
+        return _found("probe.rule", Outcome.DEFER, "m", "s", evidence, explanation, None)
+
+    eager = Finding("probe.rule", Outcome.DEFER, "m", "s", evidence, text)
+    first = lazy()
+    assert raw_explanation(first) is explanation
+    assert hash(first) == hash(eager)
+    assert raw_explanation(first) == text  # hashing read the text, and kept it
+    assert lazy() == eager and repr(lazy()) == repr(eager)
+    assert pickle.loads(pickle.dumps(lazy())) == eager
+    assert raw_explanation(pickle.loads(pickle.dumps(lazy()))) == text
+    assert attrs.evolve(lazy(), message="n") == attrs.evolve(eager, message="n")
+    decided = Decision("probe", "P", (lazy(),))
+    assert dumps(decided) == dumps(Decision("probe", "P", (eager,)))
+    finding = lazy()
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        finding.explanation = "changed"  # type: ignore[misc]
+    assert raw_explanation(finding) is explanation and finding.explanation == text
+
+
+_TEXTS = st.sampled_from(["pain score 8 ≥ 7", "pain score 9 ≥ 7", ""])
+
+
+@st.composite
+def _findings(draw: st.DrawFn) -> Finding:
+    text = draw(_TEXTS)
+    explanation = Pending((str, text)) if draw(st.booleans()) else text
+    return _found(
+        draw(st.sampled_from(["core.a", "core.b"])),
+        draw(st.sampled_from([Outcome.DEFER, Outcome.REQUIRES_CLEARANCE])),
+        draw(st.sampled_from(["Wait.", "Ask."])),
+        "test suite",
+        FrozenDict(pain_score=draw(st.sampled_from([8, 9]))),
+        explanation,
+        draw(st.sampled_from([None, "legs"])),
+        draw(st.sampled_from([None, "Dr A"])),
+        None,
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(pair=st.tuples(_findings(), _findings()))
+def test_finding_equality_is_attrs_equality_read_through_the_slot(
+    pair: tuple[Finding, Finding],
+) -> None:
+    # Finding.__eq__ reads the explanation's slot directly and renders only a Pending; attrs'
+    # own __eq__ (the reference) reads every field through the descriptor. Each is asked about
+    # copies in the same state, pending or rendered.
+    def copies() -> tuple[Finding, Finding]:
+        return tuple(  # type: ignore[return-value]
+            _found(
+                f.rule_id,
+                f.outcome,
+                f.message,
+                f.source,
+                f.evidence,
+                raw_explanation(f),
+                f.site,
+                f.cleared_by,
+                f.effective_outcome,
+            )
+            for f in pair
+        )
+
+    a, b = copies()
+    expected = _ATTRS_EQ(*copies())
+    assert (a == b) is expected
+    assert (a != b) is (not expected)
+    assert (a == b) is expected  # now rendered, the same answer
+    assert a.__eq__(object()) is NotImplemented
 
 
 @pytest.mark.parametrize("result", [True, None])

@@ -63,7 +63,8 @@ _FREE: frozenset[type] = frozenset({type(None), bool})
 #: Values whose size ``sys.getsizeof`` gives in full.
 _LEAVES: frozenset[type] = frozenset({str, int, float, type(None), bool})
 _SEQUENCES: frozenset[type] = frozenset({tuple, list, frozenset, set})
-#: The field getter of each attrs class met, by class (code, not data: one per class).
+#: The field getter of each attrs class met, by class, and :func:`_enum_member` for each enum
+#: class met (code, not data: one per class).
 _FIELDS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
 
 
@@ -86,14 +87,23 @@ def estimate(value: object, shared: Container[int] = ()) -> int:
         return _getsizeof(value) + _items(value, shared)  # type: ignore[arg-type]
     if isinstance(value, dict):
         return _getsizeof(value) + _items(value, shared) + _items(value.values(), shared)
+    getter = _FIELDS.get(kind)  # an attrs class or an enum met before: no hasattr
+    if getter is not None:
+        return 0 if getter is _enum_member else _getsizeof(value) + _items(getter(value), shared)
     if hasattr(kind, "__attrs_attrs__"):
-        getter = _FIELDS.get(kind)
-        if getter is None:
-            getter = _FIELDS[kind] = _field_getter(kind)
+        getter = _FIELDS[kind] = _field_getter(kind)
         return _getsizeof(value) + _items(getter(value), shared)
-    if isinstance(value, type) or (hasattr(kind, "__members__") and hasattr(value, "_value_")):
-        return 0  # a class or an enum member: one per process
+    if isinstance(value, type):
+        return 0  # a class: one per process
+    if hasattr(kind, "__members__") and hasattr(value, "_value_"):
+        _FIELDS[kind] = _enum_member
+        return 0  # an enum member: one per process
     return _getsizeof(value)
+
+
+def _enum_member(value: object) -> tuple[Any, ...]:
+    """The entry of an enum class in ``_FIELDS``: its members count nothing."""
+    return ()
 
 
 def _items(items: Collection[Any], shared: Container[int]) -> int:

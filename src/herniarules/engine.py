@@ -57,7 +57,7 @@ from herniarules.outcomes import (
     refused_code,
 )
 from herniarules.rules import CompiledRules, Custom, Rule
-from herniarules.rules._render import finding_texts
+from herniarules.rules._render import finding_parts
 from herniarules.safety import DEFAULT_POLICY, Policy, core_rules
 from herniarules.technique import ProtocolFacts, Technique
 from herniarules.terminology import DEFAULT_TERMINOLOGY, Terminology, ValueSet
@@ -1092,7 +1092,9 @@ class Engine:
             slots: Sequence[_Slot] = self._sorted_slots
         else:
             slots = [self._slot(t) for t in techniques]
-        facts = self.facts(patient, as_of)
+        if not isinstance(patient, Patient):  # as self.facts checks, in line
+            raise TypeError(f"expected a herniarules.Patient, got {type(patient).__name__}")
+        facts = derive_facts(patient, as_of or date.today(), self.terminology)
         ranked: list[tuple[int, Outcome, str]] = []
         # The input hash and decision ids are derived from this on first use, not here.
         audit = [patient, facts.as_of, self._provenance, None]
@@ -1110,7 +1112,7 @@ class Engine:
             decisions,
             self._plugin_infos,
             self._fingerprint,
-            tuple([key[2] for key in ranked]),
+            tuple(map(_TECHNIQUE_OF_KEY, ranked)),
             tuple(sorted({c.technique for c in clearances if c.technique not in self._slots}))
             if clearances
             else (),
@@ -1185,6 +1187,9 @@ class Engine:
         return plan.with_break_of_at_least(break_days)
 
 
+#: The technique id of a ranking key ``(matches, outcome, technique id)``.
+_TECHNIQUE_OF_KEY = operator.itemgetter(2)
+
 #: Longer than any course and its break: a start later than the last day minus this is refused.
 _LATEST_COURSE_END = timedelta(days=2 * 366)
 
@@ -1214,7 +1219,7 @@ def _make_finding(rule: Rule, result: bool | None, names: tuple[str, ...], facts
     """Build the finding of ``rule`` whose predicate gave ``result`` for ``facts``."""
     # The predicate picks the evidence: the values of the facts it reads, and of an item
     # collection it quantifies over, the items that made the result.
-    evidence, explanation = finding_texts(rule.when, facts)
+    evidence, explanation = finding_parts(rule.when, facts, names)
     if result is None:
         what = ", ".join(rule.when.missing(facts)) or N_("a value it needs")
         outcome = Outcome.INSUFFICIENT_DATA

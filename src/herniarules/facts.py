@@ -447,7 +447,8 @@ def derive_facts(
         if code is not None:
             system = condition.system
             normalized, display, found = terminology.resolve(code, system)
-            shown = dotted(normalized)
+            # dotted(normalized), in line: this runs for every coded condition
+            shown = normalized if len(normalized) <= 3 else f"{normalized[:3]}.{normalized[3:]}"
             for klass in found:
                 concept = klass.concept
                 tier = klass.tier

@@ -8,12 +8,13 @@ clearance* finding and nothing else.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
 import attrs
 
+from herniarules._codegen import define
 from herniarules._slots import twin
 from herniarules.frozen import FrozenDict
 
@@ -148,6 +149,107 @@ class Finding:
         if self.cleared_by is None or self.outcome is not Outcome.REQUIRES_CLEARANCE:
             return self.outcome
         return Outcome.ALLOWED
+
+
+class Pending(tuple[Any, ...]):
+    """A finding's explanation not rendered yet: ``(render, *args)``, whose text is
+    ``render(*args)``.
+
+    The engine builds a finding's evidence when the finding is made and leaves its explanation
+    for the first read of :attr:`Finding.explanation`, which renders it and keeps the text in
+    its place. ``render`` must be deterministic and ``args`` immutable, holding nothing of the
+    patient beyond what the finding's evidence quotes (the rule's predicate and the values it
+    read), so that the text does not depend on when it is read.
+    """
+
+    __slots__ = ()
+
+    def text(self) -> str:
+        """Return the rendered text."""
+        text: str = self[0](*self[1:])
+        return text
+
+
+class _Explanation:
+    """The descriptor of :attr:`Finding.explanation`: the text in the field's slot, rendered
+    on first read when the engine left a :class:`Pending` there."""
+
+    __slots__ = ("_delete", "_get", "_set")
+
+    def __init__(self, slot: Any) -> None:
+        # The slot's own methods, bound once: each read is then one call into C. Read on the
+        # class, the slot gives itself, as it did before the descriptor replaced it.
+        self._get = slot.__get__
+        self._set = slot.__set__
+        self._delete = slot.__delete__
+
+    def __get__(self, finding: object, owner: type | None = None) -> Any:
+        value = self._get(finding, owner)
+        if type(value) is not Pending:
+            return value
+        text = value.text()
+        self._set(finding, text)  # the same text whoever reads it first
+        return text
+
+    def __set__(self, finding: object, value: object) -> None:
+        self._set(finding, value)
+
+    def __delete__(self, finding: object) -> None:
+        self._delete(finding)
+
+
+# Every read of the field goes through the descriptor (attrs' __hash__, __repr__ and
+# __getstate__, cattrs, attrs.evolve; __eq__ below reads the slot and calls the descriptor
+# for a Pending), so no reader sees a Pending; a frozen Finding still
+# refuses assignment in its __setattr__, before the descriptor is reached.
+setattr(Finding, "explanation", _Explanation(Finding.__dict__["explanation"]))  # noqa: B010
+
+
+def raw_explanation(finding: Finding) -> str | Pending:
+    """Return what the slot of ``finding.explanation`` holds: its text, or a :class:`Pending`
+    not rendered yet (for copying a finding without rendering it)."""
+    value: str | Pending = _EXPLANATION_SLOT.__get__(finding, Finding)
+    return value
+
+
+_EXPLANATION_SLOT: Any = Finding.explanation  # the slot, which reads itself on the class
+_set_explanation = _EXPLANATION_SLOT.__set__
+
+#: The ``__eq__`` attrs wrote for :class:`Finding`: the reference for the one below.
+_ATTRS_EQ: Callable[[Finding, object], Any] = Finding.__eq__
+
+
+def _finding_eq() -> Callable[[Finding, object], Any]:
+    """Return :class:`Finding`'s ``__eq__``: attrs', with the explanation read from its slot.
+
+    It compares the same fields in the same order as attrs' own (:data:`_ATTRS_EQ`, the
+    reference); a read through the descriptor is a Python call, and findings are compared
+    where a cache holds one equal to another (the JSON texts), so the text in the slot is
+    read directly and the descriptor is called only for a :class:`Pending`, to render it.
+    """
+    names = [field.name for field in attrs.fields(Finding) if field.eq]
+    mine = ", ".join("a" if name == "explanation" else f"self.{name}" for name in names)
+    theirs = ", ".join("b" if name == "explanation" else f"other.{name}" for name in names)
+    source = "\n".join(
+        [
+            "def __eq__(self, other):",
+            "    if other.__class__ is not self.__class__:",
+            "        return NotImplemented",
+            "    a = get(self, None)",
+            "    if a.__class__ is Pending:",
+            "        a = self.explanation",
+            "    b = get(other, None)",
+            "    if b.__class__ is Pending:",
+            "        b = other.explanation",
+            f"    return ({mine},) == ({theirs},)",
+        ]
+    )
+    namespace = {"get": _EXPLANATION_SLOT.__get__, "Pending": Pending}
+    eq: Callable[[Finding, object], Any] = define(source, "__eq__", "Finding.__eq__", namespace)
+    return eq
+
+
+setattr(Finding, "__eq__", _finding_eq())  # noqa: B010  # attrs' __ne__ calls it too
 
 
 @attrs.frozen
@@ -579,7 +681,7 @@ def _cleared(finding: Finding, physician: str) -> Finding:
         finding.message,
         finding.source,
         finding.evidence,
-        finding.explanation,
+        raw_explanation(finding),
         finding.site,
         physician,
         Outcome.ALLOWED,
@@ -592,7 +694,7 @@ def _found(
     message: str,
     source: str,
     evidence: Mapping[str, Any],
-    explanation: str,
+    explanation: str | Pending,
     site: str | None,
     cleared_by: str | None = None,
     effective_outcome: Outcome | None = None,
@@ -604,6 +706,7 @@ def _found(
     and frozen again (the constructor would return it unchanged). The result is equal to, and
     indistinguishable from, the one the constructor builds. ``cleared_by`` and
     ``effective_outcome`` are for :func:`_cleared`: a finding cleared by that physician.
+    ``explanation`` may be a :class:`Pending`, rendered on the first read of the field.
     """
     finding: Any = _new(_OpenFinding)
     finding.rule_id = rule_id
@@ -611,7 +714,7 @@ def _found(
     finding.message = message
     finding.source = source
     finding.evidence = evidence
-    finding.explanation = explanation
+    _set_explanation(finding, explanation)  # the slot itself: the descriptor adds a call
     finding.site = site
     finding.cleared_by = cleared_by
     finding.effective_outcome = outcome if effective_outcome is None else effective_outcome

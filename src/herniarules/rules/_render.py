@@ -11,11 +11,14 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import repeat
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from herniarules.facts import FACT_LABELS, ConditionFact, Facts, HerniaFact
+from herniarules.facts import FACT_LABELS, ITEM_COLLECTIONS, ConditionFact, Facts, HerniaFact
 from herniarules.frozen import FrozenDict
 from herniarules.i18n.markers import C_
+from herniarules.outcomes import Pending
 from herniarules.rules import _interpret
 from herniarules.rules._core import (
     All,
@@ -51,6 +54,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SYMBOLS",
     "explain",
+    "finding_parts",
     "finding_texts",
     "fmt",
     "in_locale",
@@ -224,6 +228,80 @@ def finding_texts(node: Expr, facts: Facts) -> tuple[Mapping[str, Any], str]:
                 evidence = FrozenDict({node.kind.collection: chosen})
                 return evidence, _listed(node, items, positions, result)
     return _interpret.evidence(node, facts), render(node, facts)
+
+
+def finding_parts(
+    node: Expr, facts: Facts, names: tuple[str, ...]
+) -> tuple[Mapping[str, Any], str | Pending]:
+    """Return :func:`finding_texts`, with the explanation left to be rendered on first read.
+
+    ``names`` are the facts ``node`` reads (:func:`~herniarules.rules._reads.reads`). The
+    explanation is a :class:`~herniarules.outcomes.Pending` holding what its text is rendered
+    from, which a finding's evidence quotes already: of a ``some`` quantifier, the items that
+    decided it; of a predicate over whole facts only (comparisons, sets, ``and``, ``or``,
+    ``not`` of those), the values of the facts it reads. Any other predicate's explanation is
+    rendered here. The text is the one :func:`finding_texts` gives, which stays the reference.
+    """
+    if type(node) is Some:
+        items = getattr(facts, node.kind.collection)
+        if items is not None:  # as _interpret.item_values and any3 give them, in line
+            values = list(map(_interpret.item_function(node.predicate), items))
+            result = True if True in values else None if None in values else False
+            if result is not False:  # as finding_texts takes them: the deciding items
+                chosen = tuple([items[i] for i, value in enumerate(values) if value is result])
+                evidence = FrozenDict(
+                    {node.kind.collection: tuple([item.evidence() for item in chosen])}
+                )
+                return evidence, Pending((_listed_all, node, chosen, result))
+    elif _ITEM_COLLECTION_NAMES.isdisjoint(names) and _reads_plainly(node):
+        # No item collection read: the evidence is the facts' own (as _interpret.evidence
+        # gives it then), and the text needs their values alone.
+        if len(names) == 1:
+            (name,) = names
+            value = getattr(facts, name)
+            quoted: Mapping[str, Any]
+            if isinstance(value, frozenset):  # as Facts.evidence(names) gives it
+                quoted = FrozenDict({name: tuple(sorted(value))})
+            elif type(value) is tuple:
+                quoted = facts.evidence(names)
+            else:
+                quoted = FrozenDict({name: value})
+            return quoted, Pending((_render_one, node, name, value))
+        read = tuple(map(getattr, repeat(facts), names))
+        return facts.evidence(names), Pending((_render_read, node, names, read))
+    return finding_texts(node, facts)
+
+
+_ITEM_COLLECTION_NAMES: frozenset[str] = frozenset(ITEM_COLLECTIONS)
+
+
+#: Predicates whose text reads the facts by name and nothing else.
+_PLAIN: frozenset[type] = frozenset({Compare, In, Contains, NotEmpty, Always})
+
+
+def _reads_plainly(node: Expr) -> bool:
+    """Return whether ``node`` renders from the values of the facts it reads alone."""
+    if type(node) in _PLAIN:
+        return True
+    if type(node) is All or type(node) is Any_:
+        return all(map(_reads_plainly, node.parts))
+    if type(node) is Not:
+        return _reads_plainly(node.part)
+    return False
+
+
+def _listed_all(node: Some, items: Sequence[Any], result: Tri) -> str:
+    return _listed(node, items, range(len(items)), result)
+
+
+def _render_read(node: Expr, names: tuple[str, ...], values: tuple[Any, ...]) -> str:
+    # The renderer reads facts by attribute: a namespace of the values read, made for this
+    # rendering only (what the Pending keeps is the immutable names and values).
+    return render(node, SimpleNamespace(**dict(zip(names, values, strict=True))))
+
+
+def _render_one(node: Expr, name: str, value: object) -> str:
+    return render(node, SimpleNamespace(**{name: value}))
 
 
 @RENDER.register(Every)
