@@ -373,3 +373,29 @@ def test_records_read_as_one_list_are_the_records_read_each_alone(
             patch.setattr(_facts, "MAX_ITEMS_PER_LIST", 3)
             assert _facts._read_records(name, records) == expected
         assert _facts._read_records(name, records) == expected
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(strategies.patients(with_hernia=None), min_size=1, max_size=8),
+    st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), _JUNK), max_size=4),
+)
+def test_rows_refused_by_their_distinct_records_are_the_bad_rows_of_the_records_read(
+    patients: list[Patient], edits: list[tuple[int, int, Any]]
+) -> None:
+    from herniarules.rules._polars import ROW
+    from herniarules.screen._facts import _BLANKED, _conform, _read_children, _refused_rows
+    from herniarules.screen._table import CHILDREN
+
+    table = _conform(patients_to_table(patients + patients[:2])).with_row_index(ROW)
+    for name in _BLANKED:
+        text = [field for field, kind in CHILDREN[name].items() if kind == pl.String()]
+        values = table[name].to_list()
+        for at, field, junk in edits:  # some records the reader refuses
+            row = values[at % len(values)]
+            if row and isinstance(junk, str):
+                record = dict(row[at % len(row)])
+                record[text[field % len(text)]] = junk
+                row.append(record)
+        edited = table.with_columns(pl.Series(name, values, dtype=table.schema[name]))
+        assert _refused_rows(edited, name) == _read_children(edited, name)[2]

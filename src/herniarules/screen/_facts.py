@@ -174,9 +174,17 @@ def _records(table: pl.DataFrame, name: str) -> pl.DataFrame:
     )
 
 
-def _blanked_records(table: pl.DataFrame, name: str, blanked: Mapping[str, Any]) -> pl.DataFrame:
-    """Return :func:`_records` with the ``blanked`` fields replaced by their fixed values."""
-    exploded = _records(table, name)
+def _blanked_records(
+    table: pl.DataFrame, name: str, blanked: Mapping[str, Any], *, positions: bool = True
+) -> pl.DataFrame:
+    """Return :func:`_records` with the ``blanked`` fields replaced by their fixed values.
+
+    Without ``positions``, the records' ``pos`` is left out.
+    """
+    if positions:
+        exploded = _records(table, name)
+    else:
+        exploded = table.select(ROW, name).explode(name).filter(pl.col(name).is_not_null())
     fields = [pl.lit(v, CHILDREN[name][k]).alias(k) for k, v in blanked.items()]
     if name == "conditions":
         code = pl.col(name).struct.field("code")
@@ -228,6 +236,26 @@ def _read_children(
     bad_uids = [uid for uid, read in enumerate(reads) if read is None]
     bad = set(indexed.filter(pl.col("uid").is_in(bad_uids))[ROW].to_list()) if bad_uids else set()
     return indexed, reads, bad
+
+
+def _refused_rows(table: pl.DataFrame, name: str) -> set[int]:
+    """Return the rows holding a ``name`` record the JSON reader refuses.
+
+    As :func:`_read_children`'s bad rows, without its index: the distinct records are found
+    by a ``unique`` of the records alone, and only the refused ones (if any) are joined back
+    to the rows that hold them.
+    """
+    exploded = _blanked_records(table, name, _BLANKED[name], positions=False)
+    uniques = exploded.select(name).unique()
+    reads = _read_records(
+        name,
+        [{k: _json(v) for k, v in c.items() if v is not None} for c in uniques[name].to_list()],
+    )
+    refused = [read is None for read in reads]
+    if not any(refused):
+        return set()
+    held = exploded.join(uniques.filter(pl.Series(refused)), on=name, how="semi", nulls_equal=True)
+    return set(held[ROW].to_list())
 
 
 def _read_records(name: str, records: list[dict[str, Any]]) -> list[Any | None]:
@@ -598,7 +626,7 @@ def _conditions(
     follows :func:`~herniarules.facts.derive_facts` line by line. With ``read``, the records
     were accepted by the JSON reader already and are not read again.
     """
-    bad = set() if read else _read_children(table, "conditions")[2]
+    bad = set() if read else _refused_rows(table, "conditions")
     records = (
         _records(table, "conditions")
         .unnest("conditions")
@@ -876,7 +904,7 @@ def _unread_rows(table: pl.DataFrame) -> set[int]:
     """
     bad = _unread_own_rows(table)
     for name in ("hernias", "massage_courses", "surgeries", "clearances"):
-        bad |= _read_children(table, name)[2]
+        bad |= _refused_rows(table, name)
     return bad
 
 
