@@ -399,3 +399,39 @@ def test_rows_refused_by_their_distinct_records_are_the_bad_rows_of_the_records_
                 row.append(record)
         edited = table.with_columns(pl.Series(name, values, dtype=table.schema[name]))
         assert _refused_rows(edited, name) == _read_children(edited, name)[2]
+
+
+_ITEM = st.one_of(
+    st.none(), st.fixed_dictionaries({"a": st.text(max_size=3), "b": st.integers(0, 9)})
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.lists(_ITEM, max_size=3)), max_size=12),
+    st.sampled_from(["joined", "masked", "pieces", "as built"]),
+)
+def test_null_lists_made_empty_without_a_copy_are_the_lists_filled(
+    rows: list[list[dict[str, Any] | None] | None], made: str
+) -> None:
+    import pyarrow as pa
+
+    from herniarules.screen._facts import _empty_lists_filled, _empty_lists_for_nulls
+
+    dtype = pl.List(pl.Struct({"a": pl.String(), "b": pl.Int64()}))
+    column = pl.Series("c", rows, dtype=dtype)
+    if made == "joined":  # as the derivation gets them: rows without records, after a join
+        present = pl.DataFrame({"row": range(len(rows)), "c": column}).drop_nulls("c")
+        every = pl.DataFrame({"row": range(len(rows) + 2)})
+        column = every.join(present, on="row", how="left", maintain_order="left")["c"]
+    elif made == "masked":  # null lists that span values
+        lists = column.fill_null(pl.lit([{"a": "x", "b": 1}], dtype)).to_arrow()
+        mask = pa.array([row is None for row in rows], pa.bool_())
+        column = pl.Series("c", type(lists).from_arrays(lists.offsets, lists.values, mask=mask))
+    elif made == "pieces":
+        column = pl.concat([column, column], rechunk=False)
+    expected = _empty_lists_filled(column)
+    got = _empty_lists_for_nulls(column)
+    assert got.null_count() == 0
+    assert got.dtype == column.dtype
+    assert got.to_list() == expected.to_list()

@@ -1042,6 +1042,16 @@ def _derive(
         .join(allergies.lazy(), on=ROW, how="left", maintain_order="left")
         .drop(ROW)
         .collect(engine=ENGINE)
+        .rechunk()
+    )
+    # A row without records of a list holds a null there: an empty list instead, made without
+    # a copy (the fills below then find no null).
+    side = side.with_columns(
+        [
+            _empty_lists_for_nulls(side[name])
+            for name, dtype in side.schema.items()
+            if dtype.is_nested()
+        ]
     )
     lazy = pl.concat([table, side], how="horizontal").lazy()
     h = pl.col("hernias")
@@ -1176,6 +1186,38 @@ def _derive(
         .collect(engine=ENGINE)
         .rechunk()
     )
+
+
+def _empty_lists_for_nulls(column: pl.Series) -> pl.Series:
+    """Return a list column with each null list an empty list.
+
+    A null list that spans no values (as every null list polars writes after a join does,
+    checked here) becomes an empty list when the validity is dropped: the column's offsets
+    and values are kept as they are, without a copy. A column that does not qualify (in
+    pieces, sliced, or with a null list spanning values) is filled by
+    :func:`_empty_lists_filled`.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    if column.null_count() == 0 or not isinstance(column.dtype, pl.List):
+        return column
+    if column.n_chunks() == 1:
+        lists = column.to_arrow(compat_level=pl.CompatLevel.newest())
+        if isinstance(lists, pa.ListArray | pa.LargeListArray) and lists.offset == 0:
+            lengths = np.diff(lists.offsets.to_numpy())
+            nulls = ~lists.is_valid().to_numpy(zero_copy_only=False)
+            if not lengths[nulls].any():
+                rebuilt = type(lists).from_arrays(lists.offsets, lists.values)
+                out = pl.Series(column.name, rebuilt)
+                if out.dtype == column.dtype:
+                    return out
+    return _empty_lists_filled(column)
+
+
+def _empty_lists_filled(column: pl.Series) -> pl.Series:
+    """Return :func:`_empty_lists_for_nulls` by ``fill_null`` with an empty list."""
+    return column.fill_null(pl.lit([], column.dtype))
 
 
 def _indications(table: pl.DataFrame) -> pl.Expr:
