@@ -129,6 +129,31 @@ def test_the_joined_code_lookup_gives_what_each_code_looked_up_gives(
         assert joined.equals(_code_lookup(frame, terminology).sort("system", "code"))
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(_SYSTEMS, st.one_of(st.none(), _SPELLINGS), st.integers(0, 3)), max_size=25)
+)
+def test_records_joined_to_the_code_table_are_the_records_joined_to_their_distinct_codes(
+    engine: Engine, records: list[tuple[str, str | None, int]]
+) -> None:
+    from herniarules.screen._facts import _looked_up, _looked_up_joined
+
+    frame = pl.DataFrame(
+        [(row, pos, system, code, f"r{row}") for pos, (system, code, row) in enumerate(records)],
+        schema={
+            "row": pl.UInt32(),
+            "pos": pl.Int64(),
+            "system": pl.String(),
+            "code": pl.String(),
+            "display": pl.String(),
+        },
+        orient="row",
+    )
+    for terminology in (engine.terminology, herniarules.terminology.DEFAULT_TERMINOLOGY):
+        fast = _looked_up(frame, terminology).sort("row", "pos")
+        assert fast.equals(_looked_up_joined(frame, terminology).sort("row", "pos"))
+
+
 def _counts_both_ways(kernel: Kernel, facts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     from herniarules.rules._polars import ROW, item_count_columns
 

@@ -569,20 +569,54 @@ def _code_lookup_joined(codes: pl.DataFrame, terminology: Terminology) -> pl.Dat
     """
     if type(terminology) is not Terminology:
         return _code_lookup(codes, terminology)
-    code = pl.col("code")
-    candidate = (
-        pl.when(code.str.contains(r"^[A-Za-z0-9]{3}(\.?[A-Za-z0-9]{1,4})?$"))
-        .then(code.str.to_uppercase().str.replace(".", "", literal=True))
-        .otherwise(pl.lit(None, _S))
-        .alias("key")
-    )
-    joined = codes.with_columns(candidate).join(
+    joined = codes.with_columns(_candidate_key(pl.col("code"))).join(
         _code_frame(terminology), on=["system", "key"], how="left"
     )
     found = joined.filter(pl.col("known").is_not_null())
     rest = joined.filter(pl.col("known").is_null()).select("system", "code")
     out = pl.concat([found.select(list(_LOOKUP_SCHEMA)), _code_lookup(rest, terminology)])
     return out
+
+
+def _looked_up_joined(records: pl.DataFrame, terminology: Terminology) -> pl.DataFrame:
+    """Return ``records`` with what :func:`_code_lookup_joined` says of each one's code."""
+    lookup = _code_lookup_joined(
+        records.filter(pl.col("code").is_not_null()).select("system", "code").unique(),
+        terminology,
+    )
+    return records.join(lookup, on=["system", "code"], how="left")
+
+
+def _looked_up(records: pl.DataFrame, terminology: Terminology) -> pl.DataFrame:
+    """Return :func:`_looked_up_joined`, each record's code joined to the code table at once.
+
+    The records' codes are normalized and joined to :func:`_code_frame` themselves, not made
+    distinct, looked up and joined back; the few that the frame does not hold are looked up
+    as :func:`_code_lookup_joined` looks them up. The records come back in no particular order.
+    """
+    if type(terminology) is not Terminology:
+        return _looked_up_joined(records, terminology)
+    joined = records.with_columns(_candidate_key(pl.col("code"))).join(
+        _code_frame(terminology), on=["system", "key"], how="left"
+    )
+    unfound = pl.col("known").is_null() & pl.col("code").is_not_null()
+    rest = joined.filter(unfound)
+    if rest.is_empty():
+        looked = [name for name in _LOOKUP_SCHEMA if name not in ("system", "code")]
+        return joined.select(*records.columns, *looked)
+    found = joined.filter(~unfound)
+    fixed = _looked_up_joined(rest.select(records.columns), terminology)
+    return pl.concat([found.select(fixed.columns), fixed])
+
+
+def _candidate_key(code: pl.Expr) -> pl.Expr:
+    """Return a code shaped as a code, normalized as :func:`_code_lookup_joined` does; else null."""
+    return (
+        pl.when(code.str.contains(r"^[A-Za-z0-9]{3}(\.?[A-Za-z0-9]{1,4})?$"))
+        .then(code.str.to_uppercase().str.replace(".", "", literal=True))
+        .otherwise(pl.lit(None, _S))
+        .alias("key")
+    )
 
 
 def _sites(values: list[str | None]) -> dict[str, str | None]:
@@ -661,11 +695,8 @@ def _conditions(
             .otherwise(pl.lit(None, _I))
         )
 
-    coded = records.filter(pl.col("code").is_not_null())
-    written = pl.concat([coded, unconfirmed]).filter(pl.col("code").is_not_null())
-    lookup = _code_lookup_joined(written.select("system", "code").unique(), terminology)
-    coded = coded.join(lookup, on=["system", "code"], how="left")
-    unconfirmed = unconfirmed.join(lookup, on=["system", "code"], how="left")
+    coded = _looked_up(records.filter(pl.col("code").is_not_null()), terminology)
+    unconfirmed = _looked_up(unconfirmed, terminology)
     bad |= set(coded.filter(~pl.col("known"))[ROW].to_list())
     bad |= set(unconfirmed.filter(pl.col("known").not_())[ROW].to_list())
     coded = coded.filter(pl.col("known"))
