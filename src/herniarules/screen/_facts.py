@@ -701,8 +701,11 @@ def _conditions(
     bad |= set(unconfirmed.filter(pl.col("known").not_())[ROW].to_list())
     coded = coded.filter(pl.col("known"))
     doubts = _unconfirmed(unconfirmed, history)
+    # Only the columns read per class are exploded (a copy of each per class).
+    per_class = ("active", "status", "site_value", "shown", "system_value", "table_display", "key")
     klasses = (
-        coded.with_columns(k=pl.int_ranges(pl.col("classes").list.len()))
+        coded.select(ROW, "pos", *per_class, "classes")
+        .with_columns(k=pl.int_ranges(pl.col("classes").list.len()))
         .explode("classes", "k")
         .filter(pl.col("classes").is_not_null())
         .with_columns(
