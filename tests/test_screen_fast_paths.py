@@ -129,6 +129,31 @@ def test_the_joined_code_lookup_gives_what_each_code_looked_up_gives(
         assert joined.equals(_code_lookup(frame, terminology).sort("system", "code"))
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(_SYSTEMS, st.one_of(st.none(), _SPELLINGS), st.integers(0, 3)), max_size=25)
+)
+def test_records_joined_to_the_code_table_are_the_records_joined_to_their_distinct_codes(
+    engine: Engine, records: list[tuple[str, str | None, int]]
+) -> None:
+    from herniarules.screen._facts import _looked_up, _looked_up_joined
+
+    frame = pl.DataFrame(
+        [(row, pos, system, code, f"r{row}") for pos, (system, code, row) in enumerate(records)],
+        schema={
+            "row": pl.UInt32(),
+            "pos": pl.Int64(),
+            "system": pl.String(),
+            "code": pl.String(),
+            "display": pl.String(),
+        },
+        orient="row",
+    )
+    for terminology in (engine.terminology, herniarules.terminology.DEFAULT_TERMINOLOGY):
+        fast = _looked_up(frame, terminology).sort("row", "pos")
+        assert fast.equals(_looked_up_joined(frame, terminology).sort("row", "pos"))
+
+
 def _counts_both_ways(kernel: Kernel, facts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     from herniarules.rules._polars import ROW, item_count_columns
 
@@ -373,3 +398,65 @@ def test_records_read_as_one_list_are_the_records_read_each_alone(
             patch.setattr(_facts, "MAX_ITEMS_PER_LIST", 3)
             assert _facts._read_records(name, records) == expected
         assert _facts._read_records(name, records) == expected
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(strategies.patients(with_hernia=None), min_size=1, max_size=8),
+    st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), _JUNK), max_size=4),
+)
+def test_rows_refused_by_their_distinct_records_are_the_bad_rows_of_the_records_read(
+    patients: list[Patient], edits: list[tuple[int, int, Any]]
+) -> None:
+    from herniarules.rules._polars import ROW
+    from herniarules.screen._facts import _BLANKED, _conform, _read_children, _refused_rows
+    from herniarules.screen._table import CHILDREN
+
+    table = _conform(patients_to_table(patients + patients[:2])).with_row_index(ROW)
+    for name in _BLANKED:
+        text = [field for field, kind in CHILDREN[name].items() if kind == pl.String()]
+        values = table[name].to_list()
+        for at, field, junk in edits:  # some records the reader refuses
+            row = values[at % len(values)]
+            if row and isinstance(junk, str):
+                record = dict(row[at % len(row)])
+                record[text[field % len(text)]] = junk
+                row.append(record)
+        edited = table.with_columns(pl.Series(name, values, dtype=table.schema[name]))
+        assert _refused_rows(edited, name) == _read_children(edited, name)[2]
+
+
+_ITEM = st.one_of(
+    st.none(), st.fixed_dictionaries({"a": st.text(max_size=3), "b": st.integers(0, 9)})
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.lists(_ITEM, max_size=3)), max_size=12),
+    st.sampled_from(["joined", "masked", "pieces", "as built"]),
+)
+def test_null_lists_made_empty_without_a_copy_are_the_lists_filled(
+    rows: list[list[dict[str, Any] | None] | None], made: str
+) -> None:
+    import pyarrow as pa
+
+    from herniarules.screen._facts import _empty_lists_filled, _empty_lists_for_nulls
+
+    dtype = pl.List(pl.Struct({"a": pl.String(), "b": pl.Int64()}))
+    column = pl.Series("c", rows, dtype=dtype)
+    if made == "joined":  # as the derivation gets them: rows without records, after a join
+        present = pl.DataFrame({"row": range(len(rows)), "c": column}).drop_nulls("c")
+        every = pl.DataFrame({"row": range(len(rows) + 2)})
+        column = every.join(present, on="row", how="left", maintain_order="left")["c"]
+    elif made == "masked":  # null lists that span values
+        lists = column.fill_null(pl.lit([{"a": "x", "b": 1}], dtype)).to_arrow()
+        mask = pa.array([row is None for row in rows], pa.bool_())
+        column = pl.Series("c", type(lists).from_arrays(lists.offsets, lists.values, mask=mask))
+    elif made == "pieces":
+        column = pl.concat([column, column], rechunk=False)
+    expected = _empty_lists_filled(column)
+    got = _empty_lists_for_nulls(column)
+    assert got.null_count() == 0
+    assert got.dtype == column.dtype
+    assert got.to_list() == expected.to_list()

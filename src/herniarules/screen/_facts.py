@@ -174,9 +174,17 @@ def _records(table: pl.DataFrame, name: str) -> pl.DataFrame:
     )
 
 
-def _blanked_records(table: pl.DataFrame, name: str, blanked: Mapping[str, Any]) -> pl.DataFrame:
-    """Return :func:`_records` with the ``blanked`` fields replaced by their fixed values."""
-    exploded = _records(table, name)
+def _blanked_records(
+    table: pl.DataFrame, name: str, blanked: Mapping[str, Any], *, positions: bool = True
+) -> pl.DataFrame:
+    """Return :func:`_records` with the ``blanked`` fields replaced by their fixed values.
+
+    Without ``positions``, the records' ``pos`` is left out.
+    """
+    if positions:
+        exploded = _records(table, name)
+    else:
+        exploded = table.select(ROW, name).explode(name).filter(pl.col(name).is_not_null())
     fields = [pl.lit(v, CHILDREN[name][k]).alias(k) for k, v in blanked.items()]
     if name == "conditions":
         code = pl.col(name).struct.field("code")
@@ -228,6 +236,26 @@ def _read_children(
     bad_uids = [uid for uid, read in enumerate(reads) if read is None]
     bad = set(indexed.filter(pl.col("uid").is_in(bad_uids))[ROW].to_list()) if bad_uids else set()
     return indexed, reads, bad
+
+
+def _refused_rows(table: pl.DataFrame, name: str) -> set[int]:
+    """Return the rows holding a ``name`` record the JSON reader refuses.
+
+    As :func:`_read_children`'s bad rows, without its index: the distinct records are found
+    by a ``unique`` of the records alone, and only the refused ones (if any) are joined back
+    to the rows that hold them.
+    """
+    exploded = _blanked_records(table, name, _BLANKED[name], positions=False)
+    uniques = exploded.select(name).unique()
+    reads = _read_records(
+        name,
+        [{k: _json(v) for k, v in c.items() if v is not None} for c in uniques[name].to_list()],
+    )
+    refused = [read is None for read in reads]
+    if not any(refused):
+        return set()
+    held = exploded.join(uniques.filter(pl.Series(refused)), on=name, how="semi", nulls_equal=True)
+    return set(held[ROW].to_list())
 
 
 def _read_records(name: str, records: list[dict[str, Any]]) -> list[Any | None]:
@@ -541,20 +569,54 @@ def _code_lookup_joined(codes: pl.DataFrame, terminology: Terminology) -> pl.Dat
     """
     if type(terminology) is not Terminology:
         return _code_lookup(codes, terminology)
-    code = pl.col("code")
-    candidate = (
-        pl.when(code.str.contains(r"^[A-Za-z0-9]{3}(\.?[A-Za-z0-9]{1,4})?$"))
-        .then(code.str.to_uppercase().str.replace(".", "", literal=True))
-        .otherwise(pl.lit(None, _S))
-        .alias("key")
-    )
-    joined = codes.with_columns(candidate).join(
+    joined = codes.with_columns(_candidate_key(pl.col("code"))).join(
         _code_frame(terminology), on=["system", "key"], how="left"
     )
     found = joined.filter(pl.col("known").is_not_null())
     rest = joined.filter(pl.col("known").is_null()).select("system", "code")
     out = pl.concat([found.select(list(_LOOKUP_SCHEMA)), _code_lookup(rest, terminology)])
     return out
+
+
+def _looked_up_joined(records: pl.DataFrame, terminology: Terminology) -> pl.DataFrame:
+    """Return ``records`` with what :func:`_code_lookup_joined` says of each one's code."""
+    lookup = _code_lookup_joined(
+        records.filter(pl.col("code").is_not_null()).select("system", "code").unique(),
+        terminology,
+    )
+    return records.join(lookup, on=["system", "code"], how="left")
+
+
+def _looked_up(records: pl.DataFrame, terminology: Terminology) -> pl.DataFrame:
+    """Return :func:`_looked_up_joined`, each record's code joined to the code table at once.
+
+    The records' codes are normalized and joined to :func:`_code_frame` themselves, not made
+    distinct, looked up and joined back; the few that the frame does not hold are looked up
+    as :func:`_code_lookup_joined` looks them up. The records come back in no particular order.
+    """
+    if type(terminology) is not Terminology:
+        return _looked_up_joined(records, terminology)
+    joined = records.with_columns(_candidate_key(pl.col("code"))).join(
+        _code_frame(terminology), on=["system", "key"], how="left"
+    )
+    unfound = pl.col("known").is_null() & pl.col("code").is_not_null()
+    rest = joined.filter(unfound)
+    if rest.is_empty():
+        looked = [name for name in _LOOKUP_SCHEMA if name not in ("system", "code")]
+        return joined.select(*records.columns, *looked)
+    found = joined.filter(~unfound)
+    fixed = _looked_up_joined(rest.select(records.columns), terminology)
+    return pl.concat([found.select(fixed.columns), fixed])
+
+
+def _candidate_key(code: pl.Expr) -> pl.Expr:
+    """Return a code shaped as a code, normalized as :func:`_code_lookup_joined` does; else null."""
+    return (
+        pl.when(code.str.contains(r"^[A-Za-z0-9]{3}(\.?[A-Za-z0-9]{1,4})?$"))
+        .then(code.str.to_uppercase().str.replace(".", "", literal=True))
+        .otherwise(pl.lit(None, _S))
+        .alias("key")
+    )
 
 
 def _sites(values: list[str | None]) -> dict[str, str | None]:
@@ -598,7 +660,7 @@ def _conditions(
     follows :func:`~herniarules.facts.derive_facts` line by line. With ``read``, the records
     were accepted by the JSON reader already and are not read again.
     """
-    bad = set() if read else _read_children(table, "conditions")[2]
+    bad = set() if read else _refused_rows(table, "conditions")
     records = (
         _records(table, "conditions")
         .unnest("conditions")
@@ -633,17 +695,17 @@ def _conditions(
             .otherwise(pl.lit(None, _I))
         )
 
-    coded = records.filter(pl.col("code").is_not_null())
-    written = pl.concat([coded, unconfirmed]).filter(pl.col("code").is_not_null())
-    lookup = _code_lookup_joined(written.select("system", "code").unique(), terminology)
-    coded = coded.join(lookup, on=["system", "code"], how="left")
-    unconfirmed = unconfirmed.join(lookup, on=["system", "code"], how="left")
+    coded = _looked_up(records.filter(pl.col("code").is_not_null()), terminology)
+    unconfirmed = _looked_up(unconfirmed, terminology)
     bad |= set(coded.filter(~pl.col("known"))[ROW].to_list())
     bad |= set(unconfirmed.filter(pl.col("known").not_())[ROW].to_list())
     coded = coded.filter(pl.col("known"))
     doubts = _unconfirmed(unconfirmed, history)
+    # Only the columns read per class are exploded (a copy of each per class).
+    per_class = ("active", "status", "site_value", "shown", "system_value", "table_display", "key")
     klasses = (
-        coded.with_columns(k=pl.int_ranges(pl.col("classes").list.len()))
+        coded.select(ROW, "pos", *per_class, "classes")
+        .with_columns(k=pl.int_ranges(pl.col("classes").list.len()))
         .explode("classes", "k")
         .filter(pl.col("classes").is_not_null())
         .with_columns(
@@ -876,7 +938,7 @@ def _unread_rows(table: pl.DataFrame) -> set[int]:
     """
     bad = _unread_own_rows(table)
     for name in ("hernias", "massage_courses", "surgeries", "clearances"):
-        bad |= _read_children(table, name)[2]
+        bad |= _refused_rows(table, name)
     return bad
 
 
@@ -1014,6 +1076,16 @@ def _derive(
         .join(allergies.lazy(), on=ROW, how="left", maintain_order="left")
         .drop(ROW)
         .collect(engine=ENGINE)
+        .rechunk()
+    )
+    # A row without records of a list holds a null there: an empty list instead, made without
+    # a copy (the fills below then find no null).
+    side = side.with_columns(
+        [
+            _empty_lists_for_nulls(side[name])
+            for name, dtype in side.schema.items()
+            if dtype.is_nested()
+        ]
     )
     lazy = pl.concat([table, side], how="horizontal").lazy()
     h = pl.col("hernias")
@@ -1103,16 +1175,20 @@ def _derive(
         pl.when(inflammatory_concept).then(True).otherwise(pl.col("inflammatory_process"))
     )
     lazy = lazy.with_columns(pregnant=pregnant, inflammatory_process=inflammatory)
-    concepts = pl.col("union")
-    for flag, concept in (
-        ("pregnant", "pregnancy"),
-        ("inflammatory_process", "inflammatory-process"),
-    ):
-        concepts = (
-            pl.when(pl.col(flag).fill_null(False))
-            .then(concepts.list.set_union(pl.lit([concept], _LS)))
-            .otherwise(concepts)
-        )
+    # The flags' concepts as one list of (at most) two, chosen among four literals, and one
+    # set union with it: a union per flag, each under a condition, costs twice as much.
+    is_pregnant = pl.col("pregnant").fill_null(False)
+    is_inflamed = pl.col("inflammatory_process").fill_null(False)
+    flagged = (
+        pl.when(is_pregnant & is_inflamed)
+        .then(pl.lit(["pregnancy", "inflammatory-process"], _LS))
+        .when(is_pregnant)
+        .then(pl.lit(["pregnancy"], _LS))
+        .when(is_inflamed)
+        .then(pl.lit(["inflammatory-process"], _LS))
+        .otherwise(pl.lit([], _LS))
+    )
+    concepts = pl.col("union").list.set_union(flagged)
     last_course = (
         pl.col("massage_courses").list.eval(pl.element().struct.field("end_date")).list.max()
     )
@@ -1144,6 +1220,38 @@ def _derive(
         .collect(engine=ENGINE)
         .rechunk()
     )
+
+
+def _empty_lists_for_nulls(column: pl.Series) -> pl.Series:
+    """Return a list column with each null list an empty list.
+
+    A null list that spans no values (as every null list polars writes after a join does,
+    checked here) becomes an empty list when the validity is dropped: the column's offsets
+    and values are kept as they are, without a copy. A column that does not qualify (in
+    pieces, sliced, or with a null list spanning values) is filled by
+    :func:`_empty_lists_filled`.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    if column.null_count() == 0 or not isinstance(column.dtype, pl.List):
+        return column
+    if column.n_chunks() == 1:
+        lists = column.to_arrow(compat_level=pl.CompatLevel.newest())
+        if isinstance(lists, pa.ListArray | pa.LargeListArray) and lists.offset == 0:
+            lengths = np.diff(lists.offsets.to_numpy())
+            nulls = ~lists.is_valid().to_numpy(zero_copy_only=False)
+            if not lengths[nulls].any():
+                rebuilt = type(lists).from_arrays(lists.offsets, lists.values)
+                out = pl.Series(column.name, rebuilt)
+                if out.dtype == column.dtype:
+                    return out
+    return _empty_lists_filled(column)
+
+
+def _empty_lists_filled(column: pl.Series) -> pl.Series:
+    """Return :func:`_empty_lists_for_nulls` by ``fill_null`` with an empty list."""
+    return column.fill_null(pl.lit([], column.dtype))
 
 
 def _indications(table: pl.DataFrame) -> pl.Expr:
