@@ -287,12 +287,19 @@ class SQLiteAuditLog:
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+            with self._begun() as db:
+                yield db
+
+    @contextmanager
+    def _begun(self) -> Iterator[sqlite3.Connection]:
+        """The transaction begun on the connection: committed when the block ends, rolled
+        back when it raises. The caller holds the lock."""
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def record_decision(self, record: DecisionRecord) -> None:
         """Write a decision and its cards in one transaction."""
@@ -321,12 +328,8 @@ class SQLiteAuditLog:
                 return False
             finally:
                 db.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
-            try:
-                _insert(db, decision, cards)
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+            with self._begun() as begun:
+                _insert(begun, decision, cards)
             return True
         finally:
             self._lock.release()
