@@ -11,6 +11,10 @@ population:
 - the whole screen from an in-memory Arrow patient table against the ``Engine.assess`` loop
   (timed on the first 20,000 patients; rates are per patient), and with the fired-rule and
   missing-fact lists, which are built when the decisions are first read;
+- the reading floor: every child record of the patient table read once (each list exploded
+  and counted per row, the conditions' codes joined to the code table), no fact derived; with
+  the columnar floor, the least a screen from the table does, against the time a screen at
+  100x the loop may take;
 - from NDJSON on disk to a Parquet decisions file, against the per-patient pipeline
   (read the line, ``loads_patient``, ``assess``, write the assessment's JSON; first 20,000);
 - with ``--spark``, the same kernel on Spark ``local[2]`` against the single-process run;
@@ -38,7 +42,7 @@ from herniarules.io import dumps, loads_patient, patient_to_dict
 from herniarules.outcomes import Outcome
 from herniarules.rules._polars import ENGINE, ROW
 from herniarules.screen import _clearances, screen, write_decisions
-from herniarules.screen._facts import derive_table
+from herniarules.screen._facts import _code_frame, derive_table
 from herniarules.screen._kernel import Kernel
 from herniarules.screen._table import patients_to_table
 
@@ -73,6 +77,38 @@ def floor(kernel: Kernel, prepared: pl.DataFrame) -> pl.DataFrame:
         ]
         columns.append(pl.max_horizontal(outcomes).alias(plan.id))
     return results.select(ROW, *columns).collect(engine=ENGINE)
+
+
+def reading_floor(frame: pl.DataFrame, codes: pl.DataFrame) -> pl.DataFrame:
+    """Return per patient the count of each kind of child record, every record read once.
+
+    The least any facts derivation from the patient table does: each list of child records
+    exploded with its row and counted per row, the conditions' codes joined to the code
+    table once, the per-row counts joined to the patient columns. No fact is derived.
+    """
+    rows = frame.lazy().with_row_index(ROW)
+    parts = []
+    for name in (
+        "hernias",
+        "conditions",
+        "allergies",
+        "medications",
+        "massage_courses",
+        "surgeries",
+        "clearances",
+        "indications",
+    ):
+        items = rows.select(ROW, name).explode(name)
+        if name == "conditions":
+            key = pl.col(name).struct.field("code").str.replace(".", "", literal=True)
+            items = items.with_columns(key=key.str.to_uppercase()).join(
+                codes.lazy().select("key", "known"), on="key", how="left"
+            )
+        parts.append(items.group_by(ROW).agg(pl.col(name).count().alias(name)))
+    query = rows.select(ROW, "id", "age", "vitals")
+    for part in parts:
+        query = query.join(part, on=ROW, how="left")
+    return query.collect(engine=ENGINE)
 
 
 def _prepared(kernel: Kernel, facts: pl.DataFrame) -> pl.DataFrame:
@@ -132,6 +168,8 @@ def main() -> None:
         rule_runs.append(_timed(kernel.decide, facts, clearances)[0])
         floor_runs.append(_timed(floor, kernel, prepared)[0])
     rules, floor_time = min(rule_runs), min(floor_runs)
+    codes = _code_frame(engine.terminology)
+    reading = min(_timed(reading_floor, frame, codes)[0] for _ in range(3))
 
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "patients.ndjson"
@@ -196,6 +234,12 @@ def main() -> None:
         f"{rules / floor_time:6.2f}x the floor's time"
     )
     print(f"  columnar floor           {n / floor_time:>12,.0f} patients/s")
+    budget = n / (100 * loop_n / loop)
+    print(f"  reading floor            {n / reading:>12,.0f} patients/s")
+    print(
+        f"  100x the loop is a screen of {budget:.3f} s; the reading floor and the columnar "
+        f"floor alone take {reading + floor_time:.3f} s ({(reading + floor_time) / budget:.0%})"
+    )
     print(f"NDJSON pipeline ({loop_n:,})     {loop_n / per_patient:>12,.0f} patients/s")
     print(
         f"screen NDJSON->Parquet     {n / end_to_end:>12,.0f} patients/s   "
