@@ -50,7 +50,7 @@ def test_a_builder_reading_a_set_runs_once_per_set_whatever_the_order_of_its_rec
     # (here the regions of the hernias) comes out of the records in their order: patients
     # whose hernias are listed in another order have the same set, one builder call between
     # them, and the same outcome, as the engine decides them one by one.
-    class Regional(plugin_class):  # type: ignore[misc,valid-type]
+    class Regional(plugin_class):  # type: ignore[misc]
         def protocol(self, facts: Any, parameters: object) -> object:
             self.seen = [*getattr(self, "seen", []), frozenset(facts.hernia_regions)]
             if facts.hernia_regions == frozenset({"lumbar", "thoracic"}):
