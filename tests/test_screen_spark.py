@@ -43,12 +43,15 @@ def test_spark_local_mode_gives_the_polars_decisions_and_refuses_the_same_rows(
         SparkSession.builder.master("local[2]")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.execution.arrow.maxRecordsPerBatch", "3")
         .getOrCreate()
     )
     try:
         frame = spark.read.parquet(str(tmp_path / "patients.parquet")).repartition(2)
         decided = screen_spark(frame, as_of=AS_OF).toArrow()
-        refused = screen_spark(frame, as_of=AS_OF, errors=True).toArrow()
+        # Batches of 3 rows, each screened alone: the same decisions and refused rows.
+        alone = screen_spark(frame, as_of=AS_OF, batch_rows=2).toArrow()
+        refused = screen_spark(frame, as_of=AS_OF, errors=True, batch_rows=2).toArrow()
     finally:
         spark.stop()
     got = pl.from_arrow(decided)
@@ -58,6 +61,9 @@ def test_spark_local_mode_gives_the_polars_decisions_and_refuses_the_same_rows(
     )
     key = ["patient_id", "technique"]
     assert got.sort(key).equals(want.select(got.columns).sort(key))
+    one_by_one = pl.from_arrow(alone)
+    assert isinstance(one_by_one, pl.DataFrame)
+    assert one_by_one.sort(key).equals(got.sort(key))
     assert len(got) == len(patients) * len(expected.decisions["technique"].unique())
     errors = pl.from_arrow(refused)
     assert isinstance(errors, pl.DataFrame)
