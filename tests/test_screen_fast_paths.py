@@ -460,3 +460,35 @@ def test_null_lists_made_empty_without_a_copy_are_the_lists_filled(
     assert got.null_count() == 0
     assert got.dtype == column.dtype
     assert got.to_list() == expected.to_list()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(strategies.patients(with_hernia=None), min_size=1, max_size=12),
+    st.booleans(),
+    st.data(),
+)
+def test_the_facts_derived_on_two_threads_are_those_derived_on_one(
+    patients: list[Patient], read: bool, data: st.DataObject
+) -> None:
+    from herniarules.screen import _facts
+
+    table = patients_to_table(patients)
+    if not read:  # a refused row among them: its errors are the same too
+        bad = data.draw(st.integers(0, len(patients) - 1))
+        hernia = {"region": "lumbar", "level": "Z9-Z9", "kind": "protrusion", "phase": "remission"}
+        refused = pl.Series([[hernia]], dtype=table.schema["hernias"])
+        at = pl.int_range(pl.len()) == bad
+        table = table.with_columns(
+            pl.when(at).then(pl.lit(refused)).otherwise(pl.col("hernias")).alias("hernias"),
+        )
+    engine = Engine()
+    derived = {}
+    for rows in (0, 10**9):  # every table on two threads, then none
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_facts, "_CONCURRENT_ROWS", rows)
+            derived[rows] = derive_table(table, AS_OF, engine.terminology, read=read)
+    (threaded, threaded_errors), (alone, alone_errors) = derived[0], derived[10**9]
+    assert threaded.equals(alone)
+    assert threaded_errors == alone_errors
+    assert read or alone_errors
